@@ -1,0 +1,58 @@
+#pragma once
+// Expected failures as values (LevelDB's Status, userver's closed error list).
+// Exceptions mean bugs; every failure a client can cause or an upstream can produce is an Error.
+
+#include <boost/system/result.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace switchyard::api {
+
+enum class ErrorKind : std::uint8_t {
+  kInvalidRequest,         // 400: malformed JSON, missing fields, bad values. Never retried.
+  kContextWindowExceeded,  // 400: prompt too long for the model (context_window_fallbacks).
+  kContentPolicy,          // 400: provider refused on content policy (content_policy_fallbacks).
+  kUnauthorized,           // 401: missing, invalid, expired or blocked key.
+  kForbidden,              // 403: key may not use this model or route.
+  kModelNotFound,          // 404: no such model alias.
+  kNotFound,               // 404: no such route or object.
+  kMethodNotAllowed,       // 405
+  kPayloadTooLarge,        // 413
+  kRateLimited,            // 429: key or provider rate limit, budget, no healthy deployment.
+  kUpstreamTimeout,        // 504 after every attempt timed out.
+  kUpstreamError,          // 502: connect failure, 5xx, malformed upstream answer.
+  kUnavailable,            // 503: draining, not ready.
+  kInternal,               // 500: a bug; the detail is logged.
+};
+
+struct Error {
+  ErrorKind kind = ErrorKind::kInternal;
+  std::string message;      // client-safe: goes into the OpenAI {"error":{...}} body
+  std::string detail = {};  // logs only; may name hosts, never a secret
+  unsigned status = 0;      // 0: the kind's status. Set when an upstream status is passed through.
+  std::string code = {};    // OpenAI "code"; empty: derived from the kind
+  std::string param = {};   // OpenAI "param"; empty: null
+  unsigned retry_after_s = 0;  // > 0: sent as Retry-After
+  unsigned upstream_status = 0;  // the provider's HTTP status when the error came from one
+
+  unsigned httpStatus() const noexcept;
+  std::string_view type() const noexcept;  // OpenAI "type", e.g. "invalid_request_error"
+  std::string_view codeOrDefault() const noexcept;
+  // {"error":{"message":..,"type":..,"param":..,"code":..}}
+  std::string toJson() const;
+};
+
+// Retryable failures move the router to the next attempt or deployment (DESIGN §4).
+bool isRetryable(const Error& e) noexcept;
+
+template <class T>
+using Result = boost::system::result<T, Error>;
+
+}  // namespace switchyard::api
+
+namespace boost::system {
+// Lets Result<T> carry an api::Error: a result<T, Error> whose value() is read on error throws this.
+[[noreturn]] void throw_exception_from_error(const switchyard::api::Error& e,
+                                             const boost::source_location& loc);
+}  // namespace boost::system

@@ -1,0 +1,132 @@
+#pragma once
+// Typed configuration, read from a LiteLLM-format config.yaml (DESIGN §2).
+//
+// Every key DESIGN §2 lists is parsed here, even those whose feature lands later, so a config
+// written for LiteLLM loads today. Strings of the form `os.environ/NAME` are replaced by the
+// environment variable NAME at load time; a missing variable is an error naming the key path.
+// Unknown keys are accepted with one warning each. A recognised key with a wrong type or value
+// is an error naming the key path and the YAML line.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "switchyard/api/error.hpp"
+
+namespace switchyard::config {
+
+// One entry of model_list: a deployment that serves the public alias `model_name`.
+struct Deployment {
+  std::string model_name;  // public alias
+  std::string model;       // litellm_params.model, "provider/model-id" as written
+  std::string provider;    // the part before the first '/', lower-case ("openai", "mock"...)
+  std::string model_id;    // the part after the first '/', sent upstream verbatim
+  std::string id;          // model_info.id, else a stable hash of the entry
+  std::string api_key;     // secret: never logged
+  std::string api_base;    // empty: the provider's default
+  std::string api_version;
+  std::optional<std::uint64_t> rpm, tpm;
+  std::optional<double> weight;
+  std::optional<int> order;
+  std::optional<double> timeout_s, stream_timeout_s;
+  std::optional<int> max_retries;
+  std::optional<int> max_parallel_requests;
+  std::optional<double> input_cost_per_token, output_cost_per_token;  // litellm_params wins
+  std::optional<std::string> mock_response;
+  std::optional<double> mock_delay_s;           // mock/: delay before the answer (LiteLLM's mock_delay)
+  std::optional<double> mock_chunk_delay_s;     // mock/: delay between streamed chunks
+  // model_info
+  std::string mode;  // "chat", "embedding", "completion"...; empty: unspecified
+  std::optional<std::uint64_t> max_input_tokens, max_tokens;
+  std::string base_model;
+  std::map<std::string, std::string> headers;  // litellm_params.extra_headers / headers
+};
+
+// fallbacks: [{"gpt-4o": ["claude", "gemini"]}] -> {alias, [aliases...]}
+struct FallbackRule {
+  std::string model;
+  std::vector<std::string> fallbacks;
+};
+
+struct RouterSettings {
+  std::string routing_strategy = "simple-shuffle";
+  std::optional<int> num_retries;
+  std::optional<double> timeout_s, stream_timeout_s;
+  std::vector<FallbackRule> fallbacks, context_window_fallbacks, content_policy_fallbacks;
+  std::vector<std::string> default_fallbacks;
+  std::optional<int> max_fallbacks;
+  std::optional<int> allowed_fails;
+  std::optional<double> cooldown_time_s;
+  std::optional<double> retry_after_s;
+  bool enable_pre_call_checks = false;
+  std::string redis_host, redis_password, redis_url;
+  std::optional<int> redis_port;
+};
+
+struct CacheParams {
+  std::string type = "local";  // "local" | "redis"
+  std::string host, password, namespace_;
+  std::optional<int> port;
+  std::optional<double> ttl_s;
+  std::string mode;  // "" | "default_off"
+  std::vector<std::string> supported_call_types;
+};
+
+struct LitellmSettings {
+  bool cache = false;
+  CacheParams cache_params;
+  std::optional<int> num_retries;
+  std::optional<double> request_timeout_s;
+  bool drop_params = false;
+  std::vector<FallbackRule> fallbacks, context_window_fallbacks, content_policy_fallbacks;
+  std::vector<std::string> default_fallbacks;
+  bool json_logs = false;
+  std::vector<std::string> callbacks;  // "prometheus", "otel"
+  bool ssl_verify = true;              // ssl_verify: false turns verification off (not advised)
+  std::string ssl_ca_file;             // ssl_verify: "/path/ca.pem" or ssl_certificate
+};
+
+struct GeneralSettings {
+  std::string master_key;    // secret: never logged; env LITELLM_MASTER_KEY when absent
+  std::string database_url;  // env DATABASE_URL when absent
+  double max_request_size_mb = 10;
+  bool disable_spend_logs = false;
+  bool background_health_checks = false;
+  std::optional<double> health_check_interval_s;
+  // Switchyard's own server limits (not in LiteLLM; documented in the README).
+  double request_header_timeout_s = 10;  // time to receive a whole request head (slowloris)
+  double request_body_timeout_s = 60;    // time to receive a whole body once the head arrived
+  double keepalive_timeout_s = 60;       // idle keep-alive connection lifetime
+  double drain_timeout_s = 30;           // SIGTERM: how long in-flight requests may finish
+  std::uint32_t max_connections = 10000;
+  std::uint32_t max_header_size_kb = 64;
+  std::uint64_t max_upstream_response_mb = 64;  // bound on a buffered (non-stream) upstream body
+};
+
+struct Config {
+  std::vector<Deployment> model_list;
+  RouterSettings router_settings;
+  LitellmSettings litellm_settings;
+  GeneralSettings general_settings;
+  std::map<std::string, std::string> environment_variables;
+  std::string source_path;  // the file it was read from
+};
+
+struct LoadResult {
+  Config config;
+  std::vector<std::string> warnings;  // one per unknown key, "unknown key general_settings.foo (line 12)"
+};
+
+// Reads and validates `path`. Errors name the key path and line, e.g.
+// "model_list[0].litellm_params.rpm: expected an integer (line 7)". Never throws.
+api::Result<LoadResult> loadConfigFile(const std::string& path);
+// Same, from YAML text (tests). `source_name` appears in messages.
+api::Result<LoadResult> loadConfigText(const std::string& yaml, const std::string& source_name = "config");
+
+// "30s", "30m", "30h", "30d", "1mo" or a bare number of seconds -> seconds. nullopt if malformed.
+std::optional<double> parseDurationSeconds(const std::string& text);
+
+}  // namespace switchyard::config

@@ -1,0 +1,42 @@
+#pragma once
+// The HTTP surface (DESIGN §3): which route a request names, and the answers of the routes that
+// do not go through the provider pipeline. Every route is served with and without /v1.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "switchyard/api/exchange.hpp"
+#include "switchyard/router/router.hpp"
+
+namespace switchyard::server {
+
+enum class Route : std::uint8_t {
+  kChatCompletions,
+  kCompletions,
+  kEmbeddings,
+  kModels,
+  kModel,  // /models/{id}
+  kLiveness,
+  kReadiness,
+  kNotFound,
+};
+
+struct RouteMatch {
+  Route route = Route::kNotFound;
+  bool method_allowed = true;
+  std::string param;  // kModel: the id, percent-decoded
+};
+
+// `path` is the request target without the query string.
+RouteMatch matchRoute(std::string_view method, std::string_view path);
+
+bool needsAuth(Route r) noexcept;  // liveness and readiness do not
+std::optional<api::Endpoint> endpointOf(Route r) noexcept;
+
+api::Reply modelsReply(const router::Router& router);
+api::Reply modelReply(const router::Router& router, std::string_view id);
+api::Reply livenessReply();
+api::Reply readinessReply(bool draining);
+
+}  // namespace switchyard::server

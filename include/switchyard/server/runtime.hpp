@@ -1,0 +1,39 @@
+#pragma once
+// What the workers share: the current configuration snapshot, swapped atomically on SIGHUP.
+// A worker builds its own per-generation state (adapters, pipeline) from a snapshot, and every
+// request holds that state until it ends, so a reload never pulls anything from under a request.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "switchyard/config/config.hpp"
+#include "switchyard/router/router.hpp"
+
+namespace switchyard::server {
+
+struct Snapshot {
+  explicit Snapshot(config::Config c, std::uint64_t gen)
+      : config(std::move(c)), router(config), generation(gen) {}
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  const config::Config config;
+  const router::Router router;  // indexes `config`
+  const std::uint64_t generation;
+};
+
+class RuntimeHolder {
+ public:
+  explicit RuntimeHolder(config::Config initial);
+  std::shared_ptr<const Snapshot> current() const { return current_.load(std::memory_order_acquire); }
+  std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
+  // Publishes a new configuration; requests already running keep the old one.
+  void publish(config::Config next);
+
+ private:
+  std::atomic<std::shared_ptr<const Snapshot>> current_;
+  std::atomic<std::uint64_t> generation_{1};
+};
+
+}  // namespace switchyard::server

@@ -1,0 +1,31 @@
+#pragma once
+// Logging (spdlog). One logger for the process, writing to stdout.
+// Human format by default; `json_logs: true` switches to one JSON object per line.
+// Nothing here ever receives a key or a prompt: callers pass only what may be logged.
+
+#include <spdlog/spdlog.h>
+
+#include <string_view>
+
+#include "switchyard/api/exchange.hpp"
+
+namespace switchyard::telemetry {
+
+// Sets up the process logger. `level` is spdlog's name ("info", "debug", "warn"...).
+// Returns false when the level name is unknown.
+bool initLogging(std::string_view level, bool json);
+void setJsonLogs(bool json);
+
+// One access-log line for a finished request.
+struct AccessRecord {
+  std::string_view method;
+  std::string_view path;
+  unsigned status = 0;
+  const api::Exchange* exchange = nullptr;  // null for routes outside the pipeline
+  std::string_view key_alias;               // never the key itself
+  double latency_ms = 0;
+  bool stream = false;
+};
+void logAccess(const AccessRecord& r);
+
+}  // namespace switchyard::telemetry

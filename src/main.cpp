@@ -1,0 +1,111 @@
+// switchyard: wiring only. Parses the command line (DESIGN §1), loads the config, runs the server.
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "switchyard/config/config.hpp"
+#include "switchyard/server/server.hpp"
+#include "switchyard/telemetry/log.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: switchyard --config FILE [--host H] [--port P] [--workers N] [--log-level L] [--check-config]\n"
+    "  --config FILE    LiteLLM-format config.yaml\n"
+    "  --host H         address to bind (default 0.0.0.0)\n"
+    "  --port P         port (default 4000; 0 = a free port, printed on the first line)\n"
+    "  --workers N      worker threads (default: the number of cores)\n"
+    "  --log-level L    trace|debug|info|warn|error|critical|off (default info)\n"
+    "  --check-config   validate the config and exit (0 ok, 1 with messages)\n";
+
+bool parseUnsigned(std::string_view s, unsigned long max, unsigned long& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size() && out <= max;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  switchyard::server::ServerOptions opts;
+  std::string log_level = "info";
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    std::string_view value;
+    bool has_inline = false;
+    if (auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_inline = true;
+    }
+    auto next = [&]() -> std::string_view {
+      if (has_inline) return value;
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "error: %.*s needs a value\n%s", static_cast<int>(arg.size()), arg.data(), kUsage);
+        std::exit(1);
+      }
+      return argv[++i];
+    };
+    unsigned long n = 0;
+    if (arg == "--config" || arg == "-c") {
+      opts.config_path = next();
+    } else if (arg == "--host") {
+      opts.host = next();
+    } else if (arg == "--port" || arg == "-p") {
+      if (!parseUnsigned(next(), 65535, n)) {
+        std::fprintf(stderr, "error: --port must be 0..65535\n");
+        return 1;
+      }
+      opts.port = static_cast<std::uint16_t>(n);
+    } else if (arg == "--workers" || arg == "--num_workers") {
+      if (!parseUnsigned(next(), 1024, n) || n == 0) {
+        std::fprintf(stderr, "error: --workers must be 1..1024\n");
+        return 1;
+      }
+      opts.workers = static_cast<unsigned>(n);
+    } else if (arg == "--log-level" || arg == "--log_level") {
+      log_level = std::string(next());
+      for (char& c : log_level) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (log_level == "warning") log_level = "warn";
+    } else if (arg == "--check-config") {
+      check_only = true;
+    } else if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "error: unknown argument %s\n%s", argv[i], kUsage);
+      return 1;
+    }
+  }
+  if (opts.config_path.empty()) {
+    std::fprintf(stderr, "error: --config is required\n%s", kUsage);
+    return 1;
+  }
+
+  auto loaded = switchyard::config::loadConfigFile(opts.config_path);
+  if (check_only) {
+    if (!loaded) {
+      std::printf("error: %s\n", loaded.error().message.c_str());
+      return 1;
+    }
+    for (const std::string& w : loaded->warnings) std::printf("warning: %s\n", w.c_str());
+    std::printf("config OK: %s (%zu deployments)\n", opts.config_path.c_str(), loaded->config.model_list.size());
+    return 0;
+  }
+  if (!loaded) {
+    std::fprintf(stderr, "error: %s\n", loaded.error().message.c_str());
+    std::printf("error: %s\n", loaded.error().message.c_str());
+    return 1;
+  }
+  if (!switchyard::telemetry::initLogging(log_level, loaded->config.litellm_settings.json_logs)) {
+    std::fprintf(stderr, "error: unknown --log-level %s\n", log_level.c_str());
+    return 1;
+  }
+  switchyard::server::Server server(std::move(opts), std::move(*loaded));
+  return server.run();
+}

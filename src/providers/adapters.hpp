@@ -1,0 +1,19 @@
+#pragma once
+// Factories of the adapters (private to the providers module).
+
+#include <memory>
+
+#include "switchyard/providers/provider.hpp"
+#include "switchyard/providers/transport.hpp"
+
+namespace switchyard::providers {
+
+std::unique_ptr<Provider> makeOpenAiCompatible(Transport& transport);
+std::unique_ptr<Provider> makeMock();
+
+// Maps a non-2xx OpenAI-style answer to an Error (used by every OpenAI-format adapter).
+// `secret` is scrubbed from any message taken from the body.
+api::Error mapOpenAiError(unsigned status, std::string_view body, std::string_view retry_after,
+                          std::string_view provider, std::string_view secret);
+
+}  // namespace switchyard::providers

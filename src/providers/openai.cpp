@@ -1,0 +1,269 @@
+// The OpenAI adapter and the OpenAI-compatible family (DESIGN §5): the body is forwarded as the
+// client sent it, with `model` replaced by the deployment's id; streams are relayed event by event.
+
+#include <charconv>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "adapters.hpp"
+#include "switchyard/api/json_guard.hpp"
+#include "switchyard/providers/sse.hpp"
+
+namespace switchyard::providers {
+namespace {
+
+using api::Error;
+using api::ErrorKind;
+using Clock = std::chrono::steady_clock;
+
+struct Family {
+  std::string_view prefix;
+  std::string_view default_base;  // empty: api_base is required
+  std::string_view key_env;       // env var read when the deployment has no api_key
+};
+
+constexpr Family kFamilies[] = {
+    {"openai", "https://api.openai.com/v1", "OPENAI_API_KEY"},
+    {"text-completion-openai", "https://api.openai.com/v1", "OPENAI_API_KEY"},
+    {"groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY"},
+    {"together_ai", "https://api.together.xyz/v1", "TOGETHERAI_API_KEY"},
+    {"mistral", "https://api.mistral.ai/v1", "MISTRAL_API_KEY"},
+    {"deepseek", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY"},
+    {"fireworks_ai", "https://api.fireworks.ai/inference/v1", "FIREWORKS_AI_API_KEY"},
+    {"openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"},
+    {"xai", "https://api.x.ai/v1", "XAI_API_KEY"},
+    {"perplexity", "https://api.perplexity.ai", "PERPLEXITYAI_API_KEY"},
+    {"hosted_vllm", "", "HOSTED_VLLM_API_KEY"},
+    {"ollama", "http://localhost:11434/v1", ""},
+    {"ollama_chat", "http://localhost:11434/v1", ""},
+    {"lm_studio", "http://localhost:1234/v1", "LM_STUDIO_API_KEY"},
+    {"openai_compatible", "", ""},
+    {"custom_openai", "", ""},
+};
+
+const Family* familyOf(std::string_view prefix) {
+  for (const Family& f : kFamilies)
+    if (f.prefix == prefix) return &f;
+  return nullptr;
+}
+
+// What a deployment resolves to, computed once per worker and config generation.
+struct Target {
+  std::optional<Url> base;
+  std::string authorization;  // "Bearer ..." or empty
+  std::string base_text;      // for x-litellm-model-api-base
+  std::optional<Error> error;  // misconfiguration, reported at request time
+};
+
+Target resolveTarget(const config::Deployment& d) {
+  Target t;
+  const Family* fam = familyOf(d.provider);
+  std::string base = d.api_base;
+  if (base.empty() && fam) base = std::string(fam->default_base);
+  if (base.empty()) {
+    t.error = Error{ErrorKind::kUpstreamError,
+                    "This model's deployment has no api_base configured.",
+                    "deployment " + d.id + " (" + d.provider + "): api_base is required"};
+    t.error->status = 500;
+    return t;
+  }
+  t.base = parseUrl(base);
+  if (!t.base) {
+    t.error = Error{ErrorKind::kUpstreamError, "This model's deployment has an invalid api_base.",
+                    "deployment " + d.id + ": api_base is not an http(s) URL"};
+    t.error->status = 500;
+    return t;
+  }
+  // Ollama users write the server root; its OpenAI-compatible API lives under /v1.
+  if ((d.provider == "ollama" || d.provider == "ollama_chat") && t.base->path.empty()) t.base->path = "/v1";
+  t.base_text = t.base->origin() + t.base->path;
+  std::string key = d.api_key;
+  if (key.empty() && fam && !fam->key_env.empty()) {
+    if (const char* v = std::getenv(std::string(fam->key_env).c_str())) key = v;
+  }
+  if (!key.empty()) t.authorization = "Bearer " + key;
+  return t;
+}
+
+// Relays an upstream SSE body as whole events, as they arrive.
+class SseRelay final : public api::ChunkSource {
+ public:
+  SseRelay(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle)
+      : upstream_(std::move(upstream)), idle_(idle) {}
+
+  boost::asio::awaitable<api::Result<std::optional<std::string>>> next() override {
+    for (;;) {
+      if (ended_) co_return std::optional<std::string>{};
+      auto piece = co_await upstream_->read(idle_);
+      if (!piece) co_return piece.error();
+      if (!*piece) {
+        ended_ = true;
+        std::string rest(splitter_.rest());
+        if (rest.find_first_not_of(" \r\n") == std::string::npos) co_return std::optional<std::string>{};
+        rest += "\n\n";  // the upstream closed without the blank line: still deliver the event
+        co_return std::optional<std::string>{std::move(rest)};
+      }
+      splitter_.feed(**piece);
+      if (splitter_.overflowed()) {
+        co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid stream.",
+                        "SSE event over size limit"};
+      }
+      std::string out;
+      if (splitter_.takeComplete(out) > 0) co_return std::optional<std::string>{std::move(out)};
+    }
+  }
+
+ private:
+  std::unique_ptr<UpstreamStream> upstream_;
+  Clock::duration idle_;
+  SseSplitter splitter_;
+  bool ended_ = false;
+};
+
+class OpenAiCompatible final : public Provider {
+ public:
+  explicit OpenAiCompatible(Transport& transport) : transport_(transport) {}
+
+  std::string apiBase(const config::Deployment& d) override { return target(d).base_text; }
+
+  boost::asio::awaitable<api::Result<api::Reply>> call(api::Exchange& ex, const config::Deployment& d,
+                                                       const CallOptions& opts) override {
+    const Target& t = target(d);
+    if (t.error) co_return *t.error;
+    (*ex.body)["model"] = d.model_id;
+    UpstreamRequest req;
+    req.target = t.base->path;
+    req.target += api::endpointPath(ex.endpoint);
+    if (!t.base->query.empty()) req.target += "?" + t.base->query;
+    req.headers.reserve(3 + d.headers.size());
+    req.headers.push_back({"content-type", "application/json"});
+    if (!t.authorization.empty()) req.headers.push_back({"authorization", t.authorization});
+    for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
+    req.body = api::dumpJson(*ex.body);
+
+    if (!ex.stream) {
+      auto r = co_await transport_.send(*t.base, req, opts.timeout);
+      if (!r) co_return r.error();
+      if (r->status < 200 || r->status >= 300) {
+        co_return mapOpenAiError(r->status, r->body, r->header("retry-after"), d.provider, d.api_key);
+      }
+      api::Reply reply;
+      reply.status = r->status;
+      reply.body = std::move(r->body);
+      if (auto ct = r->header("content-type"); !ct.empty()) reply.content_type = std::string(ct);
+      co_return reply;
+    }
+
+    req.headers.push_back({"accept", "text/event-stream"});
+    auto s = co_await transport_.open(*t.base, req, opts.stream_timeout);
+    if (!s) co_return s.error();
+    std::unique_ptr<UpstreamStream> up = std::move(*s);
+    unsigned status = up->status();
+    std::string content_type(up->header("content-type"));
+    if (status < 200 || status >= 300 || content_type.find("event-stream") == std::string::npos) {
+      std::string retry_after(up->header("retry-after"));
+      auto body = co_await up->readAll(opts.timeout, transport_.options().max_response_bytes);
+      if (!body) co_return body.error();
+      if (status < 200 || status >= 300) {
+        co_return mapOpenAiError(status, *body, retry_after, d.provider, d.api_key);
+      }
+      api::Reply reply;  // a server that ignored stream=true: pass its JSON through
+      reply.status = status;
+      reply.body = std::move(*body);
+      if (!content_type.empty()) reply.content_type = content_type;
+      co_return reply;
+    }
+    api::Reply reply;
+    reply.status = status;
+    reply.content_type = "text/event-stream";
+    reply.stream = std::make_unique<SseRelay>(std::move(up), opts.stream_timeout);
+    co_return reply;
+  }
+
+ private:
+  const Target& target(const config::Deployment& d) {
+    auto it = targets_.find(&d);
+    if (it == targets_.end()) it = targets_.emplace(&d, resolveTarget(d)).first;
+    return it->second;
+  }
+
+  Transport& transport_;
+  std::unordered_map<const config::Deployment*, Target> targets_;
+};
+
+void scrub(std::string& text, std::string_view secret) {
+  if (secret.size() < 4) return;
+  for (std::size_t pos; (pos = text.find(secret)) != std::string::npos;) text.replace(pos, secret.size(), "***");
+}
+
+}  // namespace
+
+api::Error mapOpenAiError(unsigned status, std::string_view body, std::string_view retry_after,
+                          std::string_view provider, std::string_view secret) {
+  std::string upstream_message, upstream_code, upstream_type, param;
+  auto parsed = nlohmann::json::parse(body, nullptr, false);
+  if (parsed.is_object()) {
+    const nlohmann::json* err = &parsed;
+    if (auto it = parsed.find("error"); it != parsed.end()) err = &*it;
+    if (err->is_string()) {
+      upstream_message = err->get<std::string>();
+    } else if (err->is_object()) {
+      if (auto m = err->find("message"); m != err->end() && m->is_string()) upstream_message = m->get<std::string>();
+      if (auto c = err->find("code"); c != err->end() && c->is_string()) upstream_code = c->get<std::string>();
+      if (auto t = err->find("type"); t != err->end() && t->is_string()) upstream_type = t->get<std::string>();
+      if (auto p = err->find("param"); p != err->end() && p->is_string()) param = p->get<std::string>();
+    }
+  }
+  scrub(upstream_message, secret);
+  if (upstream_message.size() > 2000) upstream_message.resize(2000);
+  std::string prefix = std::string(provider) + " error: ";
+  Error e;
+  e.upstream_status = status;
+  e.detail = "upstream " + std::string(provider) + " answered " + std::to_string(status);
+  if (status == 401 || status == 403) {
+    // Never echo what the provider says about our credentials (it quotes part of the key).
+    e.kind = ErrorKind::kUpstreamError;
+    e.status = status;
+    e.message = "The provider rejected this deployment's credentials (HTTP " + std::to_string(status) + ").";
+    e.code = status == 401 ? "upstream_authentication_error" : "upstream_permission_error";
+    return e;
+  }
+  if (status == 429) {
+    e.kind = ErrorKind::kRateLimited;
+    e.message = prefix + (upstream_message.empty() ? "rate limited" : upstream_message);
+    unsigned secs = 0;
+    auto [p, ec] = std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), secs);
+    if (ec == std::errc{}) e.retry_after_s = secs;
+    return e;
+  }
+  if (status == 408 || status >= 500) {
+    e.kind = status == 408 ? ErrorKind::kUpstreamTimeout : ErrorKind::kUpstreamError;
+    e.message = prefix + (upstream_message.empty() ? "HTTP " + std::to_string(status) : upstream_message);
+    return e;
+  }
+  // Other 4xx: the request is at fault; pass status and message through.
+  e.status = status;
+  e.param = param;
+  e.message = prefix + (upstream_message.empty() ? "HTTP " + std::to_string(status) : upstream_message);
+  if (upstream_code == "context_length_exceeded" ||
+      upstream_message.find("maximum context length") != std::string::npos) {
+    e.kind = ErrorKind::kContextWindowExceeded;
+  } else if (upstream_code == "content_filter" || upstream_code == "content_policy_violation") {
+    e.kind = ErrorKind::kContentPolicy;
+  } else if (status == 404) {
+    e.kind = ErrorKind::kNotFound;
+  } else {
+    e.kind = ErrorKind::kInvalidRequest;
+  }
+  if (!upstream_code.empty()) e.code = upstream_code;
+  return e;
+}
+
+std::unique_ptr<Provider> makeOpenAiCompatible(Transport& transport) {
+  return std::make_unique<OpenAiCompatible>(transport);
+}
+
+bool isOpenAiCompatible(std::string_view provider) noexcept { return familyOf(provider) != nullptr; }
+
+}  // namespace switchyard::providers

@@ -1,0 +1,410 @@
+#include "switchyard/providers/transport.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cerrno>
+#include <unordered_map>
+
+namespace switchyard::providers {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using api::Error;
+using api::ErrorKind;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+struct Connection {
+  std::string origin;
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  Clock::time_point idle_since{};
+  bool reused = false;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  void close() {
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().socket().close(ec);
+  }
+};
+
+Error transportError(std::string_view what, const beast::error_code& ec, const std::string& origin) {
+  if (ec == beast::error::timeout || ec == asio::error::timed_out) {
+    return Error{ErrorKind::kUpstreamTimeout, "The provider did not answer in time.",
+                 std::string(what) + " " + origin + ": timed out"};
+  }
+  return Error{ErrorKind::kUpstreamError, "The provider could not be reached or sent an invalid response.",
+               std::string(what) + " " + origin + ": " + ec.message()};
+}
+
+bool peerClosed(Connection& c) {
+  int fd = c.lowest().socket().native_handle();
+  char byte;
+  ssize_t r = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (r == 0) return true;
+  if (r < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
+  return !c.tls;  // stray bytes on a plain idle connection: unusable. TLS may carry tickets.
+}
+
+http::request<http::string_body> buildRequest(const Url& url, const UpstreamRequest& req) {
+  http::request<http::string_body> r{http::string_to_verb(req.method), req.target, 11};
+  r.set(http::field::host, url.hostHeader());
+  r.set(http::field::user_agent, "switchyard/0.1");
+  for (const api::Header& h : req.headers) r.set(h.name, h.value);
+  r.body() = req.body;
+  r.keep_alive(true);
+  r.prepare_payload();
+  return r;
+}
+
+template <class Stream>
+asio::awaitable<beast::error_code> writeOn(Stream& s, http::request<http::string_body>& r) {
+  auto [ec, n] = co_await http::async_write(s, r, kNoThrow);
+  co_return ec;
+}
+template <class Stream, class Parser>
+asio::awaitable<beast::error_code> readAllOn(Stream& s, beast::flat_buffer& b, Parser& p) {
+  auto [ec, n] = co_await http::async_read(s, b, p, kNoThrow);
+  co_return ec;
+}
+template <class Stream, class Parser>
+asio::awaitable<beast::error_code> readHeaderOn(Stream& s, beast::flat_buffer& b, Parser& p) {
+  auto [ec, n] = co_await http::async_read_header(s, b, p, kNoThrow);
+  co_return ec;
+}
+template <class Stream, class Parser>
+asio::awaitable<beast::error_code> readSomeOn(Stream& s, beast::flat_buffer& b, Parser& p) {
+  auto [ec, n] = co_await http::async_read_some(s, b, p, kNoThrow);
+  co_return ec;
+}
+
+asio::awaitable<beast::error_code> writeRequest(Connection& c, http::request<http::string_body>& r) {
+  co_return c.tls ? co_await writeOn(*c.tls, r) : co_await writeOn(*c.plain, r);
+}
+template <class Parser>
+asio::awaitable<beast::error_code> readMessage(Connection& c, Parser& p) {
+  co_return c.tls ? co_await readAllOn(*c.tls, c.buffer, p) : co_await readAllOn(*c.plain, c.buffer, p);
+}
+template <class Parser>
+asio::awaitable<beast::error_code> readHeader(Connection& c, Parser& p) {
+  co_return c.tls ? co_await readHeaderOn(*c.tls, c.buffer, p)
+                  : co_await readHeaderOn(*c.plain, c.buffer, p);
+}
+template <class Parser>
+asio::awaitable<beast::error_code> readSome(Connection& c, Parser& p) {
+  co_return c.tls ? co_await readSomeOn(*c.tls, c.buffer, p) : co_await readSomeOn(*c.plain, c.buffer, p);
+}
+
+// A failure on a pooled connection before any response byte: the server closed it while idle.
+bool staleReuse(const Connection& c, const beast::error_code& ec, bool got_some) {
+  if (!c.reused || got_some) return false;
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == ssl::error::stream_truncated;
+}
+
+template <class Fields>
+std::vector<api::Header> lowerHeaders(const Fields& fields) {
+  std::vector<api::Header> out;
+  out.reserve(8);
+  for (const auto& f : fields) {
+    std::string name(f.name_string());
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    out.push_back({std::move(name), std::string(f.value())});
+  }
+  return out;
+}
+
+class TransportImpl;
+
+class StreamImpl final : public UpstreamStream {
+ public:
+  StreamImpl(std::shared_ptr<TransportImpl> owner, std::unique_ptr<Connection> conn,
+             std::unique_ptr<http::response_parser<http::buffer_body>> parser)
+      : owner_(std::move(owner)), conn_(std::move(conn)), parser_(std::move(parser)),
+        headers_(lowerHeaders(parser_->get().base())) {}
+  ~StreamImpl() override;
+
+  unsigned status() const noexcept override { return parser_->get().result_int(); }
+  std::string_view header(std::string_view name) const noexcept override {
+    for (const auto& h : headers_)
+      if (h.name == name) return h.value;
+    return {};
+  }
+  asio::awaitable<api::Result<std::optional<std::string>>> read(Clock::duration idle) override;
+  asio::awaitable<api::Result<std::string>> readAll(Clock::duration timeout, std::size_t max) override;
+
+ private:
+  void finish();
+  std::shared_ptr<TransportImpl> owner_;
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
+  std::vector<api::Header> headers_;
+  bool done_ = false;
+};
+
+class TransportImpl final : public Transport {
+ public:
+  TransportImpl(asio::any_io_executor ex, Options opts)
+      : Transport(std::move(opts)), ex_(std::move(ex)), ssl_ctx_(ssl::context::tls_client) {
+    ssl_ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    if (opts_.tls.ca_file.empty()) {
+      ssl_ctx_.set_default_verify_paths(ec);
+    } else {
+      ssl_ctx_.load_verify_file(opts_.tls.ca_file, ec);
+    }
+    if (ec) spdlog::error("TLS: could not load CA certificates ({}): {}", opts_.tls.ca_file, ec.message());
+    ssl_ctx_.set_verify_mode(opts_.tls.verify ? ssl::verify_peer : ssl::verify_none);
+  }
+
+  asio::awaitable<api::Result<UpstreamResponse>> send(const Url& url, const UpstreamRequest& req,
+                                                      Clock::duration timeout) override;
+  asio::awaitable<api::Result<std::unique_ptr<UpstreamStream>>> open(
+      const Url& url, const UpstreamRequest& req, Clock::duration first_byte_timeout) override;
+
+  std::size_t idleConnections() const noexcept override {
+    std::size_t n = 0;
+    for (const auto& [k, v] : idle_) n += v.size();
+    return n;
+  }
+
+  void release(std::unique_ptr<Connection> c) {
+    auto& list = idle_[c->origin];
+    if (list.size() >= opts_.max_idle_per_origin) return;  // closed by its destructor
+    c->lowest().expires_never();
+    c->idle_since = Clock::now();
+    c->reused = true;
+    list.push_back(std::move(c));
+  }
+
+ private:
+  std::unique_ptr<Connection> takeIdle(const std::string& origin) {
+    auto it = idle_.find(origin);
+    if (it == idle_.end()) return nullptr;
+    auto& list = it->second;
+    auto now = Clock::now();
+    while (!list.empty()) {
+      std::unique_ptr<Connection> c = std::move(list.back());
+      list.pop_back();
+      if (now - c->idle_since < opts_.idle_keepalive && !peerClosed(*c)) return c;
+    }
+    return nullptr;
+  }
+
+  asio::awaitable<api::Result<std::unique_ptr<Connection>>> connect(const Url& url,
+                                                                   Clock::time_point deadline);
+  // A pooled connection if one is alive, else a new one.
+  asio::awaitable<api::Result<std::unique_ptr<Connection>>> acquire(const Url& url,
+                                                                   Clock::time_point deadline,
+                                                                   bool allow_pooled) {
+    if (allow_pooled) {
+      if (auto c = takeIdle(url.origin())) co_return std::move(c);
+    }
+    co_return co_await connect(url, deadline);
+  }
+
+  asio::any_io_executor ex_;
+  ssl::context ssl_ctx_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
+StreamImpl::~StreamImpl() {
+  if (!done_ && conn_) conn_->close();  // cancels the upstream request
+}
+
+void StreamImpl::finish() {
+  done_ = true;
+  if (conn_ && parser_->get().keep_alive()) owner_->release(std::move(conn_));
+  conn_.reset();
+}
+
+asio::awaitable<api::Result<std::optional<std::string>>> StreamImpl::read(Clock::duration idle) {
+  if (done_ || !conn_) co_return std::optional<std::string>{};
+  std::string out(kReadChunk, '\0');
+  for (;;) {
+    if (parser_->is_done()) {
+      finish();
+      co_return std::optional<std::string>{};
+    }
+    auto& body = parser_->get().body();
+    body.data = out.data();
+    body.size = out.size();
+    conn_->lowest().expires_after(idle);
+    beast::error_code ec = co_await readSome(*conn_, *parser_);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      Error e = transportError("stream from", ec, conn_->origin);
+      conn_->close();
+      conn_.reset();
+      done_ = true;
+      co_return e;
+    }
+    std::size_t produced = out.size() - body.size;
+    if (produced > 0) {
+      out.resize(produced);
+      if (parser_->is_done()) finish();
+      co_return std::optional<std::string>{std::move(out)};
+    }
+  }
+}
+
+asio::awaitable<api::Result<std::string>> StreamImpl::readAll(Clock::duration timeout,
+                                                              std::size_t max) {
+  std::string all;
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    auto piece = co_await read(std::max(Clock::duration::zero(), deadline - Clock::now()));
+    if (!piece) co_return piece.error();
+    if (!*piece) co_return all;
+    if (all.size() + (*piece)->size() > max) {
+      conn_.reset();  // closes
+      done_ = true;
+      co_return Error{ErrorKind::kUpstreamError, "The provider sent a response that is too large.",
+                      "response body over limit"};
+    }
+    all += **piece;
+  }
+}
+
+asio::awaitable<api::Result<std::unique_ptr<Connection>>> TransportImpl::connect(
+    const Url& url, Clock::time_point deadline) {
+  auto c = std::make_unique<Connection>();
+  c->origin = url.origin();
+  beast::error_code ec;
+  std::vector<tcp::endpoint> endpoints;
+  auto address = asio::ip::make_address(url.host, ec);
+  if (!ec) {
+    endpoints.emplace_back(address, url.port);
+  } else {
+    auto resolver = std::make_shared<tcp::resolver>(ex_);
+    auto timer = std::make_shared<asio::steady_timer>(ex_, deadline);
+    timer->async_wait([resolver](const beast::error_code& tec) {
+      if (!tec) resolver->cancel();
+    });
+    auto [rec, results] = co_await resolver->async_resolve(url.host, std::to_string(url.port), kNoThrow);
+    timer->cancel();
+    if (rec) {
+      co_return transportError("resolve", rec == asio::error::operation_aborted ? beast::error::timeout : rec,
+                               c->origin);
+    }
+    for (const auto& r : results) endpoints.push_back(r.endpoint());
+  }
+  if (url.tls) {
+    c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex_, ssl_ctx_);
+  } else {
+    c->plain = std::make_unique<beast::tcp_stream>(ex_);
+  }
+  c->lowest().expires_at(deadline);
+  auto [cec, ep] = co_await c->lowest().async_connect(endpoints, kNoThrow);
+  if (cec) co_return transportError("connect to", cec, c->origin);
+  c->lowest().socket().set_option(tcp::no_delay(true), ec);
+  if (c->tls) {
+    beast::error_code aec;
+    (void)asio::ip::make_address(url.host, aec);
+    bool is_ip = !aec;
+    if (!is_ip && !SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str())) {
+      co_return Error{ErrorKind::kUpstreamError, "The provider could not be reached or sent an invalid response.",
+                      "TLS SNI setup failed for " + c->origin};
+    }
+    if (opts_.tls.verify) c->tls->set_verify_callback(ssl::host_name_verification(url.host));
+    auto [hec] = co_await c->tls->async_handshake(ssl::stream_base::client, kNoThrow);
+    if (hec) co_return transportError("TLS handshake with", hec, c->origin);
+  }
+  co_return std::move(c);
+}
+
+asio::awaitable<api::Result<UpstreamResponse>> TransportImpl::send(const Url& url,
+                                                                   const UpstreamRequest& req,
+                                                                   Clock::duration timeout) {
+  auto deadline = Clock::now() + timeout;
+  http::request<http::string_body> r = buildRequest(url, req);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto conn = co_await acquire(url, deadline, attempt == 0);
+    if (!conn) co_return conn.error();
+    std::unique_ptr<Connection> c = std::move(*conn);
+    c->lowest().expires_at(deadline);
+    beast::error_code ec = co_await writeRequest(*c, r);
+    http::response_parser<http::string_body> p;
+    p.body_limit(opts_.max_response_bytes);
+    p.header_limit(64 * 1024);
+    if (!ec) ec = co_await readMessage(*c, p);
+    if (ec) {
+      bool retry = staleReuse(*c, ec, p.got_some());
+      c->close();
+      if (retry) continue;
+      if (ec == http::error::body_limit) {
+        co_return Error{ErrorKind::kUpstreamError, "The provider sent a response that is too large.",
+                        "response body over limit from " + c->origin};
+      }
+      co_return transportError("request to", ec, c->origin);
+    }
+    UpstreamResponse out;
+    auto& msg = p.get();
+    out.status = msg.result_int();
+    out.headers = lowerHeaders(msg.base());
+    out.body = std::move(msg.body());
+    if (msg.keep_alive()) release(std::move(c));
+    co_return out;
+  }
+  co_return Error{ErrorKind::kUpstreamError, "The provider could not be reached.", "unreachable"};
+}
+
+asio::awaitable<api::Result<std::unique_ptr<UpstreamStream>>> TransportImpl::open(
+    const Url& url, const UpstreamRequest& req, Clock::duration first_byte_timeout) {
+  auto deadline = Clock::now() + first_byte_timeout;
+  http::request<http::string_body> r = buildRequest(url, req);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto conn = co_await acquire(url, deadline, attempt == 0);
+    if (!conn) co_return conn.error();
+    std::unique_ptr<Connection> c = std::move(*conn);
+    c->lowest().expires_at(deadline);
+    beast::error_code ec = co_await writeRequest(*c, r);
+    auto p = std::make_unique<http::response_parser<http::buffer_body>>();
+    p->body_limit(boost::none);
+    p->header_limit(64 * 1024);
+    if (!ec) ec = co_await readHeader(*c, *p);
+    if (ec) {
+      bool retry = staleReuse(*c, ec, p->got_some());
+      c->close();
+      if (retry) continue;
+      co_return transportError("request to", ec, c->origin);
+    }
+    std::shared_ptr<TransportImpl> self(shared_from_this(), this);
+    co_return std::unique_ptr<UpstreamStream>(
+        std::make_unique<StreamImpl>(std::move(self), std::move(c), std::move(p)));
+  }
+  co_return Error{ErrorKind::kUpstreamError, "The provider could not be reached.", "unreachable"};
+}
+
+}  // namespace
+
+std::string_view UpstreamResponse::header(std::string_view lower_name) const noexcept {
+  for (const auto& h : headers)
+    if (h.name == lower_name) return h.value;
+  return {};
+}
+
+std::shared_ptr<Transport> Transport::create(asio::any_io_executor ex, Options opts) {
+  return std::make_shared<TransportImpl>(std::move(ex), std::move(opts));
+}
+
+}  // namespace switchyard::providers

@@ -1,0 +1,223 @@
+#include "switchyard/server/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdio>
+#include <optional>
+#include <thread>
+
+#include "switchyard/telemetry/log.hpp"
+#include "worker.hpp"
+
+namespace switchyard::server {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+providers::Transport::Options transportOptions(const config::Config& c) {
+  providers::Transport::Options o;
+  o.tls.verify = c.litellm_settings.ssl_verify;
+  o.tls.ca_file = c.litellm_settings.ssl_ca_file;
+  o.max_response_bytes = c.general_settings.max_upstream_response_mb << 20;
+  return o;
+}
+
+}  // namespace
+
+// ---- Worker ----------------------------------------------------------------------------------
+
+Worker::Worker(unsigned index, SharedState& shared) : index_(index), shared_(shared) {}
+
+Worker::~Worker() { join(); }
+
+std::shared_ptr<Generation> Worker::generation() {
+  if (!gen_ || gen_->snapshot->generation != shared_.runtime.generation()) {
+    std::shared_ptr<const Snapshot> snap = shared_.runtime.current();
+    auto opts = transportOptions(snap->config);
+    std::shared_ptr<providers::Transport> transport;
+    if (gen_ && gen_->transport->options().tls == opts.tls &&
+        gen_->transport->options().max_response_bytes == opts.max_response_bytes) {
+      transport = gen_->transport;  // keep the pooled connections
+    } else {
+      transport = providers::Transport::create(ctx_.get_executor(), opts);
+    }
+    gen_ = std::make_shared<Generation>(std::move(snap), std::move(transport));
+  }
+  return gen_;
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] {
+    auto guard = asio::make_work_guard(ctx_);
+    ctx_.run();
+  });
+}
+
+void Worker::stop() { ctx_.stop(); }
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::closeIdle() {
+  for (SessionHandle* s : sessions_) {
+    if (!s->idle) continue;
+    boost::system::error_code ec;
+    s->socket->cancel(ec);
+    s->socket->shutdown(tcp::socket::shutdown_both, ec);
+  }
+}
+
+// ---- Server ----------------------------------------------------------------------------------
+
+struct Server::Impl {
+  Impl(ServerOptions o, config::LoadResult initial)
+      : opts(std::move(o)), warnings(std::move(initial.warnings)), shared(std::move(initial.config)) {}
+
+  ServerOptions opts;
+  std::vector<std::string> warnings;
+  SharedState shared;
+  asio::io_context main_ctx{1};
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::optional<tcp::acceptor> acceptor;
+  bool drain_started = false;
+
+  asio::awaitable<void> acceptLoop();
+  asio::awaitable<void> signalLoop();
+  asio::awaitable<void> drain();
+  void reload();
+};
+
+asio::awaitable<void> Server::Impl::acceptLoop() {
+  for (std::size_t i = 0;; ++i) {
+    Worker& w = *workers[i % workers.size()];
+    auto [ec, socket] = co_await acceptor->async_accept(w.context(), kNoThrow);
+    if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+    if (ec) {
+      spdlog::warn("accept failed: {}", ec.message());
+      if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
+        asio::steady_timer pause(main_ctx, std::chrono::milliseconds(50));
+        co_await pause.async_wait(kNoThrow);
+      }
+      continue;
+    }
+    auto limit = shared.runtime.current()->config.general_settings.max_connections;
+    if (shared.connections.load(std::memory_order_relaxed) >= limit) {
+      boost::system::error_code cec;
+      socket.close(cec);
+      continue;
+    }
+    boost::system::error_code nec;
+    socket.set_option(tcp::no_delay(true), nec);
+    shared.connections.fetch_add(1, std::memory_order_relaxed);
+    asio::co_spawn(w.context(), serveConnection(std::move(socket), w), asio::detached);
+  }
+}
+
+void Server::Impl::reload() {
+  if (opts.config_path.empty()) return;
+  auto next = config::loadConfigFile(opts.config_path);
+  if (!next) {
+    spdlog::error("config reload failed, keeping the previous config: {}", next.error().message);
+    return;
+  }
+  for (const std::string& w : next->warnings) spdlog::warn("{}", w);
+  telemetry::setJsonLogs(next->config.litellm_settings.json_logs);
+  std::size_t models = next->config.model_list.size();
+  shared.runtime.publish(std::move(next->config));
+  spdlog::info("config reloaded from {} ({} deployments)", opts.config_path, models);
+}
+
+asio::awaitable<void> Server::Impl::drain() {
+  drain_started = true;
+  shared.draining.store(true);
+  boost::system::error_code ec;
+  acceptor->close(ec);
+  double grace = shared.runtime.current()->config.general_settings.drain_timeout_s;
+  spdlog::info("draining: finishing in-flight requests (up to {}s)", grace);
+  auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(grace * 1000));
+  asio::steady_timer tick(main_ctx);
+  while (shared.connections.load() > 0 && Clock::now() < deadline) {
+    for (auto& w : workers) asio::post(w->context(), [wp = w.get()] { wp->closeIdle(); });
+    tick.expires_after(std::chrono::milliseconds(20));
+    co_await tick.async_wait(kNoThrow);
+  }
+  if (shared.connections.load() > 0) {
+    spdlog::warn("drain timeout: closing {} connection(s)", shared.connections.load());
+  }
+  for (auto& w : workers) w->stop();
+  main_ctx.stop();
+}
+
+asio::awaitable<void> Server::Impl::signalLoop() {
+  asio::signal_set signals(main_ctx, SIGINT, SIGTERM, SIGHUP);
+  for (;;) {
+    auto [ec, sig] = co_await signals.async_wait(kNoThrow);
+    if (ec) co_return;
+    if (sig == SIGHUP) {
+      reload();
+      continue;
+    }
+    if (!drain_started) asio::co_spawn(main_ctx, drain(), asio::detached);
+  }
+}
+
+Server::Server(ServerOptions opts, config::LoadResult initial)
+    : impl_(std::make_unique<Impl>(std::move(opts), std::move(initial))) {}
+
+Server::~Server() = default;
+
+int Server::run() {
+  Impl& s = *impl_;
+  unsigned n = s.opts.workers ? s.opts.workers : std::max(1u, std::thread::hardware_concurrency());
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(s.opts.host, ec);
+  if (ec) {
+    std::fprintf(stderr, "error: --host %s is not an IP address\n", s.opts.host.c_str());
+    return 1;
+  }
+  s.acceptor.emplace(s.main_ctx);
+  tcp::endpoint ep(address, s.opts.port);
+  s.acceptor->open(ep.protocol(), ec);
+  if (!ec) s.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(ep, ec);
+  if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::fprintf(stderr, "error: cannot listen on %s:%u: %s\n", s.opts.host.c_str(), s.opts.port,
+                 ec.message().c_str());
+    return 1;
+  }
+  auto bound = s.acceptor->local_endpoint();
+  std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
+  std::printf("Switchyard listening on http://%s:%u (port %u, %u workers)\n", host.c_str(), bound.port(),
+              bound.port(), n);
+  std::fflush(stdout);
+  for (const std::string& w : s.warnings) spdlog::warn("{}", w);
+  if (s.shared.runtime.current()->config.general_settings.master_key.empty()) {
+    spdlog::warn("no master_key configured: the gateway is open to anyone who can reach it");
+  }
+
+  for (unsigned i = 0; i < n; ++i) s.workers.push_back(std::make_unique<Worker>(i, s.shared));
+  for (auto& w : s.workers) w->start();
+  asio::co_spawn(s.main_ctx, s.acceptLoop(), asio::detached);
+  asio::co_spawn(s.main_ctx, s.signalLoop(), asio::detached);
+  s.main_ctx.run();
+  for (auto& w : s.workers) w->join();
+  spdlog::info("stopped");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace switchyard::server

@@ -1,0 +1,342 @@
+// One client connection: HTTP/1.1 keep-alive, pipelined requests answered in order, bounded head
+// and body, header/body/idle timeouts, replies written whole or streamed chunk by chunk.
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cerrno>
+#include <cstdio>
+
+#include "switchyard/api/ids.hpp"
+#include "switchyard/auth/auth.hpp"
+#include "switchyard/server/routes.hpp"
+#include "switchyard/telemetry/log.hpp"
+#include "worker.hpp"
+
+namespace switchyard::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto kWriteTimeout = std::chrono::seconds(60);
+
+std::chrono::milliseconds seconds(double s) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
+}
+
+double msSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+std::string formatMs(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", ms < 0 ? 0.0 : ms);
+  return buf;
+}
+
+// Completes only when the client has closed its side (or errored). While the client has sent
+// more bytes (a pipelined request), it cannot tell and waits until cancelled.
+asio::awaitable<void> watchClientGone(tcp::socket& socket) {
+  for (;;) {
+    auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kNoThrow);
+    if (ec) co_return;
+    char byte;
+    ssize_t r = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) co_return;
+    if (r > 0) {
+      asio::steady_timer forever(socket.get_executor(), Clock::time_point::max());
+      co_await forever.async_wait(kNoThrow);
+      co_return;
+    }
+  }
+}
+
+struct RequestInfo {
+  std::string method;
+  std::string path;
+  unsigned version = 11;
+  bool keep_alive = true;
+};
+
+template <class Body>
+void setCommonHeaders(http::response<Body>& res, const api::Reply& reply, const api::Exchange* ex,
+                      bool proxied) {
+  res.set(http::field::server, "switchyard");
+  res.set(http::field::content_type, reply.content_type);
+  for (const api::Header& h : reply.headers) res.set(h.name, h.value);
+  if (!ex) return;
+  res.set("x-request-id", ex->request_id);
+  res.set("x-litellm-call-id", ex->call_id);
+  if (!proxied) return;
+  const api::Outcome& o = ex->outcome;
+  if (!o.deployment_id.empty()) res.set("x-litellm-model-id", o.deployment_id);
+  if (!o.model_group.empty()) res.set("x-litellm-model-group", o.model_group);
+  if (!o.api_base.empty()) res.set("x-litellm-model-api-base", o.api_base);
+  double total = msSince(ex->started);
+  double upstream = std::chrono::duration<double, std::milli>(o.upstream_time).count();
+  res.set("x-litellm-response-duration-ms", formatMs(total));
+  res.set("x-litellm-overhead-duration-ms", formatMs(total - upstream));
+  res.set("x-litellm-attempted-retries", std::to_string(o.attempted_retries));
+  res.set("x-litellm-attempted-fallbacks", std::to_string(o.attempted_fallbacks));
+}
+
+// Writes a whole reply. Returns false when the connection is unusable.
+asio::awaitable<bool> writeWhole(beast::tcp_stream& stream, const RequestInfo& info, api::Reply& reply,
+                                 const api::Exchange* ex, bool proxied, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(reply.status), info.version};
+  setCommonHeaders(res, reply, ex, proxied);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(reply.body);
+  res.prepare_payload();
+  stream.expires_after(kWriteTimeout);
+  auto [ec, n] = co_await http::async_write(stream, res, kNoThrow);
+  co_return !ec;
+}
+
+// Streams a reply chunk by chunk. A client that goes away cancels the source (and so the
+// upstream). A source that fails after the head was sent ends the stream with an error event.
+asio::awaitable<bool> writeStream(beast::tcp_stream& stream, const RequestInfo& info, api::Reply& reply,
+                                  api::Exchange& ex, bool keep_alive) {
+  http::response<http::empty_body> res{static_cast<http::status>(reply.status), info.version};
+  setCommonHeaders(res, reply, &ex, true);
+  res.set(http::field::cache_control, "no-cache");
+  bool chunked = info.version >= 11;
+  if (chunked) {
+    res.chunked(true);
+  } else {
+    keep_alive = false;  // HTTP/1.0: the body ends when the connection does
+  }
+  res.keep_alive(keep_alive);
+  http::response_serializer<http::empty_body> sr{res};
+  stream.expires_after(kWriteTimeout);
+  auto [hec, hn] = co_await http::async_write_header(stream, sr, kNoThrow);
+  if (hec) co_return false;
+  stream.expires_never();
+
+  for (;;) {
+    std::variant<api::Result<std::optional<std::string>>, std::monostate> got =
+        co_await (reply.stream->next() || watchClientGone(stream.socket()));
+    if (got.index() == 1) {  // client went away: dropping the source cancels the upstream
+      reply.stream.reset();
+      co_return false;
+    }
+    auto& chunk = std::get<0>(got);
+    std::string bytes;
+    bool last = false;
+    if (!chunk) {
+      ex.outcome.error = chunk.error();
+      spdlog::warn("stream {} broke: {}", ex.request_id,
+                   chunk.error().detail.empty() ? chunk.error().message : chunk.error().detail);
+      bytes = "data: " + chunk.error().toJson() + "\n\n";
+      last = true;
+    } else if (!*chunk) {
+      break;
+    } else {
+      bytes = std::move(**chunk);
+    }
+    if (!bytes.empty()) {
+      stream.expires_after(kWriteTimeout);
+      beast::error_code wec;
+      if (chunked) {
+        std::tie(wec, std::ignore) = co_await asio::async_write(stream, http::make_chunk(asio::buffer(bytes)), kNoThrow);
+      } else {
+        std::tie(wec, std::ignore) = co_await asio::async_write(stream, asio::buffer(bytes), kNoThrow);
+      }
+      if (wec) {
+        reply.stream.reset();
+        co_return false;
+      }
+    }
+    if (last) break;
+  }
+  reply.stream.reset();
+  if (chunked) {
+    stream.expires_after(kWriteTimeout);
+    auto [ec, n] = co_await asio::async_write(stream, http::make_chunk_last(), kNoThrow);
+    if (ec) co_return false;
+  }
+  co_return keep_alive;
+}
+
+asio::awaitable<api::Reply> runPipeline(Generation& gen, api::Exchange& ex, tcp::socket& socket) {
+  std::variant<api::Reply, std::monostate> r = co_await (gen.pipeline.run(ex) || watchClientGone(socket));
+  if (r.index() == 1) {
+    api::Error e{api::ErrorKind::kInvalidRequest, "Client closed the connection.", "client disconnected"};
+    e.status = 499;
+    ex.outcome.error = e;
+    api::Reply reply = api::Reply::fromError(e);
+    co_return reply;
+  }
+  co_return std::move(std::get<0>(r));
+}
+
+// Answers one request. Returns whether the connection may carry another.
+asio::awaitable<bool> handleRequest(beast::tcp_stream& stream, http::request<http::string_body>& req,
+                                    Worker& worker, bool keep_alive) {
+  std::shared_ptr<Generation> gen = worker.generation();
+  RequestInfo info;
+  info.method = std::string(req.method_string());
+  std::string_view target = req.target();
+  info.path = std::string(target.substr(0, target.find('?')));
+  info.version = req.version();
+
+  api::Exchange ex;
+  std::string_view client_rid = req["x-request-id"];
+  ex.request_id = client_rid.empty() || client_rid.size() > 200 ? api::newUuid() : std::string(client_rid);
+  ex.call_id = api::newUuid();
+
+  RouteMatch m = matchRoute(info.method, info.path);
+  api::Reply reply;
+  bool proxied = false;
+  if (m.route == Route::kNotFound) {
+    reply = api::Reply::fromError({api::ErrorKind::kNotFound, "Route not found: " + info.method + " " + info.path});
+  } else if (!m.method_allowed) {
+    reply = api::Reply::fromError({api::ErrorKind::kMethodNotAllowed, "Method " + info.method + " is not allowed on " + info.path});
+  } else if (auto endpoint = endpointOf(m.route)) {
+    proxied = true;
+    ex.endpoint = *endpoint;
+    ex.auth_token = std::string(auth::pickToken(req[http::field::authorization], req["x-api-key"],
+                                                req["api-key"], req["x-litellm-api-key"]));
+    ex.raw_body = std::move(req.body());
+    reply = co_await runPipeline(*gen, ex, stream.socket());
+  } else {
+    api::Result<auth::Principal> principal = auth::Principal{};
+    if (needsAuth(m.route)) {
+      principal = auth::authenticate(auth::pickToken(req[http::field::authorization], req["x-api-key"],
+                                                     req["api-key"], req["x-litellm-api-key"]),
+                                     gen->snapshot->config.general_settings.master_key);
+    }
+    if (!principal) {
+      reply = api::Reply::fromError(principal.error());
+    } else {
+      switch (m.route) {
+        case Route::kModels: reply = modelsReply(gen->snapshot->router); break;
+        case Route::kModel: reply = modelReply(gen->snapshot->router, m.param); break;
+        case Route::kLiveness: reply = livenessReply(); break;
+        case Route::kReadiness: reply = readinessReply(worker.shared().draining.load()); break;
+        default: reply = api::Reply::fromError({api::ErrorKind::kNotFound, "Route not found"}); break;
+      }
+    }
+  }
+
+  keep_alive = keep_alive && !worker.shared().draining.load();
+  bool ok;
+  bool streamed = reply.stream != nullptr;
+  unsigned status = reply.status;
+  if (streamed) {
+    ok = co_await writeStream(stream, info, reply, ex, keep_alive);
+  } else {
+    ok = co_await writeWhole(stream, info, reply, &ex, proxied, keep_alive);
+  }
+  telemetry::logAccess({info.method, info.path, status, proxied ? &ex : nullptr, {}, msSince(ex.started), streamed});
+  co_return ok && keep_alive;
+}
+
+asio::awaitable<void> writeSimpleError(beast::tcp_stream& stream, unsigned version, const api::Error& e) {
+  api::Reply reply = api::Reply::fromError(e);
+  RequestInfo info;
+  info.version = version ? version : 11;
+  co_await writeWhole(stream, info, reply, nullptr, false, false);
+}
+
+asio::awaitable<void> sessionLoop(beast::tcp_stream& stream, Worker& worker, SessionHandle& handle) {
+  SharedState& shared = worker.shared();
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    std::shared_ptr<Generation> gen = worker.generation();
+    const config::GeneralSettings& gs = gen->snapshot->config.general_settings;
+    handle.idle = true;
+    if (shared.draining.load() && buffer.size() == 0) co_return;
+    if (!first && buffer.size() == 0) {
+      // Idle keep-alive wait for the next request's first bytes.
+      stream.expires_after(seconds(gs.keepalive_timeout_s));
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kNoThrow);
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    first = false;
+    handle.idle = false;
+
+    http::request_parser<http::string_body> parser;
+    const std::uint64_t max_body = static_cast<std::uint64_t>(gs.max_request_size_mb * 1024 * 1024);
+    parser.header_limit(gs.max_header_size_kb * 1024);
+    parser.body_limit(max_body);
+    stream.expires_after(seconds(gs.request_header_timeout_s));
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+    if (hec == http::error::header_limit) {
+      api::Error e{api::ErrorKind::kInvalidRequest, "Request header fields too large."};
+      e.status = 431;
+      e.code = "request_header_too_large";
+      co_await writeSimpleError(stream, 11, e);
+      co_return;
+    }
+    if (hec) {
+      if (hec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+          hec != http::error::end_of_stream &&
+          hec != http::error::partial_message) {
+        co_await writeSimpleError(stream, 11, {api::ErrorKind::kInvalidRequest, "Malformed HTTP request."});
+      }
+      co_return;  // timeout (slowloris), reset or clean close
+    }
+    auto& req = parser.get();
+    if (parser.content_length() && *parser.content_length() > max_body) {
+      co_await writeSimpleError(stream, req.version(),
+                                {api::ErrorKind::kPayloadTooLarge,
+                                 "Request body too large: the limit is " + formatMs(gs.max_request_size_mb) + " MB."});
+      co_return;
+    }
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue), kNoThrow);
+      if (cec) co_return;
+    }
+    if (!parser.is_done()) {
+      stream.expires_after(seconds(gs.request_body_timeout_s));
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+      if (bec == http::error::body_limit) {
+        co_await writeSimpleError(stream, req.version(),
+                                  {api::ErrorKind::kPayloadTooLarge,
+                                   "Request body too large: the limit is " + formatMs(gs.max_request_size_mb) + " MB."});
+        co_return;
+      }
+      if (bec) co_return;
+    }
+    stream.expires_never();
+    gen.reset();
+    bool keep = co_await handleRequest(stream, req, worker, req.keep_alive());
+    if (!keep) co_return;
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> serveConnection(tcp::socket socket, Worker& worker) {
+  beast::tcp_stream stream(std::move(socket));
+  SessionHandle handle{&stream.socket(), true};
+  worker.add(&handle);
+  try {
+    co_await sessionLoop(stream, worker, handle);
+  } catch (const std::exception& e) {
+    spdlog::error("connection aborted by an internal error: {}", e.what());
+  }
+  worker.remove(&handle);
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+  worker.shared().connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace switchyard::server

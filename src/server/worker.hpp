@@ -1,0 +1,77 @@
+#pragma once
+// One worker: an io_context on its own thread, the upstream transport of that thread, and the
+// per-config-generation state (adapters, pipeline). Private to the server module.
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <thread>
+#include <unordered_set>
+
+#include "switchyard/pipeline/pipeline.hpp"
+#include "switchyard/providers/provider.hpp"
+#include "switchyard/providers/transport.hpp"
+#include "switchyard/server/runtime.hpp"
+
+namespace switchyard::server {
+
+// Shared by all workers and the acceptor.
+struct SharedState {
+  explicit SharedState(config::Config c) : runtime(std::move(c)) {}
+  RuntimeHolder runtime;
+  std::atomic<bool> draining{false};
+  std::atomic<std::uint32_t> connections{0};
+};
+
+// The state of one config generation on one worker. Each request holds a reference.
+struct Generation {
+  Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t)
+      : snapshot(std::move(s)), transport(std::move(t)), providers(transport),
+        pipeline(snapshot->config, snapshot->router, providers) {}
+  std::shared_ptr<const Snapshot> snapshot;
+  std::shared_ptr<providers::Transport> transport;
+  providers::Providers providers;
+  pipeline::Pipeline pipeline;
+};
+
+// A live connection, as the worker sees it for draining.
+struct SessionHandle {
+  boost::asio::ip::tcp::socket* socket = nullptr;
+  bool idle = true;  // between requests
+};
+
+class Worker {
+ public:
+  Worker(unsigned index, SharedState& shared);
+  ~Worker();
+  boost::asio::io_context& context() noexcept { return ctx_; }
+  SharedState& shared() noexcept { return shared_; }
+  unsigned index() const noexcept { return index_; }
+
+  // The current generation, rebuilt when the config changed. Worker thread only.
+  std::shared_ptr<Generation> generation();
+
+  void start();  // runs the context on a new thread
+  void stop();   // stops the context (the thread ends)
+  void join();
+
+  // Session bookkeeping, worker thread only.
+  void add(SessionHandle* s) { sessions_.insert(s); }
+  void remove(SessionHandle* s) { sessions_.erase(s); }
+  // Closes idle connections; busy ones close after their current response. Worker thread only.
+  void closeIdle();
+
+ private:
+  unsigned index_;
+  SharedState& shared_;
+  boost::asio::io_context ctx_{1};
+  std::thread thread_;
+  std::shared_ptr<Generation> gen_;
+  std::unordered_set<SessionHandle*> sessions_;
+};
+
+// Serves one accepted connection until it closes. Spawned on the worker's context.
+boost::asio::awaitable<void> serveConnection(boost::asio::ip::tcp::socket socket, Worker& worker);
+
+}  // namespace switchyard::server

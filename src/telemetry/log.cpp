@@ -1,0 +1,92 @@
+#include "switchyard/telemetry/log.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+
+namespace switchyard::telemetry {
+namespace {
+
+std::atomic<bool> g_json{false};
+
+constexpr const char* kHumanPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l %v";
+
+// json_logs: one object per line. A message that is itself a JSON object (the access log) is
+// merged into the line; any other message becomes "message".
+class JsonFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    auto secs = std::chrono::time_point_cast<std::chrono::milliseconds>(msg.time);
+    nlohmann::json head = {{"time", secs.time_since_epoch().count() / 1000.0},
+                           {"level", spdlog::level::to_string_view(msg.level)}};
+    std::string line = head.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    line.pop_back();  // drop '}'
+    if (payload.size() >= 2 && payload.front() == '{' && payload.back() == '}') {
+      line += ',';
+      line.append(payload.substr(1));
+    } else {
+      line += ",\"message\":";
+      line += nlohmann::json(std::string(payload)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      line += '}';
+    }
+    line += '\n';
+    dest.append(line.data(), line.data() + line.size());
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
+};
+
+}  // namespace
+
+bool initLogging(std::string_view level, bool json) {
+  auto lvl = spdlog::level::from_str(std::string(level));
+  if (lvl == spdlog::level::off && level != "off") return false;
+  auto logger = spdlog::stdout_logger_mt("switchyard");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(lvl);
+  spdlog::flush_on(spdlog::level::trace);
+  setJsonLogs(json);
+  return true;
+}
+
+void setJsonLogs(bool json) {
+  g_json = json;
+  if (json) {
+    spdlog::set_formatter(std::make_unique<JsonFormatter>());
+  } else {
+    spdlog::set_pattern(kHumanPattern, spdlog::pattern_time_type::utc);
+  }
+}
+
+void logAccess(const AccessRecord& r) {
+  if (!spdlog::should_log(spdlog::level::info)) return;
+  const api::Exchange* ex = r.exchange;
+  if (g_json) {
+    nlohmann::json j = {{"type", "access"},        {"method", r.method},
+                        {"path", r.path},   {"status", r.status},      {"latency_ms", r.latency_ms},
+                        {"stream", r.stream}};
+    if (ex) {
+      j["request_id"] = ex->request_id;
+      j["model"] = ex->outcome.model_group.empty() ? ex->model : ex->outcome.model_group;
+      j["deployment"] = ex->outcome.deployment_id;
+      if (ex->outcome.error) j["error"] = ex->outcome.error->detail.empty() ? ex->outcome.error->message : ex->outcome.error->detail;
+    }
+    if (!r.key_alias.empty()) j["key_alias"] = r.key_alias;
+    spdlog::info(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return;
+  }
+  if (ex) {
+    const auto& o = ex->outcome;
+    spdlog::info("access {} {} {} {:.2f}ms request_id={} model={} deployment={} stream={}{}{}{}",
+                 r.method, r.path, r.status, r.latency_ms, ex->request_id,
+                 o.model_group.empty() ? ex->model : o.model_group, o.deployment_id, r.stream,
+                 r.key_alias.empty() ? "" : " key_alias=", r.key_alias,
+                 o.error ? " error=\"" + (o.error->detail.empty() ? o.error->message : o.error->detail) + "\""
+                         : std::string());
+  } else {
+    spdlog::info("access {} {} {} {:.2f}ms", r.method, r.path, r.status, r.latency_ms);
+  }
+}
+
+}  // namespace switchyard::telemetry
