@@ -86,10 +86,8 @@ bool isRetryable(const Error& e) noexcept {
   }
 }
 
-}  // namespace switchyard::api
-
-namespace boost::system {
-void throw_exception_from_error(const switchyard::api::Error& e, const boost::source_location&) {
+void throw_exception_from_error(const Error& e, const boost::source_location&) {
   throw std::runtime_error("unchecked Result: " + e.message);
 }
-}  // namespace boost::system
+
+}  // namespace switchyard::api

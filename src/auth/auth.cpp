@@ -29,7 +29,11 @@ bool startsWithNoCase(std::string_view s, std::string_view prefix) noexcept {
 std::string_view pickToken(std::string_view authorization, std::string_view x_api_key,
                            std::string_view api_key, std::string_view x_litellm_api_key) noexcept {
   authorization = trim(authorization);
-  if (startsWithNoCase(authorization, "bearer ")) authorization = trim(authorization.substr(7));
+  if (startsWithNoCase(authorization, "bearer ")) {
+    authorization = trim(authorization.substr(7));
+  } else if (authorization.size() == 6 && startsWithNoCase(authorization, "bearer")) {
+    authorization = {};  // "Bearer" with no credentials: not a token; try the other headers
+  }
   for (std::string_view v : {authorization, trim(x_api_key), trim(api_key), trim(x_litellm_api_key)}) {
     if (!v.empty()) return v;
   }

@@ -96,20 +96,24 @@ asio::awaitable<beast::error_code> readSomeOn(Stream& s, beast::flat_buffer& b, 
 }
 
 asio::awaitable<beast::error_code> writeRequest(Connection& c, http::request<http::string_body>& r) {
-  co_return c.tls ? co_await writeOn(*c.tls, r) : co_await writeOn(*c.plain, r);
+  // (no co_await inside ?: — GCC 12 miscompiles it)
+  if (c.tls) co_return co_await writeOn(*c.tls, r);
+  co_return co_await writeOn(*c.plain, r);
 }
 template <class Parser>
 asio::awaitable<beast::error_code> readMessage(Connection& c, Parser& p) {
-  co_return c.tls ? co_await readAllOn(*c.tls, c.buffer, p) : co_await readAllOn(*c.plain, c.buffer, p);
+  if (c.tls) co_return co_await readAllOn(*c.tls, c.buffer, p);
+  co_return co_await readAllOn(*c.plain, c.buffer, p);
 }
 template <class Parser>
 asio::awaitable<beast::error_code> readHeader(Connection& c, Parser& p) {
-  co_return c.tls ? co_await readHeaderOn(*c.tls, c.buffer, p)
-                  : co_await readHeaderOn(*c.plain, c.buffer, p);
+  if (c.tls) co_return co_await readHeaderOn(*c.tls, c.buffer, p);
+  co_return co_await readHeaderOn(*c.plain, c.buffer, p);
 }
 template <class Parser>
 asio::awaitable<beast::error_code> readSome(Connection& c, Parser& p) {
-  co_return c.tls ? co_await readSomeOn(*c.tls, c.buffer, p) : co_await readSomeOn(*c.plain, c.buffer, p);
+  if (c.tls) co_return co_await readSomeOn(*c.tls, c.buffer, p);
+  co_return co_await readSomeOn(*c.plain, c.buffer, p);
 }
 
 // A failure on a pooled connection before any response byte: the server closed it while idle.

@@ -51,6 +51,8 @@ std::optional<Url> parseUrl(std::string_view text) {
       port_text = authority.substr(colon + 1);
       authority = authority.substr(0, colon);
     }
+    // A ':' left in the host is an unbracketed IPv6 literal or garbage ("http://::1").
+    if (authority.find(':') != std::string_view::npos) return std::nullopt;
     u.host = std::string(authority);
   }
   if (u.host.empty()) return std::nullopt;

@@ -46,13 +46,12 @@ struct Error {
 // Retryable failures move the router to the next attempt or deployment (DESIGN §4).
 bool isRetryable(const Error& e) noexcept;
 
+// Lets Result<T> carry an api::Error: a result<T, Error> whose value() is read on error throws
+// std::runtime_error. Declared in this namespace so that boost::system::result finds it by ADL
+// (a declaration in boost::system after <boost/system/result.hpp> is not seen by its templates).
+[[noreturn]] void throw_exception_from_error(const Error& e, const boost::source_location& loc);
+
 template <class T>
 using Result = boost::system::result<T, Error>;
 
 }  // namespace switchyard::api
-
-namespace boost::system {
-// Lets Result<T> carry an api::Error: a result<T, Error> whose value() is read on error throws this.
-[[noreturn]] void throw_exception_from_error(const switchyard::api::Error& e,
-                                             const boost::source_location& loc);
-}  // namespace boost::system

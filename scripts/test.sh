@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Quick start, command 2: installs what is missing, builds, and runs every test:
+#   1. unit + integration tests (ctest) on the RelWithDebInfo build
+#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   3. end-to-end tests with the official `openai` npm SDK against the built binary
+# Ends with one line "N passed, N failed". Exit status 0 only when nothing failed.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+"$root/scripts/install-deps.sh" || exit 1
+
+passed=0 failed=0 status=0
+logdir=$(mktemp -d /tmp/switchyard-test-XXXXXX)
+
+count_ctest() {  # $1 = ctest log
+  local line total nfail
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -1)
+  if [ -z "$line" ]; then failed=$((failed + 1)); status=1; return; fi
+  nfail=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+  total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+  passed=$((passed + total - nfail)); failed=$((failed + nfail))
+  [ "$nfail" = 0 ] || status=1
+}
+
+run_ctest() {  # $1 = build dir, $2 = label
+  local log="$logdir/ctest-$2.log"
+  echo "== ctest ($2)"
+  (cd "$1" && ctest --output-on-failure -j "${CTEST_JOBS:-2}" --timeout 180) 2>&1 | tee "$log" | tail -40
+  count_ctest "$log"
+}
+
+echo "== build (RelWithDebInfo)"
+if scripts/build.sh release >"$logdir/build-release.log" 2>&1; then
+  run_ctest build release
+else
+  tail -60 "$logdir/build-release.log"; echo "build failed"; failed=$((failed + 1)); status=1
+fi
+
+if [ "${SKIP_ASAN:-0}" != 1 ]; then
+  echo "== build (ASan+UBSan)"
+  if scripts/build.sh asan >"$logdir/build-asan.log" 2>&1; then
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    run_ctest build-asan asan
+  else
+    tail -60 "$logdir/build-asan.log"; echo "asan build failed"; failed=$((failed + 1)); status=1
+  fi
+fi
+
+if [ -x build/switchyard ] && [ -f tests/e2e/package.json ]; then
+  echo "== e2e (openai SDK)"
+  SWITCHYARD_BIN="$root/build/switchyard" scripts/e2e.sh 2>&1 | tee "$logdir/e2e.log" | tail -40
+  p=$(grep -E '^# pass [0-9]+' "$logdir/e2e.log" | tail -1 | awk '{print $3}')
+  f=$(grep -E '^# fail [0-9]+' "$logdir/e2e.log" | tail -1 | awk '{print $3}')
+  if [ -z "$p" ]; then failed=$((failed + 1)); status=1; else
+    passed=$((passed + p)); failed=$((failed + ${f:-0})); [ "${f:-0}" = 0 ] || status=1; fi
+fi
+
+echo "logs: $logdir"
+echo "$passed passed, $failed failed"
+exit $status
