@@ -4,7 +4,8 @@
 # node's test runner in tests/e2e.
 #   SWITCHYARD_BIN   the gateway binary (default: <repo>/build/switchyard)
 #   E2E_REPORTER     node --test reporter (default: tap, whose summary ends with "# pass N" / "# fail N")
-# Extra arguments are passed to `node --test` (e.g. --test-name-pattern=stream).
+# Arguments: options for `node --test` (e.g. --test-name-pattern=stream) and, optionally, test
+# files (e.g. chat.test.mjs); by default every tests/e2e/*.test.mjs runs.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,4 +29,11 @@ if [ ! -x "$SWITCHYARD_BIN" ]; then
   exit 1
 fi
 
-exec node --test --test-reporter="${E2E_REPORTER:-tap}" --test-concurrency=1 --test-timeout=30000 "$@" ./*.test.mjs
+opts=(); files=()
+for a in "$@"; do
+  case "$a" in -*) opts+=("$a") ;; *) files+=("$a") ;; esac
+done
+[ ${#files[@]} -gt 0 ] || files=(./*.test.mjs)
+
+exec node --test --test-reporter="${E2E_REPORTER:-tap}" --test-concurrency=1 --test-timeout=30000 \
+  ${opts[@]+"${opts[@]}"} "${files[@]}"

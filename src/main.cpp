@@ -106,6 +106,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: unknown --log-level %s\n", log_level.c_str());
     return 1;
   }
-  switchyard::server::Server server(std::move(opts), std::move(*loaded));
-  return server.run();
+  int code;
+  {
+    switchyard::server::Server server(std::move(opts), std::move(*loaded));
+    code = server.run();
+  }
+  spdlog::shutdown();  // flushes the last log lines and stops the periodic flusher
+  return code;
 }

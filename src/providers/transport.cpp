@@ -161,6 +161,7 @@ class StreamImpl final : public UpstreamStream {
   std::unique_ptr<Connection> conn_;
   std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
   std::vector<api::Header> headers_;
+  std::unique_ptr<char[]> scratch_;  // body bytes land here, kReadChunk at a time
   bool done_ = false;
 };
 
@@ -243,15 +244,15 @@ void StreamImpl::finish() {
 
 asio::awaitable<api::Result<std::optional<std::string>>> StreamImpl::read(Clock::duration idle) {
   if (done_ || !conn_) co_return std::optional<std::string>{};
-  std::string out(kReadChunk, '\0');
+  if (!scratch_) scratch_ = std::make_unique_for_overwrite<char[]>(kReadChunk);
   for (;;) {
     if (parser_->is_done()) {
       finish();
       co_return std::optional<std::string>{};
     }
     auto& body = parser_->get().body();
-    body.data = out.data();
-    body.size = out.size();
+    body.data = scratch_.get();
+    body.size = kReadChunk;
     conn_->lowest().expires_after(idle);
     beast::error_code ec = co_await readSome(*conn_, *parser_);
     if (ec == http::error::need_buffer) ec = {};
@@ -262,11 +263,27 @@ asio::awaitable<api::Result<std::optional<std::string>>> StreamImpl::read(Clock:
       done_ = true;
       co_return e;
     }
-    std::size_t produced = out.size() - body.size;
+    // Beast stops after each chunk of a chunked body. Hand over every chunk already received
+    // in one piece (parsing only bytes in the buffer, never waiting for more), so that a burst
+    // of events becomes one write to the client rather than one per event.
+    while (!parser_->is_done() && body.size > 0 && conn_->buffer.size() > 0) {
+      beast::error_code pec;
+      std::size_t used = parser_->put(conn_->buffer.data(), pec);
+      conn_->buffer.consume(used);
+      if (pec == http::error::need_more || pec == http::error::need_buffer || (!pec && used == 0)) break;
+      if (pec) {
+        Error e = transportError("stream from", pec, conn_->origin);
+        conn_->close();
+        conn_.reset();
+        done_ = true;
+        co_return e;
+      }
+    }
+    std::size_t produced = kReadChunk - body.size;
     if (produced > 0) {
-      out.resize(produced);
+      std::optional<std::string> out{std::in_place, scratch_.get(), produced};
       if (parser_->is_done()) finish();
-      co_return std::optional<std::string>{std::move(out)};
+      co_return out;
     }
   }
 }

@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
+#include <array>
 #include <cstdio>
 
 #include "switchyard/api/ids.hpp"
@@ -251,6 +252,29 @@ asio::awaitable<void> writeSimpleError(beast::tcp_stream& stream, unsigned versi
   co_await writeWhole(stream, info, reply, nullptr, false, false);
 }
 
+api::Error tooLarge(const config::GeneralSettings& gs) {
+  char limit[32];
+  std::snprintf(limit, sizeof limit, "%g", gs.max_request_size_mb);
+  return {api::ErrorKind::kPayloadTooLarge,
+          std::string("Request body too large: the limit is ") + limit + " MB (max_request_size_mb)."};
+}
+
+// After an early answer (413) the client may still be sending: stop writing, then read and drop
+// what comes for a moment, so that closing does not reset the connection before the client has
+// read the answer. Bounded in time and bytes.
+asio::awaitable<void> lingerClose(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::array<char, 16384> sink;
+  std::size_t dropped = 0;
+  stream.expires_after(std::chrono::seconds(2));
+  while (dropped < (64u << 20)) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kNoThrow);
+    if (rec) break;
+    dropped += n;
+  }
+}
+
 asio::awaitable<void> sessionLoop(beast::tcp_stream& stream, Worker& worker, SessionHandle& handle) {
   SharedState& shared = worker.shared();
   beast::flat_buffer buffer;
@@ -260,9 +284,10 @@ asio::awaitable<void> sessionLoop(beast::tcp_stream& stream, Worker& worker, Ses
     const config::GeneralSettings& gs = gen->snapshot->config.general_settings;
     handle.idle = true;
     if (shared.draining.load() && buffer.size() == 0) co_return;
-    if (!first && buffer.size() == 0) {
-      // Idle keep-alive wait for the next request's first bytes.
-      stream.expires_after(seconds(gs.keepalive_timeout_s));
+    if (buffer.size() == 0) {
+      // Idle wait for the (next) request's first bytes; a connection that never sent anything is
+      // idle too, so a drain closes it at once.
+      stream.expires_after(seconds(first ? gs.request_header_timeout_s : gs.keepalive_timeout_s));
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kNoThrow);
       if (ec) co_return;
       buffer.commit(n);
@@ -283,21 +308,23 @@ asio::awaitable<void> sessionLoop(beast::tcp_stream& stream, Worker& worker, Ses
       co_await writeSimpleError(stream, 11, e);
       co_return;
     }
+    // Arguments of a co_await are named locals, never braced temporaries: GCC 12 destroys such
+    // temporaries twice.
+    if (hec == http::error::body_limit) {  // Content-Length over the limit, seen with the head
+      api::Error big = tooLarge(gs);
+      co_await writeSimpleError(stream, parser.get().version(), big);
+      co_await lingerClose(stream);
+      co_return;
+    }
     if (hec) {
       if (hec.category() == http::make_error_code(http::error::end_of_stream).category() &&
-          hec != http::error::end_of_stream &&
-          hec != http::error::partial_message) {
-        co_await writeSimpleError(stream, 11, {api::ErrorKind::kInvalidRequest, "Malformed HTTP request."});
+          hec != http::error::end_of_stream && hec != http::error::partial_message) {
+        api::Error malformed{api::ErrorKind::kInvalidRequest, "Malformed HTTP request."};
+        co_await writeSimpleError(stream, 11, malformed);
       }
       co_return;  // timeout (slowloris), reset or clean close
     }
     auto& req = parser.get();
-    if (parser.content_length() && *parser.content_length() > max_body) {
-      co_await writeSimpleError(stream, req.version(),
-                                {api::ErrorKind::kPayloadTooLarge,
-                                 "Request body too large: the limit is " + formatMs(gs.max_request_size_mb) + " MB."});
-      co_return;
-    }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue), kNoThrow);
@@ -306,10 +333,10 @@ asio::awaitable<void> sessionLoop(beast::tcp_stream& stream, Worker& worker, Ses
     if (!parser.is_done()) {
       stream.expires_after(seconds(gs.request_body_timeout_s));
       auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kNoThrow);
-      if (bec == http::error::body_limit) {
-        co_await writeSimpleError(stream, req.version(),
-                                  {api::ErrorKind::kPayloadTooLarge,
-                                   "Request body too large: the limit is " + formatMs(gs.max_request_size_mb) + " MB."});
+      if (bec == http::error::body_limit) {  // chunked body grew over the limit
+        api::Error big = tooLarge(gs);
+        co_await writeSimpleError(stream, req.version(), big);
+        co_await lingerClose(stream);
         co_return;
       }
       if (bec) co_return;

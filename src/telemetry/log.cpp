@@ -1,6 +1,10 @@
 #include "switchyard/telemetry/log.hpp"
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <mutex>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
@@ -9,6 +13,40 @@ namespace switchyard::telemetry {
 namespace {
 
 std::atomic<bool> g_json{false};
+
+// Writes formatted lines to a file descriptor in batches: up to 64 KiB are kept and written with
+// one write(2) when full or on flush() (spdlog flushes on warnings and every second). spdlog's own
+// stdout sink flushes after every line, which costs a syscall per request.
+class BufferedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit BufferedFdSink(int fd) : fd_(fd) { buf_.reserve(kCapacity); }
+  ~BufferedFdSink() override { flush_(); }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    if (buf_.size() + formatted.size() > kCapacity) flush_();
+    buf_.append(formatted.data(), formatted.size());
+  }
+  void flush_() override {
+    const char* p = buf_.data();
+    std::size_t left = buf_.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // nowhere to write: drop rather than block the server
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    buf_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kCapacity = 64 * 1024;
+  int fd_;
+  std::string buf_;
+};
 
 constexpr const char* kHumanPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l %v";
 
@@ -42,10 +80,13 @@ class JsonFormatter final : public spdlog::formatter {
 bool initLogging(std::string_view level, bool json) {
   auto lvl = spdlog::level::from_str(std::string(level));
   if (lvl == spdlog::level::off && level != "off") return false;
-  auto logger = spdlog::stdout_logger_mt("switchyard");
+  auto logger = std::make_shared<spdlog::logger>("switchyard", std::make_shared<BufferedFdSink>(STDOUT_FILENO));
   spdlog::set_default_logger(logger);
   spdlog::set_level(lvl);
-  spdlog::flush_on(spdlog::level::trace);
+  // Warnings and errors reach the terminal at once; info lines (the access log) are written in
+  // batches, at the latest every second, to keep a write(2) per request off the request path.
+  spdlog::flush_on(spdlog::level::warn);
+  spdlog::flush_every(std::chrono::seconds(1));
   setJsonLogs(json);
   return true;
 }
