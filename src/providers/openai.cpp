@@ -54,6 +54,7 @@ struct Target {
   std::string authorization;  // "Bearer ..." or empty
   std::string base_text;      // for x-litellm-model-api-base
   std::optional<Error> error;  // misconfiguration, reported at request time
+  std::string provider, api_base, api_key;  // what it was resolved from
 };
 
 Target resolveTarget(const config::Deployment& d) {
@@ -92,7 +93,54 @@ class SseRelay final : public api::ChunkSource {
   SseRelay(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle)
       : upstream_(std::move(upstream)), idle_(idle) {}
 
+  // Reads ahead until the first event that commits the answer: one with content, a tool call, a
+  // finish_reason or usage, or [DONE]. An error event before it (OpenAI-compatible servers send
+  // `data: {"error": {...}}` inside a 200 stream) is returned as an Error, so that the request can
+  // still fail over before the client has seen anything (DESIGN §4). What was read is replayed by
+  // next(). Bounded: at most kMaxPrimeEvents events are inspected.
+  boost::asio::awaitable<api::Result<void>> prime(std::string_view provider, std::string_view secret) {
+    static constexpr int kMaxPrimeEvents = 32;
+    int inspected = 0;
+    while (!ended_ && inspected < kMaxPrimeEvents) {
+      auto piece = co_await upstream_->read(idle_);
+      if (!piece) co_return piece.error();
+      if (!*piece) {
+        ended_ = true;
+        std::string rest(splitter_.rest());
+        if (rest.find_first_not_of(" \r\n") != std::string::npos) pending_ += rest + "\n\n";
+        break;
+      }
+      splitter_.feed(**piece);
+      std::string events;
+      if (splitter_.takeComplete(events) == 0) {
+        if (splitter_.overflowed()) co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid stream.", "SSE event over size limit"};
+        continue;
+      }
+      std::string_view rest = events;
+      while (!rest.empty() && inspected < kMaxPrimeEvents) {
+        std::size_t end = rest.find("\n\n");
+        std::size_t crlf = rest.find("\r\n\r\n");
+        std::size_t cut = std::min(end == std::string_view::npos ? rest.size() : end + 2,
+                                   crlf == std::string_view::npos ? rest.size() : crlf + 4);
+        std::string_view event = rest.substr(0, cut);
+        rest.remove_prefix(cut);
+        ++inspected;
+        switch (classify(event)) {
+          case EventKind::kPreamble: continue;
+          case EventKind::kCommits: inspected = kMaxPrimeEvents; break;
+          case EventKind::kError: {
+            std::string data = sseData(event);
+            co_return streamError(data, provider, secret);
+          }
+        }
+      }
+      pending_ += events;
+    }
+    co_return api::Result<void>{};
+  }
+
   boost::asio::awaitable<api::Result<std::optional<std::string>>> next() override {
+    if (!pending_.empty()) co_return std::optional<std::string>{std::exchange(pending_, {})};
     for (;;) {
       if (ended_) co_return std::optional<std::string>{};
       auto piece = co_await upstream_->read(idle_);
@@ -115,9 +163,57 @@ class SseRelay final : public api::ChunkSource {
   }
 
  private:
+  enum class EventKind { kPreamble, kCommits, kError };
+
+  // Whether an event commits the answer (see prime()). Anything unparseable commits: it is
+  // relayed as it is rather than guessed at.
+  static EventKind classify(std::string_view event) {
+    std::string data = sseData(event);
+    if (data.empty()) return EventKind::kPreamble;  // comments, keep-alives, bare event: lines
+    if (data == "[DONE]") return EventKind::kCommits;
+    auto j = nlohmann::json::parse(data, nullptr, false);
+    if (!j.is_object()) return EventKind::kCommits;
+    if (j.contains("error")) return EventKind::kError;
+    if (auto u = j.find("usage"); u != j.end() && !u->is_null()) return EventKind::kCommits;
+    auto choices = j.find("choices");
+    if (choices == j.end() || !choices->is_array() || choices->empty()) return EventKind::kPreamble;
+    for (const auto& c : *choices) {
+      if (!c.is_object()) return EventKind::kCommits;
+      if (auto f = c.find("finish_reason"); f != c.end() && !f->is_null()) return EventKind::kCommits;
+      if (auto t = c.find("text"); t != c.end() && t->is_string() && !t->get_ref<const std::string&>().empty())
+        return EventKind::kCommits;
+      auto d = c.find("delta");
+      if (d == c.end() || !d->is_object()) continue;
+      for (const auto& [k, v] : d->items()) {
+        if (k == "role" || v.is_null()) continue;
+        if (v.is_string() && v.get_ref<const std::string&>().empty()) continue;
+        return EventKind::kCommits;  // content, tool_calls, function_call, refusal...
+      }
+    }
+    return EventKind::kPreamble;
+  }
+
+  static Error streamError(const std::string& data, std::string_view provider, std::string_view secret) {
+    unsigned status = 500;
+    auto j = nlohmann::json::parse(data, nullptr, false);
+    if (j.is_object() && j["error"].is_object()) {
+      for (const char* key : {"code", "status"}) {
+        auto it = j["error"].find(key);
+        if (it != j["error"].end() && it->is_number_integer()) {
+          auto v = it->get<std::int64_t>();
+          if (v >= 400 && v <= 599) status = static_cast<unsigned>(v);
+        }
+      }
+    }
+    Error e = mapOpenAiError(status, data, "", provider, secret);
+    e.detail += " (error event inside a 200 stream)";
+    return e;
+  }
+
   std::unique_ptr<UpstreamStream> upstream_;
   Clock::duration idle_;
   SseSplitter splitter_;
+  std::string pending_;  // events read by prime(), not yet handed out
   bool ended_ = false;
 };
 
@@ -148,6 +244,13 @@ class OpenAiCompatible final : public Provider {
       if (r->status < 200 || r->status >= 300) {
         co_return mapOpenAiError(r->status, r->body, r->header("retry-after"), d.provider, d.api_key);
       }
+      // Every OpenAI-format answer is a JSON object; anything else (an HTML error page from a
+      // proxy, a truncated body) is an upstream failure, not an answer to relay.
+      std::size_t first = r->body.find_first_not_of(" \t\r\n");
+      if (first == std::string::npos || r->body[first] != '{') {
+        co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
+                        "upstream " + d.provider + " answered " + std::to_string(r->status) + " with a non-JSON body"};
+      }
       api::Reply reply;
       reply.status = r->status;
       reply.body = std::move(r->body);
@@ -174,17 +277,30 @@ class OpenAiCompatible final : public Provider {
       if (!content_type.empty()) reply.content_type = content_type;
       co_return reply;
     }
+    auto relay = std::make_unique<SseRelay>(std::move(up), opts.stream_timeout);
+    auto primed = co_await relay->prime(d.provider, d.api_key);
+    if (!primed) co_return primed.error();
     api::Reply reply;
     reply.status = status;
     reply.content_type = "text/event-stream";
-    reply.stream = std::make_unique<SseRelay>(std::move(up), opts.stream_timeout);
+    reply.stream = std::move(relay);
     co_return reply;
   }
 
  private:
+  // Resolved once per deployment. Deployments live as long as this adapter's config generation;
+  // the entry also remembers what it was resolved from, so a different deployment at a reused
+  // address is never served a stale target.
   const Target& target(const config::Deployment& d) {
     auto it = targets_.find(&d);
-    if (it == targets_.end()) it = targets_.emplace(&d, resolveTarget(d)).first;
+    if (it == targets_.end() || it->second.provider != d.provider || it->second.api_base != d.api_base ||
+        it->second.api_key != d.api_key) {
+      Target t = resolveTarget(d);
+      t.provider = d.provider;
+      t.api_base = d.api_base;
+      t.api_key = d.api_key;
+      it = targets_.insert_or_assign(&d, std::move(t)).first;
+    }
     return it->second;
   }
 

@@ -92,6 +92,7 @@ struct Server::Impl {
   asio::io_context main_ctx{1};
   std::vector<std::unique_ptr<Worker>> workers;
   std::optional<tcp::acceptor> acceptor;
+  asio::signal_set signals{main_ctx};  // installed before the listening line is printed
   bool drain_started = false;
 
   asio::awaitable<void> acceptLoop();
@@ -162,7 +163,6 @@ asio::awaitable<void> Server::Impl::drain() {
 }
 
 asio::awaitable<void> Server::Impl::signalLoop() {
-  asio::signal_set signals(main_ctx, SIGINT, SIGTERM, SIGHUP);
   for (;;) {
     auto [ec, sig] = co_await signals.async_wait(kNoThrow);
     if (ec) co_return;
@@ -199,6 +199,9 @@ int Server::run() {
                  ec.message().c_str());
     return 1;
   }
+  s.signals.add(SIGINT);
+  s.signals.add(SIGTERM);
+  s.signals.add(SIGHUP);
   auto bound = s.acceptor->local_endpoint();
   std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
   std::printf("Switchyard listening on http://%s:%u (port %u, %u workers)\n", host.c_str(), bound.port(),

@@ -12,6 +12,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -71,38 +72,59 @@ struct RequestInfo {
   bool keep_alive = true;
 };
 
-template <class Body>
-void setCommonHeaders(http::response<Body>& res, const api::Reply& reply, const api::Exchange* ex,
-                      bool proxied) {
-  res.set(http::field::server, "switchyard");
-  res.set(http::field::content_type, reply.content_type);
-  for (const api::Header& h : reply.headers) res.set(h.name, h.value);
-  if (!ex) return;
-  res.set("x-request-id", ex->request_id);
-  res.set("x-litellm-call-id", ex->call_id);
-  if (!proxied) return;
-  const api::Outcome& o = ex->outcome;
-  if (!o.deployment_id.empty()) res.set("x-litellm-model-id", o.deployment_id);
-  if (!o.model_group.empty()) res.set("x-litellm-model-group", o.model_group);
-  if (!o.api_base.empty()) res.set("x-litellm-model-api-base", o.api_base);
-  double total = msSince(ex->started);
-  double upstream = std::chrono::duration<double, std::milli>(o.upstream_time).count();
-  res.set("x-litellm-response-duration-ms", formatMs(total));
-  res.set("x-litellm-overhead-duration-ms", formatMs(total - upstream));
-  res.set("x-litellm-attempted-retries", std::to_string(o.attempted_retries));
-  res.set("x-litellm-attempted-fallbacks", std::to_string(o.attempted_fallbacks));
+// The response head, written by hand: Beast's generic serializer costs more than the rest of a
+// small reply. Names and values are ours or validated (a client's x-request-id must be printable).
+void appendHeader(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
 }
 
-// Writes a whole reply. Returns false when the connection is unusable.
+// `content_length` nullopt: the body follows chunked (HTTP/1.1) or until close (HTTP/1.0).
+std::string formatHead(const RequestInfo& info, const api::Reply& reply, const api::Exchange* ex,
+                       bool proxied, bool keep_alive, std::optional<std::size_t> content_length) {
+  std::string out;
+  out.reserve(640);
+  out.append(info.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(reply.status)).append(" ");
+  std::string_view reason = http::obsolete_reason(static_cast<http::status>(reply.status));
+  out.append(reason.empty() ? std::string_view("Unknown") : reason).append("\r\n");
+  appendHeader(out, "server", "switchyard");
+  appendHeader(out, "content-type", reply.content_type);
+  if (content_length) {
+    appendHeader(out, "content-length", std::to_string(*content_length));
+  } else {
+    appendHeader(out, "cache-control", "no-cache");
+    if (info.version >= 11) appendHeader(out, "transfer-encoding", "chunked");
+  }
+  if (!keep_alive && info.version >= 11) appendHeader(out, "connection", "close");
+  if (keep_alive && info.version == 10) appendHeader(out, "connection", "keep-alive");
+  for (const api::Header& h : reply.headers) appendHeader(out, h.name, h.value);
+  if (ex) {
+    appendHeader(out, "x-request-id", ex->request_id);
+    appendHeader(out, "x-litellm-call-id", ex->call_id);
+    if (proxied) {
+      const api::Outcome& o = ex->outcome;
+      if (!o.deployment_id.empty()) appendHeader(out, "x-litellm-model-id", o.deployment_id);
+      if (!o.model_group.empty()) appendHeader(out, "x-litellm-model-group", o.model_group);
+      if (!o.api_base.empty()) appendHeader(out, "x-litellm-model-api-base", o.api_base);
+      double total = msSince(ex->started);
+      double upstream = std::chrono::duration<double, std::milli>(o.upstream_time).count();
+      appendHeader(out, "x-litellm-response-duration-ms", formatMs(total));
+      appendHeader(out, "x-litellm-overhead-duration-ms", formatMs(total - upstream));
+      appendHeader(out, "x-litellm-attempted-retries", std::to_string(o.attempted_retries));
+      appendHeader(out, "x-litellm-attempted-fallbacks", std::to_string(o.attempted_fallbacks));
+    }
+  }
+  out.append("\r\n");
+  return out;
+}
+
+// Writes a whole reply (head and body in one gather write). Returns false when the connection is
+// unusable.
 asio::awaitable<bool> writeWhole(beast::tcp_stream& stream, const RequestInfo& info, api::Reply& reply,
                                  const api::Exchange* ex, bool proxied, bool keep_alive) {
-  http::response<http::string_body> res{static_cast<http::status>(reply.status), info.version};
-  setCommonHeaders(res, reply, ex, proxied);
-  res.keep_alive(keep_alive);
-  res.body() = std::move(reply.body);
-  res.prepare_payload();
+  std::string head = formatHead(info, reply, ex, proxied, keep_alive, reply.body.size());
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(reply.body)};
   stream.expires_after(kWriteTimeout);
-  auto [ec, n] = co_await http::async_write(stream, res, kNoThrow);
+  auto [ec, n] = co_await asio::async_write(stream, buffers, kNoThrow);
   co_return !ec;
 }
 
@@ -110,19 +132,11 @@ asio::awaitable<bool> writeWhole(beast::tcp_stream& stream, const RequestInfo& i
 // upstream). A source that fails after the head was sent ends the stream with an error event.
 asio::awaitable<bool> writeStream(beast::tcp_stream& stream, const RequestInfo& info, api::Reply& reply,
                                   api::Exchange& ex, bool keep_alive) {
-  http::response<http::empty_body> res{static_cast<http::status>(reply.status), info.version};
-  setCommonHeaders(res, reply, &ex, true);
-  res.set(http::field::cache_control, "no-cache");
   bool chunked = info.version >= 11;
-  if (chunked) {
-    res.chunked(true);
-  } else {
-    keep_alive = false;  // HTTP/1.0: the body ends when the connection does
-  }
-  res.keep_alive(keep_alive);
-  http::response_serializer<http::empty_body> sr{res};
+  if (!chunked) keep_alive = false;  // HTTP/1.0: the body ends when the connection does
+  std::string head = formatHead(info, reply, &ex, true, keep_alive, std::nullopt);
   stream.expires_after(kWriteTimeout);
-  auto [hec, hn] = co_await http::async_write_header(stream, sr, kNoThrow);
+  auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(head), kNoThrow);
   if (hec) co_return false;
   stream.expires_never();
 
@@ -195,7 +209,9 @@ asio::awaitable<bool> handleRequest(beast::tcp_stream& stream, http::request<htt
 
   api::Exchange ex;
   std::string_view client_rid = req["x-request-id"];
-  ex.request_id = client_rid.empty() || client_rid.size() > 200 ? api::newUuid() : std::string(client_rid);
+  bool rid_ok = !client_rid.empty() && client_rid.size() <= 200 &&
+                std::all_of(client_rid.begin(), client_rid.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  ex.request_id = rid_ok ? std::string(client_rid) : api::newUuid();
   ex.call_id = api::newUuid();
 
   RouteMatch m = matchRoute(info.method, info.path);

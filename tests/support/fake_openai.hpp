@@ -1,0 +1,124 @@
+#pragma once
+// An in-process fake OpenAI upstream for integration tests (Envoy's "fake upstream").
+//
+// Listens on 127.0.0.1:<ephemeral>, plain HTTP or HTTPS, one thread per connection, HTTP/1.1 with
+// keep-alive. Serves POST /v1/chat/completions, /v1/completions and /v1/embeddings in the OpenAI
+// wire format (chat.completion, chat.completion.chunk SSE ending with `data: [DONE]`,
+// text_completion, embedding list, {"error":{...}} bodies). Any other target answers 404 with an
+// OpenAI error body.
+//
+// Every request is recorded (method, target, lower-cased headers, body). Faults are injected per
+// request through `Behavior`: chosen from a one-shot FIFO queue first, then by the request's
+// `model` field, then the default. Nothing here blocks forever: a hanging response ends when the
+// peer closes its connection or when the fake is destroyed.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace switchyard::test {
+
+using Clock = std::chrono::steady_clock;
+using Millis = std::chrono::milliseconds;
+
+struct RecordedRequest {
+  std::string method;
+  std::string target;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  Clock::time_point received_at;
+
+  std::string header(const std::string& lower_name) const;  // "" when absent
+  nlohmann::json json() const;                              // null when the body is not JSON
+};
+
+struct Behavior {
+  enum class Kind {
+    kNormal,           // a well-formed answer (stream when the request says "stream": true)
+    kError,            // answer `status` with `body` (default: an OpenAI error body)
+    kHang,             // never answer; ends when the peer closes or the fake is destroyed
+    kCloseMidStream,   // 200 SSE, `chunks_before_close` content chunks, then drop the connection
+    kErrorEventInStream,  // 200 SSE, `chunks_before_close` chunks, an error event, then close
+    kCloseImmediately,    // read the request, then close without answering
+  };
+  Kind kind = Kind::kNormal;
+  unsigned status = 500;           // kError
+  std::string body;                // kError: raw body; empty: an OpenAI error body for `status`
+  std::string error_message = "fake upstream error";
+  Millis header_delay{0};          // wait before sending the response head
+  Millis chunk_delay{0};           // wait between streamed events
+  std::vector<std::string> chunks = {"Hello", " from", " the", " fake"};  // streamed contents
+  std::string content;             // non-stream answer text; empty: the chunks joined
+  int chunks_before_close = 1;     // kCloseMidStream / kErrorEventInStream
+  std::map<std::string, std::string> extra_headers;  // added to the response head
+
+  static Behavior error(unsigned status, std::string message = "fake upstream error");
+  static Behavior hang();
+  static Behavior slowStream(int n_chunks, Millis delay);
+};
+
+class FakeOpenAI {
+ public:
+  struct Options {
+    bool tls = false;
+    std::string cert_file;  // PEM chain (leaf first); required with tls
+    std::string key_file;   // PEM private key; required with tls
+  };
+
+  FakeOpenAI();  // plain HTTP
+  explicit FakeOpenAI(Options options);
+  ~FakeOpenAI();  // stops accepting, unblocks every connection thread, joins them
+  FakeOpenAI(const FakeOpenAI&) = delete;
+  FakeOpenAI& operator=(const FakeOpenAI&) = delete;
+
+  std::uint16_t port() const;
+  // "http://127.0.0.1:PORT/v1" or "https://127.0.0.1:PORT/v1" (SDK-style api_base).
+  std::string baseUrl() const;
+
+  void setDefaultBehavior(Behavior b);
+  void setBehaviorForModel(const std::string& model, Behavior b);
+  void pushBehavior(Behavior b);  // consumed by the next request, before the per-model choice
+
+  std::vector<RecordedRequest> requests() const;
+  std::size_t requestCount() const;
+  std::optional<RecordedRequest> lastRequest() const;
+  bool waitForRequests(std::size_t n, Millis timeout) const;
+
+  int connectionsAccepted() const;
+  int openConnections() const;
+  // Responses cut short because the peer closed the connection while the fake was still waiting
+  // or writing (hang, header delay, slow stream): the gateway cancelled its upstream call.
+  int abortedResponses() const;
+  bool waitForAbortedResponses(int n, Millis timeout) const;
+  // Streams the fake has started (status line sent) / finished (last event written).
+  int streamsStarted() const;
+  bool waitForStreamsStarted(int n, Millis timeout) const;
+  // Send times of each event of the most recent stream, [DONE] included.
+  std::vector<Clock::time_point> lastStreamEventTimes() const;
+
+  void reset();  // forgets recorded requests and counters; behaviors stay
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A test CA and server certificates, generated once per process with the openssl CLI into a
+// temporary directory. `ca_file` signs `server_cert_file` (SAN IP:127.0.0.1, DNS:localhost);
+// `rogue_cert_file` has the same names but is signed by another CA the gateway does not trust.
+struct TestPki {
+  std::string dir;
+  std::string ca_file;
+  std::string server_cert_file, server_key_file;
+  std::string rogue_cert_file, rogue_key_file;
+};
+const TestPki& testPki();  // throws std::runtime_error if openssl fails
+
+}  // namespace switchyard::test
