@@ -186,6 +186,7 @@ providers::CallOptions callOptionsFor(const config::Config& cfg, const config::D
   else if (cfg.router_settings.stream_timeout_s) stream_timeout = *cfg.router_settings.stream_timeout_s;
   o.timeout = secs(timeout);
   o.stream_timeout = secs(stream_timeout);
+  o.drop_params = cfg.litellm_settings.drop_params;
   return o;
 }
 

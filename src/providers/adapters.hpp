@@ -10,6 +10,10 @@ namespace switchyard::providers {
 
 std::unique_ptr<Provider> makeOpenAiCompatible(Transport& transport);
 std::unique_ptr<Provider> makeMock();
+// Each returns nullptr while the adapter is not written yet ("provider not supported yet").
+std::unique_ptr<Provider> makeAzure(Transport& transport);      // azure.cpp
+std::unique_ptr<Provider> makeAnthropic(Transport& transport);  // anthropic.cpp
+std::unique_ptr<Provider> makeGemini(Transport& transport);     // gemini.cpp
 
 // Maps a non-2xx OpenAI-style answer to an Error (used by every OpenAI-format adapter).
 // `secret` is scrubbed from any message taken from the body.

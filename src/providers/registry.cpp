@@ -3,12 +3,20 @@
 namespace switchyard::providers {
 
 Providers::Providers(std::shared_ptr<Transport> transport)
-    : transport_(std::move(transport)), openai_(makeOpenAiCompatible(*transport_)), mock_(makeMock()) {}
+    : transport_(std::move(transport)),
+      openai_(makeOpenAiCompatible(*transport_)),
+      azure_(makeAzure(*transport_)),
+      anthropic_(makeAnthropic(*transport_)),
+      gemini_(makeGemini(*transport_)),
+      mock_(makeMock()) {}
 
 Providers::~Providers() = default;
 
 Provider* Providers::find(std::string_view provider) {
   if (provider == "mock") return mock_.get();
+  if (provider == "azure" || provider == "azure_ai") return azure_.get();
+  if (provider == "anthropic") return anthropic_.get();
+  if (provider == "gemini") return gemini_.get();
   if (isOpenAiCompatible(provider)) return openai_.get();
   return nullptr;
 }

@@ -21,6 +21,11 @@ namespace switchyard::api {
 using Clock = std::chrono::steady_clock;
 
 enum class Endpoint : std::uint8_t { kChatCompletions, kCompletions, kEmbeddings };
+
+// The wire format of a request body or a reply. Requests enter as OpenAI (the /v1 routes) or as
+// Anthropic Messages (POST /v1/messages); providers answer in OpenAI format unless they pass an
+// Anthropic request through to Anthropic untouched, in which case the reply is kAnthropic.
+enum class WireFormat : std::uint8_t { kOpenAI, kAnthropic };
 std::string_view endpointPath(Endpoint e) noexcept;  // "/chat/completions", ...
 
 struct Header {
@@ -50,6 +55,7 @@ struct Reply {
   std::string body;                     // when stream is null
   std::unique_ptr<ChunkSource> stream;  // when set: sent chunked, content_type text/event-stream
   std::optional<Usage> usage;
+  WireFormat format = WireFormat::kOpenAI;  // what body/stream hold
 
   static Reply fromError(const Error& e);
   static Reply json(unsigned status, std::string body);
@@ -70,6 +76,10 @@ struct Outcome {
 struct Exchange {
   // Request
   Endpoint endpoint = Endpoint::kChatCompletions;
+  // kAnthropic: the client called POST /v1/messages. `body` then holds the request translated to
+  // OpenAI chat format, and `anthropic_body` the original, for adapters that can pass it through.
+  WireFormat ingress = WireFormat::kOpenAI;
+  std::unique_ptr<nlohmann::json> anthropic_body;
   std::string raw_body;           // the request body as received (moved from the connection)
   std::string auth_token;         // from Authorization: Bearer / x-api-key / api-key / x-litellm-api-key
   std::string request_id;         // client's x-request-id or generated

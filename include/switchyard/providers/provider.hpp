@@ -20,6 +20,9 @@ class Transport;
 struct CallOptions {
   std::chrono::steady_clock::duration timeout{std::chrono::seconds(600)};         // whole non-stream call
   std::chrono::steady_clock::duration stream_timeout{std::chrono::seconds(600)};  // first byte, and between chunks
+  // litellm_settings.drop_params: parameters the provider does not support are dropped when set,
+  // and refused with a 400 naming the parameter when not.
+  bool drop_params = false;
 };
 
 class Provider {
@@ -48,7 +51,7 @@ class Providers {
 
  private:
   std::shared_ptr<Transport> transport_;
-  std::unique_ptr<Provider> openai_, mock_;
+  std::unique_ptr<Provider> openai_, azure_, anthropic_, gemini_, mock_;
 };
 
 // True for the prefixes served by the OpenAI-compatible adapter.

@@ -1,0 +1,8 @@
+// gemini adapter: not written yet (issue 3). Until then its prefix answers "not supported yet".
+#include "adapters.hpp"
+
+namespace switchyard::providers {
+
+std::unique_ptr<Provider> makeGemini(Transport&) { return nullptr; }
+
+}  // namespace switchyard::providers
