@@ -2,6 +2,7 @@
 # Builds the gateway and its tests.
 #   scripts/build.sh release   -> build/        (RelWithDebInfo)
 #   scripts/build.sh asan      -> build-asan/   (AddressSanitizer + UndefinedBehaviorSanitizer)
+#   scripts/build.sh release switchyard   -> only the gateway binary
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 kind=${1:-release}
@@ -17,4 +18,4 @@ case "$kind" in
   *) echo "usage: scripts/build.sh release|asan" >&2; exit 2 ;;
 esac
 cmake -S "$root" -B "$dir" -G Ninja "${flags[@]}" >/dev/null
-cmake --build "$dir" -j "$jobs"
+cmake --build "$dir" -j "$jobs" ${2:+--target "$2"}

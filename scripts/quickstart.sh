@@ -4,5 +4,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
-"$root/scripts/build.sh" release
+"$root/scripts/build.sh" release switchyard
 exec "$root/build/switchyard" --config "${CONFIG:-$root/config/quickstart.yaml}" --port "${PORT:-4000}" "$@"
