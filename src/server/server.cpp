@@ -89,8 +89,10 @@ struct Server::Impl {
   ServerOptions opts;
   std::vector<std::string> warnings;
   SharedState shared;
-  asio::io_context main_ctx{1};
+  // Workers are declared before main_ctx so that they outlive it: a pending accept on main_ctx
+  // holds a socket bound to a worker's context.
   std::vector<std::unique_ptr<Worker>> workers;
+  asio::io_context main_ctx{1};
   std::optional<tcp::acceptor> acceptor;
   asio::signal_set signals{main_ctx};  // installed before the listening line is printed
   bool drain_started = false;
@@ -159,7 +161,9 @@ asio::awaitable<void> Server::Impl::drain() {
     spdlog::warn("drain timeout: closing {} connection(s)", shared.connections.load());
   }
   for (auto& w : workers) w->stop();
-  main_ctx.stop();
+  // main_ctx is not stopped: with the acceptor closed and the signal wait cancelled, its last
+  // handlers (the aborted accept among them) run and run() returns on its own.
+  signals.cancel(ec);
 }
 
 asio::awaitable<void> Server::Impl::signalLoop() {

@@ -58,7 +58,8 @@ asio::awaitable<void> watchClientGone(tcp::socket& socket) {
     ssize_t r = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) co_return;
     if (r > 0) {
-      asio::steady_timer forever(socket.get_executor(), Clock::time_point::max());
+      asio::steady_timer forever(socket.get_executor());
+      forever.expires_after(std::chrono::hours(24 * 365));  // until cancelled (no max(): overflows)
       co_await forever.async_wait(kNoThrow);
       co_return;
     }

@@ -146,7 +146,8 @@ struct FakeOpenAI::Impl {
 };
 
 Wait FakeOpenAI::Impl::waitPeerClosed(int fd, Millis d) const {
-  const auto deadline = Clock::now() + d;
+  const bool forever = d == Millis::max();
+  const auto deadline = forever ? Clock::time_point::max() : Clock::now() + d;  // no overflow
   for (;;) {
     if (stop.load()) return Wait::kStopped;
     auto now = Clock::now();
