@@ -96,6 +96,7 @@ struct Server::Impl {
   std::optional<tcp::acceptor> acceptor;
   asio::signal_set signals{main_ctx};  // installed before the listening line is printed
   bool drain_started = false;
+  bool stopping = false;  // drain done: the signal loop ends
 
   asio::awaitable<void> acceptLoop();
   asio::awaitable<void> signalLoop();
@@ -163,11 +164,12 @@ asio::awaitable<void> Server::Impl::drain() {
   for (auto& w : workers) w->stop();
   // main_ctx is not stopped: with the acceptor closed and the signal wait cancelled, its last
   // handlers (the aborted accept among them) run and run() returns on its own.
-  signals.cancel(ec);
+  stopping = true;
+  signals.cancel(ec);  // signalLoop may be waiting, or (if this ran inline) checks `stopping`
 }
 
 asio::awaitable<void> Server::Impl::signalLoop() {
-  for (;;) {
+  while (!stopping) {
     auto [ec, sig] = co_await signals.async_wait(kNoThrow);
     if (ec) co_return;
     if (sig == SIGHUP) {
