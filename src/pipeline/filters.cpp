@@ -3,6 +3,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "switchyard/api/anthropic_ingress.hpp"
 #include "switchyard/api/json_guard.hpp"
 #include "switchyard/auth/auth.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
@@ -101,7 +102,18 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
   if (raw_body.empty()) return badRequest("Request body is empty: expected a JSON object.", "");
   auto parsed = api::parseJsonObject(raw_body);
   if (!parsed) return parsed.error();
-  auto body = std::make_unique<json>(std::move(*parsed));
+  std::unique_ptr<json> body;
+  if (ex.ingress == api::WireFormat::kAnthropic) {
+    // POST /v1/messages: validated and translated to an OpenAI chat request; the original is kept
+    // for adapters that pass it through to Anthropic.
+    auto translated = api::anthropic::toOpenAiRequest(*parsed);
+    if (!translated) return translated.error();
+    ex.endpoint = api::Endpoint::kChatCompletions;
+    ex.anthropic_body = std::make_unique<json>(std::move(*parsed));
+    body = std::make_unique<json>(std::move(*translated));
+  } else {
+    body = std::make_unique<json>(std::move(*parsed));
+  }
 
   for (std::string_view key : kControls) {
     auto it = body->find(key);

@@ -1,8 +1,142 @@
-// azure adapter: not written yet (issue 3). Until then its prefix answers "not supported yet".
+// The Azure OpenAI adapter (DESIGN §5). Azure speaks the OpenAI wire format; only the URL and the
+// auth header differ, so the call itself is callOpenAiFormat (openai_common.hpp).
+//
+//   azure/<deployment>:  {api_base}/openai/deployments/{deployment}{/chat/completions|/completions|
+//                        /embeddings}?api-version={api_version}, header `api-key`.
+//   azure_ai/<model>:    Azure AI Foundry serverless endpoints, OpenAI paths under api_base
+//                        ({api_base}/chat/completions...), header `api-key`, `?api-version=` only
+//                        when one is configured.
+//
+// api_base: the deployment's, else env AZURE_API_BASE (AZURE_AI_API_BASE for azure_ai).
+// api_key: the deployment's, else env AZURE_API_KEY (AZURE_AI_API_KEY for azure_ai).
+// api_version: the deployment's, else env AZURE_API_VERSION, else kDefaultAzureApiVersion (the
+// latest GA data-plane inference version of the deployments API).
+// The body keeps `model` set to the deployment id: Azure routes by the path and ignores it.
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
 #include "adapters.hpp"
+#include "azure_url.hpp"
+#include "openai_common.hpp"
+#include "switchyard/api/json_guard.hpp"
 
 namespace switchyard::providers {
 
-std::unique_ptr<Provider> makeAzure(Transport&) { return nullptr; }
+namespace {
+
+using api::Error;
+using api::ErrorKind;
+
+std::string envOr(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+}  // namespace
+
+AzureTarget resolveAzureTarget(const config::Deployment& d) {
+  AzureTarget t;
+  const bool foundry = d.provider == "azure_ai";
+  std::string base =
+      d.api_base.empty() ? envOr(foundry ? "AZURE_AI_API_BASE" : "AZURE_API_BASE") : d.api_base;
+  auto fail = [&](std::string message, std::string detail) {
+    t.error = Error{ErrorKind::kUpstreamError, std::move(message),
+                    "deployment " + d.id + " (" + d.provider + "): " + std::move(detail)};
+    t.error->status = 500;
+  };
+  if (base.empty()) {
+    fail("This model's deployment has no api_base configured.",
+         "api_base (or AZURE_API_BASE) is required");
+    return t;
+  }
+  t.base = parseUrl(base);
+  if (!t.base) {
+    fail("This model's deployment has an invalid api_base.", "api_base is not an http(s) URL");
+    return t;
+  }
+  t.api_version = d.api_version;
+  if (t.api_version.empty()) t.api_version = envOr("AZURE_API_VERSION");
+  if (t.api_version.empty() && !foundry) t.api_version = std::string(kDefaultAzureApiVersion);
+  // A base written with the /openai suffix (as some Azure portals show it) is the same endpoint.
+  std::string path = t.base->path;
+  if (!foundry) {
+    if (path.ends_with("/openai")) path.resize(path.size() - 7);
+    t.prefix = path + "/openai/deployments/" + d.model_id;
+  } else {
+    t.prefix = path;
+  }
+  t.base_text = t.base->origin() + t.base->path;
+  t.api_key = d.api_key.empty() ? envOr(foundry ? "AZURE_AI_API_KEY" : "AZURE_API_KEY") : d.api_key;
+  return t;
+}
+
+std::string azureTarget(const AzureTarget& t, api::Endpoint endpoint) {
+  std::string target = t.prefix;
+  target += api::endpointPath(endpoint);
+  std::string query;
+  if (!t.api_version.empty()) query = "api-version=" + t.api_version;
+  if (t.base && !t.base->query.empty() && t.base->query.find("api-version=") == std::string::npos) {
+    if (!query.empty()) query += '&';
+    query += t.base->query;
+  } else if (t.base && !t.base->query.empty() && t.api_version.empty()) {
+    query = t.base->query;
+  }
+  if (!query.empty()) target += "?" + query;
+  return target;
+}
+
+namespace {
+
+class Azure final : public Provider {
+ public:
+  explicit Azure(Transport& transport) : transport_(transport) {}
+
+  std::string apiBase(const config::Deployment& d) override { return target(d).base_text; }
+
+  boost::asio::awaitable<api::Result<api::Reply>> call(api::Exchange& ex,
+                                                       const config::Deployment& d,
+                                                       const CallOptions& opts) override {
+    const AzureTarget& t = target(d);
+    if (t.error) co_return *t.error;
+    (*ex.body)["model"] = d.model_id;
+    UpstreamRequest req;
+    req.target = azureTarget(t, ex.endpoint);
+    req.headers.reserve(3 + d.headers.size());
+    req.headers.push_back({"content-type", "application/json"});
+    if (!t.api_key.empty()) req.headers.push_back({"api-key", t.api_key});
+    for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
+    req.body = api::dumpJson(*ex.body);
+    co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d, opts);
+  }
+
+ private:
+  // Resolved once per deployment and config generation (see OpenAiCompatible::target).
+  const AzureTarget& target(const config::Deployment& d) {
+    auto it = targets_.find(&d);
+    if (it == targets_.end() || it->second.provider != d.provider ||
+        it->second.from_base != d.api_base || it->second.from_key != d.api_key ||
+        it->second.from_version != d.api_version || it->second.model_id != d.model_id) {
+      AzureTarget t = resolveAzureTarget(d);
+      t.provider = d.provider;
+      t.from_base = d.api_base;
+      t.from_key = d.api_key;
+      t.from_version = d.api_version;
+      t.model_id = d.model_id;
+      it = targets_.insert_or_assign(&d, std::move(t)).first;
+    }
+    return it->second;
+  }
+
+  Transport& transport_;
+  std::unordered_map<const config::Deployment*, AzureTarget> targets_;
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> makeAzure(Transport& transport) {
+  return std::make_unique<Azure>(transport);
+}
 
 }  // namespace switchyard::providers

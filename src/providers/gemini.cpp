@@ -1,8 +1,274 @@
-// gemini adapter: not written yet (issue 3). Until then its prefix answers "not supported yet".
+// The Gemini (Google AI Studio) adapter (DESIGN §5): OpenAI chat and embeddings requests are
+// translated to generateContent / streamGenerateContent?alt=sse / embedContent /
+// batchEmbedContents (gemini_translate.hpp) and the answers back to OpenAI format.
+//
+// api_base: the host root or a base ending in /v1beta (default kDefaultBase). Key: the
+// deployment's api_key, else env GEMINI_API_KEY, sent as `x-goog-api-key`. Legacy
+// /v1/completions is not served (400).
+
+#include <cstdlib>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
 #include "adapters.hpp"
+#include "gemini_translate.hpp"
+#include "switchyard/api/ids.hpp"
+#include "switchyard/api/json_guard.hpp"
+#include "switchyard/providers/sse.hpp"
 
 namespace switchyard::providers {
+namespace {
 
-std::unique_ptr<Provider> makeGemini(Transport&) { return nullptr; }
+using api::Error;
+using api::ErrorKind;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+struct GeminiTarget {
+  std::optional<Url> root;  // ".../v1beta"
+  std::string base_text;
+  std::string api_key;
+  std::optional<Error> error;
+  std::string from_base, from_key;
+};
+
+GeminiTarget resolve(const config::Deployment& d) {
+  GeminiTarget t;
+  t.root = gemini::resolveBase(d.api_base);
+  if (!t.root) {
+    t.error = Error{ErrorKind::kUpstreamError, "This model's deployment has an invalid api_base.",
+                    "deployment " + d.id + ": api_base is not an http(s) URL"};
+    t.error->status = 500;
+    return t;
+  }
+  t.base_text = t.root->origin() + t.root->path;
+  t.api_key = d.api_key;
+  if (t.api_key.empty())
+    if (const char* v = std::getenv(std::string(gemini::kKeyEnv).c_str())) t.api_key = v;
+  return t;
+}
+
+bool isJsonObjectText(std::string_view body) {
+  std::size_t first = body.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && body[first] == '{';
+}
+
+// Turns the upstream SSE stream into chat.completion.chunk events (gemini::StreamTranslator).
+class GeminiStream final : public api::ChunkSource {
+ public:
+  GeminiStream(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle,
+               gemini::StreamTranslator tr, std::string secret)
+      : upstream_(std::move(upstream)),
+        idle_(idle),
+        tr_(std::move(tr)),
+        secret_(std::move(secret)) {}
+
+  // Reads until the first frame that commits the answer (content, a tool call, a finish); an
+  // error, a safety block or the end of the stream before it is returned as an Error, so the
+  // router can still fail over (DESIGN §4). What was produced is replayed by next().
+  boost::asio::awaitable<api::Result<void>> prime() {
+    while (!done_ && !tr_.committed()) {
+      auto r = co_await pump();
+      if (!r) co_return r.error();
+    }
+    if (!tr_.committed()) {
+      co_return Error{ErrorKind::kUpstreamError, "The provider ended the stream without an answer.",
+                      "gemini: stream ended before any candidate"};
+    }
+    co_return api::Result<void>{};
+  }
+
+  boost::asio::awaitable<api::Result<std::optional<std::string>>> next() override {
+    while (pending_.empty() && !done_) {
+      auto r = co_await pump();
+      if (!r) co_return r.error();
+    }
+    if (pending_.empty()) co_return std::optional<std::string>{};
+    co_return std::optional<std::string>{std::exchange(pending_, {})};
+  }
+
+ private:
+  // Reads one piece from upstream and translates the events it completes into pending_.
+  boost::asio::awaitable<api::Result<void>> pump() {
+    auto piece = co_await upstream_->read(idle_);
+    if (!piece) co_return piece.error();
+    if (!*piece) {
+      std::string rest(splitter_.rest());
+      if (rest.find_first_not_of(" \r\n") != std::string::npos) {
+        auto r = translate(rest);
+        if (!r) co_return r.error();
+      }
+      tr_.finish(pending_);
+      done_ = true;
+      co_return api::Result<void>{};
+    }
+    splitter_.feed(**piece);
+    if (splitter_.overflowed()) {
+      co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid stream.",
+                      "SSE event over size limit"};
+    }
+    std::string events;
+    if (splitter_.takeComplete(events) == 0) co_return api::Result<void>{};
+    co_return translate(events);
+  }
+
+  api::Result<void> translate(std::string_view events) {
+    while (!events.empty()) {
+      std::size_t end = events.find("\n\n");
+      std::size_t crlf = events.find("\r\n\r\n");
+      std::size_t cut = std::min(end == std::string_view::npos ? events.size() : end + 2,
+                                 crlf == std::string_view::npos ? events.size() : crlf + 4);
+      std::string data = sseData(events.substr(0, cut));
+      events.remove_prefix(cut);
+      if (data.empty()) continue;
+      auto r = tr_.feed(data, pending_, secret_);
+      if (!r) return r;
+    }
+    return {};
+  }
+
+  std::unique_ptr<UpstreamStream> upstream_;
+  Clock::duration idle_;
+  gemini::StreamTranslator tr_;
+  std::string secret_;
+  SseSplitter splitter_;
+  std::string pending_;
+  bool done_ = false;
+};
+
+class Gemini final : public Provider {
+ public:
+  explicit Gemini(Transport& transport) : transport_(transport) {}
+
+  std::string apiBase(const config::Deployment& d) override { return target(d).base_text; }
+
+  boost::asio::awaitable<api::Result<api::Reply>> call(api::Exchange& ex,
+                                                       const config::Deployment& d,
+                                                       const CallOptions& opts) override {
+    const GeminiTarget& t = target(d);
+    if (t.error) co_return *t.error;
+    if (ex.endpoint == api::Endpoint::kCompletions) {
+      co_return Error{
+          ErrorKind::kInvalidRequest,
+          "gemini models are served on /v1/chat/completions; /v1/completions is not supported."};
+    }
+    UpstreamRequest req;
+    req.headers.reserve(3 + d.headers.size());
+    req.headers.push_back({"content-type", "application/json"});
+    if (!t.api_key.empty()) req.headers.push_back({"x-goog-api-key", t.api_key});
+    for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
+    if (ex.endpoint == api::Endpoint::kEmbeddings)
+      co_return co_await embed(ex, d, t, std::move(req), opts);
+
+    auto body = gemini::toGenerateContent(*ex.body, opts.drop_params);
+    if (!body) co_return body.error();
+    req.body = api::dumpJson(*body);
+    const std::string id = "chatcmpl-" + api::newUuid();
+    const std::int64_t created = static_cast<std::int64_t>(std::time(nullptr));
+
+    if (!ex.stream) {
+      req.target = gemini::methodTarget(*t.root, d.model_id, "generateContent");
+      auto r = co_await transport_.send(*t.root, req, opts.timeout);
+      if (!r) co_return r.error();
+      if (r->status < 200 || r->status >= 300)
+        co_return gemini::mapGeminiError(r->status, r->body, r->header("retry-after"), t.api_key);
+      json parsed = json::parse(r->body, nullptr, false);
+      if (!parsed.is_object()) co_return invalidResponse(r->status);
+      api::Usage usage;
+      auto out = gemini::fromGenerateContent(parsed, d.model_id, id, created, &usage);
+      if (!out) co_return out.error();
+      api::Reply reply;
+      reply.body = api::dumpJson(*out);
+      reply.usage = usage;
+      co_return reply;
+    }
+
+    req.target = gemini::methodTarget(*t.root, d.model_id, "streamGenerateContent");
+    req.headers.push_back({"accept", "text/event-stream"});
+    auto s = co_await transport_.open(*t.root, req, opts.stream_timeout);
+    if (!s) co_return s.error();
+    std::unique_ptr<UpstreamStream> up = std::move(*s);
+    const unsigned status = up->status();
+    std::string content_type(up->header("content-type"));
+    if (status < 200 || status >= 300 || content_type.find("event-stream") == std::string::npos) {
+      std::string retry_after(up->header("retry-after"));
+      auto all = co_await up->readAll(opts.timeout, transport_.options().max_response_bytes);
+      if (!all) co_return all.error();
+      if (status < 200 || status >= 300)
+        co_return gemini::mapGeminiError(status, *all, retry_after, t.api_key);
+      co_return invalidResponse(status);
+    }
+    bool include_usage = false;
+    if (auto so = ex.body->find("stream_options"); so != ex.body->end() && so->is_object())
+      include_usage = so->value("include_usage", false);
+    auto stream = std::make_unique<GeminiStream>(
+        std::move(up), opts.stream_timeout,
+        gemini::StreamTranslator(d.model_id, id, created, include_usage), t.api_key);
+    auto primed = co_await stream->prime();
+    if (!primed) co_return primed.error();
+    api::Reply reply;
+    reply.status = status;
+    reply.content_type = "text/event-stream";
+    reply.stream = std::move(stream);
+    co_return reply;
+  }
+
+ private:
+  static Error invalidResponse(unsigned status) {
+    return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
+                 "upstream gemini answered " + std::to_string(status) + " with an unexpected body"};
+  }
+
+  boost::asio::awaitable<api::Result<api::Reply>> embed(api::Exchange& ex,
+                                                        const config::Deployment& d,
+                                                        const GeminiTarget& t, UpstreamRequest req,
+                                                        const CallOptions& opts) {
+    bool batch = false;
+    auto body = gemini::toEmbedRequest(*ex.body, d.model_id, &batch);
+    if (!body) co_return body.error();
+    std::uint64_t chars = 0;
+    for (const json& r : batch ? (*body)["requests"] : json::array({*body}))
+      chars += r["content"]["parts"][0]["text"].get_ref<const std::string&>().size();
+    req.target =
+        gemini::methodTarget(*t.root, d.model_id, batch ? "batchEmbedContents" : "embedContent");
+    req.body = api::dumpJson(*body);
+    auto r = co_await transport_.send(*t.root, req, opts.timeout);
+    if (!r) co_return r.error();
+    if (r->status < 200 || r->status >= 300)
+      co_return gemini::mapGeminiError(r->status, r->body, r->header("retry-after"), t.api_key);
+    if (!isJsonObjectText(r->body)) co_return invalidResponse(r->status);
+    json parsed = json::parse(r->body, nullptr, false);
+    bool base64 = ex.body->value("encoding_format", std::string()) == "base64";
+    std::uint64_t tokens = (chars + 3) / 4;  // Gemini reports no token count for embeddings
+    auto out = gemini::fromEmbedResponse(parsed, d.model_id, base64, tokens);
+    if (!out) co_return out.error();
+    api::Reply reply;
+    reply.body = api::dumpJson(*out);
+    reply.usage = api::Usage{tokens, 0, 0};
+    co_return reply;
+  }
+
+  const GeminiTarget& target(const config::Deployment& d) {
+    auto it = targets_.find(&d);
+    if (it == targets_.end() || it->second.from_base != d.api_base ||
+        it->second.from_key != d.api_key) {
+      GeminiTarget t = resolve(d);
+      t.from_base = d.api_base;
+      t.from_key = d.api_key;
+      it = targets_.insert_or_assign(&d, std::move(t)).first;
+    }
+    return it->second;
+  }
+
+  Transport& transport_;
+  std::unordered_map<const config::Deployment*, GeminiTarget> targets_;
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> makeGemini(Transport& transport) {
+  return std::make_unique<Gemini>(transport);
+}
 
 }  // namespace switchyard::providers

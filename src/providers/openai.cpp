@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "adapters.hpp"
+#include "openai_common.hpp"
 #include "switchyard/api/json_guard.hpp"
 #include "switchyard/providers/sse.hpp"
 
@@ -237,54 +238,7 @@ class OpenAiCompatible final : public Provider {
     if (!t.authorization.empty()) req.headers.push_back({"authorization", t.authorization});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
     req.body = api::dumpJson(*ex.body);
-
-    if (!ex.stream) {
-      auto r = co_await transport_.send(*t.base, req, opts.timeout);
-      if (!r) co_return r.error();
-      if (r->status < 200 || r->status >= 300) {
-        co_return mapOpenAiError(r->status, r->body, r->header("retry-after"), d.provider, d.api_key);
-      }
-      // Every OpenAI-format answer is a JSON object; anything else (an HTML error page from a
-      // proxy, a truncated body) is an upstream failure, not an answer to relay.
-      std::size_t first = r->body.find_first_not_of(" \t\r\n");
-      if (first == std::string::npos || r->body[first] != '{') {
-        co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
-                        "upstream " + d.provider + " answered " + std::to_string(r->status) + " with a non-JSON body"};
-      }
-      api::Reply reply;
-      reply.status = r->status;
-      reply.body = std::move(r->body);
-      if (auto ct = r->header("content-type"); !ct.empty()) reply.content_type = std::string(ct);
-      co_return reply;
-    }
-
-    req.headers.push_back({"accept", "text/event-stream"});
-    auto s = co_await transport_.open(*t.base, req, opts.stream_timeout);
-    if (!s) co_return s.error();
-    std::unique_ptr<UpstreamStream> up = std::move(*s);
-    unsigned status = up->status();
-    std::string content_type(up->header("content-type"));
-    if (status < 200 || status >= 300 || content_type.find("event-stream") == std::string::npos) {
-      std::string retry_after(up->header("retry-after"));
-      auto body = co_await up->readAll(opts.timeout, transport_.options().max_response_bytes);
-      if (!body) co_return body.error();
-      if (status < 200 || status >= 300) {
-        co_return mapOpenAiError(status, *body, retry_after, d.provider, d.api_key);
-      }
-      api::Reply reply;  // a server that ignored stream=true: pass its JSON through
-      reply.status = status;
-      reply.body = std::move(*body);
-      if (!content_type.empty()) reply.content_type = content_type;
-      co_return reply;
-    }
-    auto relay = std::make_unique<SseRelay>(std::move(up), opts.stream_timeout);
-    auto primed = co_await relay->prime(d.provider, d.api_key);
-    if (!primed) co_return primed.error();
-    api::Reply reply;
-    reply.status = status;
-    reply.content_type = "text/event-stream";
-    reply.stream = std::move(relay);
-    co_return reply;
+    co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d, opts);
   }
 
  private:
@@ -308,12 +262,65 @@ class OpenAiCompatible final : public Provider {
   std::unordered_map<const config::Deployment*, Target> targets_;
 };
 
-void scrub(std::string& text, std::string_view secret) {
+}  // namespace
+
+boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(Transport& transport, const Url& url,
+                                                                 UpstreamRequest req, bool stream,
+                                                                 const config::Deployment& d,
+                                                                 const CallOptions& opts) {
+  if (!stream) {
+    auto r = co_await transport.send(url, req, opts.timeout);
+    if (!r) co_return r.error();
+    if (r->status < 200 || r->status >= 300) {
+      co_return mapOpenAiError(r->status, r->body, r->header("retry-after"), d.provider, d.api_key);
+    }
+    // Every OpenAI-format answer is a JSON object; anything else (an HTML error page from a
+    // proxy, a truncated body) is an upstream failure, not an answer to relay.
+    std::size_t first = r->body.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || r->body[first] != '{') {
+      co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
+                      "upstream " + d.provider + " answered " + std::to_string(r->status) + " with a non-JSON body"};
+    }
+    api::Reply reply;
+    reply.status = r->status;
+    reply.body = std::move(r->body);
+    if (auto ct = r->header("content-type"); !ct.empty()) reply.content_type = std::string(ct);
+    co_return reply;
+  }
+
+  req.headers.push_back({"accept", "text/event-stream"});
+  auto s = co_await transport.open(url, req, opts.stream_timeout);
+  if (!s) co_return s.error();
+  std::unique_ptr<UpstreamStream> up = std::move(*s);
+  unsigned status = up->status();
+  std::string content_type(up->header("content-type"));
+  if (status < 200 || status >= 300 || content_type.find("event-stream") == std::string::npos) {
+    std::string retry_after(up->header("retry-after"));
+    auto body = co_await up->readAll(opts.timeout, transport.options().max_response_bytes);
+    if (!body) co_return body.error();
+    if (status < 200 || status >= 300) {
+      co_return mapOpenAiError(status, *body, retry_after, d.provider, d.api_key);
+    }
+    api::Reply reply;  // a server that ignored stream=true: pass its JSON through
+    reply.status = status;
+    reply.body = std::move(*body);
+    if (!content_type.empty()) reply.content_type = content_type;
+    co_return reply;
+  }
+  auto relay = std::make_unique<SseRelay>(std::move(up), opts.stream_timeout);
+  auto primed = co_await relay->prime(d.provider, d.api_key);
+  if (!primed) co_return primed.error();
+  api::Reply reply;
+  reply.status = status;
+  reply.content_type = "text/event-stream";
+  reply.stream = std::move(relay);
+  co_return reply;
+}
+
+void scrubSecret(std::string& text, std::string_view secret) {
   if (secret.size() < 4) return;
   for (std::size_t pos; (pos = text.find(secret)) != std::string::npos;) text.replace(pos, secret.size(), "***");
 }
-
-}  // namespace
 
 api::Error mapOpenAiError(unsigned status, std::string_view body, std::string_view retry_after,
                           std::string_view provider, std::string_view secret) {
@@ -331,7 +338,7 @@ api::Error mapOpenAiError(unsigned status, std::string_view body, std::string_vi
       if (auto p = err->find("param"); p != err->end() && p->is_string()) param = p->get<std::string>();
     }
   }
-  scrub(upstream_message, secret);
+  scrubSecret(upstream_message, secret);
   if (upstream_message.size() > 2000) upstream_message.resize(2000);
   std::string prefix = std::string(provider) + " error: ";
   Error e;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "switchyard/api/anthropic_ingress.hpp"
 #include "switchyard/api/json_guard.hpp"
 
 namespace switchyard::server {
@@ -42,6 +43,8 @@ RouteMatch matchRoute(std::string_view method, std::string_view path) {
   if (path == "/chat/completions") expect(Route::kChatCompletions, "POST");
   else if (path == "/completions") expect(Route::kCompletions, "POST");
   else if (path == "/embeddings") expect(Route::kEmbeddings, "POST");
+  else if (path == "/messages") expect(Route::kMessages, "POST");
+  else if (path == "/messages/count_tokens") expect(Route::kCountTokens, "POST");
   else if (path == "/models") expect(Route::kModels, "GET");
   else if (path.starts_with("/models/")) {
     expect(Route::kModel, "GET");
@@ -60,7 +63,8 @@ bool needsAuth(Route r) noexcept { return r != Route::kLiveness && r != Route::k
 
 std::optional<api::Endpoint> endpointOf(Route r) noexcept {
   switch (r) {
-    case Route::kChatCompletions: return api::Endpoint::kChatCompletions;
+    case Route::kChatCompletions:
+    case Route::kMessages: return api::Endpoint::kChatCompletions;
     case Route::kCompletions: return api::Endpoint::kCompletions;
     case Route::kEmbeddings: return api::Endpoint::kEmbeddings;
     default: return std::nullopt;
@@ -80,6 +84,24 @@ api::Reply modelReply(const router::Router& router, std::string_view id) {
                                   "", 0, "model_not_found", "model"});
   }
   return api::Reply::json(200, api::dumpJson(modelObject(id)));
+}
+
+api::Reply countTokensReply(const router::Router& router, std::string_view body) {
+  auto fail = [](const api::Error& e) {
+    api::Reply r = api::Reply::fromError(e);
+    r.body = api::anthropic::errorBody(e);
+    return r;
+  };
+  auto parsed = api::parseJsonObject(body);
+  if (!parsed) return fail(parsed.error());
+  auto counted = api::anthropic::countTokens(*parsed);
+  if (!counted) return fail(counted.error());
+  std::string model = (*parsed)["model"].get<std::string>();
+  if (!router.hasAlias(model)) {
+    return fail({api::ErrorKind::kModelNotFound, "model: " + model + " does not exist", "", 0,
+                 "model_not_found", "model"});
+  }
+  return api::Reply::json(200, api::dumpJson(*counted));
 }
 
 api::Reply livenessReply() { return api::Reply::json(200, "\"I'm alive!\""); }

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdio>
 
+#include "switchyard/api/anthropic_ingress.hpp"
 #include "switchyard/api/ids.hpp"
 #include "switchyard/auth/auth.hpp"
 #include "switchyard/server/routes.hpp"
@@ -155,7 +156,11 @@ asio::awaitable<bool> writeStream(beast::tcp_stream& stream, const RequestInfo& 
       ex.outcome.error = chunk.error();
       spdlog::warn("stream {} broke: {}", ex.request_id,
                    chunk.error().detail.empty() ? chunk.error().message : chunk.error().detail);
-      bytes = "data: " + chunk.error().toJson() + "\n\n";
+      if (ex.ingress == api::WireFormat::kAnthropic) {
+        bytes = api::anthropic::errorEvent(chunk.error());
+      } else {
+        bytes = "data: " + chunk.error().toJson() + "\n\n";
+      }
       last = true;
     } else if (!*chunk) {
       break;
@@ -221,14 +226,22 @@ asio::awaitable<bool> handleRequest(beast::tcp_stream& stream, http::request<htt
   if (m.route == Route::kNotFound) {
     reply = api::Reply::fromError({api::ErrorKind::kNotFound, "Route not found: " + info.method + " " + info.path});
   } else if (!m.method_allowed) {
-    reply = api::Reply::fromError({api::ErrorKind::kMethodNotAllowed, "Method " + info.method + " is not allowed on " + info.path});
+    api::Error e{api::ErrorKind::kMethodNotAllowed,
+                 "Method " + info.method + " is not allowed on " + info.path};
+    reply = api::Reply::fromError(e);
+    bool anthropic = m.route == Route::kMessages || m.route == Route::kCountTokens;
+    if (anthropic) reply.body = api::anthropic::errorBody(e);
   } else if (auto endpoint = endpointOf(m.route)) {
     proxied = true;
     ex.endpoint = *endpoint;
     ex.auth_token = std::string(auth::pickToken(req[http::field::authorization], req["x-api-key"],
                                                 req["api-key"], req["x-litellm-api-key"]));
     ex.raw_body = std::move(req.body());
+    // POST /v1/messages: the parse filter translates the Anthropic request (the anthropic-version
+    // header is accepted but not required); the answer is translated back here.
+    if (m.route == Route::kMessages) ex.ingress = api::WireFormat::kAnthropic;
     reply = co_await runPipeline(*gen, ex, stream.socket());
+    if (m.route == Route::kMessages) reply = api::anthropic::toAnthropicReply(ex, std::move(reply));
   } else {
     api::Result<auth::Principal> principal = auth::Principal{};
     if (needsAuth(m.route)) {
@@ -238,10 +251,14 @@ asio::awaitable<bool> handleRequest(beast::tcp_stream& stream, http::request<htt
     }
     if (!principal) {
       reply = api::Reply::fromError(principal.error());
+      if (m.route == Route::kCountTokens) reply.body = api::anthropic::errorBody(principal.error());
     } else {
       switch (m.route) {
         case Route::kModels: reply = modelsReply(gen->snapshot->router); break;
         case Route::kModel: reply = modelReply(gen->snapshot->router, m.param); break;
+        case Route::kCountTokens:
+          reply = countTokensReply(gen->snapshot->router, req.body());
+          break;
         case Route::kLiveness: reply = livenessReply(); break;
         case Route::kReadiness: reply = readinessReply(worker.shared().draining.load()); break;
         default: reply = api::Reply::fromError({api::ErrorKind::kNotFound, "Route not found"}); break;

@@ -15,6 +15,8 @@
 //   fake-hang-model     never answers until the connection closes (tests upstream timeouts)
 //   fake-embed-model    embeddings of dimension `dimensions` or 8
 // Anything else under /v1/chat/completions answers like fake-model.
+// Azure paths (/openai/deployments/{deployment}/chat/completions?api-version=..., key in the
+// `api-key` header) are served as the matching /v1 path.
 
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -302,12 +304,18 @@ export async function startFakeOpenAI() {
 
   async function handle(req, res, record) {
     const { body } = record;
-    const path = (req.url ?? '').split('?')[0];
+    let path = (req.url ?? '').split('?')[0];
+    // Azure OpenAI: /openai/deployments/{deployment}/<path>?api-version=..., key in `api-key`.
+    const azure = /^\/openai\/deployments\/[^/]+(\/.*)$/.exec(path);
+    if (azure) {
+      if (!/[?&]api-version=/.test(req.url)) return sendError(res, 404, 'Resource not found', 'invalid_request_error', '404');
+      path = `/v1${azure[1]}`;
+    }
     if (req.method !== 'POST') return sendError(res, 404, `Unknown request URL: ${req.method} ${path}`, 'invalid_request_error', 'unknown_url');
     if (body === undefined || body === null || typeof body !== 'object') {
       return sendError(res, 400, 'We could not parse the JSON body of your request.', 'invalid_request_error');
     }
-    if (!req.headers.authorization?.startsWith('Bearer ')) {
+    if (azure ? !req.headers['api-key'] : !req.headers.authorization?.startsWith('Bearer ')) {
       return sendError(res, 401, 'You didn\'t provide an API key.', 'invalid_request_error', null);
     }
     const model = body.model;

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -134,6 +135,8 @@ struct FakeOpenAI::Impl {
   void serve(Stream& s, int fd);
   template <class Stream>
   bool handle(Stream& s, int fd, const http::request<http::string_body>& req);
+  template <class Stream>
+  bool handleDialect(Stream& s, int fd, const http::request<http::string_body>& req);
   Wait waitPeerClosed(int fd, Millis d) const;
   Behavior choose(const json& body);
   void bump(int& counter) {
@@ -268,6 +271,17 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
     return !ec;
   };
 
+  if (options.dialect) return handleDialect(s, fd, req);
+
+  // Azure OpenAI: /openai/deployments/{deployment}/<openai path>?api-version=... (api-version
+  // required, as Azure requires it).
+  if (target.rfind("/openai/deployments/", 0) == 0) {
+    std::size_t slash = target.find('/', std::strlen("/openai/deployments/"));
+    if (std::string(req.target()).find("api-version=") == std::string::npos) {
+      return writeSimple(404, errorBody(404, "Resource not found"), {});
+    }
+    target = slash == std::string::npos ? std::string() : target.substr(slash);
+  }
   enum class Route { kChat, kCompletions, kEmbeddings, kNone };
   Route route = Route::kNone;
   if (target == "/v1/chat/completions" || target == "/chat/completions") route = Route::kChat;
@@ -445,6 +459,97 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
   if (!send("[DONE]")) return false;
   net::write(s, http::make_chunk_last(), ec);
   return !ec;
+}
+
+
+// A FakeResponder over one connection of the server.
+template <class Stream>
+class StreamResponder final : public FakeResponder {
+ public:
+  StreamResponder(FakeOpenAI::Impl& impl, Stream& s, int fd, bool keep_alive)
+      : impl_(impl), s_(s), fd_(fd), keep_alive_(keep_alive) {}
+
+  bool respond(unsigned status, const std::string& content_type, const std::string& body,
+               const std::map<std::string, std::string>& extra) override {
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::content_type, content_type);
+    for (const auto& [k, v] : extra) res.set(k, v);
+    res.body() = body;
+    res.keep_alive(keep_alive_);
+    res.prepare_payload();
+    boost::system::error_code ec;
+    http::write(s_, res, ec);
+    return !ec;
+  }
+
+  bool startStream(const std::string& content_type, const std::map<std::string, std::string>& extra) override {
+    http::response<http::empty_body> res{http::status::ok, 11};
+    res.set(http::field::content_type, content_type);
+    for (const auto& [k, v] : extra) res.set(k, v);
+    res.keep_alive(keep_alive_);
+    res.chunked(true);
+    http::response_serializer<http::empty_body> sr{res};
+    boost::system::error_code ec;
+    http::write_header(s_, sr, ec);
+    if (ec) {
+      impl_.bump(impl_.aborted);
+      return false;
+    }
+    {
+      std::lock_guard lk(impl_.mu);
+      ++impl_.streams_started;
+      impl_.last_stream_times.clear();
+    }
+    impl_.cv.notify_all();
+    return true;
+  }
+
+  bool chunk(const std::string& bytes, Millis delay_before) override {
+    if (delay_before.count() > 0) {
+      Wait w = impl_.waitPeerClosed(fd_, delay_before);
+      if (w == Wait::kPeerClosed) impl_.bump(impl_.aborted);
+      if (w != Wait::kElapsed) return false;
+    }
+    boost::system::error_code ec;
+    net::write(s_, http::make_chunk(net::buffer(bytes)), ec);
+    if (ec) {
+      impl_.bump(impl_.aborted);
+      return false;
+    }
+    std::lock_guard lk(impl_.mu);
+    impl_.last_stream_times.push_back(Clock::now());
+    return true;
+  }
+
+  bool endStream() override {
+    boost::system::error_code ec;
+    net::write(s_, http::make_chunk_last(), ec);
+    return !ec;
+  }
+
+ private:
+  FakeOpenAI::Impl& impl_;
+  Stream& s_;
+  int fd_;
+  bool keep_alive_;
+};
+
+template <class Stream>
+bool FakeOpenAI::Impl::handleDialect(Stream& s, int fd, const http::request<http::string_body>& req) {
+  RecordedRequest rec;
+  {
+    std::lock_guard lk(mu);
+    rec = requests.back();
+  }
+  Behavior b = choose(json{{"model", options.dialect->modelOf(rec)}});
+  if (b.kind == Behavior::Kind::kCloseImmediately) return false;
+  if (b.header_delay.count() > 0 || b.kind == Behavior::Kind::kHang) {
+    Wait w = waitPeerClosed(fd, b.kind == Behavior::Kind::kHang ? Millis::max() : b.header_delay);
+    if (w == Wait::kPeerClosed) bump(aborted);
+    if (w != Wait::kElapsed) return false;
+  }
+  StreamResponder<Stream> out(*this, s, fd, req.keep_alive());
+  return options.dialect->serve(rec, b, out);
 }
 
 // ---------------------------------------------------------------------------------------------

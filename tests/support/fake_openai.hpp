@@ -64,12 +64,42 @@ struct Behavior {
   static Behavior slowStream(int n_chunks, Millis delay);
 };
 
+// The writing side of one request, for dialects that speak another wire format over this
+// server (FakeGemini). Every call returns false once the connection is unusable (the dialect then
+// returns false too, which closes it).
+class FakeResponder {
+ public:
+  virtual ~FakeResponder() = default;
+  // A whole response with Content-Length.
+  virtual bool respond(unsigned status, const std::string& content_type, const std::string& body,
+                       const std::map<std::string, std::string>& extra_headers = {}) = 0;
+  // A 200 chunked response head (counted in streamsStarted()).
+  virtual bool startStream(const std::string& content_type,
+                           const std::map<std::string, std::string>& extra_headers = {}) = 0;
+  // One chunk, after waiting `delay_before` (cut short, and counted as aborted, when the peer
+  // closes). Its send time goes to lastStreamEventTimes().
+  virtual bool chunk(const std::string& bytes, Millis delay_before = Millis{0}) = 0;
+  virtual bool endStream() = 0;
+};
+
+// A wire format served by FakeOpenAI's machinery instead of OpenAI's. The server records the
+// request, chooses the Behavior (queue, then modelOf(request), then default) and applies the
+// faults common to every format (header_delay, kHang, kCloseImmediately); serve() does the rest.
+class FakeDialect {
+ public:
+  virtual ~FakeDialect() = default;
+  virtual std::string modelOf(const RecordedRequest& req) const = 0;
+  // Returns false to close the connection.
+  virtual bool serve(const RecordedRequest& req, const Behavior& b, FakeResponder& out) = 0;
+};
+
 class FakeOpenAI {
  public:
   struct Options {
     bool tls = false;
     std::string cert_file;  // PEM chain (leaf first); required with tls
     std::string key_file;   // PEM private key; required with tls
+    std::shared_ptr<FakeDialect> dialect;  // null: the OpenAI wire format
   };
 
   FakeOpenAI();  // plain HTTP
@@ -105,8 +135,9 @@ class FakeOpenAI {
 
   void reset();  // forgets recorded requests and counters; behaviors stay
 
+  struct Impl;  // defined in fake_openai.cpp only
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -29,7 +29,10 @@ class Pipeline {
 };
 
 // Parses and validates the JSON body for ex.endpoint, fills ex.body, ex.model, ex.stream and
-// moves the request-level controls into ex.controls. Exposed for tests.
+// moves the request-level controls into ex.controls. With ex.ingress == kAnthropic the body is an
+// Anthropic Messages request: it is validated and translated (api::anthropic::toOpenAiRequest)
+// into ex.body, kept as is in ex.anthropic_body, and ex.endpoint becomes kChatCompletions.
+// Exposed for tests.
 api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body);
 
 // Call options for deployment `d` under `cfg` (deployment, then router, then litellm settings).

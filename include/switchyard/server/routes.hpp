@@ -15,6 +15,8 @@ enum class Route : std::uint8_t {
   kChatCompletions,
   kCompletions,
   kEmbeddings,
+  kMessages,  // POST /v1/messages: Anthropic Messages ingress (api/anthropic_ingress.hpp)
+  kCountTokens,  // POST /v1/messages/count_tokens: an estimate, answered without a provider
   kModels,
   kModel,  // /models/{id}
   kLiveness,
@@ -32,10 +34,14 @@ struct RouteMatch {
 RouteMatch matchRoute(std::string_view method, std::string_view path);
 
 bool needsAuth(Route r) noexcept;  // liveness and readiness do not
+// The pipeline endpoint of a proxied route (kMessages: kChatCompletions, after translation).
 std::optional<api::Endpoint> endpointOf(Route r) noexcept;
 
 api::Reply modelsReply(const router::Router& router);
 api::Reply modelReply(const router::Router& router, std::string_view id);
+// POST /v1/messages/count_tokens: {"input_tokens": N} (an estimate), or an Anthropic-shaped
+// error (400 invalid body, 404 unknown model).
+api::Reply countTokensReply(const router::Router& router, std::string_view body);
 api::Reply livenessReply();
 api::Reply readinessReply(bool draining);
 

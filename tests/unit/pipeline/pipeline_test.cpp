@@ -44,7 +44,7 @@ model_list:
       api_base: http://127.0.0.1:9/v1
   - model_name: unsupported
     litellm_params:
-      model: anthropic/claude-3
+      model: bedrock/anthropic.claude-3
   - model_name: fallback
     litellm_params:
       model: hosted_vllm/llama

@@ -83,7 +83,8 @@ TEST_F(ProvidersTest, FindByPrefix) {
   ASSERT_NE(openai, nullptr);
   EXPECT_NE(openai, &providers_.mock());
   EXPECT_EQ(providers_.find("groq"), openai);
-  EXPECT_EQ(providers_.find("anthropic"), nullptr);
+  EXPECT_NE(providers_.find("anthropic"), nullptr);
+  EXPECT_EQ(providers_.find("bedrock"), nullptr);
   EXPECT_EQ(providers_.find(""), nullptr);
 }
 

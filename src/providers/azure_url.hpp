@@ -1,0 +1,35 @@
+#pragma once
+// Azure OpenAI URL resolution (private to the providers module; unit-tested without sockets).
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "switchyard/api/exchange.hpp"
+#include "switchyard/config/config.hpp"
+#include "switchyard/providers/url.hpp"
+
+namespace switchyard::providers {
+
+// Latest GA data-plane inference api-version of the /openai/deployments API (Azure OpenAI REST
+// reference, "Data plane - inference", latest GA release).
+inline constexpr std::string_view kDefaultAzureApiVersion = "2024-10-21";
+
+struct AzureTarget {
+  std::optional<Url> base;
+  std::string prefix;               // path before the endpoint: "/openai/deployments/{deployment}"
+  std::string api_version;          // may be empty for azure_ai
+  std::string api_key;              // secret
+  std::string base_text;            // origin + path, no query, no credentials
+  std::optional<api::Error> error;  // misconfiguration, reported at request time
+  std::string provider, from_base, from_key, from_version, model_id;  // what it was resolved from
+};
+
+// Resolves deployment `d` (provider "azure" or "azure_ai"), reading the AZURE_* environment
+// variables for what the deployment leaves empty.
+AzureTarget resolveAzureTarget(const config::Deployment& d);
+
+// Path and query for `endpoint`: "{prefix}/chat/completions?api-version=...".
+std::string azureTarget(const AzureTarget& t, api::Endpoint endpoint);
+
+}  // namespace switchyard::providers
