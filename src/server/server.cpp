@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -126,7 +127,10 @@ asio::awaitable<void> Server::Impl::acceptLoop() {
     boost::system::error_code nec;
     socket.set_option(tcp::no_delay(true), nec);
     shared.connections.fetch_add(1, std::memory_order_relaxed);
-    asio::co_spawn(w.context(), serveConnection(std::move(socket), w), asio::detached);
+    auto watch = std::make_shared<ClientWatch>();
+    auto& slot_owner = *watch;
+    asio::co_spawn(w.context(), serveConnection(std::move(socket), w, std::move(watch)),
+                   asio::bind_cancellation_slot(slot_owner.signal.slot(), asio::detached));
   }
 }
 

@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -31,7 +30,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-using namespace asio::experimental::awaitable_operators;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
 
@@ -49,22 +47,30 @@ std::string formatMs(double ms) {
   return buf;
 }
 
-// Completes only when the client has closed its side (or errored). While the client has sent
-// more bytes (a pipelined request), it cannot tell and waits until cancelled.
-asio::awaitable<void> watchClientGone(tcp::socket& socket) {
-  for (;;) {
-    auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kNoThrow);
-    if (ec) co_return;
+// Arms the watch (see ClientWatch): when the socket turns readable and the client has closed
+// (EOF or error), the connection's coroutine is cancelled. Bytes of a pipelined request are left
+// for the next read and end the watch. A plain completion handler, not a coroutine: arming costs
+// one reactor registration per request.
+void armClientWatch(tcp::socket& socket, const std::shared_ptr<ClientWatch>& watch) {
+  watch->armed = true;
+  socket.async_wait(tcp::socket::wait_read, [watch, &socket](const beast::error_code& ec) {
+    if (ec || !watch->armed) return;  // disarmed: the socket may be gone, do not touch it
     char byte;
     ssize_t r = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) co_return;
-    if (r > 0) {
-      asio::steady_timer forever(socket.get_executor());
-      forever.expires_after(std::chrono::hours(24 * 365));  // until cancelled (no max(): overflows)
-      co_await forever.async_wait(kNoThrow);
-      co_return;
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      watch->armed = false;
+      watch->signal.emit(asio::cancellation_type::terminal);
+    } else if (r < 0) {
+      armClientWatch(socket, watch);  // spurious wake-up
     }
-  }
+  });
+}
+
+void disarmClientWatch(tcp::socket& socket, ClientWatch& watch) {
+  if (!watch.armed) return;
+  watch.armed = false;
+  beast::error_code ec;
+  socket.cancel(ec);
 }
 
 struct RequestInfo {
@@ -143,13 +149,7 @@ asio::awaitable<bool> writeStream(beast::tcp_stream& stream, const RequestInfo& 
   stream.expires_never();
 
   for (;;) {
-    std::variant<api::Result<std::optional<std::string>>, std::monostate> got =
-        co_await (reply.stream->next() || watchClientGone(stream.socket()));
-    if (got.index() == 1) {  // client went away: dropping the source cancels the upstream
-      reply.stream.reset();
-      co_return false;
-    }
-    auto& chunk = std::get<0>(got);
+    api::Result<std::optional<std::string>> chunk = co_await reply.stream->next();
     std::string bytes;
     bool last = false;
     if (!chunk) {
@@ -191,21 +191,19 @@ asio::awaitable<bool> writeStream(beast::tcp_stream& stream, const RequestInfo& 
   co_return keep_alive;
 }
 
-asio::awaitable<api::Reply> runPipeline(Generation& gen, api::Exchange& ex, tcp::socket& socket) {
-  std::variant<api::Reply, std::monostate> r = co_await (gen.pipeline.run(ex) || watchClientGone(socket));
-  if (r.index() == 1) {
-    api::Error e{api::ErrorKind::kInvalidRequest, "Client closed the connection.", "client disconnected"};
-    e.status = 499;
-    ex.outcome.error = e;
-    api::Reply reply = api::Reply::fromError(e);
-    co_return reply;
-  }
-  co_return std::move(std::get<0>(r));
+// Access line for a request whose client closed the connection before the answer was complete
+// (status 499, as nginx logs it).
+void logClientGone(const RequestInfo& info, api::Exchange& ex) {
+  api::Error e{api::ErrorKind::kInvalidRequest, "Client closed the connection.", "client disconnected"};
+  e.status = 499;
+  ex.outcome.error = std::move(e);
+  telemetry::logAccess({info.method, info.path, 499, &ex, {}, msSince(ex.started), ex.stream});
 }
 
 // Answers one request. Returns whether the connection may carry another.
 asio::awaitable<bool> handleRequest(beast::tcp_stream& stream, http::request<http::string_body>& req,
-                                    Worker& worker, bool keep_alive) {
+                                    Worker& worker, const std::shared_ptr<ClientWatch>& watch,
+                                    bool keep_alive) {
   std::shared_ptr<Generation> gen = worker.generation();
   RequestInfo info;
   info.method = std::string(req.method_string());
@@ -240,7 +238,18 @@ asio::awaitable<bool> handleRequest(beast::tcp_stream& stream, http::request<htt
     // POST /v1/messages: the parse filter translates the Anthropic request (the anthropic-version
     // header is accepted but not required); the answer is translated back here.
     if (m.route == Route::kMessages) ex.ingress = api::WireFormat::kAnthropic;
-    reply = co_await runPipeline(*gen, ex, stream.socket());
+    armClientWatch(stream.socket(), watch);
+    bool client_gone = false;
+    try {
+      reply = co_await gen->pipeline.run(ex);
+    } catch (const boost::system::system_error& e) {
+      if (e.code() != asio::error::operation_aborted) throw;
+      client_gone = true;  // the watch cancelled the upstream call
+    }
+    if (client_gone) {
+      logClientGone(info, ex);
+      co_return false;
+    }
     if (m.route == Route::kMessages) reply = api::anthropic::toAnthropicReply(ex, std::move(reply));
   } else {
     api::Result<auth::Principal> principal = auth::Principal{};
@@ -271,10 +280,21 @@ asio::awaitable<bool> handleRequest(beast::tcp_stream& stream, http::request<htt
   bool streamed = reply.stream != nullptr;
   unsigned status = reply.status;
   if (streamed) {
-    ok = co_await writeStream(stream, info, reply, ex, keep_alive);
+    bool client_gone = false;
+    try {
+      ok = co_await writeStream(stream, info, reply, ex, keep_alive);
+    } catch (const boost::system::system_error& e) {
+      if (e.code() != asio::error::operation_aborted) throw;
+      client_gone = true;  // cancelled mid-stream by the watch; the source is gone with the frame
+    }
+    if (client_gone) {
+      logClientGone(info, ex);
+      co_return false;
+    }
   } else {
     ok = co_await writeWhole(stream, info, reply, &ex, proxied, keep_alive);
   }
+  disarmClientWatch(stream.socket(), *watch);
   telemetry::logAccess({info.method, info.path, status, proxied ? &ex : nullptr, {}, msSince(ex.started), streamed});
   co_return ok && keep_alive;
 }
@@ -309,7 +329,8 @@ asio::awaitable<void> lingerClose(beast::tcp_stream& stream) {
   }
 }
 
-asio::awaitable<void> sessionLoop(beast::tcp_stream& stream, Worker& worker, SessionHandle& handle) {
+asio::awaitable<void> sessionLoop(beast::tcp_stream& stream, Worker& worker, SessionHandle& handle,
+                                  const std::shared_ptr<ClientWatch>& watch) {
   SharedState& shared = worker.shared();
   beast::flat_buffer buffer;
   bool first = true;
@@ -377,22 +398,31 @@ asio::awaitable<void> sessionLoop(beast::tcp_stream& stream, Worker& worker, Ses
     }
     stream.expires_never();
     gen.reset();
-    bool keep = co_await handleRequest(stream, req, worker, req.keep_alive());
+    bool keep = co_await handleRequest(stream, req, worker, watch, req.keep_alive());
     if (!keep) co_return;
   }
 }
 
 }  // namespace
 
-asio::awaitable<void> serveConnection(tcp::socket socket, Worker& worker) {
+asio::awaitable<void> serveConnection(tcp::socket socket, Worker& worker,
+                                      std::shared_ptr<ClientWatch> watch) {
   beast::tcp_stream stream(std::move(socket));
   SessionHandle handle{&stream.socket(), true};
   worker.add(&handle);
   try {
-    co_await sessionLoop(stream, worker, handle);
+    co_await sessionLoop(stream, worker, handle, watch);
+  } catch (const boost::system::system_error& e) {
+    // The client went away mid-request: the watch cancelled the coroutine (expected).
+    if (e.code() == asio::error::operation_aborted) {
+      spdlog::debug("client closed the connection before its answer was complete");
+    } else {
+      spdlog::error("connection aborted by an internal error: {}", e.what());
+    }
   } catch (const std::exception& e) {
     spdlog::error("connection aborted by an internal error: {}", e.what());
   }
+  watch->armed = false;  // a completion already queued must not touch the socket below
   worker.remove(&handle);
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);

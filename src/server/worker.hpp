@@ -3,6 +3,7 @@
 // per-config-generation state (adapters, pipeline). Private to the server module.
 
 #include <atomic>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
@@ -71,7 +72,18 @@ class Worker {
   std::unordered_set<SessionHandle*> sessions_;
 };
 
-// Serves one accepted connection until it closes. Spawned on the worker's context.
-boost::asio::awaitable<void> serveConnection(boost::asio::ip::tcp::socket socket, Worker& worker);
+// Watches a client while one of its requests is being answered. The connection's coroutine is
+// spawned with `signal.slot()` bound; if the client closes its side meanwhile, the signal is
+// emitted, which cancels whatever the coroutine waits for (the upstream call, the next chunk):
+// the upstream request is abandoned at once. Armed once per request, not per chunk.
+struct ClientWatch {
+  boost::asio::cancellation_signal signal;
+  bool armed = false;
+};
+
+// Serves one accepted connection until it closes. Spawned on the worker's context with
+// `watch->signal.slot()` bound as its cancellation slot.
+boost::asio::awaitable<void> serveConnection(boost::asio::ip::tcp::socket socket, Worker& worker,
+                                             std::shared_ptr<ClientWatch> watch);
 
 }  // namespace switchyard::server
