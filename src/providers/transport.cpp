@@ -101,7 +101,21 @@ asio::awaitable<beast::error_code> readSomeOn(Stream& s, beast::flat_buffer& b, 
 asio::awaitable<beast::error_code> writeRequest(Connection& c, const std::string& head, const std::string& body) {
   // (no co_await inside ?: — GCC 12 miscompiles it)
   if (c.tls) co_return co_await writeOn(*c.tls, head, body);
-  co_return co_await writeOn(*c.plain, head, body);
+  // Plain TCP: try the socket at once; a timed asynchronous write (Beast arms a timer for it) only
+  // for what it did not take.
+  tcp::socket& socket = c.plain->socket();
+  beast::error_code ec;
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(body)};
+  std::size_t n = socket.write_some(bufs, ec);
+  if (!ec && n == head.size() + body.size()) co_return beast::error_code{};
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return ec;
+  if (ec) n = 0;
+  std::size_t from_head = std::min(n, head.size());
+  std::array<asio::const_buffer, 2> rest{asio::buffer(head.data() + from_head, head.size() - from_head),
+                                         asio::buffer(body.data() + (n - from_head), body.size() - (n - from_head))};
+  auto [wec, wn] = co_await asio::async_write(*c.plain, rest, kNoThrow);
+  co_return wec;
 }
 template <class Parser>
 asio::awaitable<beast::error_code> readMessage(Connection& c, Parser& p) {
@@ -256,9 +270,25 @@ asio::awaitable<api::Result<std::optional<std::string>>> StreamImpl::read(Clock:
     auto& body = parser_->get().body();
     body.data = scratch_.get();
     body.size = kReadChunk;
-    conn_->lowest().expires_after(idle);
-    beast::error_code ec = co_await readSome(*conn_, *parser_);
-    if (ec == http::error::need_buffer) ec = {};
+    beast::error_code ec;
+    bool got_now = false;
+    if (!conn_->tls && conn_->buffer.size() == 0) {
+      // Plain TCP: take what the socket already holds without waiting; the timed asynchronous
+      // read (Beast arms a timer for it) only when there is nothing yet.
+      tcp::socket& socket = conn_->plain->socket();
+      if (!socket.non_blocking()) socket.non_blocking(true, ec);
+      std::size_t n = socket.read_some(conn_->buffer.prepare(kReadChunk), ec);
+      if (!ec && n > 0) {
+        conn_->buffer.commit(n);
+        got_now = true;
+      }
+      ec = {};  // would_block, or an EOF/error the asynchronous read below reports properly
+    }
+    if (!got_now) {
+      conn_->lowest().expires_after(idle);
+      ec = co_await readSome(*conn_, *parser_);
+      if (ec == http::error::need_buffer) ec = {};
+    }
     if (ec) {
       Error e = transportError("stream from", ec, conn_->origin);
       conn_->close();

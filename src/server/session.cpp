@@ -125,15 +125,37 @@ std::string formatHead(const RequestInfo& info, const api::Reply& reply, const a
   return out;
 }
 
-// Writes a whole reply (head and body in one gather write). Returns false when the connection is
-// unusable.
+// Writes `a` then `b`. The socket is tried at once, without waiting — almost always it takes
+// everything — and only what it did not take goes through a timed asynchronous write: Beast arms
+// a timer for every operation while an expiry is set, which costs more than a small write.
+// Returns false when the connection is unusable.
+asio::awaitable<bool> writeAll(beast::tcp_stream& stream, std::string_view a, std::string_view b = {}) {
+  tcp::socket& socket = stream.socket();
+  beast::error_code ec;
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(a.data(), a.size()), asio::buffer(b.data(), b.size())};
+  std::size_t n = socket.write_some(bufs, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    n = 0;
+  } else if (ec) {
+    co_return false;
+  }
+  if (n == a.size() + b.size()) co_return true;
+  std::size_t from_a = std::min(n, a.size());
+  a.remove_prefix(from_a);
+  b.remove_prefix(n - from_a);
+  std::array<asio::const_buffer, 2> rest{asio::buffer(a.data(), a.size()), asio::buffer(b.data(), b.size())};
+  stream.expires_after(kWriteTimeout);
+  auto [wec, wn] = co_await asio::async_write(stream, rest, kNoThrow);
+  stream.expires_never();
+  co_return !wec;
+}
+
+// Writes a whole reply (head and body together). Returns false when the connection is unusable.
 asio::awaitable<bool> writeWhole(beast::tcp_stream& stream, const RequestInfo& info, api::Reply& reply,
                                  const api::Exchange* ex, bool proxied, bool keep_alive) {
   std::string head = formatHead(info, reply, ex, proxied, keep_alive, reply.body.size());
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(reply.body)};
-  stream.expires_after(kWriteTimeout);
-  auto [ec, n] = co_await asio::async_write(stream, buffers, kNoThrow);
-  co_return !ec;
+  co_return co_await writeAll(stream, head, reply.body);
 }
 
 // Streams a reply chunk by chunk. A client that goes away cancels the source (and so the
@@ -143,10 +165,9 @@ asio::awaitable<bool> writeStream(beast::tcp_stream& stream, const RequestInfo& 
   bool chunked = info.version >= 11;
   if (!chunked) keep_alive = false;  // HTTP/1.0: the body ends when the connection does
   std::string head = formatHead(info, reply, &ex, true, keep_alive, std::nullopt);
-  stream.expires_after(kWriteTimeout);
-  auto [hec, hn] = co_await asio::async_write(stream, asio::buffer(head), kNoThrow);
-  if (hec) co_return false;
+  if (!co_await writeAll(stream, head)) co_return false;
   stream.expires_never();
+  char frame[24];  // chunk-size line
 
   for (;;) {
     api::Result<std::optional<std::string>> chunk = co_await reply.stream->next();
@@ -168,14 +189,15 @@ asio::awaitable<bool> writeStream(beast::tcp_stream& stream, const RequestInfo& 
       bytes = std::move(**chunk);
     }
     if (!bytes.empty()) {
-      stream.expires_after(kWriteTimeout);
-      beast::error_code wec;
+      bool written;
       if (chunked) {
-        std::tie(wec, std::ignore) = co_await asio::async_write(stream, http::make_chunk(asio::buffer(bytes)), kNoThrow);
+        int len = std::snprintf(frame, sizeof frame, "%zx\r\n", bytes.size());
+        bytes += "\r\n";
+        written = co_await writeAll(stream, std::string_view(frame, static_cast<std::size_t>(len)), bytes);
       } else {
-        std::tie(wec, std::ignore) = co_await asio::async_write(stream, asio::buffer(bytes), kNoThrow);
+        written = co_await writeAll(stream, bytes);
       }
-      if (wec) {
+      if (!written) {
         reply.stream.reset();
         co_return false;
       }
@@ -183,11 +205,7 @@ asio::awaitable<bool> writeStream(beast::tcp_stream& stream, const RequestInfo& 
     if (last) break;
   }
   reply.stream.reset();
-  if (chunked) {
-    stream.expires_after(kWriteTimeout);
-    auto [ec, n] = co_await asio::async_write(stream, http::make_chunk_last(), kNoThrow);
-    if (ec) co_return false;
-  }
+  if (chunked && !co_await writeAll(stream, "0\r\n\r\n")) co_return false;
   co_return keep_alive;
 }
 
