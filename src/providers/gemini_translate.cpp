@@ -1,5 +1,7 @@
 #include "gemini_translate.hpp"
 
+#include "embedding_encoding.hpp"
+
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -644,30 +646,6 @@ api::Result<json> toEmbedRequest(const json& body, std::string_view model, bool*
   return ok(json{{"requests", std::move(requests)}});
 }
 
-std::string base64Floats(const std::vector<double>& v) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string bytes;
-  bytes.reserve(v.size() * 4);
-  for (double d : v) {
-    float f = static_cast<float>(d);
-    std::uint32_t u;
-    std::memcpy(&u, &f, 4);
-    for (int k = 0; k < 4; ++k) bytes.push_back(static_cast<char>((u >> (8 * k)) & 0xff));
-  }
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
-    out.push_back(i + 2 < bytes.size() ? kAlphabet[n & 63] : '=');
-  }
-  return out;
-}
 
 api::Result<json> fromEmbedResponse(const json& r, std::string_view model, bool base64,
                                     std::uint64_t prompt_tokens) {
@@ -689,7 +667,7 @@ api::Result<json> fromEmbedResponse(const json& r, std::string_view model, bool 
       std::vector<double> v;
       v.reserve(values->size());
       for (const json& x : *values) v.push_back(x.is_number() ? x.get<double>() : 0.0);
-      vec = base64Floats(v);
+      vec = base64Float32(v);
     } else {
       vec = *values;
     }

@@ -106,7 +106,4 @@ api::Result<nlohmann::json> fromEmbedResponse(const nlohmann::json& response,
 api::Error mapGeminiError(unsigned status, std::string_view body, std::string_view retry_after,
                           std::string_view secret);
 
-// Base64 of `v` as little-endian float32.
-std::string base64Floats(const std::vector<double>& v);
-
 }  // namespace switchyard::providers::gemini

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters.hpp"
+#include "embedding_encoding.hpp"
 #include "switchyard/api/ids.hpp"
 #include "switchyard/api/json_guard.hpp"
 
@@ -124,31 +125,6 @@ class MockStream final : public api::ChunkSource {
 
 std::string sse(const json& j) { return "data: " + api::dumpJson(j) + "\n\n"; }
 
-// encoding_format "base64": the little-endian float32 array, base64-encoded (as OpenAI sends it).
-std::string base64Floats(const std::vector<double>& v) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string bytes;
-  bytes.reserve(v.size() * 4);
-  for (double d : v) {
-    float f = static_cast<float>(d);
-    std::uint32_t u;
-    std::memcpy(&u, &f, 4);
-    for (int k = 0; k < 4; ++k) bytes.push_back(static_cast<char>((u >> (8 * k)) & 0xff));
-  }
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) n |= static_cast<unsigned char>(bytes[i + 2]);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kAlphabet[(n >> 6) & 63] : '=');
-    out.push_back(i + 2 < bytes.size() ? kAlphabet[n & 63] : '=');
-  }
-  return out;
-}
-
 class Mock final : public Provider {
  public:
   std::string apiBase(const config::Deployment&) override { return "mock://switchyard"; }
@@ -251,7 +227,7 @@ class Mock final : public Provider {
       }
       norm = std::sqrt(norm) > 0 ? std::sqrt(norm) : 1;
       for (double& x : v) x = std::round(x / norm * 1e6) / 1e6;
-      json vec = base64 ? json(base64Floats(v)) : json(std::move(v));
+      json vec = base64 ? json(base64Float32(v)) : json(std::move(v));
       data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", std::move(vec)}});
     }
     json body = {{"object", "list"}, {"data", std::move(data)}, {"model", model},
