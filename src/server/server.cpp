@@ -1,5 +1,6 @@
 #include "switchyard/server/server.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <thread>
@@ -33,6 +35,13 @@ providers::Transport::Options transportOptions(const config::Config& c) {
   o.tls.ca_file = c.litellm_settings.ssl_ca_file;
   o.max_response_bytes = c.general_settings.max_upstream_response_mb << 20;
   return o;
+}
+
+void stopSignals(sigset_t& set) {
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
 }
 
 }  // namespace
@@ -223,10 +232,26 @@ int Server::run() {
   }
 
   for (unsigned i = 0; i < n; ++i) s.workers.push_back(std::make_unique<Worker>(i, s.shared));
-  for (auto& w : s.workers) w->start();
+  // Only the main thread takes SIGTERM/SIGINT/SIGHUP: worker threads are started with them
+  // blocked (a thread inherits its creator's mask).
+  {
+    sigset_t stop_signals, previous;
+    stopSignals(stop_signals);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+    for (auto& w : s.workers) w->start();
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  }
   asio::co_spawn(s.main_ctx, s.acceptLoop(), asio::detached);
   asio::co_spawn(s.main_ctx, s.signalLoop(), asio::detached);
   s.main_ctx.run();
+  // Drained. From here on a further SIGTERM (a supervisor repeating itself) must not kill the
+  // process with the default action while it exits: the signal_set that handles them is about
+  // to be destroyed, which restores SIG_DFL. Every other thread already blocks them.
+  {
+    sigset_t stop_signals;
+    stopSignals(stop_signals);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  }
   for (auto& w : s.workers) w->join();
   spdlog::info("stopped");
   spdlog::default_logger()->flush();

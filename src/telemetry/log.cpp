@@ -1,7 +1,10 @@
 #include "switchyard/telemetry/log.hpp"
 
 #include <spdlog/sinks/base_sink.h>
+#include <pthread.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cerrno>
 #include <mutex>
@@ -86,7 +89,18 @@ bool initLogging(std::string_view level, bool json) {
   // Warnings and errors reach the terminal at once; info lines (the access log) are written in
   // batches, at the latest every second, to keep a write(2) per request off the request path.
   spdlog::flush_on(spdlog::level::warn);
-  spdlog::flush_every(std::chrono::seconds(1));
+  {
+    // The flusher thread must never take SIGTERM/SIGINT/SIGHUP: the server handles them on the
+    // main thread. A thread inherits the mask of the thread that creates it.
+    sigset_t stop_signals, previous;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+    spdlog::flush_every(std::chrono::seconds(1));
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  }
   setJsonLogs(json);
   return true;
 }
