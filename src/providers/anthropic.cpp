@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "adapters.hpp"
+#include "target_cache.hpp"
 #include "anthropic_translate.hpp"
 #include "switchyard/api/json_guard.hpp"
 #include "switchyard/providers/sse.hpp"
@@ -27,7 +28,6 @@ struct Target {
   std::string api_key;      // resolved: the deployment's, else ANTHROPIC_API_KEY
   std::string base_text;    // for x-litellm-model-api-base
   std::optional<Error> error;
-  std::string provider, api_base, configured_key;  // what it was resolved from
 };
 
 bool endsWith(std::string_view s, std::string_view suffix) {
@@ -271,22 +271,11 @@ class Anthropic final : public Provider {
     co_return reply;
   }
 
-  // Resolved once per deployment, re-resolved when what it came from changed (see openai.cpp).
-  const Target& target(const config::Deployment& d) {
-    auto it = targets_.find(&d);
-    if (it == targets_.end() || it->second.provider != d.provider ||
-        it->second.api_base != d.api_base || it->second.configured_key != d.api_key) {
-      Target t = resolveTarget(d);
-      t.provider = d.provider;
-      t.api_base = d.api_base;
-      t.configured_key = d.api_key;
-      it = targets_.insert_or_assign(&d, std::move(t)).first;
-    }
-    return it->second;
-  }
+  // Resolved once per deployment (target_cache.hpp).
+  const Target& target(const config::Deployment& d) { return targets_.get(d, resolveTarget); }
 
   Transport& transport_;
-  std::unordered_map<const config::Deployment*, Target> targets_;
+  TargetCache<Target> targets_;
 };
 
 }  // namespace

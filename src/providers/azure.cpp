@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "adapters.hpp"
+#include "target_cache.hpp"
 #include "azure_url.hpp"
 #include "openai_common.hpp"
 #include "switchyard/api/json_guard.hpp"
@@ -112,25 +113,13 @@ class Azure final : public Provider {
   }
 
  private:
-  // Resolved once per deployment and config generation (see OpenAiCompatible::target).
+  // Resolved once per deployment (target_cache.hpp).
   const AzureTarget& target(const config::Deployment& d) {
-    auto it = targets_.find(&d);
-    if (it == targets_.end() || it->second.provider != d.provider ||
-        it->second.from_base != d.api_base || it->second.from_key != d.api_key ||
-        it->second.from_version != d.api_version || it->second.model_id != d.model_id) {
-      AzureTarget t = resolveAzureTarget(d);
-      t.provider = d.provider;
-      t.from_base = d.api_base;
-      t.from_key = d.api_key;
-      t.from_version = d.api_version;
-      t.model_id = d.model_id;
-      it = targets_.insert_or_assign(&d, std::move(t)).first;
-    }
-    return it->second;
+    return targets_.get(d, resolveAzureTarget);
   }
 
   Transport& transport_;
-  std::unordered_map<const config::Deployment*, AzureTarget> targets_;
+  TargetCache<AzureTarget> targets_;
 };
 
 }  // namespace

@@ -22,7 +22,6 @@ struct AzureTarget {
   std::string api_key;              // secret
   std::string base_text;            // origin + path, no query, no credentials
   std::optional<api::Error> error;  // misconfiguration, reported at request time
-  std::string provider, from_base, from_key, from_version, model_id;  // what it was resolved from
 };
 
 // Resolves deployment `d` (provider "azure" or "azure_ai"), reading the AZURE_* environment

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "adapters.hpp"
+#include "target_cache.hpp"
 #include "gemini_translate.hpp"
 #include "switchyard/api/ids.hpp"
 #include "switchyard/api/json_guard.hpp"
@@ -30,7 +31,6 @@ struct GeminiTarget {
   std::string base_text;
   std::string api_key;
   std::optional<Error> error;
-  std::string from_base, from_key;
 };
 
 GeminiTarget resolve(const config::Deployment& d) {
@@ -249,20 +249,10 @@ class Gemini final : public Provider {
     co_return reply;
   }
 
-  const GeminiTarget& target(const config::Deployment& d) {
-    auto it = targets_.find(&d);
-    if (it == targets_.end() || it->second.from_base != d.api_base ||
-        it->second.from_key != d.api_key) {
-      GeminiTarget t = resolve(d);
-      t.from_base = d.api_base;
-      t.from_key = d.api_key;
-      it = targets_.insert_or_assign(&d, std::move(t)).first;
-    }
-    return it->second;
-  }
+  const GeminiTarget& target(const config::Deployment& d) { return targets_.get(d, resolve); }
 
   Transport& transport_;
-  std::unordered_map<const config::Deployment*, GeminiTarget> targets_;
+  TargetCache<GeminiTarget> targets_;
 };
 
 }  // namespace

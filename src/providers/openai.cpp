@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "adapters.hpp"
+#include "target_cache.hpp"
 #include "openai_common.hpp"
 #include "switchyard/api/json_guard.hpp"
 #include "switchyard/providers/sse.hpp"
@@ -55,7 +56,6 @@ struct Target {
   std::string authorization;  // "Bearer ..." or empty
   std::string base_text;      // for x-litellm-model-api-base
   std::optional<Error> error;  // misconfiguration, reported at request time
-  std::string provider, api_base, api_key;  // what it was resolved from
 };
 
 Target resolveTarget(const config::Deployment& d) {
@@ -242,24 +242,11 @@ class OpenAiCompatible final : public Provider {
   }
 
  private:
-  // Resolved once per deployment. Deployments live as long as this adapter's config generation;
-  // the entry also remembers what it was resolved from, so a different deployment at a reused
-  // address is never served a stale target.
-  const Target& target(const config::Deployment& d) {
-    auto it = targets_.find(&d);
-    if (it == targets_.end() || it->second.provider != d.provider || it->second.api_base != d.api_base ||
-        it->second.api_key != d.api_key) {
-      Target t = resolveTarget(d);
-      t.provider = d.provider;
-      t.api_base = d.api_base;
-      t.api_key = d.api_key;
-      it = targets_.insert_or_assign(&d, std::move(t)).first;
-    }
-    return it->second;
-  }
+  // Resolved once per deployment (target_cache.hpp).
+  const Target& target(const config::Deployment& d) { return targets_.get(d, resolveTarget); }
 
   Transport& transport_;
-  std::unordered_map<const config::Deployment*, Target> targets_;
+  TargetCache<Target> targets_;
 };
 
 }  // namespace
