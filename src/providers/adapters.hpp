@@ -15,6 +15,14 @@ std::unique_ptr<Provider> makeAzure(Transport& transport);      // azure.cpp
 std::unique_ptr<Provider> makeAnthropic(Transport& transport);  // anthropic.cpp
 std::unique_ptr<Provider> makeGemini(Transport& transport);     // gemini.cpp
 
+// A deployment whose configuration cannot be called (no or invalid api_base...): reported at
+// request time as a 500 with a client-safe message; `detail` (logs) names the deployment.
+api::Error deploymentError(const config::Deployment& d, std::string message, std::string detail);
+inline api::Error invalidApiBase(const config::Deployment& d) {
+  return deploymentError(d, "This model's deployment has an invalid api_base.",
+                         "api_base is not an http(s) URL");
+}
+
 // Maps a non-2xx OpenAI-style answer to an Error (used by every OpenAI-format adapter).
 // `secret` is scrubbed from any message taken from the body.
 api::Error mapOpenAiError(unsigned status, std::string_view body, std::string_view retry_after,

@@ -39,9 +39,7 @@ Target resolveTarget(const config::Deployment& d) {
   std::string base = d.api_base.empty() ? std::string(kDefaultBase) : d.api_base;
   t.base = parseUrl(base);
   if (!t.base) {
-    t.error = Error{ErrorKind::kUpstreamError, "This model's deployment has an invalid api_base.",
-                    "deployment " + d.id + ": api_base is not an http(s) URL"};
-    t.error->status = 500;
+    t.error = invalidApiBase(d);
     return t;
   }
   // Accept the host root, ".../v1" or ".../v1/messages" (LiteLLM does).

@@ -42,19 +42,14 @@ AzureTarget resolveAzureTarget(const config::Deployment& d) {
   const bool foundry = d.provider == "azure_ai";
   std::string base =
       d.api_base.empty() ? envOr(foundry ? "AZURE_AI_API_BASE" : "AZURE_API_BASE") : d.api_base;
-  auto fail = [&](std::string message, std::string detail) {
-    t.error = Error{ErrorKind::kUpstreamError, std::move(message),
-                    "deployment " + d.id + " (" + d.provider + "): " + std::move(detail)};
-    t.error->status = 500;
-  };
   if (base.empty()) {
-    fail("This model's deployment has no api_base configured.",
-         "api_base (or AZURE_API_BASE) is required");
+    t.error = deploymentError(d, "This model's deployment has no api_base configured.",
+                              "api_base (or AZURE_API_BASE) is required");
     return t;
   }
   t.base = parseUrl(base);
   if (!t.base) {
-    fail("This model's deployment has an invalid api_base.", "api_base is not an http(s) URL");
+    t.error = invalidApiBase(d);
     return t;
   }
   t.api_version = d.api_version;

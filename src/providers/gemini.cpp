@@ -37,9 +37,7 @@ GeminiTarget resolve(const config::Deployment& d) {
   GeminiTarget t;
   t.root = gemini::resolveBase(d.api_base);
   if (!t.root) {
-    t.error = Error{ErrorKind::kUpstreamError, "This model's deployment has an invalid api_base.",
-                    "deployment " + d.id + ": api_base is not an http(s) URL"};
-    t.error->status = 500;
+    t.error = invalidApiBase(d);
     return t;
   }
   t.base_text = t.root->origin() + t.root->path;

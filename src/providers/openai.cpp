@@ -64,17 +64,13 @@ Target resolveTarget(const config::Deployment& d) {
   std::string base = d.api_base;
   if (base.empty() && fam) base = std::string(fam->default_base);
   if (base.empty()) {
-    t.error = Error{ErrorKind::kUpstreamError,
-                    "This model's deployment has no api_base configured.",
-                    "deployment " + d.id + " (" + d.provider + "): api_base is required"};
-    t.error->status = 500;
+    t.error = deploymentError(d, "This model's deployment has no api_base configured.",
+                              "api_base is required");
     return t;
   }
   t.base = parseUrl(base);
   if (!t.base) {
-    t.error = Error{ErrorKind::kUpstreamError, "This model's deployment has an invalid api_base.",
-                    "deployment " + d.id + ": api_base is not an http(s) URL"};
-    t.error->status = 500;
+    t.error = invalidApiBase(d);
     return t;
   }
   // Ollama users write the server root; its OpenAI-compatible API lives under /v1.

@@ -12,6 +12,13 @@ Providers::Providers(std::shared_ptr<Transport> transport)
 
 Providers::~Providers() = default;
 
+api::Error deploymentError(const config::Deployment& d, std::string message, std::string detail) {
+  api::Error e{api::ErrorKind::kUpstreamError, std::move(message),
+               "deployment " + d.id + " (" + d.provider + "): " + std::move(detail)};
+  e.status = 500;
+  return e;
+}
+
 Provider* Providers::find(std::string_view provider) {
   if (provider == "mock") return mock_.get();
   if (provider == "azure" || provider == "azure_ai") return azure_.get();

@@ -174,6 +174,14 @@ class StreamImpl final : public UpstreamStream {
 
  private:
   void finish();
+  // The stream broke: the connection is closed (never pooled) and the error returned.
+  Error fail(const beast::error_code& ec) {
+    Error e = transportError("stream from", ec, conn_->origin);
+    conn_->close();
+    conn_.reset();
+    done_ = true;
+    return e;
+  }
   std::shared_ptr<TransportImpl> owner_;
   std::unique_ptr<Connection> conn_;
   std::unique_ptr<http::response_parser<http::buffer_body>> parser_;
@@ -289,13 +297,7 @@ asio::awaitable<api::Result<std::optional<std::string>>> StreamImpl::read(Clock:
       ec = co_await readSome(*conn_, *parser_);
       if (ec == http::error::need_buffer) ec = {};
     }
-    if (ec) {
-      Error e = transportError("stream from", ec, conn_->origin);
-      conn_->close();
-      conn_.reset();
-      done_ = true;
-      co_return e;
-    }
+    if (ec) co_return fail(ec);
     // Beast stops after each chunk of a chunked body. Hand over every chunk already received
     // in one piece (parsing only bytes in the buffer, never waiting for more), so that a burst
     // of events becomes one write to the client rather than one per event.
@@ -305,11 +307,7 @@ asio::awaitable<api::Result<std::optional<std::string>>> StreamImpl::read(Clock:
       conn_->buffer.consume(used);
       if (pec == http::error::need_more || pec == http::error::need_buffer || (!pec && used == 0)) break;
       if (pec) {
-        Error e = transportError("stream from", pec, conn_->origin);
-        conn_->close();
-        conn_.reset();
-        done_ = true;
-        co_return e;
+        co_return fail(pec);
       }
     }
     std::size_t produced = kReadChunk - body.size;
