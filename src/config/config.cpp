@@ -187,6 +187,7 @@ class Loader {
   void parseRouterSettings(const Value& v);
   void parseLitellmSettings(const Value& v);
   void parseCacheParams(const Value& v);
+  void parseRoutingStrategyArgs(const Value& v);
   void parseGeneralSettings(const Value& v);
   void assignIds();
   std::optional<std::string> envLookup(const std::string& name) const;
@@ -658,6 +659,10 @@ void Loader::parseRouterSettings(const Value& v) {
       assign(r.retry_after_s, duration(x, Bound::kNonNegative));
     } else if (k == "enable_pre_call_checks") {
       assign(r.enable_pre_call_checks, boolean(x));
+    } else if (k == "disable_cooldowns") {
+      assign(r.disable_cooldowns, boolean(x));
+    } else if (k == "routing_strategy_args") {
+      parseRoutingStrategyArgs(x);
     } else if (k == "redis_host") {
       assign(r.redis_host, str(x));
     } else if (k == "redis_port") {
@@ -721,6 +726,22 @@ void Loader::parseLitellmSettings(const Value& v) {
     } else if (k == "ssl_certificate") {
       assign(s.ssl_ca_file, str(x));
     } else if (!contains(kIgnoredLitellmSettings, k)) {
+      warnUnknown(e);
+    }
+    if (!ok()) return;
+  }
+}
+
+void Loader::parseRoutingStrategyArgs(const Value& v) {
+  std::optional<std::vector<Entry>> fields = entries(v);
+  if (!fields) return;
+  RouterSettings& r = result_.config.router_settings;
+  for (const Entry& e : *fields) {
+    if (e.key == "lowest_latency_buffer") {
+      assign(r.lowest_latency_buffer, number(e.value, Bound::kNonNegative));
+    } else if (e.key == "ttl") {
+      assign(r.latency_ttl_s, duration(e.value, Bound::kPositive));
+    } else {
       warnUnknown(e);
     }
     if (!ok()) return;

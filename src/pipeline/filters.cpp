@@ -7,6 +7,7 @@
 #include "switchyard/api/json_guard.hpp"
 #include "switchyard/auth/auth.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
+#include "provider_call.hpp"
 
 namespace switchyard::pipeline {
 namespace {
@@ -41,55 +42,7 @@ class ParseFilter final : public Filter {
   }
 };
 
-class ProviderCallFilter final : public Filter {
- public:
-  ProviderCallFilter(const config::Config& cfg, const router::Router& router, providers::Providers& providers)
-      : cfg_(cfg), router_(router), providers_(providers), rng_(std::random_device{}()) {}
-  std::string_view name() const noexcept override { return "provider_call"; }
-
-  boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next) override {
-    const auto& deployments = router_.deployments(ex.model);
-    if (deployments.empty()) {
-      co_return fail(ex, Error{ErrorKind::kModelNotFound,
-                               "The model `" + ex.model + "` does not exist or you do not have access to it.",
-                               "", 0, "model_not_found", "model"});
-    }
-    ex.outcome.model_group = ex.model;
-    bool mocked = ex.controls && ex.controls->contains("mock_response");
-    Error last{ErrorKind::kUpstreamError, "No deployment could serve this request."};
-    int attempts = 0;
-    for (const config::Deployment* d : router_.plan(ex.model, rng_)) {
-      providers::Provider* provider = mocked ? &providers_.mock() : providers_.find(d->provider);
-      if (!provider) {
-        last = Error{ErrorKind::kUpstreamError,
-                     "Provider '" + d->provider + "' is not supported yet by this Switchyard build.",
-                     "unsupported provider " + d->provider};
-        last.status = 501;
-        last.code = "provider_not_supported";
-        continue;
-      }
-      if (attempts++ > 0) ++ex.outcome.attempted_retries;
-      ex.outcome.deployment_id = d->id;
-      ex.outcome.provider = mocked ? "mock" : d->provider;
-      ex.outcome.api_base = provider->apiBase(*d);
-      auto started = Clock::now();
-      api::Result<api::Reply> r = co_await provider->call(ex, *d, callOptionsFor(cfg_, *d));
-      ex.outcome.upstream_time += Clock::now() - started;
-      if (r) co_return std::move(*r);
-      if (!api::isRetryable(r.error())) co_return fail(ex, std::move(r.error()));
-      last = std::move(r.error());
-    }
-    co_return fail(ex, std::move(last));
-  }
-
- private:
-  const config::Config& cfg_;
-  const router::Router& router_;
-  providers::Providers& providers_;
-  std::mt19937_64 rng_;
-};
-
-constexpr std::string_view kControls[] = {"fallbacks", "models", "disable_fallbacks", "cache", "metadata",
+constexpr std::string_view kControls[] = {"fallbacks", "models", "disable_fallbacks", "timeout", "cache", "metadata",
                                           "mock_response"};
 
 Error badRequest(std::string message, std::string param) {
@@ -125,6 +78,13 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
   if (ex.controls) {
     auto mr = ex.controls->find("mock_response");
     if (mr != ex.controls->end() && !mr->is_string()) return badRequest("'mock_response' must be a string.", "mock_response");
+    auto t = ex.controls->find("timeout");
+    if (t != ex.controls->end() && !t->is_null()) {
+      if (!t->is_number() || !(t->get<double>() > 0) || t->get<double>() > 86400) {
+        return badRequest("'timeout' must be a positive number of seconds.", "timeout");
+      }
+      if (!ex.timeout_s) ex.timeout_s = t->get<double>();  // the x-litellm-timeout header wins
+    }
   }
 
   auto model = body->find("model");
@@ -184,6 +144,42 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
   return {};
 }
 
+namespace {
+
+// Characters of text in a content value: a string, or an array of parts with "text".
+std::size_t textChars(const json& v) {
+  if (v.is_string()) return v.get_ref<const std::string&>().size();
+  std::size_t n = 0;
+  if (v.is_array()) {
+    for (const json& part : v) {
+      if (part.is_string()) n += part.get_ref<const std::string&>().size();
+      else if (part.is_object())
+        if (auto t = part.find("text"); t != part.end() && t->is_string()) n += t->get_ref<const std::string&>().size();
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+std::uint64_t estimatePromptTokens(const api::Exchange& ex) {
+  if (!ex.body) return 0;
+  const json& b = *ex.body;
+  std::size_t chars = 0, messages = 0;
+  if (auto m = b.find("messages"); m != b.end() && m->is_array()) {
+    for (const json& msg : *m) {
+      ++messages;
+      if (!msg.is_object()) continue;
+      if (auto c = msg.find("content"); c != msg.end()) chars += textChars(*c);
+      if (auto tc = msg.find("tool_calls"); tc != msg.end() && tc->is_array()) chars += tc->dump().size();
+    }
+  }
+  if (auto p = b.find("prompt"); p != b.end()) chars += textChars(*p);
+  if (auto in = b.find("input"); in != b.end()) chars += textChars(*in);
+  if (auto t = b.find("tools"); t != b.end() && t->is_array()) chars += t->dump().size();
+  return (chars + 3) / 4 + 4 * messages;
+}
+
 providers::CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& d) {
   auto secs = [](double s) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
@@ -205,7 +201,7 @@ providers::CallOptions callOptionsFor(const config::Config& cfg, const config::D
 Pipeline::Pipeline(const config::Config& cfg, const router::Router& router, providers::Providers& providers) {
   owned_.push_back(std::make_unique<AuthFilter>(cfg));
   owned_.push_back(std::make_unique<ParseFilter>());
-  owned_.push_back(std::make_unique<ProviderCallFilter>(cfg, router, providers));
+  owned_.push_back(makeProviderCallFilter(cfg, router, providers));
   for (auto& f : owned_) chain_.push_back(f.get());
 }
 

@@ -1,12 +1,127 @@
 #include "switchyard/router/router.hpp"
 
-namespace switchyard::router {
+#include <algorithm>
+#include <limits>
 
-Router::Router(const config::Config& cfg) {
+namespace switchyard::router {
+namespace {
+
+using Entry = Router::Entry;
+
+// A candidate's view, taken once per pick.
+struct Candidate {
+  const Entry* entry;
+  StateView view;
+};
+
+std::size_t weightedPick(std::span<const Candidate> c, std::mt19937_64& rng) {
+  double total = 0;
+  for (const auto& x : c) total += Router::weightOf(*x.entry->deployment);
+  if (total <= 0) return std::uniform_int_distribution<std::size_t>(0, c.size() - 1)(rng);
+  double r = std::uniform_real_distribution<double>(0.0, total)(rng);
+  std::size_t pick = 0;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    double w = Router::weightOf(*c[i].entry->deployment);
+    if (w <= 0) continue;
+    pick = i;
+    if (r < w) break;
+    r -= w;
+  }
+  return pick;
+}
+
+// Index of a uniformly random element among those whose key is minimal (within `slack`).
+template <class Key>
+std::size_t argminRandom(std::span<const Candidate> c, Key key, double slack, std::mt19937_64& rng) {
+  double best = std::numeric_limits<double>::infinity();
+  for (const auto& x : c) best = std::min(best, key(x));
+  std::vector<std::size_t> ties;
+  for (std::size_t i = 0; i < c.size(); ++i) {
+    double k = key(c[i]);
+    if (k == best || k <= best + slack) ties.push_back(i);
+  }
+  if (ties.empty()) return std::uniform_int_distribution<std::size_t>(0, c.size() - 1)(rng);
+  return ties[std::uniform_int_distribution<std::size_t>(0, ties.size() - 1)(rng)];
+}
+
+std::optional<double> priceOf(const config::Deployment& d) {
+  if (!d.input_cost_per_token && !d.output_cost_per_token) return std::nullopt;
+  return d.input_cost_per_token.value_or(0) + d.output_cost_per_token.value_or(0);
+}
+
+std::size_t strategyPick(const Policy& p, bool stream, std::span<const Candidate> c, std::mt19937_64& rng) {
+  if (c.size() == 1) return 0;
+  switch (p.strategy) {
+    case Strategy::kSimpleShuffle: return weightedPick(c, rng);
+    case Strategy::kLeastBusy:
+      return argminRandom(c, [](const Candidate& x) { return static_cast<double>(x.view.in_flight); }, 0, rng);
+    case Strategy::kLatency: {
+      // Streams are ranked by time to first token when it was measured. A deployment with no
+      // recent sample counts as 0 s, so it is tried (explored) before the known ones.
+      auto key = [stream](const Candidate& x) {
+        std::optional<double> v = stream && x.view.ttft_s ? x.view.ttft_s : x.view.latency_s;
+        if (!v && !stream) v = x.view.ttft_s;
+        return v.value_or(0.0);
+      };
+      double best = std::numeric_limits<double>::infinity();
+      for (const auto& x : c) best = std::min(best, key(x));
+      return argminRandom(c, key, best * std::max(p.latency_buffer, 0.0), rng);
+    }
+    case Strategy::kCost:
+      return argminRandom(
+          c,
+          [](const Candidate& x) {
+            return priceOf(*x.entry->deployment).value_or(std::numeric_limits<double>::max());
+          },
+          0, rng);
+    case Strategy::kUsage:
+      // Least tokens used this minute; requests break near-ties (both scaled so one token and
+      // one request never outweigh a real difference in tokens).
+      return argminRandom(
+          c,
+          [](const Candidate& x) {
+            return static_cast<double>(x.view.minute_tokens) + static_cast<double>(x.view.minute_requests) * 1e-6;
+          },
+          0, rng);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int Attempts::of(const config::Deployment* d) const noexcept {
+  for (const auto& [dep, n] : made)
+    if (dep == d) return n;
+  return 0;
+}
+
+void Attempts::add(const config::Deployment* d) {
+  for (auto& [dep, n] : made) {
+    if (dep == d) {
+      ++n;
+      return;
+    }
+  }
+  made.emplace_back(d, 1);
+}
+
+Router::Router(const config::Config& cfg, std::shared_ptr<StateRegistry> states, const TimeSource& time)
+    : policy_(Policy::from(cfg)), time_(time), states_(std::move(states)) {
+  entries_.reserve(cfg.model_list.size());
   for (const config::Deployment& d : cfg.model_list) {
+    owned_.push_back(states_->get(d.id));
+    entries_.push_back(Entry{&d, owned_.back().get(), false});
+  }
+  std::unordered_map<std::string_view, int> per_alias;
+  for (const Entry& e : entries_) ++per_alias[e.deployment->model_name];
+  for (Entry& e : entries_) e.sole = per_alias[e.deployment->model_name] == 1;
+  for (const Entry& e : entries_) {
+    const config::Deployment& d = *e.deployment;
     auto [it, inserted] = by_alias_.try_emplace(d.model_name);
     if (inserted) aliases_.push_back(d.model_name);
     it->second.push_back(&d);
+    groups_[d.model_name].push_back(e);
+    by_id_.try_emplace(d.id, e);
   }
 }
 
@@ -18,6 +133,23 @@ const std::vector<const config::Deployment*>& Router::deployments(std::string_vi
   return it == by_alias_.end() ? kEmpty : it->second;
 }
 
+std::string_view Router::groupOf(std::string_view target) const {
+  if (auto it = by_alias_.find(target); it != by_alias_.end()) return it->first;
+  if (auto it = by_id_.find(target); it != by_id_.end()) return it->second.deployment->model_name;
+  return {};
+}
+
+std::span<const Entry> Router::members(std::string_view target) const {
+  if (auto it = groups_.find(target); it != groups_.end()) return it->second;
+  if (auto it = by_id_.find(target); it != by_id_.end()) return {&it->second, 1};
+  return {};
+}
+
+DeploymentState* Router::stateOf(const config::Deployment& d) const {
+  auto it = by_id_.find(d.id);
+  return it == by_id_.end() ? nullptr : it->second.state;
+}
+
 double Router::weightOf(const config::Deployment& d) noexcept {
   if (d.weight) return *d.weight;
   if (d.rpm) return static_cast<double>(*d.rpm);
@@ -25,29 +157,83 @@ double Router::weightOf(const config::Deployment& d) noexcept {
   return 1.0;
 }
 
-std::vector<const config::Deployment*> Router::plan(std::string_view alias,
-                                                    std::mt19937_64& rng) const {
-  std::vector<const config::Deployment*> out = deployments(alias);
-  if (out.size() < 2) return out;
-  // Weighted order without replacement: repeatedly draw one of the remaining by weight.
-  // A zero weight is only picked after every positive one.
-  for (std::size_t i = 0; i + 1 < out.size(); ++i) {
-    double total = 0;
-    for (std::size_t j = i; j < out.size(); ++j) total += weightOf(*out[j]);
-    std::size_t pick = i;
-    if (total > 0) {
-      double r = std::uniform_real_distribution<double>(0.0, total)(rng);
-      for (std::size_t j = i; j < out.size(); ++j) {
-        double w = weightOf(*out[j]);
-        if (w <= 0) continue;
-        pick = j;
-        if (r < w) break;
-        r -= w;
-      }
-    } else {
-      pick = i + std::uniform_int_distribution<std::size_t>(0, out.size() - 1 - i)(rng);
+Limits Router::limitsOf(const config::Deployment& d) noexcept {
+  return Limits{d.rpm, d.tpm, d.max_parallel_requests};
+}
+
+Selection Router::select(std::string_view target, const SelectInput& in, std::mt19937_64& rng) const {
+  Selection out;
+  std::span<const Entry> group = members(target);
+  if (group.empty()) {
+    out.reason = NoPick::kUnknownTarget;
+    return out;
+  }
+  const Clock::time_point now = time_.now();
+  // Why nothing could be picked, from the strongest reason seen.
+  bool saw_cooling = false, saw_capacity = false, saw_too_large = false;
+  Clock::duration soonest = Clock::duration::max();
+
+  std::vector<Candidate> pool;
+  pool.reserve(group.size());
+  for (const Entry& e : group) {
+    const config::Deployment& d = *e.deployment;
+    if (in.attempts) {
+      int limit = d.max_retries ? std::min(in.max_attempts_each, 1 + std::max(*d.max_retries, 0)) : in.max_attempts_each;
+      if (in.attempts->of(&d) >= limit) continue;
     }
-    std::swap(out[i], out[pick]);
+    if (policy_.pre_call_checks && d.max_input_tokens && in.prompt_tokens > *d.max_input_tokens) {
+      saw_too_large = true;
+      continue;
+    }
+    StateView v = e.state->view(now, policy_.latency_ttl);
+    if (v.cooling) {
+      saw_cooling = true;
+      soonest = std::min(soonest, v.cooldown_left);
+      continue;
+    }
+    pool.push_back(Candidate{&e, std::move(v)});
+  }
+
+  while (!pool.empty()) {
+    // The lowest `order` tier first (no order: after every ordered tier).
+    auto tierOf = [](const Candidate& c) { return c.entry->deployment->order.value_or(std::numeric_limits<int>::max()); };
+    int tier = tierOf(*std::min_element(pool.begin(), pool.end(),
+                                        [&](const Candidate& a, const Candidate& b) { return tierOf(a) < tierOf(b); }));
+    std::vector<Candidate> tier_pool;
+    for (const Candidate& c : pool)
+      if (tierOf(c) == tier) tier_pool.push_back(c);
+    const Candidate& chosen = tier_pool[strategyPick(policy_, in.stream, tier_pool, rng)];
+    const Entry* e = chosen.entry;
+    if (in.dry_run) {
+      out.deployment = e->deployment;
+      return out;
+    }
+    switch (e->state->tryAcquire(limitsOf(*e->deployment), now, in.prompt_tokens)) {
+      case Admission::kAdmitted:
+        out.deployment = e->deployment;
+        out.lease = Lease(e->state, &time_, e->sole);
+        return out;
+      case Admission::kCoolingDown: {
+        saw_cooling = true;
+        StateView v = e->state->view(now, policy_.latency_ttl);
+        soonest = std::min(soonest, v.cooldown_left);
+        break;
+      }
+      case Admission::kAtCapacity: saw_capacity = true; break;
+    }
+    std::erase_if(pool, [e](const Candidate& c) { return c.entry == e; });
+  }
+
+  if (saw_capacity) {
+    out.reason = NoPick::kAtCapacity;
+    out.retry_after = std::chrono::seconds(1);
+  } else if (saw_cooling) {
+    out.reason = NoPick::kCoolingDown;
+    out.retry_after = soonest;
+  } else if (saw_too_large) {
+    out.reason = NoPick::kTooLarge;
+  } else {
+    out.reason = NoPick::kExhausted;
   }
   return out;
 }

@@ -3,11 +3,11 @@
 namespace switchyard::server {
 
 RuntimeHolder::RuntimeHolder(config::Config initial)
-    : current_(std::make_shared<const Snapshot>(std::move(initial), 1)) {}
+    : current_(std::make_shared<const Snapshot>(std::move(initial), 1, states_)) {}
 
 void RuntimeHolder::publish(config::Config next) {
   std::uint64_t gen = generation_.load() + 1;
-  current_.store(std::make_shared<const Snapshot>(std::move(next), gen), std::memory_order_release);
+  current_.store(std::make_shared<const Snapshot>(std::move(next), gen, states_), std::memory_order_release);
   generation_.store(gen, std::memory_order_release);
 }
 

@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
+#include <charconv>
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -24,6 +25,14 @@
 
 namespace switchyard::server {
 namespace {
+
+// x-litellm-timeout: seconds, a positive number up to a day; nullopt when malformed.
+std::optional<double> parseTimeoutHeader(std::string_view v) {
+  double x = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (ec != std::errc{} || p != v.data() + v.size() || !(x > 0) || x > 86400) return std::nullopt;
+  return x;
+}
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -253,13 +262,23 @@ asio::awaitable<bool> handleRequest(beast::tcp_stream& stream, http::request<htt
     ex.auth_token = std::string(auth::pickToken(req[http::field::authorization], req["x-api-key"],
                                                 req["api-key"], req["x-litellm-api-key"]));
     ex.raw_body = std::move(req.body());
+    std::string_view timeout_header = req["x-litellm-timeout"];
+    std::optional<double> request_timeout;
+    if (!timeout_header.empty()) request_timeout = parseTimeoutHeader(timeout_header);
     // POST /v1/messages: the parse filter translates the Anthropic request (the anthropic-version
     // header is accepted but not required); the answer is translated back here.
     if (m.route == Route::kMessages) ex.ingress = api::WireFormat::kAnthropic;
+    ex.timeout_s = request_timeout;
     armClientWatch(stream.socket(), watch);
     bool client_gone = false;
     try {
-      reply = co_await gen->pipeline.run(ex);
+      if (!timeout_header.empty() && !request_timeout) {
+        reply = pipeline::fail(ex, {api::ErrorKind::kInvalidRequest,
+                                    "Header x-litellm-timeout must be a positive number of seconds.", "", 0,
+                                    "invalid_request", "x-litellm-timeout"});
+      } else {
+        reply = co_await gen->pipeline.run(ex);
+      }
     } catch (const boost::system::system_error& e) {
       if (e.code() != asio::error::operation_aborted) throw;
       client_gone = true;  // the watch cancelled the upstream call

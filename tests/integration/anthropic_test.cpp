@@ -321,7 +321,7 @@ TEST(AnthropicIntegrationTest, ErrorEventBeforeContentFailsOverToTheNextDeployme
           {{"weight", "1"}})
       .model("claude-ha", "anthropic/claude-steady", fake.baseUrl(), kUpstreamKey, "dep-steady",
              {{"weight", "0"}})
-      .router("num_retries", "0")
+      .router("num_retries", "1")  // one retry: on the other deployment, at once
       .router("allowed_fails", "1000");
   Behavior b;
   b.kind = Behavior::Kind::kErrorEventInStream;

@@ -89,6 +89,9 @@ struct Exchange {
                                              // (fallbacks, models, cache, metadata, mock_response...)
   std::string model;              // body.model: the alias asked for
   bool stream = false;            // body.stream == true
+  // Per-request upstream timeout in seconds (header x-litellm-timeout, or body `timeout`):
+  // replaces timeout and stream_timeout for every attempt.
+  std::optional<double> timeout_s;
   Clock::time_point started = Clock::now();
   // Outcome
   Outcome outcome;

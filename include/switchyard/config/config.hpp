@@ -62,6 +62,10 @@ struct RouterSettings {
   std::optional<double> cooldown_time_s;
   std::optional<double> retry_after_s;
   bool enable_pre_call_checks = false;
+  bool disable_cooldowns = false;
+  // routing_strategy_args (latency-based-routing): lowest_latency_buffer, ttl
+  std::optional<double> lowest_latency_buffer;
+  std::optional<double> latency_ttl_s;
   std::string redis_host, redis_password, redis_url;
   std::optional<int> redis_port;
 };

@@ -35,6 +35,10 @@ class Pipeline {
 // Exposed for tests.
 api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body);
 
+// A cheap estimate of the prompt's tokens (about four characters per token, plus a few per
+// message), for pre-call checks and tpm limits. ex.body must be parsed.
+std::uint64_t estimatePromptTokens(const api::Exchange& ex);
+
 // Call options for deployment `d` under `cfg` (deployment, then router, then litellm settings).
 providers::CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& d);
 

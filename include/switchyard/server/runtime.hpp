@@ -13,13 +13,13 @@
 namespace switchyard::server {
 
 struct Snapshot {
-  explicit Snapshot(config::Config c, std::uint64_t gen)
-      : config(std::move(c)), router(config), generation(gen) {}
+  Snapshot(config::Config c, std::uint64_t gen, std::shared_ptr<router::StateRegistry> states)
+      : config(std::move(c)), router(config, std::move(states)), generation(gen) {}
   Snapshot(const Snapshot&) = delete;
   Snapshot& operator=(const Snapshot&) = delete;
 
   const config::Config config;
-  const router::Router router;  // indexes `config`
+  const router::Router router;  // indexes `config`; deployment states outlive the snapshot
   const std::uint64_t generation;
 };
 
@@ -32,6 +32,8 @@ class RuntimeHolder {
   void publish(config::Config next);
 
  private:
+  // Deployment health and counters by id, kept across reloads.
+  std::shared_ptr<router::StateRegistry> states_ = std::make_shared<router::StateRegistry>();
   std::atomic<std::shared_ptr<const Snapshot>> current_;
   std::atomic<std::uint64_t> generation_{1};
 };

@@ -1,0 +1,315 @@
+// provider_call: the attempt loop.
+//
+//   for the requested target, then each fallback target (at most max_fallbacks):
+//     pick a deployment (router::Router::select: cooling down, full, too small or used up are
+//     skipped; lowest `order` tier; strategy) and call it;
+//     on a transient failure retry, up to num_retries per target: at once on a deployment not
+//     tried yet, else after retryWait() (Retry-After, or exponential backoff with jitter);
+//     a request error (400, 404...) is answered at once; context-window and content-policy
+//     errors go straight to their fallback lists; a credentials error (401/403) has cooled its
+//     deployment down and the others are tried.
+//   every deployment full: wait up to kCapacityWait for a free slot, then 429.
+//   everything cooling down: 429 with Retry-After (the soonest end of a cooldown).
+
+#include "provider_call.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "switchyard/pipeline/pipeline.hpp"
+
+namespace switchyard::pipeline {
+namespace {
+
+namespace asio = boost::asio;
+using api::Error;
+using api::ErrorKind;
+using nlohmann::json;
+using router::FailureClass;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kCapacityWait = std::chrono::seconds(1);       // every deployment full: wait this long
+constexpr auto kCapacityPoll = std::chrono::milliseconds(20);  // for a slot, checking this often
+
+unsigned ceilSeconds(Clock::duration d) {
+  double s = std::chrono::duration<double>(d).count();
+  return static_cast<unsigned>(std::max(1.0, std::ceil(s)));
+}
+
+asio::awaitable<void> sleepFor(Clock::duration d) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(d);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+// total_tokens of an OpenAI-format body (usage sits at the end), or -1.
+std::int64_t totalTokensOf(const api::Reply& r) {
+  if (r.usage) return static_cast<std::int64_t>(r.usage->prompt_tokens + r.usage->completion_tokens);
+  if (r.stream || r.format != api::WireFormat::kOpenAI) return -1;
+  static constexpr std::string_view kKey = "\"total_tokens\":";
+  std::size_t at = r.body.rfind(kKey);
+  if (at == std::string::npos) return -1;
+  std::size_t i = at + kKey.size();
+  while (i < r.body.size() && r.body[i] == ' ') ++i;
+  std::int64_t n = -1;
+  auto [p, ec] = std::from_chars(r.body.data() + i, r.body.data() + r.body.size(), n);
+  return ec == std::errc{} ? n : -1;
+}
+
+// One target's failure, for the caller to decide on fallbacks.
+struct GroupFailure {
+  Error error;
+  FailureClass cls = FailureClass::kTransient;
+};
+
+class ProviderCallFilter final : public Filter {
+ public:
+  ProviderCallFilter(const config::Config& cfg, const router::Router& router, providers::Providers& providers)
+      : cfg_(cfg), router_(router), policy_(router.policy()), providers_(providers), rng_(std::random_device{}()) {
+    for (const auto& d : cfg.model_list) needs_tokens_ = needs_tokens_ || d.tpm.has_value();
+    needs_tokens_ = needs_tokens_ || policy_.pre_call_checks || policy_.strategy == router::Strategy::kUsage;
+  }
+  std::string_view name() const noexcept override { return "provider_call"; }
+
+  asio::awaitable<api::Reply> handle(api::Exchange& ex, Next) override {
+    std::string_view group = router_.groupOf(ex.model);
+    if (group.empty()) {
+      co_return fail(ex, Error{ErrorKind::kModelNotFound,
+                               "The model `" + ex.model + "` does not exist or you do not have access to it.",
+                               "", 0, "model_not_found", "model"});
+    }
+    ex.outcome.model_group = std::string(group);
+
+    std::optional<std::vector<std::string>> request_fallbacks;
+    bool fallbacks_disabled = false;
+    if (auto bad = readRequestFallbacks(ex, request_fallbacks, fallbacks_disabled)) co_return fail(ex, std::move(*bad));
+
+    std::uint64_t prompt_tokens = needs_tokens_ ? estimatePromptTokens(ex) : 0;
+
+    // The requested target.
+    std::optional<api::Reply> reply;
+    GroupFailure first;
+    co_await tryTarget(ex, ex.model, prompt_tokens, reply, first);
+    if (reply) co_return std::move(*reply);
+    if (first.cls == FailureClass::kRequest || fallbacks_disabled) co_return fail(ex, std::move(first.error));
+
+    // Its fallbacks, in order.
+    std::vector<std::string> chain =
+        request_fallbacks ? std::move(*request_fallbacks) : policy_.fallbacksFor(group, first.cls);
+    if (chain.size() > static_cast<std::size_t>(std::max(policy_.max_fallbacks, 0))) chain.resize(policy_.max_fallbacks);
+    std::string tried;
+    for (const std::string& target : chain) {
+      if (target == ex.model) continue;
+      if (!router_.knows(target)) {
+        spdlog::warn("request {}: fallback `{}` names no model group or deployment id; skipped", ex.request_id, target);
+        continue;
+      }
+      ++ex.outcome.attempted_fallbacks;
+      tried += (tried.empty() ? "" : ", ") + target;
+      GroupFailure f;
+      co_await tryTarget(ex, target, prompt_tokens, reply, f);
+      if (reply) {
+        ex.outcome.model_group = std::string(router_.groupOf(target));
+        co_return std::move(*reply);
+      }
+      if (f.cls == FailureClass::kRequest) co_return fail(ex, std::move(f.error));
+    }
+    if (!tried.empty()) {
+      first.error.message += " (fallbacks tried: " + tried + ")";
+      first.error.detail += "; fallbacks " + tried + " failed too";
+    }
+    co_return fail(ex, std::move(first.error));
+  }
+
+ private:
+  // Tries `target` with its retry budget. Sets `reply` on success, else `failure`.
+  asio::awaitable<void> tryTarget(api::Exchange& ex, std::string_view target, std::uint64_t prompt_tokens,
+                                  std::optional<api::Reply>& reply, GroupFailure& failure) {
+    const bool mocked = ex.controls && ex.controls->contains("mock_response");
+    router::Attempts attempts;
+    std::optional<Error> last;
+    int retries_left = policy_.num_retries;
+    int backoff_round = 0;
+    Clock::duration capacity_waited{};
+    for (;;) {
+      if (last && retries_left <= 0) break;
+      router::SelectInput in{ex.stream, prompt_tokens, &attempts, 1};
+      router::Selection sel = router_.select(target, in, rng_);
+      if (!sel && sel.reason == router::NoPick::kExhausted && last) {
+        // Only deployments this request already tried are left: if one may be tried again (not
+        // cooling down, not over its max_retries), wait, then try it.
+        in.max_attempts_each = policy_.num_retries + 1;
+        in.dry_run = true;
+        if (!router_.select(target, in, rng_)) break;
+        std::optional<Clock::duration> wait = router::retryWait(policy_, *last, ++backoff_round, rng_);
+        if (!wait) break;
+        co_await sleepFor(*wait);
+        in.dry_run = false;
+        sel = router_.select(target, in, rng_);
+      }
+      if (!sel && sel.reason == router::NoPick::kAtCapacity && capacity_waited < kCapacityWait) {
+        co_await sleepFor(kCapacityPoll);
+        capacity_waited += kCapacityPoll;
+        continue;
+      }
+      if (!sel) {
+        if (last && sel.reason != router::NoPick::kTooLarge) break;  // report what the attempts met
+        failure = noPickFailure(sel, target, prompt_tokens);
+        co_return;
+      }
+      if (last) {
+        --retries_left;
+        ++ex.outcome.attempted_retries;
+      }
+      const config::Deployment& d = *sel.deployment;
+      attempts.add(&d);
+
+      providers::Provider* provider = mocked ? &providers_.mock() : providers_.find(d.provider);
+      if (!provider) {
+        Error e{ErrorKind::kUpstreamError,
+                "Provider '" + d.provider + "' is not supported yet by this Switchyard build.",
+                "unsupported provider " + d.provider};
+        e.status = 501;
+        e.code = "provider_not_supported";
+        last = std::move(e);
+        continue;
+      }
+      ex.outcome.deployment_id = d.id;
+      ex.outcome.provider = mocked ? "mock" : d.provider;
+      ex.outcome.api_base = provider->apiBase(d);
+      auto started = Clock::now();
+      api::Result<api::Reply> r = co_await provider->call(ex, d, optionsFor(ex, d));
+      Clock::duration elapsed = Clock::now() - started;
+      ex.outcome.upstream_time += elapsed;
+      if (r) {
+        std::int64_t extra = 0;
+        if (needs_tokens_) {
+          std::int64_t total = totalTokensOf(*r);
+          if (total >= 0) extra = total - static_cast<std::int64_t>(prompt_tokens);
+        }
+        sel.lease.succeed(elapsed, ex.stream, extra);
+        reply = std::move(*r);
+        co_return;
+      }
+      Error e = std::move(r).error();
+      FailureClass cls = router::classify(e);
+      bool cooled = sel.lease.fail(elapsed, cls, policy_, e.message);
+      sel.lease.reset();
+      spdlog::info("request {}: attempt on deployment {} ({}) failed: {}{}", ex.request_id, d.id, target,
+                   e.detail.empty() ? e.message : e.detail, cooled ? "; deployment cooling down" : "");
+      if (cooled) {
+        spdlog::warn("deployment {} of {} cooling down for {:.1f}s", d.id, d.model_name,
+                     std::chrono::duration<double>(policy_.cooldown_time).count());
+      }
+      if (cls == FailureClass::kRequest || cls == FailureClass::kContextWindow ||
+          cls == FailureClass::kContentPolicy) {
+        failure = GroupFailure{std::move(e), cls};
+        co_return;
+      }
+      last = std::move(e);
+    }
+    failure = GroupFailure{std::move(*last), FailureClass::kTransient};
+  }
+
+  GroupFailure noPickFailure(const router::Selection& sel, std::string_view target, std::uint64_t prompt_tokens) const {
+    Error e;
+    switch (sel.reason) {
+      case router::NoPick::kCoolingDown:
+        e = Error{ErrorKind::kRateLimited,
+                  "No deployment of `" + std::string(target) +
+                      "` is available: every deployment is cooling down after recent failures. Retry later.",
+                  "all deployments cooling down", 0, "no_healthy_deployment"};
+        e.retry_after_s = ceilSeconds(sel.retry_after);
+        return {std::move(e), FailureClass::kTransient};
+      case router::NoPick::kAtCapacity:
+        e = Error{ErrorKind::kRateLimited,
+                  "No deployment of `" + std::string(target) +
+                      "` has capacity: every deployment is at its rpm, tpm or max_parallel_requests limit. Retry later.",
+                  "all deployments at their limits", 0, "deployment_limit_reached"};
+        e.retry_after_s = ceilSeconds(sel.retry_after);
+        return {std::move(e), FailureClass::kTransient};
+      case router::NoPick::kTooLarge:
+        e = Error{ErrorKind::kContextWindowExceeded,
+                  "The prompt (about " + std::to_string(prompt_tokens) + " tokens) is larger than the max_input_tokens of every deployment of `" +
+                      std::string(target) + "`.",
+                  "pre-call check: prompt over max_input_tokens", 0, "context_length_exceeded", "messages"};
+        return {std::move(e), FailureClass::kContextWindow};
+      case router::NoPick::kUnknownTarget:
+      case router::NoPick::kExhausted:
+        break;
+    }
+    e = Error{ErrorKind::kUpstreamError, "No deployment could serve this request.", "no deployment left to try"};
+    return {std::move(e), FailureClass::kTransient};
+  }
+
+  providers::CallOptions optionsFor(const api::Exchange& ex, const config::Deployment& d) const {
+    providers::CallOptions o = callOptionsFor(cfg_, d);
+    if (ex.timeout_s) {
+      auto t = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*ex.timeout_s));
+      o.timeout = t;
+      o.stream_timeout = t;
+    }
+    return o;
+  }
+
+  // Request-level `fallbacks`, `models` (OpenRouter) and `disable_fallbacks`.
+  static std::optional<Error> readRequestFallbacks(const api::Exchange& ex,
+                                                   std::optional<std::vector<std::string>>& out, bool& disabled) {
+    if (!ex.controls) return std::nullopt;
+    auto bad = [](std::string msg, std::string param) {
+      return Error{ErrorKind::kInvalidRequest, std::move(msg), "", 0, "invalid_request", std::move(param)};
+    };
+    if (auto it = ex.controls->find("disable_fallbacks"); it != ex.controls->end() && !it->is_null()) {
+      if (!it->is_boolean()) return bad("'disable_fallbacks' must be a boolean.", "disable_fallbacks");
+      disabled = it->get<bool>();
+    }
+    auto readList = [&](const char* key) -> std::optional<Error> {
+      auto it = ex.controls->find(key);
+      if (it == ex.controls->end() || it->is_null()) return std::nullopt;
+      if (!it->is_array()) return bad(std::string("'") + key + "' must be an array of model names.", key);
+      std::vector<std::string> list = out.value_or(std::vector<std::string>{});
+      for (const json& v : *it) {
+        if (v.is_string()) {
+          list.push_back(v.get<std::string>());
+        } else if (v.is_object() && v.contains("model") && v["model"].is_string()) {
+          list.push_back(v["model"].get<std::string>());  // {"model": "...", ...}: the name is used
+        } else if (v.is_object() && v.size() == 1 && v.begin()->is_array()) {
+          // LiteLLM's config shape, [{"gpt-4o": ["claude"]}]: the rule's list.
+          for (const json& m : *v.begin())
+            if (m.is_string()) list.push_back(m.get<std::string>());
+        } else {
+          return bad(std::string("'") + key + "' entries must be model names.", key);
+        }
+      }
+      out = std::move(list);
+      return std::nullopt;
+    };
+    if (auto e = readList("models")) return e;
+    if (auto e = readList("fallbacks")) return e;
+    if (out) std::erase(*out, ex.model);
+    return std::nullopt;
+  }
+
+  const config::Config& cfg_;
+  const router::Router& router_;
+  const router::Policy& policy_;
+  providers::Providers& providers_;
+  std::mt19937_64 rng_;
+  bool needs_tokens_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Filter> makeProviderCallFilter(const config::Config& cfg, const router::Router& router,
+                                               providers::Providers& providers) {
+  return std::make_unique<ProviderCallFilter>(cfg, router, providers);
+}
+
+}  // namespace switchyard::pipeline

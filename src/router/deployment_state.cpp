@@ -1,0 +1,137 @@
+#include "switchyard/router/deployment_state.hpp"
+
+namespace switchyard::router {
+namespace {
+
+constexpr double kAlpha = 0.3;          // weight of a new latency sample in the moving average
+constexpr int kShareMinCalls = 10;      // failure share rule: only with this many calls a minute
+
+std::int64_t minuteOf(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::minutes>(t.time_since_epoch()).count();
+}
+
+double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+const TimeSource& steadyTime() noexcept {
+  struct Steady final : TimeSource {
+    Clock::time_point now() const noexcept override { return Clock::now(); }
+  };
+  static const Steady steady;
+  return steady;
+}
+
+void DeploymentState::rollWindow(Clock::time_point now) {
+  std::int64_t m = minuteOf(now);
+  if (m == window_) return;
+  window_ = m;
+  minute_requests_ = 0;
+  minute_tokens_ = 0;
+  minute_failures_ = 0;
+  minute_calls_ = 0;
+}
+
+Admission DeploymentState::tryAcquire(const Limits& limits, Clock::time_point now, std::uint64_t tokens) {
+  std::lock_guard lock(mu_);
+  if (now < cooldown_until_) return Admission::kCoolingDown;
+  rollWindow(now);
+  if (limits.max_parallel && in_flight_ >= *limits.max_parallel) return Admission::kAtCapacity;
+  if (limits.rpm && minute_requests_ >= *limits.rpm) return Admission::kAtCapacity;
+  // A tpm limit admits a request while this minute's tokens are under it (the estimate of the
+  // request itself is counted, not required to fit: one large prompt may still go through).
+  if (limits.tpm && minute_tokens_ >= *limits.tpm) return Admission::kAtCapacity;
+  ++in_flight_;
+  ++minute_requests_;
+  ++minute_calls_;
+  minute_tokens_ += tokens;
+  return Admission::kAdmitted;
+}
+
+void DeploymentState::release() noexcept {
+  std::lock_guard lock(mu_);
+  if (in_flight_ > 0) --in_flight_;
+}
+
+void DeploymentState::recordSuccess(Clock::time_point now, Clock::duration elapsed, bool stream,
+                                    std::int64_t extra_tokens) {
+  std::lock_guard lock(mu_);
+  rollWindow(now);
+  ++successes_;
+  if (extra_tokens < 0 && static_cast<std::uint64_t>(-extra_tokens) > minute_tokens_) minute_tokens_ = 0;
+  else minute_tokens_ += extra_tokens;
+  double x = secs(elapsed);
+  double& avg = stream ? ttft_avg_ : latency_avg_;
+  bool& has = stream ? has_ttft_ : has_latency_;
+  (stream ? ttft_at_ : latency_at_) = now;
+  avg = has ? avg + kAlpha * (x - avg) : x;
+  has = true;
+}
+
+bool DeploymentState::recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c,
+                                    const Policy& p, std::string_view message, bool sole) {
+  std::lock_guard lock(mu_);
+  rollWindow(now);
+  ++failures_;
+  last_error_.assign(message.substr(0, 300));
+  if (c == FailureClass::kRequest || c == FailureClass::kContextWindow || c == FailureClass::kContentPolicy) {
+    return false;  // the request's fault, not the deployment's
+  }
+  // A slow failure (a timeout) still tells the latency strategy this deployment is slow.
+  if (c == FailureClass::kTransient && has_latency_) {
+    latency_avg_ += kAlpha * (secs(elapsed) - latency_avg_);
+    latency_at_ = now;
+  }
+  if (sole || p.cooldown_time <= Clock::duration::zero() || now < cooldown_until_) return false;
+  ++minute_failures_;
+  bool cool = c == FailureClass::kCredentials || minute_failures_ > p.allowed_fails;
+  if (!cool && !p.allowed_fails_set && minute_calls_ >= kShareMinCalls) {
+    cool = minute_failures_ * 2 > minute_calls_;
+  }
+  if (!cool) return false;
+  cooldown_until_ = now + p.cooldown_time;
+  minute_failures_ = 0;
+  minute_calls_ = 0;
+  return true;
+}
+
+void DeploymentState::coolDown(Clock::time_point now, Clock::duration d) {
+  std::lock_guard lock(mu_);
+  cooldown_until_ = now + d;
+}
+
+StateView DeploymentState::view(Clock::time_point now, Clock::duration latency_ttl) const {
+  std::lock_guard lock(mu_);
+  StateView v;
+  v.in_flight = in_flight_;
+  if (minuteOf(now) == window_) {
+    v.minute_requests = minute_requests_;
+    v.minute_tokens = minute_tokens_;
+    v.minute_failures = minute_failures_;
+  }
+  v.cooling = now < cooldown_until_;
+  if (v.cooling) v.cooldown_left = cooldown_until_ - now;
+  if (has_latency_ && now - latency_at_ <= latency_ttl) v.latency_s = latency_avg_;
+  if (has_ttft_ && now - ttft_at_ <= latency_ttl) v.ttft_s = ttft_avg_;
+  v.successes = successes_;
+  v.failures = failures_;
+  v.last_error = last_error_;
+  return v;
+}
+
+std::shared_ptr<DeploymentState> StateRegistry::get(const std::string& deployment_id) {
+  std::lock_guard lock(mu_);
+  auto& slot = states_[deployment_id];
+  if (!slot) slot = std::make_shared<DeploymentState>();
+  return slot;
+}
+
+void Lease::succeed(Clock::duration elapsed, bool stream, std::int64_t extra_tokens) {
+  if (state_) state_->recordSuccess(time_->now(), elapsed, stream, extra_tokens);
+}
+
+bool Lease::fail(Clock::duration elapsed, FailureClass c, const Policy& p, std::string_view message) {
+  return state_ && state_->recordFailure(time_->now(), elapsed, c, p, message, sole_);
+}
+
+}  // namespace switchyard::router
