@@ -52,6 +52,8 @@ RouteMatch matchRoute(std::string_view method, std::string_view path) {
   } else if (path == "/health/liveliness" || path == "/health/liveness") {
     m.route = Route::kLiveness;
     m.method_allowed = method == "GET" || method == "HEAD";
+  } else if (path == "/health") {
+    expect(Route::kHealth, "GET");
   } else if (path == "/health/readiness") {
     m.route = Route::kReadiness;
     m.method_allowed = method == "GET" || method == "HEAD";

@@ -69,6 +69,8 @@ std::shared_ptr<Generation> Worker::generation() {
 }
 
 void Worker::start() {
+  // The first worker runs the background health checks (they re-read the config every round).
+  if (index_ == 0) asio::co_spawn(ctx_, backgroundHealthLoop(*this), asio::detached);
   thread_ = std::thread([this] {
     auto guard = asio::make_work_guard(ctx_);
     ctx_.run();

@@ -14,6 +14,7 @@
 #include "switchyard/providers/provider.hpp"
 #include "switchyard/providers/transport.hpp"
 #include "switchyard/server/runtime.hpp"
+#include "health_checks.hpp"
 
 namespace switchyard::server {
 
@@ -23,6 +24,7 @@ struct SharedState {
   RuntimeHolder runtime;
   std::atomic<bool> draining{false};
   std::atomic<std::uint32_t> connections{0};
+  HealthBoard health;  // GET /health, background health checks
 };
 
 // The state of one config generation on one worker. Each request holds a reference.

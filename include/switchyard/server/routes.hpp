@@ -21,6 +21,7 @@ enum class Route : std::uint8_t {
   kModel,  // /models/{id}
   kLiveness,
   kReadiness,
+  kHealth,  // GET /health: per-deployment health (master key)
   kNotFound,
 };
 
