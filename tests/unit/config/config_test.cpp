@@ -889,3 +889,35 @@ TEST_F(ConfigFileTest, SyntaxErrorNamesTheFileAndLine) {
 
 }  // namespace
 }  // namespace switchyard::config
+
+namespace switchyard::config {
+namespace {
+
+TEST(ConfigRouterTest, RoutingStrategyArgsAndDisableCooldowns) {
+  LoadResult r = loadOk(R"yaml(
+model_list: []
+router_settings:
+  routing_strategy: latency-based-routing
+  routing_strategy_args: {lowest_latency_buffer: 0.5, ttl: 2m}
+  disable_cooldowns: true
+)yaml");
+  EXPECT_THAT(r.warnings, IsEmpty());
+  const RouterSettings& s = r.config.router_settings;
+  EXPECT_EQ(s.routing_strategy, "latency-based-routing");
+  ASSERT_TRUE(s.lowest_latency_buffer.has_value());
+  EXPECT_DOUBLE_EQ(*s.lowest_latency_buffer, 0.5);
+  ASSERT_TRUE(s.latency_ttl_s.has_value());
+  EXPECT_DOUBLE_EQ(*s.latency_ttl_s, 120);
+  EXPECT_TRUE(s.disable_cooldowns);
+}
+
+TEST(ConfigRouterTest, RoutingStrategyArgsErrorsNameThePath) {
+  EXPECT_THAT(loadError("router_settings:\n  routing_strategy_args: {lowest_latency_buffer: -1}\n"),
+              HasSubstr("router_settings.routing_strategy_args.lowest_latency_buffer"));
+  LoadResult r = loadOk("router_settings:\n  routing_strategy_args: {frobnicate: 1}\n");
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_THAT(r.warnings[0], HasSubstr("frobnicate"));
+}
+
+}  // namespace
+}  // namespace switchyard::config

@@ -355,3 +355,71 @@ general_settings:
 
 }  // namespace
 }  // namespace switchyard::pipeline
+
+namespace switchyard::pipeline {
+namespace {
+
+TEST(ParseRequestTimeoutTest, BodyTimeoutIsAControlAndSetsTheRequestTimeout) {
+  json body = chatBody();
+  body["timeout"] = 2.5;
+  Parsed p = parse(Endpoint::kChatCompletions, body);
+  ASSERT_TRUE(p.result) << p.result.error().message;
+  ASSERT_TRUE(p.ex.timeout_s.has_value());
+  EXPECT_DOUBLE_EQ(*p.ex.timeout_s, 2.5);
+  EXPECT_FALSE(p.ex.body->contains("timeout")) << "removed before the provider sees it";
+}
+
+TEST(ParseRequestTimeoutTest, HeaderTimeoutWinsOverTheBody) {
+  Parsed p{api::Exchange{}, {}};
+  p.ex.timeout_s = 7;
+  json body = chatBody();
+  body["timeout"] = 1;
+  std::string raw = body.dump();
+  p.result = parseRequest(p.ex, raw);
+  ASSERT_TRUE(p.result);
+  EXPECT_DOUBLE_EQ(*p.ex.timeout_s, 7);
+}
+
+TEST(ParseRequestTimeoutTest, InvalidBodyTimeoutIsA400) {
+  for (json bad : {json("10"), json(0), json(-1), json(1e9), json::array()}) {
+    json body = chatBody();
+    body["timeout"] = bad;
+    Parsed p = parse(Endpoint::kChatCompletions, body);
+    ASSERT_FALSE(p.result) << bad.dump();
+    EXPECT_EQ(p.result.error().kind, ErrorKind::kInvalidRequest);
+    EXPECT_EQ(p.result.error().param, "timeout");
+  }
+}
+
+TEST(EstimatePromptTokensTest, CountsAboutFourCharactersPerTokenPlusPerMessage) {
+  json body = {{"model", "m"},
+               {"messages", json::array({{{"role", "system"}, {"content", std::string(400, 'a')}},
+                                         {{"role", "user"},
+                                          {"content", json::array({{{"type", "text"}, {"text", std::string(800, 'b')}},
+                                                                   {{"type", "image_url"}, {"image_url", {{"url", "x"}}}}})}}})}};
+  Parsed p = parse(Endpoint::kChatCompletions, body);
+  ASSERT_TRUE(p.result);
+  EXPECT_EQ(estimatePromptTokens(p.ex), 300u + 8u);
+}
+
+TEST(EstimatePromptTokensTest, CompletionsPromptAndEmbeddingsInput) {
+  Parsed c = parse(Endpoint::kCompletions, json{{"model", "m"}, {"prompt", std::string(40, 'x')}});
+  ASSERT_TRUE(c.result);
+  EXPECT_EQ(estimatePromptTokens(c.ex), 10u);
+  Parsed e = parse(Endpoint::kEmbeddings, json{{"model", "m"}, {"input", json::array({"abcd", "efgh"})}});
+  ASSERT_TRUE(e.result);
+  EXPECT_EQ(estimatePromptTokens(e.ex), 2u);
+}
+
+TEST(EstimatePromptTokensTest, LongerPromptsEstimateMore) {
+  Parsed small = parse(Endpoint::kChatCompletions, chatBody());
+  json big_body = chatBody();
+  big_body["messages"][0]["content"] = std::string(10000, 'z');
+  Parsed big = parse(Endpoint::kChatCompletions, big_body);
+  ASSERT_TRUE(small.result && big.result);
+  EXPECT_LT(estimatePromptTokens(small.ex), 10u);
+  EXPECT_GT(estimatePromptTokens(big.ex), 2400u);
+}
+
+}  // namespace
+}  // namespace switchyard::pipeline

@@ -103,11 +103,18 @@ TEST(MatchRouteTest, Health) {
   }
   EXPECT_EQ(matchRoute("GET", "/health/readiness").route, Route::kReadiness);
   EXPECT_TRUE(matchRoute("HEAD", "/health/readiness").method_allowed);
+  for (const char* path : {"/health", "/v1/health", "/health/"}) {
+    RouteMatch m = matchRoute("GET", path);
+    EXPECT_EQ(m.route, Route::kHealth) << path;
+    EXPECT_TRUE(m.method_allowed);
+  }
+  EXPECT_FALSE(matchRoute("POST", "/health").method_allowed);
+  EXPECT_TRUE(needsAuth(Route::kHealth));
 }
 
 TEST(MatchRouteTest, NotFound) {
   for (const char* path : {"/", "", "/v1", "/v1/", "/v2/chat/completions", "/chat", "/chat/completionsx",
-                           "/health", "/CHAT/COMPLETIONS", "/v1/v1/models", "/v1chat/completions"}) {
+                           "/healthz", "/CHAT/COMPLETIONS", "/v1/v1/models", "/v1chat/completions"}) {
     RouteMatch m = matchRoute("GET", path);
     EXPECT_EQ(m.route, Route::kNotFound) << path;
   }
