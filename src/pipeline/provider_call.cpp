@@ -63,6 +63,30 @@ std::int64_t totalTokensOf(const api::Reply& r) {
   return ec == std::errc{} ? n : -1;
 }
 
+// A streamed reply keeps its deployment's slot (in flight, max_parallel_requests) until the
+// stream ends, and reports a stream that breaks after its first chunk as a failure.
+class LeasedStream final : public api::ChunkSource {
+ public:
+  LeasedStream(std::unique_ptr<api::ChunkSource> inner, router::Lease lease, const router::Policy& policy)
+      : inner_(std::move(inner)), lease_(std::move(lease)), policy_(policy) {}
+  asio::awaitable<api::Result<std::optional<std::string>>> next() override {
+    api::Result<std::optional<std::string>> r = co_await inner_->next();
+    if (!r) {
+      lease_.fail(Clock::now() - started_, FailureClass::kTransient, policy_, r.error().message);
+      lease_.reset();
+    } else if (!*r) {
+      lease_.reset();
+    }
+    co_return r;
+  }
+
+ private:
+  std::unique_ptr<api::ChunkSource> inner_;
+  router::Lease lease_;
+  const router::Policy& policy_;
+  Clock::time_point started_ = Clock::now();
+};
+
 // One target's failure, for the caller to decide on fallbacks.
 struct GroupFailure {
   Error error;
@@ -196,6 +220,9 @@ class ProviderCallFilter final : public Filter {
         }
         sel.lease.succeed(elapsed, ex.stream, extra);
         reply = std::move(*r);
+        if (reply->stream) {
+          reply->stream = std::make_unique<LeasedStream>(std::move(reply->stream), std::move(sel.lease), policy_);
+        }
         co_return;
       }
       Error e = std::move(r).error();

@@ -115,8 +115,12 @@ StateView DeploymentState::view(Clock::time_point now, Clock::duration latency_t
   if (has_ttft_ && now - ttft_at_ <= latency_ttl) v.ttft_s = ttft_avg_;
   v.successes = successes_;
   v.failures = failures_;
-  v.last_error = last_error_;
   return v;
+}
+
+std::string DeploymentState::lastError() const {
+  std::lock_guard lock(mu_);
+  return last_error_;
 }
 
 std::shared_ptr<DeploymentState> StateRegistry::get(const std::string& deployment_id) {

@@ -199,9 +199,8 @@ Selection Router::select(std::string_view target, const SelectInput& in, std::mt
     auto tierOf = [](const Candidate& c) { return c.entry->deployment->order.value_or(std::numeric_limits<int>::max()); };
     int tier = tierOf(*std::min_element(pool.begin(), pool.end(),
                                         [&](const Candidate& a, const Candidate& b) { return tierOf(a) < tierOf(b); }));
-    std::vector<Candidate> tier_pool;
-    for (const Candidate& c : pool)
-      if (tierOf(c) == tier) tier_pool.push_back(c);
+    auto tier_end = std::partition(pool.begin(), pool.end(), [&](const Candidate& c) { return tierOf(c) == tier; });
+    std::span<const Candidate> tier_pool(pool.data(), static_cast<std::size_t>(tier_end - pool.begin()));
     const Candidate& chosen = tier_pool[strategyPick(policy_, in.stream, tier_pool, rng)];
     const Entry* e = chosen.entry;
     if (in.dry_run) {

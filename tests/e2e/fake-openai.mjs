@@ -15,6 +15,16 @@
 //   fake-hang-model     never answers until the connection closes (tests upstream timeouts)
 //   fake-embed-model    embeddings of dimension `dimensions` or 8
 // Anything else under /v1/chat/completions answers like fake-model.
+//
+// Programmed faults (fake.setFault(model, fault)) take precedence over the behaviours above for
+// requests whose body.model is `model`:
+//   { status, error, headers, times, delayMs }
+//   status    answer with this HTTP status and an OpenAI-shaped error body (`error` overrides
+//             the {message,type,param,code} object); without status, answer normally
+//   headers   extra response headers (e.g. { 'retry-after': '1' })
+//   times     how many requests the fault applies to (default: all); later requests answer normally
+//   delayMs   wait this long before answering (ends early when the client goes away)
+// fake.clearFaults() removes them all; fake.faultHits(model) counts the requests a fault applied to.
 // Azure paths (/openai/deployments/{deployment}/chat/completions?api-version=..., key in the
 // `api-key` header) are served as the matching /v1 path.
 
@@ -266,6 +276,22 @@ function embeddings(body) {
   return { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
 }
 
+/** Waits ms, or less when the response closes first; resolves to true when it closed. */
+function delayUnlessClosed(res, ms) {
+  return new Promise((resolve) => {
+    if (res.destroyed || res.writableEnded) return resolve(true);
+    const onClose = () => {
+      clearTimeout(t);
+      resolve(true);
+    };
+    const t = setTimeout(() => {
+      res.off('close', onClose);
+      resolve(false);
+    }, ms);
+    res.once('close', onClose);
+  });
+}
+
 /**
  * Starts the fake on 127.0.0.1 with a kernel-chosen port.
  * Returns { port, baseURL, requests, reset(), waitFor(pred, ms), close() }.
@@ -273,6 +299,7 @@ function embeddings(body) {
 export async function startFakeOpenAI() {
   const requests = [];
   const hangs = new Set();
+  const faults = new Map(); // model -> { status, error, headers, remaining, delayMs, hits }
 
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -319,6 +346,28 @@ export async function startFakeOpenAI() {
       return sendError(res, 401, 'You didn\'t provide an API key.', 'invalid_request_error', null);
     }
     const model = body.model;
+    const fault = faults.get(model);
+    if (fault && fault.remaining > 0) {
+      fault.remaining--;
+      fault.hits++;
+      record.fault = true;
+      if (fault.delayMs > 0) {
+        const gone = await delayUnlessClosed(res, fault.delayMs);
+        if (gone) {
+          record.aborted = true;
+          return;
+        }
+      }
+      if (fault.status) {
+        const error = fault.error ?? {
+          message: `Injected fault ${fault.status} for ${model}`,
+          type: fault.status >= 500 ? 'server_error' : 'invalid_request_error',
+          param: null,
+          code: null,
+        };
+        return sendJson(res, fault.status, { error }, fault.headers ?? {});
+      }
+    }
     switch (model) {
       case 'fake-500-model':
         return sendError(res, 500, 'The server had an error while processing your request. Sorry about that!', 'server_error');
@@ -373,6 +422,17 @@ export async function startFakeOpenAI() {
     requests,
     reset() {
       requests.length = 0;
+    },
+    /** Programs a fault for requests with body.model === model (see the header comment). */
+    setFault(model, { status, error, headers, times = Infinity, delayMs = 0 } = {}) {
+      faults.set(model, { status, error, headers, remaining: times, delayMs, hits: 0 });
+    },
+    clearFaults() {
+      faults.clear();
+    },
+    /** How many requests the fault for `model` was applied to. */
+    faultHits(model) {
+      return faults.get(model)?.hits ?? 0;
     },
     /** Requests whose body.model equals `model`. */
     byModel(model) {

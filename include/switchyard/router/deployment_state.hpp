@@ -33,7 +33,6 @@ struct StateView {
   std::optional<double> latency_s;  // moving average, non-stream (nullopt: none or stale)
   std::optional<double> ttft_s;     // moving average time to first token, streams
   std::uint64_t successes = 0, failures = 0;  // since start
-  std::string last_error;                     // client-safe message of the last failure
 };
 
 class DeploymentState {
@@ -55,6 +54,7 @@ class DeploymentState {
   void coolDown(Clock::time_point now, Clock::duration d);
 
   StateView view(Clock::time_point now, Clock::duration latency_ttl) const;
+  std::string lastError() const;  // client-safe message of the last failure
 
  private:
   void rollWindow(Clock::time_point now);  // mu_ held
