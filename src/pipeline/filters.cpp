@@ -42,7 +42,9 @@ class ParseFilter final : public Filter {
   }
 };
 
-constexpr std::string_view kControls[] = {"fallbacks", "models", "disable_fallbacks", "timeout", "cache", "metadata",
+constexpr std::string_view kControls[] = {"fallbacks", "models", "disable_fallbacks", "timeout", "num_retries",
+                                          "mock_testing_fallbacks", "mock_testing_context_fallbacks",
+                                          "mock_testing_content_policy_fallbacks", "cache", "metadata",
                                           "mock_response"};
 
 Error badRequest(std::string message, std::string param) {
@@ -84,6 +86,11 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
         return badRequest("'timeout' must be a positive number of seconds.", "timeout");
       }
       if (!ex.timeout_s) ex.timeout_s = t->get<double>();  // the x-litellm-timeout header wins
+    }
+    auto nr = ex.controls->find("num_retries");
+    if (nr != ex.controls->end() && !nr->is_null() &&
+        (!nr->is_number_integer() || nr->get<std::int64_t>() < 0 || nr->get<std::int64_t>() > 10)) {
+      return badRequest("'num_retries' must be an integer from 0 to 10.", "num_retries");
     }
   }
 

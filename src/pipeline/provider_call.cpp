@@ -8,7 +8,8 @@
 //     a request error (400, 404...) is answered at once; context-window and content-policy
 //     errors go straight to their fallback lists; a credentials error (401/403) has cooled its
 //     deployment down and the others are tried.
-//   every deployment full: wait up to kCapacityWait for a free slot, then 429.
+//   every deployment full: wait up to kCapacityWait for a free slot (when one may free that soon:
+//   max_parallel_requests, or an rpm/tpm minute about to roll), then 429.
 //   everything cooling down: 429 with Retry-After (the soonest end of a cooldown).
 
 #include "provider_call.hpp"
@@ -117,10 +118,14 @@ class ProviderCallFilter final : public Filter {
 
     std::uint64_t prompt_tokens = needs_tokens_ ? estimatePromptTokens(ex) : 0;
 
-    // The requested target.
+    // The requested target (LiteLLM's mock_testing_* controls make it fail without a call).
     std::optional<api::Reply> reply;
     GroupFailure first;
-    co_await tryTarget(ex, ex.model, prompt_tokens, reply, first);
+    if (auto forced = mockTestingFailure(ex)) {
+      first = std::move(*forced);
+    } else {
+      co_await tryTarget(ex, ex.model, prompt_tokens, reply, first);
+    }
     if (reply) co_return std::move(*reply);
     if (first.cls == FailureClass::kRequest || fallbacks_disabled) co_return fail(ex, std::move(first.error));
 
@@ -160,6 +165,11 @@ class ProviderCallFilter final : public Filter {
     router::Attempts attempts;
     std::optional<Error> last;
     int retries_left = policy_.num_retries;
+    if (ex.controls) {  // per-request num_retries (validated by the parse filter)
+      auto nr = ex.controls->find("num_retries");
+      if (nr != ex.controls->end() && nr->is_number_integer()) retries_left = nr->get<int>();
+    }
+    const int budget = retries_left;
     int backoff_round = 0;
     Clock::duration capacity_waited{};
     for (;;) {
@@ -169,7 +179,7 @@ class ProviderCallFilter final : public Filter {
       if (!sel && sel.reason == router::NoPick::kExhausted && last) {
         // Only deployments this request already tried are left: if one may be tried again (not
         // cooling down, not over its max_retries), wait, then try it.
-        in.max_attempts_each = policy_.num_retries + 1;
+        in.max_attempts_each = budget + 1;
         in.dry_run = true;
         if (!router_.select(target, in, rng_)) break;
         std::optional<Clock::duration> wait = router::retryWait(policy_, *last, ++backoff_round, rng_);
@@ -178,7 +188,8 @@ class ProviderCallFilter final : public Filter {
         in.dry_run = false;
         sel = router_.select(target, in, rng_);
       }
-      if (!sel && sel.reason == router::NoPick::kAtCapacity && capacity_waited < kCapacityWait) {
+      if (!sel && sel.reason == router::NoPick::kAtCapacity && capacity_waited < kCapacityWait &&
+          sel.retry_after <= kCapacityWait) {
         co_await sleepFor(kCapacityPoll);
         capacity_waited += kCapacityPoll;
         continue;
@@ -284,6 +295,32 @@ class ProviderCallFilter final : public Filter {
       o.stream_timeout = t;
     }
     return o;
+  }
+
+  // mock_testing_fallbacks / _context_fallbacks / _content_policy_fallbacks: true fails the
+  // requested target at once with that kind of error, to try a fallback configuration.
+  static std::optional<GroupFailure> mockTestingFailure(const api::Exchange& ex) {
+    if (!ex.controls) return std::nullopt;
+    auto on = [&](const char* key) {
+      auto it = ex.controls->find(key);
+      return it != ex.controls->end() && it->is_boolean() && it->get<bool>();
+    };
+    std::string what = " for model `" + ex.model + "` (mock_testing";
+    if (on("mock_testing_fallbacks")) {
+      return GroupFailure{Error{ErrorKind::kUpstreamError, "Mock failure" + what + "_fallbacks).", "mock_testing_fallbacks"},
+                          FailureClass::kTransient};
+    }
+    if (on("mock_testing_context_fallbacks")) {
+      return GroupFailure{Error{ErrorKind::kContextWindowExceeded, "Mock context window error" + what + "_context_fallbacks).",
+                                "mock_testing_context_fallbacks", 0, "context_length_exceeded"},
+                          FailureClass::kContextWindow};
+    }
+    if (on("mock_testing_content_policy_fallbacks")) {
+      return GroupFailure{Error{ErrorKind::kContentPolicy, "Mock content policy error" + what + "_content_policy_fallbacks).",
+                                "mock_testing_content_policy_fallbacks", 0, "content_policy_violation"},
+                          FailureClass::kContentPolicy};
+    }
+    return std::nullopt;
   }
 
   // Request-level `fallbacks`, `models` (OpenRouter) and `disable_fallbacks`.

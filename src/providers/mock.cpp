@@ -21,6 +21,8 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
+using api::Error;
+using api::ErrorKind;
 
 constexpr std::string_view kCanned = "This is a mock response from Switchyard.";
 
@@ -89,6 +91,31 @@ std::string answerText(const api::Exchange& ex, const config::Deployment* d) {
   return std::string(kCanned);
 }
 
+// LiteLLM's error mocks: a mock_response naming a litellm exception fails the call with that
+// error, so retries, cooldowns and fallbacks can be tried without a provider.
+std::optional<Error> mockError(std::string_view name) {
+  if (!name.starts_with("litellm.")) return std::nullopt;
+  std::string msg = "Mock error: " + std::string(name) + " (mock_response)";
+  auto make = [&](ErrorKind kind, unsigned upstream_status, std::string code = {}, unsigned status = 0) {
+    Error e{kind, msg, "mock_response " + std::string(name), status, std::move(code)};
+    e.upstream_status = upstream_status;
+    return e;
+  };
+  if (name == "litellm.RateLimitError") return make(ErrorKind::kRateLimited, 429);
+  if (name == "litellm.InternalServerError") return make(ErrorKind::kUpstreamError, 500);
+  if (name == "litellm.ServiceUnavailableError") return make(ErrorKind::kUpstreamError, 503);
+  if (name == "litellm.APIConnectionError") return make(ErrorKind::kUpstreamError, 0);
+  if (name == "litellm.Timeout") return make(ErrorKind::kUpstreamTimeout, 0);
+  if (name == "litellm.ContextWindowExceededError")
+    return make(ErrorKind::kContextWindowExceeded, 400, "context_length_exceeded");
+  if (name == "litellm.ContentPolicyViolationError")
+    return make(ErrorKind::kContentPolicy, 400, "content_policy_violation");
+  if (name == "litellm.AuthenticationError") return make(ErrorKind::kUpstreamError, 401, "upstream_authentication_error", 401);
+  if (name == "litellm.BadRequestError") return make(ErrorKind::kInvalidRequest, 400);
+  if (name == "litellm.NotFoundError") return make(ErrorKind::kNotFound, 404);
+  return std::nullopt;
+}
+
 json usageJson(std::uint64_t prompt, std::uint64_t completion) {
   return {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
 }
@@ -137,9 +164,13 @@ class Mock final : public Provider {
     const std::int64_t created = static_cast<std::int64_t>(std::time(nullptr));
     std::uint64_t prompt_tokens = estimateTokens(promptText(ex).size());
 
+    std::string text = answerText(ex, dep);
+    bool configured = (dep && dep->mock_response) || (ex.controls && ex.controls->contains("mock_response"));
+    if (configured) {
+      if (auto e = mockError(text)) co_return *e;
+    }
     if (ex.endpoint == api::Endpoint::kEmbeddings) co_return embeddings(ex, model, prompt_tokens);
 
-    std::string text = answerText(ex, dep);
     std::uint64_t completion_tokens = estimateTokens(text.size());
     std::string id = (ex.endpoint == api::Endpoint::kChatCompletions ? "chatcmpl-" : "cmpl-") + api::newUuid();
     bool chat = ex.endpoint == api::Endpoint::kChatCompletions;

@@ -37,10 +37,10 @@ Admission DeploymentState::tryAcquire(const Limits& limits, Clock::time_point no
   if (now < cooldown_until_) return Admission::kCoolingDown;
   rollWindow(now);
   if (limits.max_parallel && in_flight_ >= *limits.max_parallel) return Admission::kAtCapacity;
-  if (limits.rpm && minute_requests_ >= *limits.rpm) return Admission::kAtCapacity;
+  if (limits.rpm && minute_requests_ >= *limits.rpm) return Admission::kMinuteLimit;
   // A tpm limit admits a request while this minute's tokens are under it (the estimate of the
   // request itself is counted, not required to fit: one large prompt may still go through).
-  if (limits.tpm && minute_tokens_ >= *limits.tpm) return Admission::kAtCapacity;
+  if (limits.tpm && minute_tokens_ >= *limits.tpm) return Admission::kMinuteLimit;
   ++in_flight_;
   ++minute_requests_;
   ++minute_calls_;

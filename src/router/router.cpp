@@ -172,6 +172,7 @@ Selection Router::select(std::string_view target, const SelectInput& in, std::mt
   // Why nothing could be picked, from the strongest reason seen.
   bool saw_cooling = false, saw_capacity = false, saw_too_large = false;
   Clock::duration soonest = Clock::duration::max();
+  Clock::duration capacity_free = Clock::duration::max();  // when a full deployment may take one
 
   std::vector<Candidate> pool;
   pool.reserve(group.size());
@@ -218,14 +219,23 @@ Selection Router::select(std::string_view target, const SelectInput& in, std::mt
         soonest = std::min(soonest, v.cooldown_left);
         break;
       }
-      case Admission::kAtCapacity: saw_capacity = true; break;
+      case Admission::kAtCapacity:
+        saw_capacity = true;
+        capacity_free = std::min<Clock::duration>(capacity_free, std::chrono::seconds(1));
+        break;
+      case Admission::kMinuteLimit: {
+        saw_capacity = true;
+        auto minute = std::chrono::duration_cast<std::chrono::minutes>(now.time_since_epoch());
+        capacity_free = std::min<Clock::duration>(capacity_free, (minute + std::chrono::minutes(1)) - now.time_since_epoch());
+        break;
+      }
     }
     std::erase_if(pool, [e](const Candidate& c) { return c.entry == e; });
   }
 
   if (saw_capacity) {
     out.reason = NoPick::kAtCapacity;
-    out.retry_after = std::chrono::seconds(1);
+    out.retry_after = capacity_free;
   } else if (saw_cooling) {
     out.reason = NoPick::kCoolingDown;
     out.retry_after = soonest;

@@ -21,7 +21,12 @@ struct Limits {
   std::optional<int> max_parallel;
 };
 
-enum class Admission : std::uint8_t { kAdmitted, kCoolingDown, kAtCapacity };
+enum class Admission : std::uint8_t {
+  kAdmitted,
+  kCoolingDown,
+  kAtCapacity,     // max_parallel_requests reached: a slot frees when a request ends
+  kMinuteLimit,    // rpm or tpm used up: free again when the clock minute rolls
+};
 
 // A copy of the counters at one instant.
 struct StateView {

@@ -48,7 +48,8 @@ struct SelectInput {
 enum class NoPick : std::uint8_t {
   kUnknownTarget,  // no alias or deployment id of that name
   kCoolingDown,    // every candidate is cooling down (retry_after: the soonest end)
-  kAtCapacity,     // every candidate is at a limit (retry_after: until the minute rolls, or 1s)
+  kAtCapacity,     // every candidate is at a limit (retry_after: 1 s for max_parallel_requests,
+                   // until the clock minute rolls for rpm/tpm; the soonest of those)
   kTooLarge,       // pre-call checks: the prompt exceeds every deployment's max_input_tokens
   kExhausted,      // every candidate was already attempted by this request
 };
