@@ -164,6 +164,7 @@ class ProviderCallFilter final : public Filter {
     const bool mocked = ex.controls && ex.controls->contains("mock_response");
     router::Attempts attempts;
     std::optional<Error> last;
+    FailureClass last_cls = FailureClass::kTransient;
     int retries_left = policy_.num_retries;
     if (ex.controls) {  // per-request num_retries (validated by the parse filter)
       auto nr = ex.controls->find("num_retries");
@@ -176,7 +177,7 @@ class ProviderCallFilter final : public Filter {
       if (last && retries_left <= 0) break;
       router::SelectInput in{ex.stream, prompt_tokens, &attempts, 1};
       router::Selection sel = router_.select(target, in, rng_);
-      if (!sel && sel.reason == router::NoPick::kExhausted && last) {
+      if (!sel && sel.reason == router::NoPick::kExhausted && last && last_cls == FailureClass::kTransient) {
         // Only deployments this request already tried are left: if one may be tried again (not
         // cooling down, not over its max_retries), wait, then try it.
         in.max_attempts_each = budget + 1;
@@ -214,6 +215,7 @@ class ProviderCallFilter final : public Filter {
         e.status = 501;
         e.code = "provider_not_supported";
         last = std::move(e);
+        last_cls = FailureClass::kCredentials;  // like a rejected deployment: never worth a second try
         continue;
       }
       ex.outcome.deployment_id = d.id;
@@ -252,6 +254,7 @@ class ProviderCallFilter final : public Filter {
         co_return;
       }
       last = std::move(e);
+      last_cls = cls;  // kTransient or kCredentials (the latter is not retried on the same deployment)
     }
     failure = GroupFailure{std::move(*last), FailureClass::kTransient};
   }

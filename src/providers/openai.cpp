@@ -335,17 +335,23 @@ api::Error mapOpenAiError(unsigned status, std::string_view body, std::string_vi
     e.code = status == 401 ? "upstream_authentication_error" : "upstream_permission_error";
     return e;
   }
-  if (status == 429) {
-    e.kind = ErrorKind::kRateLimited;
-    e.message = prefix + (upstream_message.empty() ? "rate limited" : upstream_message);
+  // Retry-After (delta-seconds) on any retryable answer: the router waits for it before retrying
+  // the same deployment (a 503 during maintenance sends one as well as a 429).
+  auto retryAfter = [&] {
     unsigned secs = 0;
     auto [p, ec] = std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), secs);
     if (ec == std::errc{}) e.retry_after_s = secs;
+  };
+  if (status == 429) {
+    e.kind = ErrorKind::kRateLimited;
+    e.message = prefix + (upstream_message.empty() ? "rate limited" : upstream_message);
+    retryAfter();
     return e;
   }
   if (status == 408 || status >= 500) {
     e.kind = status == 408 ? ErrorKind::kUpstreamTimeout : ErrorKind::kUpstreamError;
     e.message = prefix + (upstream_message.empty() ? "HTTP " + std::to_string(status) : upstream_message);
+    retryAfter();
     return e;
   }
   // Other 4xx: the request is at fault; pass status and message through.

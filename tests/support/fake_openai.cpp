@@ -408,9 +408,12 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
     return c;
   };
   bool first_event = true;
+  std::size_t event_index = 0;
   auto send = [&](const std::string& data) -> bool {
-    if (!first_event && b.chunk_delay.count() > 0) {
-      Wait w = waitPeerClosed(fd, b.chunk_delay);
+    const Millis delay = event_index < b.event_delays.size() ? b.event_delays[event_index] : b.chunk_delay;
+    ++event_index;
+    if (!first_event && delay.count() > 0) {
+      Wait w = waitPeerClosed(fd, delay);
       if (w == Wait::kPeerClosed) bump(aborted);
       if (w != Wait::kElapsed) return false;
     }

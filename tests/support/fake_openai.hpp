@@ -54,6 +54,10 @@ struct Behavior {
   std::string error_message = "fake upstream error";
   Millis header_delay{0};          // wait before sending the response head
   Millis chunk_delay{0};           // wait between streamed events
+  // Streams (OpenAI format): when non-empty, the wait before event i (i >= 1; for chat, event 0
+  // is the role chunk and event 1 the first content chunk) instead of chunk_delay; events past
+  // its end wait chunk_delay. E.g. {0ms, 0ms, 3s}: the first content at once, then a stall.
+  std::vector<Millis> event_delays;
   std::vector<std::string> chunks = {"Hello", " from", " the", " fake"};  // streamed contents
   std::string content;             // non-stream answer text; empty: the chunks joined
   int chunks_before_close = 1;     // kCloseMidStream / kErrorEventInStream
