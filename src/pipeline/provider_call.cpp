@@ -65,27 +65,17 @@ std::int64_t totalTokensOf(const api::Reply& r) {
 }
 
 // A streamed reply keeps its deployment's slot (in flight, max_parallel_requests) until the
-// stream ends, and reports a stream that breaks after its first chunk as a failure.
+// session is done with the stream and destroys it. next() hands out the inner source's awaitable
+// as is: no coroutine frame of its own per chunk.
 class LeasedStream final : public api::ChunkSource {
  public:
-  LeasedStream(std::unique_ptr<api::ChunkSource> inner, router::Lease lease, const router::Policy& policy)
-      : inner_(std::move(inner)), lease_(std::move(lease)), policy_(policy) {}
-  asio::awaitable<api::Result<std::optional<std::string>>> next() override {
-    api::Result<std::optional<std::string>> r = co_await inner_->next();
-    if (!r) {
-      lease_.fail(Clock::now() - started_, FailureClass::kTransient, policy_, r.error().message);
-      lease_.reset();
-    } else if (!*r) {
-      lease_.reset();
-    }
-    co_return r;
-  }
+  LeasedStream(std::unique_ptr<api::ChunkSource> inner, router::Lease lease)
+      : inner_(std::move(inner)), lease_(std::move(lease)) {}
+  asio::awaitable<api::Result<std::optional<std::string>>> next() override { return inner_->next(); }
 
  private:
   std::unique_ptr<api::ChunkSource> inner_;
   router::Lease lease_;
-  const router::Policy& policy_;
-  Clock::time_point started_ = Clock::now();
 };
 
 // One target's failure, for the caller to decide on fallbacks.
@@ -234,7 +224,7 @@ class ProviderCallFilter final : public Filter {
         sel.lease.succeed(elapsed, ex.stream, extra);
         reply = std::move(*r);
         if (reply->stream) {
-          reply->stream = std::make_unique<LeasedStream>(std::move(reply->stream), std::move(sel.lease), policy_);
+          reply->stream = std::make_unique<LeasedStream>(std::move(reply->stream), std::move(sel.lease));
         }
         co_return;
       }

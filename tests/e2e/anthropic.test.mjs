@@ -4,6 +4,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startGateway, MASTER_KEY, UPSTREAM_KEY } from './gateway.mjs';
+import { expectApiError } from './assertions.mjs';
 import { startFakeAnthropic } from './fake-anthropic.mjs';
 
 const T = { timeout: 10000 };
@@ -148,14 +149,6 @@ describe('anthropic-backed aliases via the OpenAI SDK', { timeout: 60000 }, () =
     assert.deepEqual(up.messages[2], { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '15 degrees' }] });
   });
 
-  function expectApiError(err, cls, status) {
-    const name = `${err?.constructor?.name} status=${err?.status} message=${err?.message}`;
-    assert.ok(err instanceof cls, `expected ${cls.name}, got ${name}`);
-    assert.equal(err.status, status, name);
-    assert.ok(typeof err.error?.message === 'string' && err.error.message.length > 0, name);
-    assert.ok(!JSON.stringify(err.error).includes(UPSTREAM_KEY), 'no upstream key echoed');
-    return true;
-  }
   const ask = (model, extra = {}) =>
     client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
 
