@@ -1,6 +1,7 @@
 #include "switchyard/router/router.hpp"
 
 #include <algorithm>
+#include <array>
 #include <limits>
 
 namespace switchyard::router {
@@ -74,15 +75,24 @@ std::size_t strategyPick(const Policy& p, bool stream, std::span<const Candidate
             return priceOf(*x.entry->deployment).value_or(std::numeric_limits<double>::max());
           },
           0, rng);
-    case Strategy::kUsage:
-      // Least tokens used this minute; requests break near-ties (both scaled so one token and
-      // one request never outweigh a real difference in tokens).
-      return argminRandom(
-          c,
-          [](const Candidate& x) {
-            return static_cast<double>(x.view.minute_tokens) + static_cast<double>(x.view.minute_requests) * 1e-6;
-          },
-          0, rng);
+    case Strategy::kUsage: {
+      // Most headroom this minute: tokens left under tpm, then requests left under rpm (no limit
+      // = unbounded headroom); among equals, least tokens used, then least requests.
+      constexpr double kInf = std::numeric_limits<double>::infinity();
+      auto rank = [](const Candidate& x) {
+        const config::Deployment& d = *x.entry->deployment;
+        double tokens_left = d.tpm ? static_cast<double>(*d.tpm) - static_cast<double>(x.view.minute_tokens) : kInf;
+        double requests_left = d.rpm ? static_cast<double>(*d.rpm) - static_cast<double>(x.view.minute_requests) : kInf;
+        return std::array<double, 4>{-tokens_left, -requests_left, static_cast<double>(x.view.minute_tokens),
+                                     static_cast<double>(x.view.minute_requests)};
+      };
+      std::array<double, 4> best{kInf, kInf, kInf, kInf};
+      for (const auto& x : c) best = std::min(best, rank(x));
+      std::vector<std::size_t> ties;
+      for (std::size_t i = 0; i < c.size(); ++i)
+        if (rank(c[i]) == best) ties.push_back(i);
+      return ties[std::uniform_int_distribution<std::size_t>(0, ties.size() - 1)(rng)];
+    }
   }
   return 0;
 }

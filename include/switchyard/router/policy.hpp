@@ -22,7 +22,7 @@ enum class Strategy : std::uint8_t {
   kLeastBusy,      // fewest requests in flight
   kLatency,        // lowest moving-average latency (time to first token for streams) + buffer
   kCost,           // cheapest input+output price per token; ties at random
-  kUsage,          // least tokens (then requests) used in the current minute
+  kUsage,          // most tpm, then rpm headroom left this minute; then least tokens, requests used
 };
 Strategy parseStrategy(std::string_view name) noexcept;  // unknown: kSimpleShuffle
 std::string_view strategyName(Strategy s) noexcept;

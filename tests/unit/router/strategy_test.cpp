@@ -437,6 +437,31 @@ TEST(UsageTest, MinuteWindowResetsAtTheMinuteBoundary) {
   }
 }
 
+// Headroom first: the deployment with the most tokens left under its tpm wins, even when it has
+// used more; an unlimited deployment has unbounded headroom.
+TEST(UsageTest, MostTpmHeadroomWins) {
+  Env env(configOf({dep("g", "small", {}, {}, /*tpm=*/1000), dep("g", "big", {}, {}, /*tpm=*/100000)},
+                   "usage-based-routing-v2"));
+  env.succeed("small", 100ms, false, 0, 100);  // 900 left
+  env.succeed("big", 100ms, false, 0, 5000);   // 95000 left
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(env.dryRun("g").deployment->id, "big");
+}
+
+TEST(UsageTest, RpmHeadroomWhenNoTpm) {
+  Env env(configOf({dep("g", "r10", {}, /*rpm=*/10), dep("g", "r100", {}, /*rpm=*/100)}, "usage-based-routing"));
+  for (int i = 0; i < 50; ++i) {
+    Selection s = env.select("g");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s.deployment->id, "r100") << i;  // 100-i left > 10 left while i < 90
+  }
+}
+
+TEST(UsageTest, UnlimitedHasMostHeadroom) {
+  Env env(configOf({dep("g", "limited", {}, {}, /*tpm=*/1000000), dep("g", "open")}, "usage-based-routing"));
+  env.succeed("open", 100ms, false, 0, 500000);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(env.dryRun("g").deployment->id, "open");
+}
+
 TEST(UsageTest, BalancesHeldSelections) {
   Env env(configOf({dep("g", "a"), dep("g", "b")}, "usage-based-routing"));
   SelectInput in;
