@@ -82,9 +82,15 @@ bool DeploymentState::recordFailure(Clock::time_point now, Clock::duration elaps
     latency_avg_ += kAlpha * (secs(elapsed) - latency_avg_);
     latency_at_ = now;
   }
-  if (sole || p.cooldown_time <= Clock::duration::zero() || now < cooldown_until_) return false;
+  // The sole deployment of a group cools down only when the operator set allowed_fails (LiteLLM:
+  // the count rule then applies to every deployment; by default a lone deployment stays in).
+  if ((sole && !p.allowed_fails_set) || p.cooldown_time <= Clock::duration::zero() || now < cooldown_until_) {
+    return false;
+  }
   ++minute_failures_;
-  bool cool = c == FailureClass::kCredentials || minute_failures_ > p.allowed_fails;
+  // A rejected deployment (401/403) cools at once when the group has others to serve; a lone
+  // deployment (reached only with allowed_fails set) counts it like any failure.
+  bool cool = (c == FailureClass::kCredentials && !sole) || minute_failures_ > p.allowed_fails;
   if (!cool && !p.allowed_fails_set && minute_calls_ >= kShareMinCalls) {
     cool = minute_failures_ * 2 > minute_calls_;
   }

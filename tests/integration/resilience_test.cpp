@@ -940,23 +940,49 @@ TEST(ResilienceTest, AllCoolingDownGoesToFallbacks) {
   EXPECT_EQ(modelsSeen(fake), (std::vector<std::string>{"fake-b"}));
 }
 
-// The sole deployment of an alias is never cooled down: every request still reaches it.
-TEST(ResilienceTest, SoleDeploymentIsNeverCooledDown) {
+// With the default allowed_fails the sole deployment of an alias is never cooled down: every
+// request still reaches it.
+TEST(ResilienceTest, SoleDeploymentIsNeverCooledDownByDefault) {
   FakeOpenAI fake;
   fake.setDefaultBehavior(Behavior::error(500, "down"));
   ConfigBuilder c;
   c.model("solo", "openai/fake-solo", fake.baseUrl(), kUpstreamKey, "dep-solo")
-      .router("allowed_fails", "0")
       .router("cooldown_time", "30")
       .router("num_retries", "0");
   SY_START_GATEWAY(gw, c.yaml());
   HttpClient client(gw->port());
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 6; ++i) {
     auto r = client.post(kChat, chatBody("solo"));
     EXPECT_EQ(r.status, 502u) << r.body;
   }
-  EXPECT_EQ(fake.requestCount(), 4u);
+  EXPECT_EQ(fake.requestCount(), 6u);
   fake.setDefaultBehavior(Behavior{});
+  auto r = client.post(kChat, chatBody("solo"));
+  EXPECT_EQ(r.status, 200u) << r.body;
+}
+
+// With allowed_fails set, a lone deployment cools down like any other: the alias then answers
+// 429 no_healthy_deployment with Retry-After, without an upstream call, until the cooldown ends.
+TEST(ResilienceTest, SoleDeploymentCoolsDownWhenAllowedFailsIsSet) {
+  FakeOpenAI fake;
+  fake.setDefaultBehavior(Behavior::error(500, "down"));
+  ConfigBuilder c;
+  c.model("solo", "openai/fake-solo", fake.baseUrl(), kUpstreamKey, "dep-solo")
+      .router("allowed_fails", "1")
+      .router("cooldown_time", "1")
+      .router("num_retries", "0");
+  SY_START_GATEWAY(gw, c.yaml());
+  HttpClient client(gw->port());
+  EXPECT_EQ(client.post(kChat, chatBody("solo")).status, 502u);
+  EXPECT_EQ(client.post(kChat, chatBody("solo")).status, 502u);  // the 2nd failure > 1: cooled
+  auto cooled = client.post(kChat, chatBody("solo"));
+  EXPECT_EQ(cooled.status, 429u) << cooled.body;
+  EXPECT_EQ(codeOf(cooled), "no_healthy_deployment");
+  ASSERT_TRUE(cooled.has("retry-after"));
+  EXPECT_EQ(cooled.headers.at("retry-after"), "1");
+  EXPECT_EQ(fake.requestCount(), 2u);
+  fake.setDefaultBehavior(Behavior{});
+  std::this_thread::sleep_for(Millis(1100));
   auto r = client.post(kChat, chatBody("solo"));
   EXPECT_EQ(r.status, 200u) << r.body;
 }

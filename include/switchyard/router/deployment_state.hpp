@@ -52,7 +52,8 @@ class DeploymentState {
   // provider's usage is known.
   void recordSuccess(Clock::time_point now, Clock::duration elapsed, bool stream, std::int64_t extra_tokens);
   // Returns true when this failure started a cooldown. The sole deployment of a model group is
-  // never cooled down (LiteLLM's rule: that would turn a blip into an outage of the alias).
+  // cooled down only when allowed_fails is set explicitly (LiteLLM: by default a lone deployment
+  // stays in, since cooling it would turn a blip into an outage of the alias).
   bool recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c, const Policy& p,
                      std::string_view message, bool sole = false);
   // Starts a cooldown at once (tests, health checks).

@@ -91,7 +91,7 @@ class Router {
   struct Entry {
     const config::Deployment* deployment;
     DeploymentState* state;
-    bool sole;  // the only deployment of its alias: never cooled down
+    bool sole;  // the only deployment of its alias: cooled down only with allowed_fails set
   };
   std::span<const Entry> entries() const noexcept { return entries_; }
   DeploymentState* stateOf(const config::Deployment& d) const;

@@ -185,6 +185,22 @@ TEST(CooldownTest, SoleDeploymentOfAnAliasIsNeverCooled) {
   EXPECT_TRUE(env.fail("a", FailureClass::kCredentials));
 }
 
+// With allowed_fails set explicitly the count rule applies to a lone deployment too (LiteLLM's
+// allowed-fails logic); a 401 on it counts as one failure, it does not cool it at once.
+TEST(CooldownTest, SoleDeploymentCoolsWhenAllowedFailsIsSet) {
+  config::Config cfg = configOf({dep("solo", "only"), dep("solo2", "other")});
+  cfg.router_settings.allowed_fails = 1;
+  Env env(std::move(cfg));
+  EXPECT_FALSE(env.fail("only"));
+  EXPECT_TRUE(env.fail("only"));
+  EXPECT_TRUE(env.view("only").cooling);
+  Selection s = env.select("solo");
+  EXPECT_FALSE(s);
+  EXPECT_EQ(s.reason, NoPick::kCoolingDown);
+  EXPECT_FALSE(env.fail("other", FailureClass::kCredentials));
+  EXPECT_TRUE(env.fail("other", FailureClass::kCredentials));
+}
+
 TEST(CooldownTest, DisableCooldowns) {
   Env env(loadYaml(R"yaml(model_list:
   - model_name: g
