@@ -265,7 +265,7 @@ TEST(ResilienceTest, ClientGoneDuringRetryWaitStopsRetries) {
   EXPECT_EQ(fresh.post(kChat, chatBody("solo")).status, 200u);
 }
 
-// A Retry-After over 10 s: that deployment is not retried for this request; the 429 and its
+// A Retry-After over 5 s: that deployment is not retried for this request; the 429 and its
 // Retry-After go to the client at once.
 TEST(ResilienceTest, Upstream429WithLongRetryAfterIsNotRetried) {
   FakeOpenAI fake;

@@ -56,7 +56,8 @@ struct Policy {
   // A Retry-After up to this long is waited for before retrying the same deployment; a longer
   // one means that deployment is not retried for this request (the client gets the 429 and its
   // Retry-After at once instead of a wait that outlasts its patience).
-  Clock::duration retry_after_cap = std::chrono::seconds(10);
+  // 5 s: several retries may each wait this long, and SDKs honour Retry-After themselves.
+  Clock::duration retry_after_cap = std::chrono::seconds(5);
   // Fallback rules: router_settings wins over litellm_settings, list by list.
   std::vector<config::FallbackRule> fallbacks, context_window_fallbacks, content_policy_fallbacks;
   std::vector<std::string> default_fallbacks;

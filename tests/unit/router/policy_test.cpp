@@ -36,7 +36,7 @@ TEST(PolicyFromTest, Defaults) {
   EXPECT_EQ(p.latency_ttl, std::chrono::seconds(60));
   EXPECT_EQ(p.backoff_initial, std::chrono::milliseconds(500));
   EXPECT_EQ(p.backoff_max, std::chrono::seconds(8));
-  EXPECT_EQ(p.retry_after_cap, std::chrono::seconds(10));
+  EXPECT_EQ(p.retry_after_cap, std::chrono::seconds(5));
   EXPECT_THAT(p.fallbacks, IsEmpty());
   EXPECT_THAT(p.context_window_fallbacks, IsEmpty());
   EXPECT_THAT(p.content_policy_fallbacks, IsEmpty());
@@ -324,8 +324,10 @@ TEST(RetryWaitTest, RetryAfterUsedUpToTheCap) {
   api::Error e = err(api::ErrorKind::kRateLimited, 429);
   e.retry_after_s = 3;
   for (int retry : {1, 2, 5}) EXPECT_EQ(retryWait(p, e, retry, rng), std::chrono::seconds(3));
-  e.retry_after_s = 10;  // exactly the cap
-  EXPECT_EQ(retryWait(p, e, 1, rng), std::chrono::seconds(10));
+  e.retry_after_s = 5;  // exactly the cap
+  EXPECT_EQ(retryWait(p, e, 1, rng), std::chrono::seconds(5));
+  e.retry_after_s = 6;  // just over it
+  EXPECT_FALSE(retryWait(p, e, 1, rng).has_value());
   e.retry_after_s = 1;  // shorter than the backoff would be on a late retry: still used
   EXPECT_EQ(retryWait(p, e, 6, rng), std::chrono::seconds(1));
 }
