@@ -176,6 +176,8 @@ class ProviderCallFilter final : public Filter {
         std::optional<Clock::duration> wait = router::retryWait(policy_, *last, ++backoff_round, rng_);
         if (!wait) break;
         co_await sleepFor(*wait);
+        // A wait the provider asked for (or backoff after its failure) is not gateway overhead.
+        ex.outcome.upstream_time += *wait;
         in.dry_run = false;
         sel = router_.select(target, in, rng_);
       }

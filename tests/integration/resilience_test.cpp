@@ -199,6 +199,9 @@ TEST(ResilienceTest, Upstream429WithRetryAfterIsWaitedFor) {
   EXPECT_GE(gap, Millis(900)) << "Retry-After: 1 not honoured";
   EXPECT_LT(gap, Millis(2500));
   EXPECT_LT(took, Millis(3000));
+  // The wait is the provider's, not the gateway's: it is not reported as overhead.
+  ASSERT_TRUE(r.has("x-litellm-overhead-duration-ms"));
+  EXPECT_LT(std::stod(r.header("x-litellm-overhead-duration-ms")), 500.0) << r.header("x-litellm-overhead-duration-ms");
 }
 
 // Streams honour Retry-After the same way (the 429 comes before any byte of the stream).
