@@ -1,5 +1,6 @@
 #include "switchyard/server/routes.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "switchyard/api/anthropic_ingress.hpp"
@@ -30,6 +31,23 @@ nlohmann::json modelObject(std::string_view id) {
 }
 
 }  // namespace
+
+std::string queryParam(std::string_view target, std::string_view key) {
+  std::size_t q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    std::size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+    std::size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || pair.substr(0, eq) != key) continue;
+    std::string value(pair.substr(eq + 1));
+    std::replace(value.begin(), value.end(), '+', ' ');
+    return percentDecode(value);
+  }
+  return {};
+}
 
 RouteMatch matchRoute(std::string_view method, std::string_view path) {
   if (path.starts_with("/v1/")) path.remove_prefix(3);

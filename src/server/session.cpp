@@ -26,33 +26,6 @@
 namespace switchyard::server {
 namespace {
 
-// The value of `key` in the query string of `target` (percent-decoding not needed for aliases
-// made of URL-safe characters; '+' and %XX are decoded anyway), or "".
-std::string queryParam(std::string_view target, std::string_view key) {
-  std::size_t q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    std::size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    std::size_t eq = pair.find('=');
-    if (pair.substr(0, eq) != key || eq == std::string_view::npos) continue;
-    std::string out;
-    std::string_view v = pair.substr(eq + 1);
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (v[i] == '+') out += ' ';
-      else if (v[i] == '%' && i + 2 < v.size() && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
-        out += static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16));
-        i += 2;
-      } else out += v[i];
-    }
-    return out;
-  }
-  return {};
-}
-
 // x-litellm-timeout: seconds, a positive number up to a day; nullopt when malformed.
 std::optional<double> parseTimeoutHeader(std::string_view v) {
   double x = 0;

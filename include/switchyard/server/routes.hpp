@@ -34,6 +34,10 @@ struct RouteMatch {
 // `path` is the request target without the query string.
 RouteMatch matchRoute(std::string_view method, std::string_view path);
 
+// The value of `key` in the query string of request target `target` ('+' and %XX decoded), or
+// "" when absent.
+std::string queryParam(std::string_view target, std::string_view key);
+
 bool needsAuth(Route r) noexcept;  // liveness and readiness do not
 // The pipeline endpoint of a proxied route (kMessages: kChatCompletions, after translation).
 std::optional<api::Endpoint> endpointOf(Route r) noexcept;

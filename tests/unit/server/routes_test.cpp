@@ -112,6 +112,14 @@ TEST(MatchRouteTest, Health) {
   EXPECT_TRUE(needsAuth(Route::kHealth));
 }
 
+TEST(QueryParamTest, FindsAndDecodesTheValue) {
+  EXPECT_EQ(queryParam("/health?model=gpt-4o", "model"), "gpt-4o");
+  EXPECT_EQ(queryParam("/health?x=1&model=my%2Fmodel+v2&y=2", "model"), "my/model v2");
+  EXPECT_EQ(queryParam("/health?models=a&model", "model"), "");  // no '=': absent
+  EXPECT_EQ(queryParam("/health", "model"), "");
+  EXPECT_EQ(queryParam("/health?", "model"), "");
+}
+
 TEST(MatchRouteTest, NotFound) {
   for (const char* path : {"/", "", "/v1", "/v1/", "/v2/chat/completions", "/chat", "/chat/completionsx",
                            "/healthz", "/CHAT/COMPLETIONS", "/v1/v1/models", "/v1chat/completions"}) {
