@@ -4,7 +4,6 @@ namespace switchyard::router {
 namespace {
 
 constexpr double kAlpha = 0.3;          // weight of a new latency sample in the moving average
-constexpr int kShareMinCalls = 10;      // failure share rule: only with this many calls a minute
 
 std::int64_t minuteOf(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::minutes>(t.time_since_epoch()).count();
@@ -29,7 +28,6 @@ void DeploymentState::rollWindow(Clock::time_point now) {
   minute_requests_ = 0;
   minute_tokens_ = 0;
   minute_failures_ = 0;
-  minute_calls_ = 0;
 }
 
 Admission DeploymentState::tryAcquire(const Limits& limits, Clock::time_point now, std::uint64_t tokens) {
@@ -43,7 +41,6 @@ Admission DeploymentState::tryAcquire(const Limits& limits, Clock::time_point no
   if (limits.tpm && minute_tokens_ >= *limits.tpm) return Admission::kMinuteLimit;
   ++in_flight_;
   ++minute_requests_;
-  ++minute_calls_;
   minute_tokens_ += tokens;
   return Admission::kAdmitted;
 }
@@ -91,13 +88,9 @@ bool DeploymentState::recordFailure(Clock::time_point now, Clock::duration elaps
   // A rejected deployment (401/403) cools at once when the group has others to serve; a lone
   // deployment (reached only with allowed_fails set) counts it like any failure.
   bool cool = (c == FailureClass::kCredentials && !sole) || minute_failures_ > p.allowed_fails;
-  if (!cool && !p.allowed_fails_set && minute_calls_ >= kShareMinCalls) {
-    cool = minute_failures_ * 2 > minute_calls_;
-  }
   if (!cool) return false;
   cooldown_until_ = now + p.cooldown_time;
   minute_failures_ = 0;
-  minute_calls_ = 0;
   return true;
 }
 

@@ -69,7 +69,7 @@ class DeploymentState {
   int in_flight_ = 0;
   std::int64_t window_ = -1;  // minute index of the counters below
   std::uint64_t minute_requests_ = 0, minute_tokens_ = 0;
-  int minute_failures_ = 0, minute_calls_ = 0;  // cooldown accounting, reset by a cooldown
+  int minute_failures_ = 0;  // cooldown accounting, reset by a cooldown
   Clock::time_point cooldown_until_{};
   double latency_avg_ = 0, ttft_avg_ = 0;
   Clock::time_point latency_at_{}, ttft_at_{};

@@ -43,7 +43,7 @@ struct Policy {
   Strategy strategy = Strategy::kSimpleShuffle;
   int num_retries = 2;                 // retries per model group after the first attempt
   int allowed_fails = 3;               // failures per minute tolerated before a cooldown
-  bool allowed_fails_set = false;      // false: a failure share over 50% (>= 10 calls) also cools
+  bool allowed_fails_set = false;      // set explicitly: the sole deployment of an alias cools too
   Clock::duration cooldown_time = std::chrono::seconds(5);
   Clock::duration min_retry_wait{};    // router_settings.retry_after
   int max_fallbacks = 5;
