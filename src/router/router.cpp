@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <type_traits>
 
 namespace switchyard::router {
 namespace {
@@ -31,17 +32,22 @@ std::size_t weightedPick(std::span<const Candidate> c, std::mt19937_64& rng) {
   return pick;
 }
 
-// Index of a uniformly random element among those whose key is minimal (within `slack`).
-template <class Key>
-std::size_t argminRandom(std::span<const Candidate> c, Key key, double slack, std::mt19937_64& rng) {
-  double best = std::numeric_limits<double>::infinity();
-  for (const auto& x : c) best = std::min(best, key(x));
+// Index of a uniformly random element among those whose key is minimal. Keys are any ordered
+// type; for a floating-point key, `relative_slack` also counts as ties those within that share
+// above the minimum (latency buffer).
+template <class KeyFn>
+std::size_t argminRandom(std::span<const Candidate> c, KeyFn key, std::mt19937_64& rng, double relative_slack = 0) {
+  using Key = decltype(key(c[0]));
+  std::vector<Key> keys;
+  keys.reserve(c.size());
+  for (const auto& x : c) keys.push_back(key(x));
+  Key best = *std::min_element(keys.begin(), keys.end());
   std::vector<std::size_t> ties;
-  for (std::size_t i = 0; i < c.size(); ++i) {
-    double k = key(c[i]);
-    if (k == best || k <= best + slack) ties.push_back(i);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    bool tie = keys[i] == best;
+    if constexpr (std::is_floating_point_v<Key>) tie = tie || keys[i] <= best * (1 + relative_slack);
+    if (tie) ties.push_back(i);
   }
-  if (ties.empty()) return std::uniform_int_distribution<std::size_t>(0, c.size() - 1)(rng);
   return ties[std::uniform_int_distribution<std::size_t>(0, ties.size() - 1)(rng)];
 }
 
@@ -55,44 +61,36 @@ std::size_t strategyPick(const Policy& p, bool stream, std::span<const Candidate
   switch (p.strategy) {
     case Strategy::kSimpleShuffle: return weightedPick(c, rng);
     case Strategy::kLeastBusy:
-      return argminRandom(c, [](const Candidate& x) { return static_cast<double>(x.view.in_flight); }, 0, rng);
-    case Strategy::kLatency: {
+      return argminRandom(c, [](const Candidate& x) { return x.view.in_flight; }, rng);
+    case Strategy::kLatency:
       // Streams are ranked by time to first token when it was measured. A deployment with no
       // recent sample counts as 0 s, so it is tried (explored) before the known ones.
-      auto key = [stream](const Candidate& x) {
-        std::optional<double> v = stream && x.view.ttft_s ? x.view.ttft_s : x.view.latency_s;
-        if (!v && !stream) v = x.view.ttft_s;
-        return v.value_or(0.0);
-      };
-      double best = std::numeric_limits<double>::infinity();
-      for (const auto& x : c) best = std::min(best, key(x));
-      return argminRandom(c, key, best * std::max(p.latency_buffer, 0.0), rng);
-    }
+      return argminRandom(
+          c,
+          [stream](const Candidate& x) {
+            std::optional<double> v = stream && x.view.ttft_s ? x.view.ttft_s : x.view.latency_s;
+            if (!v && !stream) v = x.view.ttft_s;
+            return v.value_or(0.0);
+          },
+          rng, std::max(p.latency_buffer, 0.0));
     case Strategy::kCost:
+      return argminRandom(
+          c, [](const Candidate& x) { return priceOf(*x.entry->deployment).value_or(std::numeric_limits<double>::max()); },
+          rng);
+    case Strategy::kUsage:
+      // Most headroom this minute: tokens left under tpm, then requests left under rpm (no limit
+      // = unbounded headroom); among equals, least tokens used, then least requests.
       return argminRandom(
           c,
           [](const Candidate& x) {
-            return priceOf(*x.entry->deployment).value_or(std::numeric_limits<double>::max());
+            constexpr double kInf = std::numeric_limits<double>::infinity();
+            const config::Deployment& d = *x.entry->deployment;
+            double tokens_left = d.tpm ? static_cast<double>(*d.tpm) - static_cast<double>(x.view.minute_tokens) : kInf;
+            double requests_left = d.rpm ? static_cast<double>(*d.rpm) - static_cast<double>(x.view.minute_requests) : kInf;
+            return std::array<double, 4>{-tokens_left, -requests_left, static_cast<double>(x.view.minute_tokens),
+                                         static_cast<double>(x.view.minute_requests)};
           },
-          0, rng);
-    case Strategy::kUsage: {
-      // Most headroom this minute: tokens left under tpm, then requests left under rpm (no limit
-      // = unbounded headroom); among equals, least tokens used, then least requests.
-      constexpr double kInf = std::numeric_limits<double>::infinity();
-      auto rank = [](const Candidate& x) {
-        const config::Deployment& d = *x.entry->deployment;
-        double tokens_left = d.tpm ? static_cast<double>(*d.tpm) - static_cast<double>(x.view.minute_tokens) : kInf;
-        double requests_left = d.rpm ? static_cast<double>(*d.rpm) - static_cast<double>(x.view.minute_requests) : kInf;
-        return std::array<double, 4>{-tokens_left, -requests_left, static_cast<double>(x.view.minute_tokens),
-                                     static_cast<double>(x.view.minute_requests)};
-      };
-      std::array<double, 4> best{kInf, kInf, kInf, kInf};
-      for (const auto& x : c) best = std::min(best, rank(x));
-      std::vector<std::size_t> ties;
-      for (std::size_t i = 0; i < c.size(); ++i)
-        if (rank(c[i]) == best) ties.push_back(i);
-      return ties[std::uniform_int_distribution<std::size_t>(0, ties.size() - 1)(rng)];
-    }
+          rng);
   }
   return 0;
 }
