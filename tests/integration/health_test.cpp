@@ -77,24 +77,27 @@ TEST(HealthTest, OnDemandChecksProbeEveryDeploymentAndNeverShowKeys) {
 TEST(HealthTest, BackgroundChecksRunOnTheirIntervalAndHealthAnswersFromThem) {
   FakeOpenAI fake;
   auto cfg = healthConfig(fake);
-  cfg.general("background_health_checks", "true").general("health_check_interval", "1");
+  cfg.general("background_health_checks", "true").general("health_check_interval", "2");
   SY_START_GATEWAY(gw, cfg.yaml());
-  // Three deployments probed at start, then every second, without any client request.
-  ASSERT_TRUE(fake.waitForRequests(6, Millis(5000))) << "requests seen: " << fake.requestCount();
+  // Three deployments probed at start, then every two seconds, without any client request.
+  ASSERT_TRUE(fake.waitForRequests(6, Millis(6000))) << "requests seen: " << fake.requestCount();
 
+  // A round sees up-model failing ...
   fake.setBehaviorForModel("up-model", Behavior::error(503, "gone"));
   std::size_t before = fake.requestCount();
-  ASSERT_TRUE(fake.waitForRequests(before + 3, Millis(5000)));
+  ASSERT_TRUE(fake.waitForRequests(before + 3, Millis(6000)));
   std::this_thread::sleep_for(Millis(200));  // let that round store its results
-  HttpClient client(gw->port());
+  // ... then it recovers. GET /health answers from the last round (up-1 still unhealthy) and
+  // probes nothing itself; a check made on demand would find it healthy.
+  fake.setBehaviorForModel("up-model", Behavior{});
   std::size_t before_get = fake.requestCount();
+  HttpClient client(gw->port());
   auto r = client.get("/health", kAuth);
   ASSERT_EQ(r.status, 200u) << r.body;
-  // Answered from the last background run: no new probes for this GET (a background round may
-  // start meanwhile, so allow at most one round).
-  EXPECT_LE(fake.requestCount(), before_get + 3);
+  EXPECT_EQ(fake.requestCount(), before_get) << "GET /health probed instead of answering from the background run";
   json j = r.json();
   ASSERT_TRUE(findEndpoint(j["unhealthy_endpoints"], "up-1")) << r.body;
+  EXPECT_EQ(j["unhealthy_count"], 1);
 }
 
 }  // namespace
