@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Started by ../shared/bench as OURS_CMD: writes a config whose model `gpt-4o-mini` points at the
-# bench's mock upstream ($UPSTREAM_BASE), then runs the gateway in the foreground on $OURS_PORT.
+# Started as OURS_CMD by the benchmark harness (bench/run.sh; its directory is given by
+# BENCH_DIR): writes a config whose model `gpt-4o-mini` points at the bench's mock upstream
+# ($UPSTREAM_BASE), then runs the gateway in the foreground on $OURS_PORT.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SWITCHYARD_BIN:-$here/build/switchyard}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the gateway (Release) and runs ../shared/bench with it beside nginx and Portkey.
+# Builds the gateway (Release) and runs the benchmark harness, whose directory is given by
+# BENCH_DIR, with it beside nginx and Portkey. Targets: docs/design.md#12-performance-budget.
 #   bench/run.sh                 # all scenarios, targets direct nginx portkey ours
 #   bench/run.sh --no-install    # skip the harness's apt/npm step
 # Results: the harness's results/<run>/results.tsv; bench/RESULTS.md records the figures.

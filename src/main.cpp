@@ -1,4 +1,4 @@
-// switchyard: wiring only. Parses the command line (DESIGN §1), loads the config, runs the server.
+// switchyard: wiring only. Parses the command line (docs/design.md §1), loads the config, runs the server.
 
 #include <spdlog/spdlog.h>
 

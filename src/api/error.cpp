@@ -20,6 +20,7 @@ unsigned Error::httpStatus() const noexcept {
     case ErrorKind::kRateLimited: return 429;
     case ErrorKind::kUpstreamTimeout: return 504;
     case ErrorKind::kUpstreamError: return 502;
+    case ErrorKind::kOverloaded:
     case ErrorKind::kUnavailable: return 503;
     case ErrorKind::kInternal: return 500;
   }
@@ -40,6 +41,7 @@ std::string_view Error::type() const noexcept {
     case ErrorKind::kRateLimited: return "rate_limit_error";
     case ErrorKind::kUpstreamTimeout: return "timeout_error";
     case ErrorKind::kUpstreamError:
+    case ErrorKind::kOverloaded:
     case ErrorKind::kUnavailable:
     case ErrorKind::kInternal: return "api_error";
   }
@@ -61,6 +63,7 @@ std::string_view Error::codeOrDefault() const noexcept {
     case ErrorKind::kRateLimited: return "rate_limit_exceeded";
     case ErrorKind::kUpstreamTimeout: return "upstream_timeout";
     case ErrorKind::kUpstreamError: return "upstream_error";
+    case ErrorKind::kOverloaded: return "overloaded_error";
     case ErrorKind::kUnavailable: return "service_unavailable";
     case ErrorKind::kInternal: return "internal_error";
   }
@@ -81,6 +84,7 @@ bool isRetryable(const Error& e) noexcept {
     case ErrorKind::kRateLimited:
     case ErrorKind::kUpstreamTimeout:
     case ErrorKind::kUpstreamError:
+    case ErrorKind::kOverloaded:
     case ErrorKind::kUnavailable: return true;
     default: return e.upstream_status == 408;
   }

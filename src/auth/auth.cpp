@@ -41,13 +41,13 @@ std::string_view pickToken(std::string_view authorization, std::string_view x_ap
 }
 
 api::Result<Principal> authenticate(std::string_view token, std::string_view master_key) {
-  if (master_key.empty()) return Principal{true, "open"};
+  if (master_key.empty()) return Principal{true, true, "open"};
   if (token.empty()) {
     return api::Error{api::ErrorKind::kUnauthorized,
                       "Authentication Error: no API key passed in. Send it as 'Authorization: "
                       "Bearer <key>'."};
   }
-  if (constantTimeEquals(token, master_key)) return Principal{true, "master"};
+  if (constantTimeEquals(token, master_key)) return Principal{true, true, "master"};
   return api::Error{api::ErrorKind::kUnauthorized, "Authentication Error: invalid API key."};
 }
 

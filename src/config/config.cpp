@@ -1,4 +1,4 @@
-// config.yaml -> Config (DESIGN §2). The first error wins and stops the load; unknown keys only
+// config.yaml -> Config (docs/design.md §2). The first error wins and stops the load; unknown keys only
 // warn. Messages name the key path and the 1-based YAML line, never a value that may be secret.
 
 #include "switchyard/config/config.hpp"

@@ -1,221 +1,261 @@
-// The filters of the proxied endpoints: auth, parse, provider_call.
+// The shared filters (filters.hpp) and the Pipeline that owns them (pipeline.hpp).
 
-#include <chrono>
-#include <nlohmann/json.hpp>
+#include "switchyard/pipeline/filters.hpp"
 
-#include "switchyard/api/anthropic_ingress.hpp"
-#include "switchyard/api/json_guard.hpp"
+#include <algorithm>
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
+#include <cstdio>
+
+#include "switchyard/api/ids.hpp"
+#include "switchyard/api/usage.hpp"
 #include "switchyard/auth/auth.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
-#include "provider_call.hpp"
+#include "switchyard/telemetry/log.hpp"
 
 namespace switchyard::pipeline {
+
+std::unique_ptr<Filter> makeParseFilterAsIs();  // parse.cpp: keeps ex.endpoint
+
 namespace {
 
-using api::Error;
-using api::ErrorKind;
-using nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using api::Clock;
+
+std::string formatMs(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", ms < 0 ? 0.0 : ms);
+  return buf;
+}
+
+std::string_view header(const api::Exchange& ex, std::string_view name) {
+  return ex.headers ? ex.headers->get(name) : std::string_view{};
+}
+
+class RequestIdFilter final : public Filter {
+ public:
+  std::string_view name() const noexcept override { return "request_id"; }
+  boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
+    std::string_view rid = header(ex, "x-request-id");
+    bool ok = !rid.empty() && rid.size() <= 200 &&
+              std::all_of(rid.begin(), rid.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    ex.request_id = ok ? std::string(rid) : api::newUuid();
+    ex.call_id = api::newUuid();
+    api::Reply reply = co_await next(ex);
+    reply.headers.push_back({"x-request-id", ex.request_id});
+    reply.headers.push_back({"x-litellm-call-id", ex.call_id});
+    co_return reply;
+  }
+};
+
+// Reports a stream to the request sink when it ends (or is abandoned: the client left).
+class StreamEndLogger final : public api::StreamObserver {
+ public:
+  StreamEndLogger(telemetry::RequestSink& sink, const api::Exchange& ex, unsigned status)
+      : sink_(sink), ex_(ex), status_(status) {}
+  ~StreamEndLogger() override {
+    if (!done_) report(499);
+  }
+  void onEnd(api::StreamEnd how) override { report(how == api::StreamEnd::kClientGone ? 499 : status_); }
+
+ private:
+  void report(unsigned status) {
+    if (done_) return;
+    done_ = true;
+    sink_.record(ex_, status, true);
+  }
+  telemetry::RequestSink& sink_;
+  const api::Exchange& ex_;  // the session keeps the exchange alive longer than the reply
+  unsigned status_;
+  bool done_ = false;
+};
+
+void markClientGone(api::Exchange& ex) {
+  api::Error e{api::ErrorKind::kInvalidRequest, "Client closed the connection.", "client disconnected"};
+  e.status = 499;
+  ex.outcome.error = std::move(e);
+}
+
+class AccessLogFilter final : public Filter {
+ public:
+  explicit AccessLogFilter(telemetry::RequestSink& sink) : sink_(sink) {}
+  std::string_view name() const noexcept override { return "access_log"; }
+  boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
+    api::Reply reply;
+    bool gone = false;
+    try {
+      reply = co_await next(ex);
+    } catch (const boost::system::system_error& e) {
+      if (e.code() != boost::asio::error::operation_aborted) throw;
+      gone = true;  // the client left while the answer was being prepared (status 499, as nginx)
+    }
+    if (gone) {
+      markClientGone(ex);
+      sink_.record(ex, 499, ex.stream);
+      throw boost::system::system_error(boost::asio::error::operation_aborted);
+    }
+    if (reply.stream) {
+      reply.observers.push_back(std::make_unique<StreamEndLogger>(sink_, ex, reply.status));
+    } else {
+      sink_.record(ex, reply.status, false);
+    }
+    co_return reply;
+  }
+
+ private:
+  telemetry::RequestSink& sink_;
+};
 
 class AuthFilter final : public Filter {
  public:
-  explicit AuthFilter(const config::Config& cfg) : cfg_(cfg) {}
+  explicit AuthFilter(const auth::Authenticator& auth) : auth_(auth) {}
   std::string_view name() const noexcept override { return "auth"; }
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
-    auto principal = auth::authenticate(ex.auth_token, cfg_.general_settings.master_key);
+    if (ex.auth_token.empty() && ex.headers) {
+      ex.auth_token = std::string(auth::pickToken(ex.headers->get("authorization"), ex.headers->get("x-api-key"),
+                                                  ex.headers->get("api-key"), ex.headers->get("x-litellm-api-key")));
+    }
+    api::Result<api::Principal> principal = auth_.authenticate(ex.auth_token);
     if (!principal) co_return fail(ex, principal.error());
+    ex.principal = std::move(*principal);
+    ex.principal.authenticated = true;
     co_return co_await next(ex);
   }
 
  private:
-  const config::Config& cfg_;
+  const auth::Authenticator& auth_;
 };
 
-class ParseFilter final : public Filter {
+class ProxyHeadersFilter final : public Filter {
  public:
-  std::string_view name() const noexcept override { return "parse"; }
+  std::string_view name() const noexcept override { return "proxy_headers"; }
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
-    std::string raw = std::move(ex.raw_body);
-    auto ok = parseRequest(ex, raw);
-    if (!ok) co_return fail(ex, ok.error());
-    co_return co_await next(ex);
+    api::Reply reply = co_await next(ex);
+    const api::Outcome& o = ex.outcome;
+    auto& h = reply.headers;
+    if (!o.deployment_id.empty()) h.push_back({"x-litellm-model-id", o.deployment_id});
+    if (!o.model_group.empty()) h.push_back({"x-litellm-model-group", o.model_group});
+    if (!o.api_base.empty()) h.push_back({"x-litellm-model-api-base", o.api_base});
+    double total = std::chrono::duration<double, std::milli>(Clock::now() - ex.started).count();
+    double upstream = std::chrono::duration<double, std::milli>(o.upstream_time).count();
+    h.push_back({"x-litellm-response-duration-ms", formatMs(total)});
+    h.push_back({"x-litellm-overhead-duration-ms", formatMs(total - upstream)});
+    h.push_back({"x-litellm-attempted-retries", std::to_string(o.attempted_retries)});
+    h.push_back({"x-litellm-attempted-fallbacks", std::to_string(o.attempted_fallbacks)});
+    co_return reply;
   }
 };
 
-constexpr std::string_view kControls[] = {"fallbacks", "models", "disable_fallbacks", "timeout", "num_retries",
-                                          "mock_testing_fallbacks", "mock_testing_context_fallbacks",
-                                          "mock_testing_content_policy_fallbacks", "cache", "metadata",
-                                          "mock_response"};
+// Reads usage from a stream's chunks as the session sends them; sets ex.usage once seen.
+class UsageTap final : public api::StreamObserver {
+ public:
+  explicit UsageTap(api::Exchange& ex) : ex_(ex) {}
+  void onChunk(std::string_view bytes) override {
+    if (bytes.find("\"usage\"") == std::string_view::npos) return;
+    std::optional<api::Usage> u = api::scanUsage(bytes);
+    if (!u) return;
+    // Anthropic streams report input tokens at message_start and output tokens at message_delta.
+    api::Usage& have = ex_.usage ? *ex_.usage : ex_.usage.emplace();
+    have.prompt_tokens = std::max(have.prompt_tokens, u->prompt_tokens);
+    have.completion_tokens = std::max(have.completion_tokens, u->completion_tokens);
+    have.cached_tokens = std::max(have.cached_tokens, u->cached_tokens);
+  }
 
-Error badRequest(std::string message, std::string param) {
-  return Error{ErrorKind::kInvalidRequest, std::move(message), "", 0, "invalid_request", std::move(param)};
-}
+ private:
+  api::Exchange& ex_;
+};
+
+class UsageFilter final : public Filter {
+ public:
+  std::string_view name() const noexcept override { return "usage"; }
+  boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
+    api::Reply reply = co_await next(ex);
+    if (reply.status < 200 || reply.status >= 300) co_return reply;
+    if (reply.stream) {
+      reply.observers.push_back(std::make_unique<UsageTap>(ex));
+    } else {
+      ex.usage = reply.usage ? reply.usage : api::scanUsage(reply.body);
+    }
+    co_return reply;
+  }
+};
+
+class ReplyFilter final : public Filter {
+ public:
+  ReplyFilter(std::string_view name, ReplyFn answer) : name_(name), answer_(std::move(answer)) {}
+  std::string_view name() const noexcept override { return name_; }
+  boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next) override {
+    api::Reply r = answer_(ex);
+    co_return r;
+  }
+
+ private:
+  std::string name_;
+  ReplyFn answer_;
+};
+
+class AsyncReplyFilter final : public Filter {
+ public:
+  AsyncReplyFilter(std::string_view name, AsyncReplyFn answer) : name_(name), answer_(std::move(answer)) {}
+  std::string_view name() const noexcept override { return name_; }
+  boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next) override { co_return co_await answer_(ex); }
+
+ private:
+  std::string name_;
+  AsyncReplyFn answer_;
+};
 
 }  // namespace
 
-api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
-  if (raw_body.empty()) return badRequest("Request body is empty: expected a JSON object.", "");
-  auto parsed = api::parseJsonObject(raw_body);
-  if (!parsed) return parsed.error();
-  std::unique_ptr<json> body;
-  if (ex.ingress == api::WireFormat::kAnthropic) {
-    // POST /v1/messages: validated and translated to an OpenAI chat request; the original is kept
-    // for adapters that pass it through to Anthropic.
-    auto translated = api::anthropic::toOpenAiRequest(*parsed);
-    if (!translated) return translated.error();
-    ex.endpoint = api::Endpoint::kChatCompletions;
-    ex.anthropic_body = std::make_unique<json>(std::move(*parsed));
-    body = std::make_unique<json>(std::move(*translated));
-  } else {
-    body = std::make_unique<json>(std::move(*parsed));
-  }
-
-  for (std::string_view key : kControls) {
-    auto it = body->find(key);
-    if (it == body->end()) continue;
-    if (!ex.controls) ex.controls = std::make_unique<json>(json::object());
-    (*ex.controls)[std::string(key)] = std::move(*it);
-    body->erase(it);
-  }
-  if (ex.controls) {
-    auto mr = ex.controls->find("mock_response");
-    if (mr != ex.controls->end() && !mr->is_string()) return badRequest("'mock_response' must be a string.", "mock_response");
-    auto t = ex.controls->find("timeout");
-    if (t != ex.controls->end() && !t->is_null()) {
-      if (!t->is_number() || !(t->get<double>() > 0) || t->get<double>() > 86400) {
-        return badRequest("'timeout' must be a positive number of seconds.", "timeout");
-      }
-      if (!ex.timeout_s) ex.timeout_s = t->get<double>();  // the x-litellm-timeout header wins
-    }
-    auto nr = ex.controls->find("num_retries");
-    if (nr != ex.controls->end() && !nr->is_null() &&
-        (!nr->is_number_integer() || nr->get<std::int64_t>() < 0 || nr->get<std::int64_t>() > 10)) {
-      return badRequest("'num_retries' must be an integer from 0 to 10.", "num_retries");
-    }
-  }
-
-  auto model = body->find("model");
-  if (model == body->end() || model->is_null()) {
-    // OpenRouter-style: `models` alone names the first choice.
-    const json* models = ex.controls && ex.controls->contains("models") ? &(*ex.controls)["models"] : nullptr;
-    if (models && models->is_array() && !models->empty() && (*models)[0].is_string()) {
-      ex.model = (*models)[0].get<std::string>();
-    } else {
-      return badRequest("Missing required parameter: 'model'.", "model");
-    }
-  } else if (!model->is_string() || model->get_ref<const std::string&>().empty()) {
-    return badRequest("Invalid type for 'model': expected a non-empty string.", "model");
-  } else {
-    ex.model = model->get<std::string>();
-  }
-
-  if (auto s = body->find("stream"); s != body->end()) {
-    if (s->is_boolean()) {
-      ex.stream = s->get<bool>();
-    } else if (!s->is_null()) {
-      return badRequest("Invalid type for 'stream': expected a boolean.", "stream");
-    }
-  }
-
-  switch (ex.endpoint) {
-    case api::Endpoint::kChatCompletions: {
-      auto m = body->find("messages");
-      if (m == body->end() || m->is_null()) return badRequest("Missing required parameter: 'messages'.", "messages");
-      if (!m->is_array()) return badRequest("Invalid type for 'messages': expected an array.", "messages");
-      if (m->empty()) return badRequest("Invalid 'messages': empty array. Expected at least one message.", "messages");
-      for (std::size_t i = 0; i < m->size(); ++i) {
-        const json& msg = (*m)[i];
-        std::string where = "messages[" + std::to_string(i) + "]";
-        if (!msg.is_object()) return badRequest("Invalid '" + where + "': expected an object.", where);
-        auto role = msg.find("role");
-        if (role == msg.end() || !role->is_string())
-          return badRequest("Missing required parameter: '" + where + ".role'.", where + ".role");
-      }
-      break;
-    }
-    case api::Endpoint::kCompletions: {
-      auto p = body->find("prompt");
-      if (p == body->end() || p->is_null()) return badRequest("Missing required parameter: 'prompt'.", "prompt");
-      if (!p->is_string() && !p->is_array()) return badRequest("Invalid type for 'prompt': expected a string or an array.", "prompt");
-      break;
-    }
-    case api::Endpoint::kEmbeddings: {
-      auto in = body->find("input");
-      if (in == body->end() || in->is_null()) return badRequest("Missing required parameter: 'input'.", "input");
-      if (!in->is_string() && !in->is_array()) return badRequest("Invalid type for 'input': expected a string or an array.", "input");
-      if (ex.stream) return badRequest("Embeddings cannot be streamed.", "stream");
-      break;
-    }
-  }
-  ex.body = std::move(body);
-  return {};
+std::unique_ptr<Filter> makeRequestIdFilter() { return std::make_unique<RequestIdFilter>(); }
+std::unique_ptr<Filter> makeAccessLogFilter(Services& s) { return std::make_unique<AccessLogFilter>(s.requests); }
+std::unique_ptr<Filter> makeAuthFilter(Services& s) { return std::make_unique<AuthFilter>(s.auth); }
+std::unique_ptr<Filter> makeProxyHeadersFilter() { return std::make_unique<ProxyHeadersFilter>(); }
+std::unique_ptr<Filter> makeUsageFilter() { return std::make_unique<UsageFilter>(); }
+std::unique_ptr<Filter> makeReplyFilter(std::string_view name, ReplyFn answer) {
+  return std::make_unique<ReplyFilter>(name, std::move(answer));
 }
+std::unique_ptr<Filter> makeAsyncReplyFilter(std::string_view name, AsyncReplyFn answer) {
+  return std::make_unique<AsyncReplyFilter>(name, std::move(answer));
+}
+
+// ---- Pipeline ----------------------------------------------------------------------------------
 
 namespace {
-
-// Characters of text in a content value: a string, or an array of parts with "text".
-std::size_t textChars(const json& v) {
-  if (v.is_string()) return v.get_ref<const std::string&>().size();
-  std::size_t n = 0;
-  if (v.is_array()) {
-    for (const json& part : v) {
-      if (part.is_string()) n += part.get_ref<const std::string&>().size();
-      else if (part.is_object())
-        if (auto t = part.find("text"); t != part.end() && t->is_string()) n += t->get_ref<const std::string&>().size();
-    }
-  }
-  return n;
+const auth::Authenticator& authOr(const auth::Authenticator* given, std::unique_ptr<auth::Authenticator>& own,
+                                  const config::Config& cfg) {
+  if (given) return *given;
+  own = std::make_unique<auth::MasterKeyAuthenticator>(cfg.general_settings.master_key);
+  return *own;
 }
-
+telemetry::RequestSink& sinkOr(telemetry::RequestSink* given, std::unique_ptr<telemetry::RequestSink>& own) {
+  if (given) return *given;
+  own = std::make_unique<telemetry::AccessLog>();
+  return *own;
+}
 }  // namespace
 
-std::uint64_t estimatePromptTokens(const api::Exchange& ex) {
-  if (!ex.body) return 0;
-  const json& b = *ex.body;
-  std::size_t chars = 0, messages = 0;
-  if (auto m = b.find("messages"); m != b.end() && m->is_array()) {
-    for (const json& msg : *m) {
-      ++messages;
-      if (!msg.is_object()) continue;
-      if (auto c = msg.find("content"); c != msg.end()) chars += textChars(*c);
-      if (auto tc = msg.find("tool_calls"); tc != msg.end() && tc->is_array()) chars += tc->dump().size();
-    }
-  }
-  if (auto p = b.find("prompt"); p != b.end()) chars += textChars(*p);
-  if (auto in = b.find("input"); in != b.end()) chars += textChars(*in);
-  if (auto t = b.find("tools"); t != b.end() && t->is_array()) chars += t->dump().size();
-  return (chars + 3) / 4 + 4 * messages;
-}
-
-providers::CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& d) {
-  auto secs = [](double s) {
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
-  };
-  providers::CallOptions o;
-  double timeout = 600;
-  if (d.timeout_s) timeout = *d.timeout_s;
-  else if (cfg.router_settings.timeout_s) timeout = *cfg.router_settings.timeout_s;
-  else if (cfg.litellm_settings.request_timeout_s) timeout = *cfg.litellm_settings.request_timeout_s;
-  double stream_timeout = timeout;
-  if (d.stream_timeout_s) stream_timeout = *d.stream_timeout_s;
-  else if (cfg.router_settings.stream_timeout_s) stream_timeout = *cfg.router_settings.stream_timeout_s;
-  o.timeout = secs(timeout);
-  o.stream_timeout = secs(stream_timeout);
-  o.drop_params = cfg.litellm_settings.drop_params;
-  return o;
-}
-
-Pipeline::Pipeline(const config::Config& cfg, const router::Router& router, providers::Providers& providers) {
-  owned_.push_back(std::make_unique<AuthFilter>(cfg));
-  owned_.push_back(std::make_unique<ParseFilter>());
-  owned_.push_back(makeProviderCallFilter(cfg, router, providers));
-  for (auto& f : owned_) chain_.push_back(f.get());
+Pipeline::Pipeline(const config::Config& cfg, const router::Router& router, providers::Providers& providers,
+                   const auth::Authenticator* auth, telemetry::RequestSink* requests)
+    : services_{cfg, router, providers, authOr(auth, own_auth_, cfg), sinkOr(requests, own_requests_)} {
+  request_id_ = makeRequestIdFilter();
+  access_log_ = makeAccessLogFilter(services_);
+  auth_ = makeAuthFilter(services_);
+  proxy_headers_ = makeProxyHeadersFilter();
+  usage_ = makeUsageFilter();
+  for (api::Endpoint e : {api::Endpoint::kChatCompletions, api::Endpoint::kCompletions, api::Endpoint::kEmbeddings})
+    parse_[static_cast<std::size_t>(e)] = makeParseFilter(e);
+  parse_as_is_ = makeParseFilterAsIs();
+  provider_call_ = makeProviderCallFilter(services_);
+  core_ = {auth_.get(), parse_as_is_.get(), usage_.get(), provider_call_.get()};
 }
 
 Pipeline::~Pipeline() = default;
 
-boost::asio::awaitable<api::Reply> Pipeline::run(api::Exchange& ex) {
-  co_return co_await Next{chain_}(ex);
+Filter& Pipeline::own(std::unique_ptr<Filter> f) {
+  owned_.push_back(std::move(f));
+  return *owned_.back();
 }
+
+boost::asio::awaitable<api::Reply> Pipeline::run(api::Exchange& ex) { co_return co_await Next{core_}(ex); }
 
 }  // namespace switchyard::pipeline

@@ -12,8 +12,6 @@
 //   max_parallel_requests, or an rpm/tpm minute about to roll), then 429.
 //   everything cooling down: 429 with Retry-After (the soonest end of a cooldown).
 
-#include "provider_call.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -24,6 +22,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "switchyard/pipeline/filters.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
 
 namespace switchyard::pipeline {
@@ -86,9 +85,10 @@ struct GroupFailure {
 
 class ProviderCallFilter final : public Filter {
  public:
-  ProviderCallFilter(const config::Config& cfg, const router::Router& router, providers::Providers& providers)
-      : cfg_(cfg), router_(router), policy_(router.policy()), providers_(providers), rng_(std::random_device{}()) {
-    for (const auto& d : cfg.model_list) needs_tokens_ = needs_tokens_ || d.tpm.has_value();
+  explicit ProviderCallFilter(Services& s)
+      : cfg_(s.config), router_(s.router), policy_(s.router.policy()), providers_(s.providers),
+        rng_(std::random_device{}()) {
+    for (const auto& d : cfg_.model_list) needs_tokens_ = needs_tokens_ || d.tpm.has_value();
     needs_tokens_ = needs_tokens_ || policy_.pre_call_checks || policy_.strategy == router::Strategy::kUsage;
   }
   std::string_view name() const noexcept override { return "provider_call"; }
@@ -102,9 +102,7 @@ class ProviderCallFilter final : public Filter {
     }
     ex.outcome.model_group = std::string(group);
 
-    std::optional<std::vector<std::string>> request_fallbacks;
-    bool fallbacks_disabled = false;
-    if (auto bad = readRequestFallbacks(ex, request_fallbacks, fallbacks_disabled)) co_return fail(ex, std::move(*bad));
+    const api::RequestOptions& opts = ex.options;
 
     std::uint64_t prompt_tokens = needs_tokens_ ? estimatePromptTokens(ex) : 0;
 
@@ -117,11 +115,11 @@ class ProviderCallFilter final : public Filter {
       co_await tryTarget(ex, ex.model, prompt_tokens, reply, first);
     }
     if (reply) co_return std::move(*reply);
-    if (first.cls == FailureClass::kRequest || fallbacks_disabled) co_return fail(ex, std::move(first.error));
+    if (first.cls == FailureClass::kRequest || opts.disable_fallbacks) co_return fail(ex, std::move(first.error));
 
     // Its fallbacks, in order.
     std::vector<std::string> chain =
-        request_fallbacks ? std::move(*request_fallbacks) : policy_.fallbacksFor(group, first.cls);
+        opts.fallbacks ? *opts.fallbacks : policy_.fallbacksFor(group, first.cls);
     if (chain.size() > static_cast<std::size_t>(std::max(policy_.max_fallbacks, 0))) chain.resize(policy_.max_fallbacks);
     std::string tried;
     for (const std::string& target : chain) {
@@ -151,15 +149,11 @@ class ProviderCallFilter final : public Filter {
   // Tries `target` with its retry budget. Sets `reply` on success, else `failure`.
   asio::awaitable<void> tryTarget(api::Exchange& ex, std::string_view target, std::uint64_t prompt_tokens,
                                   std::optional<api::Reply>& reply, GroupFailure& failure) {
-    const bool mocked = ex.controls && ex.controls->contains("mock_response");
+    const bool mocked = ex.options.mock_response.has_value();
     router::Attempts attempts;
     std::optional<Error> last;
     FailureClass last_cls = FailureClass::kTransient;
-    int retries_left = policy_.num_retries;
-    if (ex.controls) {  // per-request num_retries (validated by the parse filter)
-      auto nr = ex.controls->find("num_retries");
-      if (nr != ex.controls->end() && nr->is_number_integer()) retries_left = nr->get<int>();
-    }
+    int retries_left = ex.options.num_retries.value_or(policy_.num_retries);
     const int budget = retries_left;
     int backoff_round = 0;
     Clock::duration capacity_waited{};
@@ -295,64 +289,21 @@ class ProviderCallFilter final : public Filter {
   // mock_testing_fallbacks / _context_fallbacks / _content_policy_fallbacks: true fails the
   // requested target at once with that kind of error, to try a fallback configuration.
   static std::optional<GroupFailure> mockTestingFailure(const api::Exchange& ex) {
-    if (!ex.controls) return std::nullopt;
-    auto on = [&](const char* key) {
-      auto it = ex.controls->find(key);
-      return it != ex.controls->end() && it->is_boolean() && it->get<bool>();
-    };
     std::string what = " for model `" + ex.model + "` (mock_testing";
-    if (on("mock_testing_fallbacks")) {
+    if (ex.options.mock_testing_fallbacks) {
       return GroupFailure{Error{ErrorKind::kUpstreamError, "Mock failure" + what + "_fallbacks).", "mock_testing_fallbacks"},
                           FailureClass::kTransient};
     }
-    if (on("mock_testing_context_fallbacks")) {
+    if (ex.options.mock_testing_context_fallbacks) {
       return GroupFailure{Error{ErrorKind::kContextWindowExceeded, "Mock context window error" + what + "_context_fallbacks).",
                                 "mock_testing_context_fallbacks", 0, "context_length_exceeded"},
                           FailureClass::kContextWindow};
     }
-    if (on("mock_testing_content_policy_fallbacks")) {
+    if (ex.options.mock_testing_content_policy_fallbacks) {
       return GroupFailure{Error{ErrorKind::kContentPolicy, "Mock content policy error" + what + "_content_policy_fallbacks).",
                                 "mock_testing_content_policy_fallbacks", 0, "content_policy_violation"},
                           FailureClass::kContentPolicy};
     }
-    return std::nullopt;
-  }
-
-  // Request-level `fallbacks`, `models` (OpenRouter) and `disable_fallbacks`.
-  static std::optional<Error> readRequestFallbacks(const api::Exchange& ex,
-                                                   std::optional<std::vector<std::string>>& out, bool& disabled) {
-    if (!ex.controls) return std::nullopt;
-    auto bad = [](std::string msg, std::string param) {
-      return Error{ErrorKind::kInvalidRequest, std::move(msg), "", 0, "invalid_request", std::move(param)};
-    };
-    if (auto it = ex.controls->find("disable_fallbacks"); it != ex.controls->end() && !it->is_null()) {
-      if (!it->is_boolean()) return bad("'disable_fallbacks' must be a boolean.", "disable_fallbacks");
-      disabled = it->get<bool>();
-    }
-    auto readList = [&](const char* key) -> std::optional<Error> {
-      auto it = ex.controls->find(key);
-      if (it == ex.controls->end() || it->is_null()) return std::nullopt;
-      if (!it->is_array()) return bad(std::string("'") + key + "' must be an array of model names.", key);
-      std::vector<std::string> list = out.value_or(std::vector<std::string>{});
-      for (const json& v : *it) {
-        if (v.is_string()) {
-          list.push_back(v.get<std::string>());
-        } else if (v.is_object() && v.contains("model") && v["model"].is_string()) {
-          list.push_back(v["model"].get<std::string>());  // {"model": "...", ...}: the name is used
-        } else if (v.is_object() && v.size() == 1 && v.begin()->is_array()) {
-          // LiteLLM's config shape, [{"gpt-4o": ["claude"]}]: the rule's list.
-          for (const json& m : *v.begin())
-            if (m.is_string()) list.push_back(m.get<std::string>());
-        } else {
-          return bad(std::string("'") + key + "' entries must be model names.", key);
-        }
-      }
-      out = std::move(list);
-      return std::nullopt;
-    };
-    if (auto e = readList("models")) return e;
-    if (auto e = readList("fallbacks")) return e;
-    if (out) std::erase(*out, ex.model);
     return std::nullopt;
   }
 
@@ -366,9 +317,8 @@ class ProviderCallFilter final : public Filter {
 
 }  // namespace
 
-std::unique_ptr<Filter> makeProviderCallFilter(const config::Config& cfg, const router::Router& router,
-                                               providers::Providers& providers) {
-  return std::make_unique<ProviderCallFilter>(cfg, router, providers);
+std::unique_ptr<Filter> makeProviderCallFilter(Services& services) {
+  return std::make_unique<ProviderCallFilter>(services);
 }
 
 }  // namespace switchyard::pipeline

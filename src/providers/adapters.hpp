@@ -23,9 +23,4 @@ inline api::Error invalidApiBase(const config::Deployment& d) {
                          "api_base is not an http(s) URL");
 }
 
-// Maps a non-2xx OpenAI-style answer to an Error (used by every OpenAI-format adapter).
-// `secret` is scrubbed from any message taken from the body.
-api::Error mapOpenAiError(unsigned status, std::string_view body, std::string_view retry_after,
-                          std::string_view provider, std::string_view secret);
-
 }  // namespace switchyard::providers

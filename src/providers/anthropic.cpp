@@ -8,10 +8,11 @@
 #include <unordered_map>
 
 #include "adapters.hpp"
-#include "target_cache.hpp"
 #include "anthropic_translate.hpp"
+#include "errors.hpp"
+#include "target_cache.hpp"
+#include "upstream_events.hpp"
 #include "switchyard/api/json_guard.hpp"
-#include "switchyard/providers/sse.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -30,31 +31,40 @@ struct Target {
   std::optional<Error> error;
 };
 
-bool endsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 Target resolveTarget(const config::Deployment& d) {
+  BaseAndKey b = resolveBaseAndKey(d, {kDefaultBase, "", "ANTHROPIC_API_KEY"});
   Target t;
-  std::string base = d.api_base.empty() ? std::string(kDefaultBase) : d.api_base;
-  t.base = parseUrl(base);
-  if (!t.base) {
-    t.error = invalidApiBase(d);
+  if (b.error) {
+    t.error = std::move(b.error);
     return t;
   }
+  t.base = std::move(b.base);
+  t.api_key = std::move(b.api_key);
   // Accept the host root, ".../v1" or ".../v1/messages" (LiteLLM does).
   std::string& path = t.base->path;
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  if (endsWith(path, "/v1/messages"))
+  if (path.ends_with("/v1/messages"))
     path.resize(path.size() - 12);
-  else if (endsWith(path, "/v1"))
+  else if (path.ends_with("/v1"))
     path.resize(path.size() - 3);
   t.base_text = t.base->origin() + path;
-  t.api_key = d.api_key;
-  if (t.api_key.empty()) {
-    if (const char* v = std::getenv("ANTHROPIC_API_KEY")) t.api_key = v;
-  }
   return t;
+}
+
+// For a request passed through untouched (the client speaks Anthropic's format): keeps
+// Anthropic's own error body in e.upstream_body, for the ingress to answer with as it is.
+// `body` is an error answer's body or an `error` event's data; secrets are scrubbed. Never for
+// credentials errors (401/403), nor for a body that is not an Anthropic error object (an HTML
+// page from a proxy): the ingress then writes its own from the Error.
+void keepUpstreamBody(Error& e, std::string_view body, std::string_view secret) {
+  if (e.upstream_status == 0 || e.upstream_status == 401 || e.upstream_status == 403) return;
+  json j = json::parse(body, nullptr, false);
+  auto err = j.is_object() ? j.find("error") : j.end();
+  if (!j.is_object() || err == j.end() || !err->is_object() || !err->contains("type") ||
+      !(*err)["type"].is_string()) {
+    return;
+  }
+  e.upstream_body = std::string(body);
+  scrubSecret(e.upstream_body, secret);
 }
 
 // The Messages SSE stream of one call, relayed as OpenAI chunks (translate) or as it is
@@ -64,22 +74,22 @@ class AnthropicStream final : public api::ChunkSource {
  public:
   AnthropicStream(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle, bool raw,
                   bool include_usage, std::string secret)
-      : upstream_(std::move(upstream)),
-        idle_(idle),
+      : events_(std::move(upstream), idle),
         raw_(raw),
-        translator_(include_usage, static_cast<std::int64_t>(std::time(nullptr)), secret) {}
+        secret_(std::move(secret)),
+        translator_(include_usage, static_cast<std::int64_t>(std::time(nullptr)), secret_) {}
 
   // Reads ahead until the answer is committed (text, a tool call, a stop reason) or the stream
   // ended. An error event before that is returned as an Error so that the router can fail over
   // before the client saw anything. What was read is replayed by next(). Bounded: at most
-  // kMaxPrimeEvents events are inspected.
+  // kMaxPrimeReads pieces are read.
   boost::asio::awaitable<api::Result<void>> prime() {
-    static constexpr int kMaxPrimeEvents = 32;
-    int inspected = 0;
-    while (!translator_.committed() && !ended_ && !failed_ && inspected < kMaxPrimeEvents) {
+    static constexpr int kMaxPrimeReads = 32;
+    int reads = 0;
+    while (!translator_.committed() && !events_.ended() && !failed_ && reads < kMaxPrimeReads) {
       auto more = co_await pull();
       if (!more) co_return more.error();
-      ++inspected;
+      ++reads;
     }
     if (failed_ && !translator_.committed()) co_return *failed_;
     co_return api::Result<void>{};
@@ -89,76 +99,54 @@ class AnthropicStream final : public api::ChunkSource {
     for (;;) {
       if (!pending_.empty()) co_return std::optional<std::string>{std::exchange(pending_, {})};
       if (failed_) co_return *failed_;
-      if (ended_) co_return std::optional<std::string>{};
+      if (events_.ended()) co_return std::optional<std::string>{};
       auto more = co_await pull();
       if (!more) co_return more.error();
     }
   }
 
  private:
-  // Reads one piece of the body and handles every complete event in it (output to pending_).
+  // Reads one piece of the body and handles every event it completes (output to pending_).
   boost::asio::awaitable<api::Result<void>> pull() {
-    auto piece = co_await upstream_->read(idle_);
-    if (!piece) co_return piece.error();
-    std::string events;
-    if (!*piece) {
-      ended_ = true;
-      std::string rest(splitter_.rest());
-      if (rest.find_first_not_of(" \r\n") != std::string::npos) events = rest + "\n\n";
-    } else {
-      splitter_.feed(**piece);
-      if (splitter_.overflowed()) {
-        co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid stream.",
-                        "SSE event over size limit"};
-      }
-      splitter_.takeComplete(events);
-    }
-    std::string_view rest = events;
-    while (!rest.empty()) {
-      std::size_t end = rest.find("\n\n");
-      std::size_t crlf = rest.find("\r\n\r\n");
-      std::size_t cut = std::min(end == std::string_view::npos ? rest.size() : end + 2,
-                                 crlf == std::string_view::npos ? rest.size() : crlf + 4);
-      std::string_view event = rest.substr(0, cut);
-      rest.remove_prefix(cut);
-      std::string data = sseData(event);
-      if (data.empty()) continue;  // comments, keep-alives
-      std::string translated;
-      auto r = translator_.onEvent(data, translated);
+    auto read = co_await events_.read();
+    if (!read) co_return read.error();
+    std::string translated;
+    while (std::optional<SseEvent> ev = events_.take()) {
+      if (ev->data.empty()) continue;  // comments, keep-alives
+      translated.clear();
+      auto r = translator_.onEvent(ev->data, translated);
       if (!r) {
         // Before the answer is committed the call fails (prime()); after it, what came before
         // the error still goes out, then the stream breaks (the session writes the error in the
-        // client's format).
-        if (!translator_.committed() || pending_.empty()) co_return r.error();
-        failed_ = r.error();
+        // client's format). A passed-through stream's error keeps Anthropic's own event data.
+        Error e = r.error();
+        if (raw_) keepUpstreamBody(e, ev->data, secret_);
+        if (!translator_.committed() || pending_.empty()) co_return e;
+        failed_ = std::move(e);
         co_return api::Result<void>{};
       }
       if (raw_) {
-        pending_ += event;
+        pending_ += ev->raw;
       } else {
         pending_ += translated;
       }
     }
-    if (ended_ && !translator_.finished()) {
-      if (!pending_.empty()) {
-        failed_ = Error{ErrorKind::kUpstreamError, "The provider's stream ended early.",
-                        "anthropic stream ended before message_stop"};
-        co_return api::Result<void>{};
-      }
-      co_return Error{ErrorKind::kUpstreamError, "The provider's stream ended early.",
-                      "anthropic stream ended before message_stop"};
+    if (events_.overflowed()) co_return sseOverflowError();
+    if (events_.ended() && !translator_.finished()) {
+      Error early{ErrorKind::kUpstreamError, "The provider's stream ended early.",
+                  "anthropic stream ended before message_stop"};
+      if (pending_.empty()) co_return early;
+      failed_ = std::move(early);
     }
     co_return api::Result<void>{};
   }
 
-  std::unique_ptr<UpstreamStream> upstream_;
-  Clock::duration idle_;
+  UpstreamEvents events_;
   bool raw_;
+  std::string secret_;
   anthropic::StreamTranslator translator_;
-  SseSplitter splitter_;
   std::string pending_;
   std::optional<Error> failed_;  // the stream broke after pending_: reported once it is sent
-  bool ended_ = false;
 };
 
 bool includeUsage(const json& body) {
@@ -219,8 +207,9 @@ class Anthropic final : public Provider {
     auto r = co_await transport_.send(*t.base, req, opts.timeout);
     if (!r) co_return r.error();
     if (r->status < 200 || r->status >= 300) {
-      co_return anthropic::mapAnthropicError(r->status, r->body, r->header("retry-after"),
-                                             t.api_key);
+      Error e = anthropic::mapAnthropicError(r->status, r->body, r->header("retry-after"), t.api_key);
+      if (raw) keepUpstreamBody(e, r->body, t.api_key);
+      co_return e;
     }
     json msg = json::parse(r->body, nullptr, false);
     auto completion =
@@ -252,7 +241,9 @@ class Anthropic final : public Provider {
       auto body = co_await up->readAll(opts.timeout, transport_.options().max_response_bytes);
       if (!body) co_return body.error();
       if (status < 200 || status >= 300) {
-        co_return anthropic::mapAnthropicError(status, *body, retry_after, t.api_key);
+        Error e = anthropic::mapAnthropicError(status, *body, retry_after, t.api_key);
+        if (raw) keepUpstreamBody(e, *body, t.api_key);
+        co_return e;
       }
       co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
                       "anthropic answered a stream request with " + content_type};

@@ -1,7 +1,6 @@
 #include "anthropic_translate.hpp"
 
-#include <charconv>
-
+#include "errors.hpp"
 #include "switchyard/api/json_guard.hpp"
 
 namespace switchyard::providers::anthropic {
@@ -179,12 +178,6 @@ api::Result<json> translateTools(const json& tools) {
     out.push_back(std::move(tool));
   }
   return ok(std::move(out));
-}
-
-void scrub(std::string& text, std::string_view secret) {
-  if (secret.size() < 4) return;
-  for (std::size_t pos; (pos = text.find(secret)) != std::string::npos;)
-    text.replace(pos, secret.size(), "***");
 }
 
 std::uint64_t u64(const json& obj, const char* key) {
@@ -417,70 +410,18 @@ unsigned statusForErrorType(std::string_view type) {
 
 Error mapAnthropicError(unsigned status, std::string_view body, std::string_view retry_after,
                         std::string_view secret) {
-  std::string message, type;
+  static constexpr std::string_view kContextPhrases[] = {"prompt is too long",
+                                                         "exceed context limit", "context window"};
+  static constexpr ErrorDialect kAnthropic{"anthropic", 529, kContextPhrases, /*type_is_code=*/true};
+  UpstreamFailure f{status, {}, {}, {}, {}, retry_after};
   auto parsed = json::parse(body, nullptr, false);
   if (parsed.is_object()) {
     const json* err = &parsed;
     if (auto it = parsed.find("error"); it != parsed.end() && it->is_object()) err = &*it;
-    if (auto m = err->find("message"); m != err->end() && m->is_string()) message = *m;
-    if (auto t = err->find("type"); t != err->end() && t->is_string()) type = *t;
+    if (auto m = err->find("message"); m != err->end() && m->is_string()) f.message = *m;
+    if (auto t = err->find("type"); t != err->end() && t->is_string()) f.type = *t;
   }
-  scrub(message, secret);
-  if (message.size() > 2000) message.resize(2000);
-  const std::string shown =
-      "anthropic error: " + (message.empty() ? "HTTP " + std::to_string(status) : message);
-  Error e;
-  e.upstream_status = status;
-  e.detail =
-      "upstream anthropic answered " + std::to_string(status) + (type.empty() ? "" : " " + type);
-  unsigned secs = 0;
-  auto [p, ec] = std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), secs);
-  if (ec == std::errc{}) e.retry_after_s = secs;
-  if (status == 401 || status == 403) {
-    e.kind = ErrorKind::kUpstreamError;
-    e.status = status;
-    e.message = "The provider rejected this deployment's credentials (HTTP " +
-                std::to_string(status) + ").";
-    e.code = status == 401 ? "upstream_authentication_error" : "upstream_permission_error";
-    e.retry_after_s = 0;
-    return e;
-  }
-  e.message = shown;
-  if (status == 429) {
-    e.kind = ErrorKind::kRateLimited;
-    return e;
-  }
-  if (status == 529 || type == "overloaded_error") {
-    // Overloaded: retryable elsewhere; clients see 503 (529 is not a standard status).
-    e.kind = ErrorKind::kUpstreamError;
-    e.status = 503;
-    e.code = "overloaded_error";
-    return e;
-  }
-  if (status == 408 || status == 504) {
-    e.kind = ErrorKind::kUpstreamTimeout;
-    return e;
-  }
-  if (status >= 500) {
-    e.kind = ErrorKind::kUpstreamError;
-    return e;
-  }
-  e.retry_after_s = 0;
-  e.status = status;
-  if (!type.empty()) e.code = type;
-  if (status == 413 || type == "request_too_large") {
-    e.kind = ErrorKind::kPayloadTooLarge;
-  } else if (message.find("prompt is too long") != std::string::npos ||
-             message.find("exceed context limit") != std::string::npos ||
-             message.find("context window") != std::string::npos) {
-    e.kind = ErrorKind::kContextWindowExceeded;
-    e.code = "context_length_exceeded";
-  } else if (status == 404) {
-    e.kind = ErrorKind::kNotFound;
-  } else {
-    e.kind = ErrorKind::kInvalidRequest;
-  }
-  return e;
+  return mapUpstreamError(std::move(f), kAnthropic, secret);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -46,11 +46,12 @@ std::string finishReason(std::string_view stop_reason);
 // seconds. Errors: kUpstreamError when `message` is not a Messages response.
 api::Result<nlohmann::json> toChatCompletion(const nlohmann::json& message, std::int64_t created);
 
-// Maps a non-2xx Anthropic answer (status and body) to an Error: 429 rate limited (Retry-After
-// kept), 529 overloaded and 5xx retryable upstream errors, 504 a timeout, 401/403 credentials
-// errors that never echo the upstream message, 413 too large, "prompt is too long" a
-// context-window error, other 4xx passed through with their status and Anthropic's error type
-// as `code`. `secret` is scrubbed from anything taken from the body.
+// Maps a non-2xx Anthropic answer (status and body) to an Error (errors.hpp): 429 rate limited
+// (Retry-After kept), 529 or an overloaded_error kOverloaded, 5xx retryable upstream errors,
+// 408/504 a timeout, 401/403 credentials errors that never echo the upstream message, 413 or
+// request_too_large too large, "prompt is too long" a context-window error, other 4xx passed
+// through with their status and Anthropic's error type as `code`. `secret` is scrubbed from
+// anything taken from the body.
 api::Error mapAnthropicError(unsigned status, std::string_view body, std::string_view retry_after,
                              std::string_view secret);
 // The HTTP status Anthropic uses for an error type ("overloaded_error" -> 529...): for `error`

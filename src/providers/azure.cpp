@@ -25,35 +25,21 @@
 
 namespace switchyard::providers {
 
-namespace {
-
-using api::Error;
-using api::ErrorKind;
-
-std::string envOr(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
-}  // namespace
-
 AzureTarget resolveAzureTarget(const config::Deployment& d) {
   AzureTarget t;
   const bool foundry = d.provider == "azure_ai";
-  std::string base =
-      d.api_base.empty() ? envOr(foundry ? "AZURE_AI_API_BASE" : "AZURE_API_BASE") : d.api_base;
-  if (base.empty()) {
-    t.error = deploymentError(d, "This model's deployment has no api_base configured.",
-                              "api_base (or AZURE_API_BASE) is required");
+  BaseAndKey b = resolveBaseAndKey(d, {"", foundry ? "AZURE_AI_API_BASE" : "AZURE_API_BASE",
+                                       foundry ? "AZURE_AI_API_KEY" : "AZURE_API_KEY"});
+  if (b.error) {
+    t.error = std::move(b.error);
     return t;
   }
-  t.base = parseUrl(base);
-  if (!t.base) {
-    t.error = invalidApiBase(d);
-    return t;
-  }
+  t.base = std::move(b.base);
+  t.api_key = std::move(b.api_key);
   t.api_version = d.api_version;
-  if (t.api_version.empty()) t.api_version = envOr("AZURE_API_VERSION");
+  if (t.api_version.empty()) {
+    if (const char* v = std::getenv("AZURE_API_VERSION")) t.api_version = v;
+  }
   if (t.api_version.empty() && !foundry) t.api_version = std::string(kDefaultAzureApiVersion);
   // A base written with the /openai suffix (as some Azure portals show it) is the same endpoint.
   std::string path = t.base->path;
@@ -64,7 +50,6 @@ AzureTarget resolveAzureTarget(const config::Deployment& d) {
     t.prefix = path;
   }
   t.base_text = t.base->origin() + t.base->path;
-  t.api_key = d.api_key.empty() ? envOr(foundry ? "AZURE_AI_API_KEY" : "AZURE_API_KEY") : d.api_key;
   return t;
 }
 
@@ -104,7 +89,7 @@ class Azure final : public Provider {
     if (!t.api_key.empty()) req.headers.push_back({"api-key", t.api_key});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
     req.body = api::dumpJson(*ex.body);
-    co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d, opts);
+    co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d, t.api_key, opts);
   }
 
  private:

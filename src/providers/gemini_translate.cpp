@@ -1,14 +1,9 @@
 #include "gemini_translate.hpp"
 
-#include "embedding_encoding.hpp"
-
-#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <map>
 
-#include "adapters.hpp"
-#include "openai_common.hpp"
 #include "switchyard/api/json_guard.hpp"
 
 namespace switchyard::providers::gemini {
@@ -228,24 +223,6 @@ std::optional<std::string> promptBlock(const json& r) {
 }
 
 }  // namespace
-
-std::optional<Url> resolveBase(std::string_view api_base) {
-  std::optional<Url> u = parseUrl(api_base.empty() ? kDefaultBase : api_base);
-  if (!u) return u;
-  while (!u->path.empty() && u->path.back() == '/') u->path.pop_back();
-  if (!(u->path.ends_with("/v1beta") || u->path.ends_with("/v1") || u->path.ends_with("/v1alpha")))
-    u->path += "/v1beta";
-  return u;
-}
-
-std::string methodTarget(const Url& root, std::string_view model, std::string_view method) {
-  if (model.starts_with("models/")) model.remove_prefix(7);
-  std::string t = root.path + "/models/" + std::string(model) + ":" + std::string(method);
-  std::string query = method == "streamGenerateContent" ? "alt=sse" : "";
-  if (!root.query.empty()) query += (query.empty() ? "" : "&") + root.query;
-  if (!query.empty()) t += "?" + query;
-  return t;
-}
 
 api::Result<json> toGenerateContent(const json& chat, bool drop_params) {
   for (std::string_view p : kUnsupportedParams) {
@@ -615,116 +592,6 @@ void StreamTranslator::finish(std::string& out) {
     out += sseFrame(u);
   }
   out += "data: [DONE]\n\n";
-}
-
-api::Result<json> toEmbedRequest(const json& body, std::string_view model, bool* batch) {
-  auto in = body.find("input");
-  if (in == body.end()) return badRequest("'input' is required.", "input");
-  std::string model_name =
-      std::string(model.starts_with("models/") ? "" : "models/") + std::string(model);
-  std::optional<int> dims;
-  if (auto d = body.find("dimensions"); d != body.end() && d->is_number_integer())
-    dims = d->get<int>();
-  auto one = [&](const json& text) {
-    json req = {{"model", model_name}, {"content", {{"parts", json::array({{{"text", text}}})}}}};
-    if (dims) req["outputDimensionality"] = *dims;
-    return req;
-  };
-  if (in->is_string()) {
-    *batch = false;
-    return ok(one(*in));
-  }
-  if (!in->is_array() || in->empty())
-    return badRequest("'input' must be a string or a non-empty list of strings.", "input");
-  json requests = json::array();
-  for (const json& item : *in) {
-    if (!item.is_string())
-      return badRequest("gemini embeddings take text inputs only (no token ids).", "input");
-    requests.push_back(one(item));
-  }
-  *batch = true;
-  return ok(json{{"requests", std::move(requests)}});
-}
-
-
-api::Result<json> fromEmbedResponse(const json& r, std::string_view model, bool base64,
-                                    std::uint64_t prompt_tokens) {
-  std::vector<const json*> vectors;
-  if (!r.is_object())
-    return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
-                 "gemini embed: not an object"};
-  if (auto e = r.find("embedding"); e != r.end() && e->is_object()) vectors.push_back(&*e);
-  if (auto es = r.find("embeddings"); es != r.end() && es->is_array())
-    for (const json& e : *es) vectors.push_back(&e);
-  json data = json::array();
-  for (std::size_t i = 0; i < vectors.size(); ++i) {
-    auto values = vectors[i]->find("values");
-    if (values == vectors[i]->end() || !values->is_array())
-      return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
-                   "gemini embed: no values"};
-    json vec;
-    if (base64) {
-      std::vector<double> v;
-      v.reserve(values->size());
-      for (const json& x : *values) v.push_back(x.is_number() ? x.get<double>() : 0.0);
-      vec = base64Float32(v);
-    } else {
-      vec = *values;
-    }
-    data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", std::move(vec)}});
-  }
-  if (data.empty())
-    return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
-                 "gemini embed: no embeddings"};
-  return ok(json{{"object", "list"},
-                 {"data", std::move(data)},
-                 {"model", std::string(model)},
-                 {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}}});
-}
-
-api::Error mapGeminiError(unsigned status, std::string_view body, std::string_view retry_after,
-                          std::string_view secret) {
-  json parsed = json::parse(body, nullptr, false);
-  std::string gstatus, message, retry_delay;
-  bool key_invalid = false;
-  if (parsed.is_array() && !parsed.empty())
-    parsed = parsed[0];  // some proxies wrap the error in a list
-  if (parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()) {
-    const json& e = parsed["error"];
-    gstatus = e.value("status", std::string());
-    message = e.value("message", std::string());
-    if (auto d = e.find("details"); d != e.end() && d->is_array()) {
-      for (const json& x : *d) {
-        if (!x.is_object()) continue;
-        if (x.value("reason", std::string()) == "API_KEY_INVALID") key_invalid = true;
-        if (auto rd = x.find("retryDelay"); rd != x.end() && rd->is_string())
-          retry_delay = rd->get<std::string>();
-      }
-    }
-  }
-  if (key_invalid || gstatus == "UNAUTHENTICATED") status = 401;
-  if (gstatus == "PERMISSION_DENIED" && status < 500) status = 403;
-  std::string ra(retry_after);
-  if (ra.empty() && !retry_delay.empty()) {
-    unsigned secs = 0;
-    std::from_chars(retry_delay.data(), retry_delay.data() + retry_delay.size(), secs);
-    // "37s" or "0.5s": round up.
-    if (retry_delay.find('.') != std::string::npos) ++secs;
-    if (secs > 0) ra = std::to_string(secs);
-  }
-  Error e = mapOpenAiError(status, body, ra, "gemini", secret);
-  if (e.kind == ErrorKind::kInvalidRequest || e.kind == ErrorKind::kNotFound) {
-    std::string lower = lowerAscii(message);
-    if (lower.find("exceeds the maximum number of tokens") != std::string::npos ||
-        lower.find("input token count") != std::string::npos ||
-        lower.find("context window") != std::string::npos ||
-        lower.find("too many tokens") != std::string::npos) {
-      e.kind = ErrorKind::kContextWindowExceeded;
-      e.code = "context_length_exceeded";
-    }
-  }
-  if (!gstatus.empty()) e.detail += " (" + gstatus + ")";
-  return e;
 }
 
 }  // namespace switchyard::providers::gemini

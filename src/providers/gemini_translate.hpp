@@ -33,9 +33,11 @@ inline constexpr std::string_view kUnsupportedParams[] = {
     "audio",    "modalities",   "prediction", "web_search_options",
 };
 
-// api_base parsed, with the API root resolved: a host root gets "/v1beta"; a base already ending
-// in "/v1beta" (or "/v1", "/v1alpha") keeps it. nullopt when it is not an http(s) URL.
-std::optional<Url> resolveBase(std::string_view api_base);
+// URLs, embeddings and error answers are defined in gemini.cpp; the rest in gemini_translate.cpp.
+
+// The API root of a parsed api_base: a host root gets "/v1beta"; a base already ending in
+// "/v1beta" (or "/v1", "/v1alpha") keeps it.
+Url apiRoot(Url base);
 
 // "{root}/models/{model}:generateContent", ":streamGenerateContent?alt=sse", ":embedContent",
 // ":batchEmbedContents". `model` is the model id, without a "models/" prefix (one is stripped).
@@ -99,10 +101,10 @@ api::Result<nlohmann::json> fromEmbedResponse(const nlohmann::json& response,
                                               std::string_view model, bool base64,
                                               std::uint64_t prompt_tokens);
 
-// A non-2xx Gemini answer ({"error":{"code","message","status","details"}}) -> Error, as
-// mapOpenAiError: 429/5xx retryable (RetryInfo.retryDelay read when there is no Retry-After),
-// 401/403 and invalid API keys never echo the message, token-limit messages are
-// kContextWindowExceeded, 404 kNotFound.
+// A non-2xx Gemini answer ({"error":{"code","message","status","details"}}) -> Error
+// (errors.hpp): 429/5xx retryable (RetryInfo.retryDelay read when there is no Retry-After), 503
+// (UNAVAILABLE) kOverloaded, 401/403 and invalid API keys never echo the message, token-limit
+// messages kContextWindowExceeded, 404 kNotFound.
 api::Error mapGeminiError(unsigned status, std::string_view body, std::string_view retry_after,
                           std::string_view secret);
 

@@ -1,4 +1,4 @@
-// The built-in mock provider (DESIGN §1): deterministic answers with no network, for the
+// The built-in mock provider (docs/design.md §1): deterministic answers with no network, for the
 // quickstart, load tests and request-level `mock_response`. See docs/contract.md.
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,6 +14,7 @@
 #include "embedding_encoding.hpp"
 #include "switchyard/api/ids.hpp"
 #include "switchyard/api/json_guard.hpp"
+#include "switchyard/api/usage.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -79,14 +80,11 @@ std::string lastUserText(const json& body) {
   return text;
 }
 
-std::uint64_t estimateTokens(std::size_t chars) { return (chars + 3) / 4; }
+std::uint64_t estimateTokens(std::size_t chars) { return api::estimateTextTokens(chars); }
 
 std::string answerText(const api::Exchange& ex, const config::Deployment* d) {
   if (d && d->mock_response) return *d->mock_response;
-  if (ex.controls) {
-    auto it = ex.controls->find("mock_response");
-    if (it != ex.controls->end() && it->is_string()) return it->get<std::string>();
-  }
+  if (ex.options.mock_response) return *ex.options.mock_response;
   if (d && (d->model_id == "echo" || d->model_id.ends_with("/echo"))) return lastUserText(*ex.body);
   return std::string(kCanned);
 }
@@ -165,7 +163,7 @@ class Mock final : public Provider {
     std::uint64_t prompt_tokens = estimateTokens(promptText(ex).size());
 
     std::string text = answerText(ex, dep);
-    bool configured = (dep && dep->mock_response) || (ex.controls && ex.controls->contains("mock_response"));
+    bool configured = (dep && dep->mock_response) || ex.options.mock_response.has_value();
     if (configured) {
       if (auto e = mockError(text)) co_return *e;
     }

@@ -1,16 +1,18 @@
 // The OpenAI adapter and the OpenAI-compatible family (DESIGN §5): the body is forwarded as the
 // client sent it, with `model` replaced by the deployment's id; streams are relayed event by event.
 
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "adapters.hpp"
-#include "target_cache.hpp"
+#include "errors.hpp"
 #include "openai_common.hpp"
+#include "target_cache.hpp"
+#include "upstream_events.hpp"
 #include "switchyard/api/json_guard.hpp"
-#include "switchyard/providers/sse.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -53,42 +55,33 @@ const Family* familyOf(std::string_view prefix) {
 // What a deployment resolves to, computed once per worker and config generation.
 struct Target {
   std::optional<Url> base;
+  std::string api_key;        // secret: scrubbed from error messages
   std::string authorization;  // "Bearer ..." or empty
   std::string base_text;      // for x-litellm-model-api-base
   std::optional<Error> error;  // misconfiguration, reported at request time
 };
 
 Target resolveTarget(const config::Deployment& d) {
-  Target t;
   const Family* fam = familyOf(d.provider);
-  std::string base = d.api_base;
-  if (base.empty() && fam) base = std::string(fam->default_base);
-  if (base.empty()) {
-    t.error = deploymentError(d, "This model's deployment has no api_base configured.",
-                              "api_base is required");
+  BaseAndKey b = resolveBaseAndKey(d, {fam ? fam->default_base : "", "", fam ? fam->key_env : ""});
+  Target t;
+  if (b.error) {
+    t.error = std::move(b.error);
     return t;
   }
-  t.base = parseUrl(base);
-  if (!t.base) {
-    t.error = invalidApiBase(d);
-    return t;
-  }
+  t.base = std::move(b.base);
   // Ollama users write the server root; its OpenAI-compatible API lives under /v1.
   if ((d.provider == "ollama" || d.provider == "ollama_chat") && t.base->path.empty()) t.base->path = "/v1";
   t.base_text = t.base->origin() + t.base->path;
-  std::string key = d.api_key;
-  if (key.empty() && fam && !fam->key_env.empty()) {
-    if (const char* v = std::getenv(std::string(fam->key_env).c_str())) key = v;
-  }
-  if (!key.empty()) t.authorization = "Bearer " + key;
+  if (!b.api_key.empty()) t.authorization = "Bearer " + b.api_key;
+  t.api_key = std::move(b.api_key);
   return t;
 }
 
 // Relays an upstream SSE body as whole events, as they arrive.
 class SseRelay final : public api::ChunkSource {
  public:
-  SseRelay(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle)
-      : upstream_(std::move(upstream)), idle_(idle) {}
+  SseRelay(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle) : events_(std::move(upstream), idle) {}
 
   // Reads ahead until the first event that commits the answer: one with content, a tool call, a
   // finish_reason or usage, or [DONE]. An error event before it (OpenAI-compatible servers send
@@ -97,65 +90,34 @@ class SseRelay final : public api::ChunkSource {
   // next(). Bounded: at most kMaxPrimeEvents events are inspected.
   boost::asio::awaitable<api::Result<void>> prime(std::string_view provider, std::string_view secret) {
     static constexpr int kMaxPrimeEvents = 32;
-    int inspected = 0;
-    while (!ended_ && inspected < kMaxPrimeEvents) {
-      auto piece = co_await upstream_->read(idle_);
-      if (!piece) co_return piece.error();
-      if (!*piece) {
-        ended_ = true;
-        std::string rest(splitter_.rest());
-        if (rest.find_first_not_of(" \r\n") != std::string::npos) pending_ += rest + "\n\n";
-        break;
-      }
-      splitter_.feed(**piece);
-      std::string events;
-      if (splitter_.takeComplete(events) == 0) {
-        if (splitter_.overflowed()) co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid stream.", "SSE event over size limit"};
+    for (int inspected = 0; inspected < kMaxPrimeEvents;) {
+      std::optional<SseEvent> ev = events_.take();
+      if (!ev) {
+        if (events_.overflowed()) co_return sseOverflowError();
+        if (events_.ended()) break;
+        auto r = co_await events_.read();
+        if (!r) co_return r.error();
         continue;
       }
-      std::string_view rest = events;
-      while (!rest.empty() && inspected < kMaxPrimeEvents) {
-        std::size_t end = rest.find("\n\n");
-        std::size_t crlf = rest.find("\r\n\r\n");
-        std::size_t cut = std::min(end == std::string_view::npos ? rest.size() : end + 2,
-                                   crlf == std::string_view::npos ? rest.size() : crlf + 4);
-        std::string_view event = rest.substr(0, cut);
-        rest.remove_prefix(cut);
-        ++inspected;
-        switch (classify(event)) {
-          case EventKind::kPreamble: continue;
-          case EventKind::kCommits: inspected = kMaxPrimeEvents; break;
-          case EventKind::kError: {
-            std::string data = sseData(event);
-            co_return streamError(data, provider, secret);
-          }
-        }
-      }
-      pending_ += events;
+      ++inspected;
+      EventKind kind = classify(ev->data);
+      if (kind == EventKind::kError) co_return streamError(ev->data, provider, secret);
+      pending_ += ev->raw;
+      if (kind == EventKind::kCommits) break;
     }
     co_return api::Result<void>{};
   }
 
+  // Every event received so far (those read by prime() first), as received.
   boost::asio::awaitable<api::Result<std::optional<std::string>>> next() override {
-    if (!pending_.empty()) co_return std::optional<std::string>{std::exchange(pending_, {})};
+    std::string out = std::exchange(pending_, {});
     for (;;) {
-      if (ended_) co_return std::optional<std::string>{};
-      auto piece = co_await upstream_->read(idle_);
-      if (!piece) co_return piece.error();
-      if (!*piece) {
-        ended_ = true;
-        std::string rest(splitter_.rest());
-        if (rest.find_first_not_of(" \r\n") == std::string::npos) co_return std::optional<std::string>{};
-        rest += "\n\n";  // the upstream closed without the blank line: still deliver the event
-        co_return std::optional<std::string>{std::move(rest)};
-      }
-      splitter_.feed(**piece);
-      if (splitter_.overflowed()) {
-        co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid stream.",
-                        "SSE event over size limit"};
-      }
-      std::string out;
-      if (splitter_.takeComplete(out) > 0) co_return std::optional<std::string>{std::move(out)};
+      while (std::optional<SseEvent> ev = events_.take()) out += ev->raw;
+      if (!out.empty()) co_return std::optional<std::string>{std::move(out)};
+      if (events_.overflowed()) co_return sseOverflowError();
+      if (events_.ended()) co_return std::optional<std::string>{};
+      auto r = co_await events_.read();
+      if (!r) co_return r.error();
     }
   }
 
@@ -164,8 +126,7 @@ class SseRelay final : public api::ChunkSource {
 
   // Whether an event commits the answer (see prime()). Anything unparseable commits: it is
   // relayed as it is rather than guessed at.
-  static EventKind classify(std::string_view event) {
-    std::string data = sseData(event);
+  static EventKind classify(std::string_view data) {
     if (data.empty()) return EventKind::kPreamble;  // comments, keep-alives, bare event: lines
     if (data == "[DONE]") return EventKind::kCommits;
     auto j = nlohmann::json::parse(data, nullptr, false);
@@ -190,7 +151,7 @@ class SseRelay final : public api::ChunkSource {
     return EventKind::kPreamble;
   }
 
-  static Error streamError(const std::string& data, std::string_view provider, std::string_view secret) {
+  static Error streamError(std::string_view data, std::string_view provider, std::string_view secret) {
     unsigned status = 500;
     auto j = nlohmann::json::parse(data, nullptr, false);
     if (j.is_object() && j["error"].is_object()) {
@@ -207,11 +168,8 @@ class SseRelay final : public api::ChunkSource {
     return e;
   }
 
-  std::unique_ptr<UpstreamStream> upstream_;
-  Clock::duration idle_;
-  SseSplitter splitter_;
+  UpstreamEvents events_;
   std::string pending_;  // events read by prime(), not yet handed out
-  bool ended_ = false;
 };
 
 class OpenAiCompatible final : public Provider {
@@ -234,7 +192,7 @@ class OpenAiCompatible final : public Provider {
     if (!t.authorization.empty()) req.headers.push_back({"authorization", t.authorization});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
     req.body = api::dumpJson(*ex.body);
-    co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d, opts);
+    co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d, t.api_key, opts);
   }
 
  private:
@@ -250,12 +208,13 @@ class OpenAiCompatible final : public Provider {
 boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(Transport& transport, const Url& url,
                                                                  UpstreamRequest req, bool stream,
                                                                  const config::Deployment& d,
+                                                                 std::string_view secret,
                                                                  const CallOptions& opts) {
   if (!stream) {
     auto r = co_await transport.send(url, req, opts.timeout);
     if (!r) co_return r.error();
     if (r->status < 200 || r->status >= 300) {
-      co_return mapOpenAiError(r->status, r->body, r->header("retry-after"), d.provider, d.api_key);
+      co_return mapOpenAiError(r->status, r->body, r->header("retry-after"), d.provider, secret);
     }
     // Every OpenAI-format answer is a JSON object; anything else (an HTML error page from a
     // proxy, a truncated body) is an upstream failure, not an answer to relay.
@@ -282,7 +241,7 @@ boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(Transport& tran
     auto body = co_await up->readAll(opts.timeout, transport.options().max_response_bytes);
     if (!body) co_return body.error();
     if (status < 200 || status >= 300) {
-      co_return mapOpenAiError(status, *body, retry_after, d.provider, d.api_key);
+      co_return mapOpenAiError(status, *body, retry_after, d.provider, secret);
     }
     api::Reply reply;  // a server that ignored stream=true: pass its JSON through
     reply.status = status;
@@ -291,7 +250,7 @@ boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(Transport& tran
     co_return reply;
   }
   auto relay = std::make_unique<SseRelay>(std::move(up), opts.stream_timeout);
-  auto primed = co_await relay->prime(d.provider, d.api_key);
+  auto primed = co_await relay->prime(d.provider, secret);
   if (!primed) co_return primed.error();
   api::Reply reply;
   reply.status = status;
@@ -300,76 +259,104 @@ boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(Transport& tran
   co_return reply;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Error answers (errors.hpp)
+
 void scrubSecret(std::string& text, std::string_view secret) {
   if (secret.size() < 4) return;
   for (std::size_t pos; (pos = text.find(secret)) != std::string::npos;) text.replace(pos, secret.size(), "***");
 }
 
+unsigned retryAfterSeconds(std::string_view value) {
+  unsigned secs = 0;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
+  return ec == std::errc{} ? secs : 0;
+}
+
+api::Error mapUpstreamError(UpstreamFailure f, const ErrorDialect& dialect, std::string_view secret) {
+  const std::string provider(dialect.provider);
+  scrubSecret(f.type, secret);
+  if (f.type.size() > 100) f.type.resize(100);
+  Error e;
+  e.upstream_status = f.status;
+  e.detail = "upstream " + provider + " answered " + std::to_string(f.status) + (f.type.empty() ? "" : " " + f.type);
+  if (f.status == 401 || f.status == 403) {
+    // Never echo what the provider says about our credentials (it quotes part of the key).
+    e.kind = ErrorKind::kUpstreamError;
+    e.status = f.status;
+    e.message = "The provider rejected this deployment's credentials (HTTP " + std::to_string(f.status) + ").";
+    e.code = f.status == 401 ? "upstream_authentication_error" : "upstream_permission_error";
+    return e;
+  }
+  scrubSecret(f.message, secret);
+  if (f.message.size() > 2000) f.message.resize(2000);
+  e.message = provider + " error: ";
+  if (!f.message.empty()) {
+    e.message += f.message;
+  } else {
+    e.message += f.status == 429 ? "rate limited" : "HTTP " + std::to_string(f.status);
+  }
+  // Retryable answers: the router moves on, waiting for Retry-After (delta-seconds) before it
+  // retries the same deployment (a 503 during maintenance sends one as well as a 429).
+  if (f.status == 429) {
+    e.kind = ErrorKind::kRateLimited;
+  } else if (f.status == dialect.overloaded_status || f.type == "overloaded_error") {
+    // Anthropic clients get 529 (ingress/anthropic); OpenAI-format clients get 503 for Anthropic's
+    // overload and, as for any 5xx of an OpenAI-format provider after retries, 502 otherwise.
+    e.kind = ErrorKind::kOverloaded;
+    e.code = "overloaded_error";
+    if (dialect.overloaded_status == 503) e.status = 502;
+  } else if (f.status == 408 || f.status == 504) {
+    e.kind = ErrorKind::kUpstreamTimeout;
+  } else if (f.status >= 500) {
+    e.kind = ErrorKind::kUpstreamError;
+  } else {
+    // Other answers: the request is at fault; status, message, param and code pass through.
+    e.status = f.status;
+    e.param = std::move(f.param);
+    e.code = !f.code.empty() ? f.code : dialect.type_is_code ? f.type : std::string();
+    std::string lower = f.message;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool too_long = f.code == "context_length_exceeded";
+    for (std::string_view phrase : dialect.context_phrases) too_long = too_long || lower.find(phrase) != std::string::npos;
+    if (f.status == 413 || f.type == "request_too_large") {
+      e.kind = ErrorKind::kPayloadTooLarge;
+    } else if (too_long) {
+      e.kind = ErrorKind::kContextWindowExceeded;
+      e.code = "context_length_exceeded";
+    } else if (f.code == "content_filter" || f.code == "content_policy_violation") {
+      e.kind = ErrorKind::kContentPolicy;
+    } else if (f.status == 404) {
+      e.kind = ErrorKind::kNotFound;
+    } else {
+      e.kind = ErrorKind::kInvalidRequest;
+    }
+    return e;
+  }
+  e.retry_after_s = retryAfterSeconds(f.retry_after);
+  return e;
+}
+
 api::Error mapOpenAiError(unsigned status, std::string_view body, std::string_view retry_after,
                           std::string_view provider, std::string_view secret) {
-  std::string upstream_message, upstream_code, upstream_type, param;
+  UpstreamFailure f{status, {}, {}, {}, {}, retry_after};
   auto parsed = nlohmann::json::parse(body, nullptr, false);
   if (parsed.is_object()) {
     const nlohmann::json* err = &parsed;
     if (auto it = parsed.find("error"); it != parsed.end()) err = &*it;
+    auto text = [&](const char* key, std::string& out) {
+      if (auto v = err->find(key); v != err->end() && v->is_string()) out = v->get<std::string>();
+    };
     if (err->is_string()) {
-      upstream_message = err->get<std::string>();
+      f.message = err->get<std::string>();
     } else if (err->is_object()) {
-      if (auto m = err->find("message"); m != err->end() && m->is_string()) upstream_message = m->get<std::string>();
-      if (auto c = err->find("code"); c != err->end() && c->is_string()) upstream_code = c->get<std::string>();
-      if (auto t = err->find("type"); t != err->end() && t->is_string()) upstream_type = t->get<std::string>();
-      if (auto p = err->find("param"); p != err->end() && p->is_string()) param = p->get<std::string>();
+      text("message", f.message);
+      text("type", f.type);
+      text("code", f.code);
+      text("param", f.param);
     }
   }
-  scrubSecret(upstream_message, secret);
-  if (upstream_message.size() > 2000) upstream_message.resize(2000);
-  std::string prefix = std::string(provider) + " error: ";
-  Error e;
-  e.upstream_status = status;
-  e.detail = "upstream " + std::string(provider) + " answered " + std::to_string(status);
-  if (status == 401 || status == 403) {
-    // Never echo what the provider says about our credentials (it quotes part of the key).
-    e.kind = ErrorKind::kUpstreamError;
-    e.status = status;
-    e.message = "The provider rejected this deployment's credentials (HTTP " + std::to_string(status) + ").";
-    e.code = status == 401 ? "upstream_authentication_error" : "upstream_permission_error";
-    return e;
-  }
-  // Retry-After (delta-seconds) on any retryable answer: the router waits for it before retrying
-  // the same deployment (a 503 during maintenance sends one as well as a 429).
-  auto retryAfter = [&] {
-    unsigned secs = 0;
-    auto [p, ec] = std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), secs);
-    if (ec == std::errc{}) e.retry_after_s = secs;
-  };
-  if (status == 429) {
-    e.kind = ErrorKind::kRateLimited;
-    e.message = prefix + (upstream_message.empty() ? "rate limited" : upstream_message);
-    retryAfter();
-    return e;
-  }
-  if (status == 408 || status >= 500) {
-    e.kind = status == 408 ? ErrorKind::kUpstreamTimeout : ErrorKind::kUpstreamError;
-    e.message = prefix + (upstream_message.empty() ? "HTTP " + std::to_string(status) : upstream_message);
-    retryAfter();
-    return e;
-  }
-  // Other 4xx: the request is at fault; pass status and message through.
-  e.status = status;
-  e.param = param;
-  e.message = prefix + (upstream_message.empty() ? "HTTP " + std::to_string(status) : upstream_message);
-  if (upstream_code == "context_length_exceeded" ||
-      upstream_message.find("maximum context length") != std::string::npos) {
-    e.kind = ErrorKind::kContextWindowExceeded;
-  } else if (upstream_code == "content_filter" || upstream_code == "content_policy_violation") {
-    e.kind = ErrorKind::kContentPolicy;
-  } else if (status == 404) {
-    e.kind = ErrorKind::kNotFound;
-  } else {
-    e.kind = ErrorKind::kInvalidRequest;
-  }
-  if (!upstream_code.empty()) e.code = upstream_code;
-  return e;
+  return mapUpstreamError(std::move(f), openAiDialect(provider), secret);
 }
 
 std::unique_ptr<Provider> makeOpenAiCompatible(Transport& transport) {

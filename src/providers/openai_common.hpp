@@ -15,18 +15,17 @@ namespace switchyard::providers {
 
 // Sends `req` (method, target, headers and body already set) to `url`. Non-stream: a 2xx JSON
 // object answer is returned as the Reply body; a non-2xx answer is mapped with mapOpenAiError
-// (`d.provider` names the provider, `d.api_key` is scrubbed from messages); a non-JSON answer is
-// a kUpstreamError. Stream (`stream` true): adds `accept: text/event-stream`, relays the SSE
-// events as they come, and first reads ahead to the first event that commits the answer, so that
-// an error event before any content is returned as an Error (DESIGN §4). `transport`, `url` and
-// `d` must outlive the awaitable (the caller co_awaits it at once).
+// (`d.provider` names the provider; `secret`, the key in use, is scrubbed from messages); a
+// non-JSON answer is a kUpstreamError. Stream (`stream` true): adds `accept: text/event-stream`,
+// relays the SSE events as they come, and first reads ahead to the first event that commits the
+// answer, so that an error event before any content is returned as an Error (DESIGN §4).
+// `transport`, `url`, `d` and `secret` must outlive the awaitable (the caller co_awaits it at
+// once).
 boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(Transport& transport,
                                                                  const Url& url,
                                                                  UpstreamRequest req, bool stream,
                                                                  const config::Deployment& d,
+                                                                 std::string_view secret,
                                                                  const CallOptions& opts);
-
-// Replaces every occurrence of `secret` (when 4 characters or more) in `text` with "***".
-void scrubSecret(std::string& text, std::string_view secret);
 
 }  // namespace switchyard::providers

@@ -4,12 +4,58 @@
 // address; an entry also remembers what it was resolved from, so a different deployment at a
 // reused address is never served a stale value. One worker's adapter only: no locking.
 
+#include <cstdlib>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
+#include "adapters.hpp"
 #include "switchyard/config/config.hpp"
+#include "switchyard/providers/url.hpp"
 
 namespace switchyard::providers {
+
+// Where a deployment is called and with which key: what every adapter's target starts from. The
+// adapter then applies its own path rules (Ollama's /v1, Azure's /openai/deployments/...,
+// Anthropic's /v1 suffix dropped, Gemini's /v1beta) and auth header.
+struct BaseAndKey {
+  std::optional<Url> base;
+  std::string api_key;              // secret
+  std::optional<api::Error> error;  // no api_base, or not an http(s) URL: reported at request time
+};
+
+struct BaseSources {
+  std::string_view default_base;  // when neither the deployment nor base_env gives one ("": none)
+  std::string_view base_env;      // environment variable read when the deployment has no api_base
+  std::string_view key_env;       // environment variable read when the deployment has no api_key
+};
+
+// api_base: the deployment's, else $base_env, else default_base; api_key: the deployment's, else
+// $key_env.
+inline BaseAndKey resolveBaseAndKey(const config::Deployment& d, const BaseSources& from) {
+  auto env = [](std::string_view name) {
+    const char* v = name.empty() ? nullptr : std::getenv(std::string(name).c_str());
+    return v ? std::string(v) : std::string();
+  };
+  BaseAndKey r;
+  std::string base = d.api_base.empty() ? env(from.base_env) : d.api_base;
+  if (base.empty()) base = from.default_base;
+  if (base.empty()) {
+    r.error = deploymentError(d, "This model's deployment has no api_base configured.",
+                              from.base_env.empty()
+                                  ? std::string("api_base is required")
+                                  : "api_base (or " + std::string(from.base_env) + ") is required");
+    return r;
+  }
+  r.base = parseUrl(base);
+  if (!r.base) {
+    r.error = invalidApiBase(d);
+    return r;
+  }
+  r.api_key = d.api_key.empty() ? env(from.key_env) : d.api_key;
+  return r;
+}
 
 template <class T>
 class TargetCache {

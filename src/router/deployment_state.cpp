@@ -13,15 +13,7 @@ double secs(Clock::duration d) { return std::chrono::duration<double>(d).count()
 
 }  // namespace
 
-const TimeSource& steadyTime() noexcept {
-  struct Steady final : TimeSource {
-    Clock::time_point now() const noexcept override { return Clock::now(); }
-  };
-  static const Steady steady;
-  return steady;
-}
-
-void DeploymentState::rollWindow(Clock::time_point now) {
+void LocalDeploymentState::rollWindow(Clock::time_point now) {
   std::int64_t m = minuteOf(now);
   if (m == window_) return;
   window_ = m;
@@ -30,7 +22,7 @@ void DeploymentState::rollWindow(Clock::time_point now) {
   minute_failures_ = 0;
 }
 
-Admission DeploymentState::tryAcquire(const Limits& limits, Clock::time_point now, std::uint64_t tokens) {
+Admission LocalDeploymentState::tryAcquire(const Limits& limits, Clock::time_point now, std::uint64_t tokens) {
   std::lock_guard lock(mu_);
   if (now < cooldown_until_) return Admission::kCoolingDown;
   rollWindow(now);
@@ -45,12 +37,12 @@ Admission DeploymentState::tryAcquire(const Limits& limits, Clock::time_point no
   return Admission::kAdmitted;
 }
 
-void DeploymentState::release() noexcept {
+void LocalDeploymentState::release() noexcept {
   std::lock_guard lock(mu_);
   if (in_flight_ > 0) --in_flight_;
 }
 
-void DeploymentState::recordSuccess(Clock::time_point now, Clock::duration elapsed, bool stream,
+void LocalDeploymentState::recordSuccess(Clock::time_point now, Clock::duration elapsed, bool stream,
                                     std::int64_t extra_tokens) {
   std::lock_guard lock(mu_);
   rollWindow(now);
@@ -65,7 +57,7 @@ void DeploymentState::recordSuccess(Clock::time_point now, Clock::duration elaps
   has = true;
 }
 
-bool DeploymentState::recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c,
+bool LocalDeploymentState::recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c,
                                     const Policy& p, std::string_view message, bool sole) {
   std::lock_guard lock(mu_);
   rollWindow(now);
@@ -94,12 +86,12 @@ bool DeploymentState::recordFailure(Clock::time_point now, Clock::duration elaps
   return true;
 }
 
-void DeploymentState::coolDown(Clock::time_point now, Clock::duration d) {
+void LocalDeploymentState::coolDown(Clock::time_point now, Clock::duration d) {
   std::lock_guard lock(mu_);
   cooldown_until_ = now + d;
 }
 
-StateView DeploymentState::view(Clock::time_point now, Clock::duration latency_ttl) const {
+StateView LocalDeploymentState::view(Clock::time_point now, Clock::duration latency_ttl) const {
   std::lock_guard lock(mu_);
   StateView v;
   v.in_flight = in_flight_;
@@ -117,7 +109,7 @@ StateView DeploymentState::view(Clock::time_point now, Clock::duration latency_t
   return v;
 }
 
-std::string DeploymentState::lastError() const {
+std::string LocalDeploymentState::lastError() const {
   std::lock_guard lock(mu_);
   return last_error_;
 }
@@ -125,7 +117,7 @@ std::string DeploymentState::lastError() const {
 std::shared_ptr<DeploymentState> StateRegistry::get(const std::string& deployment_id) {
   std::lock_guard lock(mu_);
   auto& slot = states_[deployment_id];
-  if (!slot) slot = std::make_shared<DeploymentState>();
+  if (!slot) slot = make_ ? make_(deployment_id) : std::make_shared<LocalDeploymentState>();
   return slot;
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "switchyard/api/json_guard.hpp"
+#include "switchyard/server/route_table.hpp"
 #include "worker.hpp"
 
 namespace switchyard::server {
@@ -41,7 +42,7 @@ asio::awaitable<HealthRecord> probe(std::shared_ptr<Generation> gen, const confi
                                           {"messages", json::array({{{"role", "user"}, {"content", "ping"}}})},
                                           {"max_tokens", 1}});
   }
-  providers::CallOptions opts = pipeline::callOptionsFor(gen->snapshot->config, d);
+  providers::CallOptions opts = providers::callOptionsFor(gen->snapshot->config, d);
   opts.timeout = std::min<Clock::duration>(opts.timeout, kHealthCheckTimeout);
   opts.stream_timeout = opts.timeout;
   auto started = Clock::now();
@@ -152,6 +153,13 @@ asio::awaitable<void> backgroundHealthLoop(Worker& worker) {
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
   }
+}
+
+asio::awaitable<api::Reply> healthAnswer(std::shared_ptr<Generation> gen, HealthBoard& board, api::Exchange& ex) {
+  std::string only_model = queryParam(ex.target, "model");
+  bool background = gen->snapshot->config.general_settings.background_health_checks;
+  if (!background || !board.hasRun()) co_await runHealthChecks(gen, board, only_model);
+  co_return healthReply(*gen, board, only_model);
 }
 
 }  // namespace switchyard::server

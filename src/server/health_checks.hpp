@@ -54,6 +54,10 @@ boost::asio::awaitable<void> runHealthChecks(std::shared_ptr<Generation> gen, He
 // "healthy_count":N,"unhealthy_count":M}. Deployments never checked are left out.
 api::Reply healthReply(const Generation& gen, const HealthBoard& board, std::string_view only_model);
 
+// GET /health[?model=alias]: from the background checks' last run, else checked now.
+boost::asio::awaitable<api::Reply> healthAnswer(std::shared_ptr<Generation> gen, HealthBoard& board,
+                                                api::Exchange& ex);
+
 // Runs checks every interval on `worker` while it lives (background_health_checks).
 boost::asio::awaitable<void> backgroundHealthLoop(Worker& worker);
 

@@ -1,30 +1,15 @@
 #include "switchyard/server/routes.hpp"
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "switchyard/api/anthropic_ingress.hpp"
 #include "switchyard/api/json_guard.hpp"
+#include "switchyard/ingress/anthropic/filter.hpp"
+#include "switchyard/ingress/anthropic/request.hpp"
 
 namespace switchyard::server {
 namespace {
 
 constexpr std::int64_t kModelCreated = 1677610602;  // LiteLLM's constant
-
-std::string percentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 nlohmann::json modelObject(std::string_view id) {
   return {{"id", id}, {"object", "model"}, {"created", kModelCreated}, {"owned_by", "openai"}};
@@ -32,63 +17,46 @@ nlohmann::json modelObject(std::string_view id) {
 
 }  // namespace
 
-std::string queryParam(std::string_view target, std::string_view key) {
-  std::size_t q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    std::size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    std::size_t eq = pair.find('=');
-    if (eq == std::string_view::npos || pair.substr(0, eq) != key) continue;
-    std::string value(pair.substr(eq + 1));
-    std::replace(value.begin(), value.end(), '+', ' ');
-    return percentDecode(value);
-  }
-  return {};
-}
+RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
+  using pipeline::makeAsyncReplyFilter;
+  using pipeline::makeReplyFilter;
+  using E = api::Endpoint;
+  const router::Router& router = p.services().router;
+  auto& anthropic_errors = p.own(ingress::anthropic::makeErrorsFilter());
+  auto& anthropic_ingress = p.own(ingress::anthropic::makeIngressFilter());
 
-RouteMatch matchRoute(std::string_view method, std::string_view path) {
-  if (path.starts_with("/v1/")) path.remove_prefix(3);
-  else if (path == "/v1") path = "/";
-  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  RouteMatch m;
-  auto expect = [&](Route r, std::string_view verb) {
-    m.route = r;
-    m.method_allowed = method == verb;
-  };
-  if (path == "/chat/completions") expect(Route::kChatCompletions, "POST");
-  else if (path == "/completions") expect(Route::kCompletions, "POST");
-  else if (path == "/embeddings") expect(Route::kEmbeddings, "POST");
-  else if (path == "/messages") expect(Route::kMessages, "POST");
-  else if (path == "/messages/count_tokens") expect(Route::kCountTokens, "POST");
-  else if (path == "/models") expect(Route::kModels, "GET");
-  else if (path.starts_with("/models/")) {
-    expect(Route::kModel, "GET");
-    m.param = percentDecode(path.substr(8));
-  } else if (path == "/health/liveliness" || path == "/health/liveness") {
-    m.route = Route::kLiveness;
-    m.method_allowed = method == "GET" || method == "HEAD";
-  } else if (path == "/health") {
-    expect(Route::kHealth, "GET");
-  } else if (path == "/health/readiness") {
-    m.route = Route::kReadiness;
-    m.method_allowed = method == "GET" || method == "HEAD";
-  }
-  return m;
-}
+  // Edges: what every answer on a route passes through, its own error format included.
+  RouteTable::Chain openai = {&p.requestId(), &p.accessLog()};
+  RouteTable::Chain anthropic = {&p.requestId(), &p.accessLog(), &anthropic_errors};
+  RouteTable::Chain none = {};
 
-bool needsAuth(Route r) noexcept { return r != Route::kLiveness && r != Route::kReadiness; }
+  // Handlers of the routes that answer without a provider.
+  auto& models = p.own(makeReplyFilter("models", [&router](api::Exchange&) { return modelsReply(router); }));
+  auto& model = p.own(makeReplyFilter("model", [&router](api::Exchange& ex) { return modelReply(router, ex.route_param); }));
+  auto& count_tokens = p.own(makeReplyFilter(
+      "count_tokens", [&router](api::Exchange& ex) { return countTokensReply(ex, router, ex.raw_body); }));
+  auto& liveness = p.own(makeReplyFilter("liveness", [](api::Exchange&) { return livenessReply(); }));
+  auto& readiness = p.own(makeReplyFilter(
+      "readiness", [draining = deps.draining](api::Exchange&) { return readinessReply(draining && draining()); }));
+  auto& health = p.own(makeAsyncReplyFilter("health", std::move(deps.health)));
 
-std::optional<api::Endpoint> endpointOf(Route r) noexcept {
-  switch (r) {
-    case Route::kChatCompletions:
-    case Route::kMessages: return api::Endpoint::kChatCompletions;
-    case Route::kCompletions: return api::Endpoint::kCompletions;
-    case Route::kEmbeddings: return api::Endpoint::kEmbeddings;
-    default: return std::nullopt;
-  }
+  RouteTable t(openai);
+  // clang-format off
+  //     method     path                      edge       handler
+  t.add("POST",     "/chat/completions",      openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kChatCompletions), &p.usage(), &p.providerCall()});
+  t.add("POST",     "/completions",           openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kCompletions), &p.usage(), &p.providerCall()});
+  t.add("POST",     "/embeddings",            openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kEmbeddings), &p.usage(), &p.providerCall()});
+  t.add("POST",     "/messages",              anthropic, {&p.proxyHeaders(), &p.auth(), &anthropic_ingress, &p.parse(E::kChatCompletions), &p.usage(), &p.providerCall()});
+  t.add("POST",     "/messages/count_tokens", anthropic, {&p.auth(), &count_tokens});
+  t.add("GET",      "/models",                openai,    {&p.auth(), &models});
+  t.add("GET",      "/models/{id}",           openai,    {&p.auth(), &model});
+  t.add("GET",      "/health",                openai,    {&p.auth(), &health});
+  t.add("GET|HEAD", "/health/liveliness",     openai,    {&liveness});
+  t.add("GET|HEAD", "/health/liveness",       openai,    {&liveness});
+  t.add("GET|HEAD", "/health/readiness",      openai,    {&readiness});
+  // clang-format on
+  (void)none;
+  return t;
 }
 
 api::Reply modelsReply(const router::Router& router) {
@@ -106,20 +74,15 @@ api::Reply modelReply(const router::Router& router, std::string_view id) {
   return api::Reply::json(200, api::dumpJson(modelObject(id)));
 }
 
-api::Reply countTokensReply(const router::Router& router, std::string_view body) {
-  auto fail = [](const api::Error& e) {
-    api::Reply r = api::Reply::fromError(e);
-    r.body = api::anthropic::errorBody(e);
-    return r;
-  };
+api::Reply countTokensReply(api::Exchange& ex, const router::Router& router, std::string_view body) {
   auto parsed = api::parseJsonObject(body);
-  if (!parsed) return fail(parsed.error());
-  auto counted = api::anthropic::countTokens(*parsed);
-  if (!counted) return fail(counted.error());
+  if (!parsed) return pipeline::fail(ex, parsed.error());
+  auto counted = ingress::anthropic::countTokens(*parsed);
+  if (!counted) return pipeline::fail(ex, counted.error());
   std::string model = (*parsed)["model"].get<std::string>();
   if (!router.hasAlias(model)) {
-    return fail({api::ErrorKind::kModelNotFound, "model: " + model + " does not exist", "", 0,
-                 "model_not_found", "model"});
+    return pipeline::fail(ex, {api::ErrorKind::kModelNotFound, "model: " + model + " does not exist", "", 0,
+                               "model_not_found", "model"});
   }
   return api::Reply::json(200, api::dumpJson(*counted));
 }

@@ -1,38 +1,27 @@
 // One client connection: HTTP/1.1 keep-alive, pipelined requests answered in order, bounded head
 // and body, header/body/idle timeouts, replies written whole or streamed chunk by chunk.
+//
+// The session only reads requests and writes replies: which chain answers a request is the route
+// table's business (routes.cpp), and everything a request means is the filters'.
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cerrno>
-#include <charconv>
-#include <algorithm>
-#include <array>
 #include <cstdio>
 
-#include "switchyard/api/anthropic_ingress.hpp"
-#include "switchyard/api/ids.hpp"
-#include "switchyard/auth/auth.hpp"
-#include "switchyard/server/routes.hpp"
-#include "switchyard/telemetry/log.hpp"
+#include "switchyard/server/route_table.hpp"
 #include "worker.hpp"
 
 namespace switchyard::server {
 namespace {
-
-// x-litellm-timeout: seconds, a positive number up to a day; nullopt when malformed.
-std::optional<double> parseTimeoutHeader(std::string_view v) {
-  double x = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-  if (ec != std::errc{} || p != v.data() + v.size() || !(x > 0) || x > 86400) return std::nullopt;
-  return x;
-}
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -44,16 +33,6 @@ constexpr auto kWriteTimeout = std::chrono::seconds(60);
 
 std::chrono::milliseconds seconds(double s) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
-}
-
-double msSince(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-std::string formatMs(double ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", ms < 0 ? 0.0 : ms);
-  return buf;
 }
 
 // Arms the watch (see ClientWatch): when the socket turns readable and the client has closed
@@ -82,12 +61,6 @@ void disarmClientWatch(tcp::socket& socket, ClientWatch& watch) {
   socket.cancel(ec);
 }
 
-struct RequestInfo {
-  std::string method;
-  std::string path;
-  unsigned version = 11;
-  bool keep_alive = true;
-};
 
 // The response head, written by hand: Beast's generic serializer costs more than the rest of a
 // small reply. Names and values are ours or validated (a client's x-request-id must be printable).
@@ -96,11 +69,11 @@ void appendHeader(std::string& out, std::string_view name, std::string_view valu
 }
 
 // `content_length` nullopt: the body follows chunked (HTTP/1.1) or until close (HTTP/1.0).
-std::string formatHead(const RequestInfo& info, const api::Reply& reply, const api::Exchange* ex,
-                       bool proxied, bool keep_alive, std::optional<std::size_t> content_length) {
+std::string formatHead(unsigned version, const api::Reply& reply, bool keep_alive,
+                       std::optional<std::size_t> content_length) {
   std::string out;
   out.reserve(640);
-  out.append(info.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(reply.status)).append(" ");
+  out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(reply.status)).append(" ");
   std::string_view reason = http::obsolete_reason(static_cast<http::status>(reply.status));
   out.append(reason.empty() ? std::string_view("Unknown") : reason).append("\r\n");
   appendHeader(out, "server", "switchyard");
@@ -109,30 +82,29 @@ std::string formatHead(const RequestInfo& info, const api::Reply& reply, const a
     appendHeader(out, "content-length", std::to_string(*content_length));
   } else {
     appendHeader(out, "cache-control", "no-cache");
-    if (info.version >= 11) appendHeader(out, "transfer-encoding", "chunked");
+    if (version >= 11) appendHeader(out, "transfer-encoding", "chunked");
   }
-  if (!keep_alive && info.version >= 11) appendHeader(out, "connection", "close");
-  if (keep_alive && info.version == 10) appendHeader(out, "connection", "keep-alive");
+  if (!keep_alive && version >= 11) appendHeader(out, "connection", "close");
+  if (keep_alive && version == 10) appendHeader(out, "connection", "keep-alive");
   for (const api::Header& h : reply.headers) appendHeader(out, h.name, h.value);
-  if (ex) {
-    appendHeader(out, "x-request-id", ex->request_id);
-    appendHeader(out, "x-litellm-call-id", ex->call_id);
-    if (proxied) {
-      const api::Outcome& o = ex->outcome;
-      if (!o.deployment_id.empty()) appendHeader(out, "x-litellm-model-id", o.deployment_id);
-      if (!o.model_group.empty()) appendHeader(out, "x-litellm-model-group", o.model_group);
-      if (!o.api_base.empty()) appendHeader(out, "x-litellm-model-api-base", o.api_base);
-      double total = msSince(ex->started);
-      double upstream = std::chrono::duration<double, std::milli>(o.upstream_time).count();
-      appendHeader(out, "x-litellm-response-duration-ms", formatMs(total));
-      appendHeader(out, "x-litellm-overhead-duration-ms", formatMs(total - upstream));
-      appendHeader(out, "x-litellm-attempted-retries", std::to_string(o.attempted_retries));
-      appendHeader(out, "x-litellm-attempted-fallbacks", std::to_string(o.attempted_fallbacks));
-    }
-  }
   out.append("\r\n");
   return out;
 }
+
+// The request's header fields for the filters (api::RequestHeaders over Beast's fields).
+class BeastHeaders final : public api::RequestHeaders {
+ public:
+  explicit BeastHeaders(const http::fields& f) : fields_(f) {}
+  std::string_view get(std::string_view name) const noexcept override {
+    auto it = fields_.find(name);
+    if (it == fields_.end()) return {};
+    auto v = it->value();
+    return std::string_view(v.data(), v.size());
+  }
+
+ private:
+  const http::fields& fields_;
+};
 
 // Writes `a` then `b`. The socket is tried at once, without waiting — almost always it takes
 // everything — and only what it did not take goes through a timed asynchronous write: Beast arms
@@ -161,36 +133,40 @@ asio::awaitable<bool> writeAll(beast::tcp_stream& stream, std::string_view a, st
 }
 
 // Writes a whole reply (head and body together). Returns false when the connection is unusable.
-asio::awaitable<bool> writeWhole(beast::tcp_stream& stream, const RequestInfo& info, api::Reply& reply,
-                                 const api::Exchange* ex, bool proxied, bool keep_alive) {
-  std::string head = formatHead(info, reply, ex, proxied, keep_alive, reply.body.size());
+asio::awaitable<bool> writeWhole(beast::tcp_stream& stream, unsigned version, api::Reply& reply, bool keep_alive) {
+  std::string head = formatHead(version, reply, keep_alive, reply.body.size());
   co_return co_await writeAll(stream, head, reply.body);
 }
 
-// Streams a reply chunk by chunk. A client that goes away cancels the source (and so the
-// upstream). A source that fails after the head was sent ends the stream with an error event.
-asio::awaitable<bool> writeStream(beast::tcp_stream& stream, const RequestInfo& info, api::Reply& reply,
-                                  api::Exchange& ex, bool keep_alive) {
-  bool chunked = info.version >= 11;
+void notifyEnd(api::Reply& reply, api::StreamEnd how) {
+  for (auto& o : reply.observers) o->onEnd(how);
+  reply.observers.clear();
+}
+
+// Streams a reply chunk by chunk, showing each chunk to the reply's observers. A client that goes
+// away cancels the source (and so the upstream). A source that fails after the head was sent
+// ends the stream with an error event (reply.stream_error frames it).
+asio::awaitable<bool> writeStream(beast::tcp_stream& stream, unsigned version, api::Reply& reply, bool keep_alive) {
+  bool chunked = version >= 11;
   if (!chunked) keep_alive = false;  // HTTP/1.0: the body ends when the connection does
-  std::string head = formatHead(info, reply, &ex, true, keep_alive, std::nullopt);
-  if (!co_await writeAll(stream, head)) co_return false;
+  std::string head = formatHead(version, reply, keep_alive, std::nullopt);
+  if (!co_await writeAll(stream, head)) {
+    notifyEnd(reply, api::StreamEnd::kClientGone);
+    co_return false;
+  }
   stream.expires_never();
   char frame[24];  // chunk-size line
+  api::StreamEnd how = api::StreamEnd::kComplete;
 
   for (;;) {
     api::Result<std::optional<std::string>> chunk = co_await reply.stream->next();
     std::string bytes;
     bool last = false;
     if (!chunk) {
-      ex.outcome.error = chunk.error();
-      spdlog::warn("stream {} broke: {}", ex.request_id,
-                   chunk.error().detail.empty() ? chunk.error().message : chunk.error().detail);
-      if (ex.ingress == api::WireFormat::kAnthropic) {
-        bytes = api::anthropic::errorEvent(chunk.error());
-      } else {
-        bytes = "data: " + chunk.error().toJson() + "\n\n";
-      }
+      const api::Error& e = chunk.error();
+      spdlog::warn("stream broke: {}", e.detail.empty() ? e.message : e.detail);
+      bytes = reply.stream_error ? reply.stream_error(e) : "data: " + e.toJson() + "\n\n";
+      how = api::StreamEnd::kBroken;
       last = true;
     } else if (!*chunk) {
       break;
@@ -198,6 +174,7 @@ asio::awaitable<bool> writeStream(beast::tcp_stream& stream, const RequestInfo& 
       bytes = std::move(**chunk);
     }
     if (!bytes.empty()) {
+      for (auto& o : reply.observers) o->onChunk(bytes);
       bool written;
       if (chunked) {
         int len = std::snprintf(frame, sizeof frame, "%zx\r\n", bytes.size());
@@ -208,147 +185,91 @@ asio::awaitable<bool> writeStream(beast::tcp_stream& stream, const RequestInfo& 
       }
       if (!written) {
         reply.stream.reset();
+        notifyEnd(reply, api::StreamEnd::kClientGone);
         co_return false;
       }
     }
     if (last) break;
   }
   reply.stream.reset();
-  if (chunked && !co_await writeAll(stream, "0\r\n\r\n")) co_return false;
+  if (chunked && !co_await writeAll(stream, "0\r\n\r\n")) {
+    notifyEnd(reply, api::StreamEnd::kClientGone);
+    co_return false;
+  }
+  notifyEnd(reply, how);
   co_return keep_alive;
 }
 
-// Access line for a request whose client closed the connection before the answer was complete
-// (status 499, as nginx logs it).
-void logClientGone(const RequestInfo& info, api::Exchange& ex) {
-  api::Error e{api::ErrorKind::kInvalidRequest, "Client closed the connection.", "client disconnected"};
-  e.status = 499;
-  ex.outcome.error = std::move(e);
-  telemetry::logAccess({info.method, info.path, 499, &ex, {}, msSince(ex.started), ex.stream});
+// The exchange of a request: its head as the filters see it.
+void prepareExchange(api::Exchange& ex, const http::request_header<>& req, const BeastHeaders& headers) {
+  ex.method = req.method_string();
+  ex.target = req.target();
+  ex.path = ex.target.substr(0, ex.target.find('?'));
+  ex.headers = &headers;
 }
 
-// Answers one request. Returns whether the connection may carry another.
+// Answers one request through its route's chain. Returns whether the connection may carry
+// another.
 asio::awaitable<bool> handleRequest(beast::tcp_stream& stream, http::request<http::string_body>& req,
                                     Worker& worker, const std::shared_ptr<ClientWatch>& watch,
                                     bool keep_alive) {
   std::shared_ptr<Generation> gen = worker.generation();
-  RequestInfo info;
-  info.method = std::string(req.method_string());
-  std::string_view target = req.target();
-  info.path = std::string(target.substr(0, target.find('?')));
-  info.version = req.version();
-
+  BeastHeaders headers(req.base());
   api::Exchange ex;
-  std::string_view client_rid = req["x-request-id"];
-  bool rid_ok = !client_rid.empty() && client_rid.size() <= 200 &&
-                std::all_of(client_rid.begin(), client_rid.end(), [](char c) { return c > 0x20 && c < 0x7f; });
-  ex.request_id = rid_ok ? std::string(client_rid) : api::newUuid();
-  ex.call_id = api::newUuid();
+  prepareExchange(ex, req, headers);
+  RouteTable::Match m = gen->routes.match(ex.method, ex.path);
+  ex.route_param = std::move(m.param);
+  ex.raw_body = std::move(req.body());
 
-  RouteMatch m = matchRoute(info.method, info.path);
+  armClientWatch(stream.socket(), watch);
   api::Reply reply;
-  bool proxied = false;
-  if (m.route == Route::kNotFound) {
-    reply = api::Reply::fromError({api::ErrorKind::kNotFound, "Route not found: " + info.method + " " + info.path});
-  } else if (!m.method_allowed) {
-    api::Error e{api::ErrorKind::kMethodNotAllowed,
-                 "Method " + info.method + " is not allowed on " + info.path};
-    reply = api::Reply::fromError(e);
-    bool anthropic = m.route == Route::kMessages || m.route == Route::kCountTokens;
-    if (anthropic) reply.body = api::anthropic::errorBody(e);
-  } else if (auto endpoint = endpointOf(m.route)) {
-    proxied = true;
-    ex.endpoint = *endpoint;
-    ex.auth_token = std::string(auth::pickToken(req[http::field::authorization], req["x-api-key"],
-                                                req["api-key"], req["x-litellm-api-key"]));
-    ex.raw_body = std::move(req.body());
-    std::string_view timeout_header = req["x-litellm-timeout"];
-    std::optional<double> request_timeout;
-    if (!timeout_header.empty()) request_timeout = parseTimeoutHeader(timeout_header);
-    // POST /v1/messages: the parse filter translates the Anthropic request (the anthropic-version
-    // header is accepted but not required); the answer is translated back here.
-    if (m.route == Route::kMessages) ex.ingress = api::WireFormat::kAnthropic;
-    ex.timeout_s = request_timeout;
-    armClientWatch(stream.socket(), watch);
-    bool client_gone = false;
-    try {
-      if (!timeout_header.empty() && !request_timeout) {
-        reply = pipeline::fail(ex, {api::ErrorKind::kInvalidRequest,
-                                    "Header x-litellm-timeout must be a positive number of seconds.", "", 0,
-                                    "invalid_request", "x-litellm-timeout"});
-      } else {
-        reply = co_await gen->pipeline.run(ex);
-      }
-    } catch (const boost::system::system_error& e) {
-      if (e.code() != asio::error::operation_aborted) throw;
-      client_gone = true;  // the watch cancelled the upstream call
-    }
-    if (client_gone) {
-      logClientGone(info, ex);
-      co_return false;
-    }
-    if (m.route == Route::kMessages) reply = api::anthropic::toAnthropicReply(ex, std::move(reply));
-  } else {
-    api::Result<auth::Principal> principal = auth::Principal{};
-    if (needsAuth(m.route)) {
-      principal = auth::authenticate(auth::pickToken(req[http::field::authorization], req["x-api-key"],
-                                                     req["api-key"], req["x-litellm-api-key"]),
-                                     gen->snapshot->config.general_settings.master_key);
-    }
-    if (!principal) {
-      reply = api::Reply::fromError(principal.error());
-      if (m.route == Route::kCountTokens) reply.body = api::anthropic::errorBody(principal.error());
-    } else if (m.route == Route::kHealth) {
-      // GET /health[?model=alias]: from the background checks' last run, else checked now.
-      std::string only_model = queryParam(target, "model");
-      bool background = gen->snapshot->config.general_settings.background_health_checks;
-      if (!background || !worker.shared().health.hasRun()) {
-        co_await runHealthChecks(gen, worker.shared().health, only_model);
-      }
-      reply = healthReply(*gen, worker.shared().health, only_model);
-    } else {
-      switch (m.route) {
-        case Route::kModels: reply = modelsReply(gen->snapshot->router); break;
-        case Route::kModel: reply = modelReply(gen->snapshot->router, m.param); break;
-        case Route::kCountTokens:
-          reply = countTokensReply(gen->snapshot->router, req.body());
-          break;
-        case Route::kLiveness: reply = livenessReply(); break;
-        case Route::kReadiness: reply = readinessReply(worker.shared().draining.load()); break;
-        default: reply = api::Reply::fromError({api::ErrorKind::kNotFound, "Route not found"}); break;
-      }
-    }
+  bool client_gone = false;
+  try {
+    reply = co_await pipeline::Next{m.chain}(ex);
+  } catch (const boost::system::system_error& e) {
+    if (e.code() != asio::error::operation_aborted) throw;
+    client_gone = true;  // the watch cancelled the request (the access log filter logged a 499)
   }
+  if (client_gone) co_return false;
 
   keep_alive = keep_alive && !worker.shared().draining.load();
   bool ok;
-  bool streamed = reply.stream != nullptr;
-  unsigned status = reply.status;
-  if (streamed) {
-    bool client_gone = false;
+  if (reply.stream) {
     try {
-      ok = co_await writeStream(stream, info, reply, ex, keep_alive);
+      ok = co_await writeStream(stream, req.version(), reply, keep_alive);
     } catch (const boost::system::system_error& e) {
       if (e.code() != asio::error::operation_aborted) throw;
-      client_gone = true;  // cancelled mid-stream by the watch; the source is gone with the frame
+      client_gone = true;  // cancelled mid-stream by the watch
     }
     if (client_gone) {
-      logClientGone(info, ex);
+      notifyEnd(reply, api::StreamEnd::kClientGone);
       co_return false;
     }
   } else {
-    ok = co_await writeWhole(stream, info, reply, &ex, proxied, keep_alive);
+    ok = co_await writeWhole(stream, req.version(), reply, keep_alive);
   }
   disarmClientWatch(stream.socket(), *watch);
-  telemetry::logAccess({info.method, info.path, status, proxied ? &ex : nullptr, {}, msSince(ex.started), streamed});
   co_return ok && keep_alive;
 }
 
+// Answers a request the session refuses before reading it whole (413), through the chain of the
+// route it names, so the answer has that route's format, request id and access-log line.
+asio::awaitable<void> rejectRequest(beast::tcp_stream& stream, Worker& worker,
+                                    const http::request_header<>& req, api::Error error) {
+  std::shared_ptr<Generation> gen = worker.generation();
+  BeastHeaders headers(req);
+  api::Exchange ex;
+  prepareExchange(ex, req, headers);
+  ex.outcome.error = std::move(error);
+  api::Reply reply = co_await pipeline::Next{gen->routes.rejectChain(ex.method, ex.path)}(ex);
+  reply.stream.reset();
+  co_await writeWhole(stream, req.version() ? req.version() : 11, reply, false);
+}
+
+// An error answered before the request could be routed (malformed head, head too large).
 asio::awaitable<void> writeSimpleError(beast::tcp_stream& stream, unsigned version, const api::Error& e) {
   api::Reply reply = api::Reply::fromError(e);
-  RequestInfo info;
-  info.version = version ? version : 11;
-  co_await writeWhole(stream, info, reply, nullptr, false, false);
+  co_await writeWhole(stream, version ? version : 11, reply, false);
 }
 
 api::Error tooLarge(const config::GeneralSettings& gs) {
@@ -412,7 +333,7 @@ asio::awaitable<void> sessionLoop(beast::tcp_stream& stream, Worker& worker, Ses
     // temporaries twice.
     if (hec == http::error::body_limit) {  // Content-Length over the limit, seen with the head
       api::Error big = tooLarge(gs);
-      co_await writeSimpleError(stream, parser.get().version(), big);
+      co_await rejectRequest(stream, worker, parser.get().base(), big);
       co_await lingerClose(stream);
       co_return;
     }
@@ -435,7 +356,7 @@ asio::awaitable<void> sessionLoop(beast::tcp_stream& stream, Worker& worker, Ses
       auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kNoThrow);
       if (bec == http::error::body_limit) {  // chunked body grew over the limit
         api::Error big = tooLarge(gs);
-        co_await writeSimpleError(stream, req.version(), big);
+        co_await rejectRequest(stream, worker, req.base(), big);
         co_await lingerClose(stream);
         co_return;
       }

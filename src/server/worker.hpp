@@ -1,6 +1,7 @@
 #pragma once
 // One worker: an io_context on its own thread, the upstream transport of that thread, and the
-// per-config-generation state (adapters, pipeline). Private to the server module.
+// per-config-generation state (adapters, pipeline, route table). Private to the server module;
+// implemented in worker.cpp.
 
 #include <atomic>
 #include <boost/asio/cancellation_signal.hpp>
@@ -13,8 +14,10 @@
 #include "switchyard/pipeline/pipeline.hpp"
 #include "switchyard/providers/provider.hpp"
 #include "switchyard/providers/transport.hpp"
+#include "switchyard/server/route_table.hpp"
 #include "switchyard/server/runtime.hpp"
 #include "health_checks.hpp"
+#include "switchyard/server/routes.hpp"
 
 namespace switchyard::server {
 
@@ -27,15 +30,15 @@ struct SharedState {
   HealthBoard health;  // GET /health, background health checks
 };
 
-// The state of one config generation on one worker. Each request holds a reference.
-struct Generation {
-  Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t)
-      : snapshot(std::move(s)), transport(std::move(t)), providers(transport),
-        pipeline(snapshot->config, snapshot->router, providers) {}
+// The state of one config generation on one worker: its adapters, its pipeline (services and
+// filters) and the route table built from them. Each request holds a reference.
+struct Generation : std::enable_shared_from_this<Generation> {
+  Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t, SharedState& shared);
   std::shared_ptr<const Snapshot> snapshot;
   std::shared_ptr<providers::Transport> transport;
   providers::Providers providers;
   pipeline::Pipeline pipeline;
+  RouteTable routes;
 };
 
 // A live connection, as the worker sees it for draining.

@@ -144,4 +144,9 @@ void logAccess(const AccessRecord& r) {
   }
 }
 
+void AccessLog::record(const api::Exchange& ex, unsigned status, bool stream) {
+  double ms = std::chrono::duration<double, std::milli>(api::Clock::now() - ex.started).count();
+  logAccess({ex.method, ex.path, status, &ex, ex.principal.key_alias, ms, stream});
+}
+
 }  // namespace switchyard::telemetry

@@ -14,6 +14,8 @@
 //   claude-529           529 overloaded_error
 //   claude-long-prompt   400 invalid_request_error "prompt is too long: ..."
 //   claude-bad-key       401 authentication_error
+//   claude-bad-key-echo  401 authentication_error whose message quotes the x-api-key it received
+//                        (tests that a gateway does not relay an upstream 401 to its client)
 //   claude-stream-error  200 stream with an `error` event (overloaded_error) before any content
 // Every request is recorded ({ method, path, headers, body, raw }).
 
@@ -81,6 +83,8 @@ export async function startFakeAnthropic(apiKey) {
           return json(400, errorBody('invalid_request_error', 'prompt is too long: 208310 tokens > 200000 maximum'));
         case 'claude-bad-key':
           return json(401, errorBody('authentication_error', 'invalid x-api-key'));
+        case 'claude-bad-key-echo':
+          return json(401, errorBody('authentication_error', `invalid x-api-key: ${req.headers['x-api-key']}`));
         default:
           break;
       }

@@ -162,7 +162,7 @@ TEST_F(ErrorsTest, UpstreamClosingWithoutAnswerIs502) {
 }
 
 TEST_F(ErrorsTest, ErrorEventBeforeFirstContentIs502) {
-  // 200 + an error event before any content: a failure (DESIGN §4), decided before the client
+  // 200 + an error event before any content: a failure (docs/design.md §4), decided before the client
   // sees a 200.
   Behavior b;
   b.kind = Behavior::Kind::kErrorEventInStream;

@@ -1,4 +1,4 @@
-// Resilience (DESIGN §4, LiteLLM-compatible): retries, backoff, Retry-After, failover between the
+// Resilience (docs/design.md §4, LiteLLM-compatible): retries, backoff, Retry-After, failover between the
 // deployments of an alias, fallbacks between aliases, cooldowns, per-deployment limits, timeouts
 // and pre-call checks, with every fault injected by the fake upstream. Each test starts the real
 // binary; every wait is bounded (small cooldown_time / timeouts) so the whole file runs in well

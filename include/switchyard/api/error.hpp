@@ -22,6 +22,9 @@ enum class ErrorKind : std::uint8_t {
   kRateLimited,            // 429: key or provider rate limit, budget, no healthy deployment.
   kUpstreamTimeout,        // 504 after every attempt timed out.
   kUpstreamError,          // 502: connect failure, 5xx, malformed upstream answer.
+  kOverloaded,             // 503: the provider says it is overloaded (Anthropic 529
+                           // overloaded_error; an OpenAI-format 503, sent on as 502 like any
+                           // upstream 5xx); Anthropic clients get 529.
   kUnavailable,            // 503: draining, not ready.
   kInternal,               // 500: a bug; the detail is logged.
 };
@@ -35,6 +38,10 @@ struct Error {
   std::string param = {};   // OpenAI "param"; empty: null
   unsigned retry_after_s = 0;  // > 0: sent as Retry-After
   unsigned upstream_status = 0;  // the provider's HTTP status when the error came from one
+  // The provider's own error body when it is already in the client's wire format (an Anthropic
+  // deployment a /v1/messages request was passed through to): the ingress answers with it as is,
+  // with upstream_status. Secrets scrubbed; never set for credential errors (401/403).
+  std::string upstream_body = {};
 
   unsigned httpStatus() const noexcept;
   std::string_view type() const noexcept;  // OpenAI "type", e.g. "invalid_request_error"
@@ -43,7 +50,7 @@ struct Error {
   std::string toJson() const;
 };
 
-// Retryable failures move the router to the next attempt or deployment (DESIGN §4).
+// Retryable failures move the router to the next attempt or deployment (docs/design.md §4).
 bool isRetryable(const Error& e) noexcept;
 
 // Lets Result<T> carry an api::Error: a result<T, Error> whose value() is read on error throws

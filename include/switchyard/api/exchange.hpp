@@ -1,9 +1,10 @@
 #pragma once
 // The request/response pair that flows through the pipeline (Envoy's stream, userver's request).
 //
-// Exchange is owned by the server session for the lifetime of one request; filters and providers
-// read the request part and fill the outcome part. Reply is what goes back to the client: either
-// a whole body or a ChunkSource that the session pulls chunk by chunk (Proxygen's HTTPSource).
+// Exchange is owned by the server session for the lifetime of one request (the request head it
+// points into lives as long); filters and providers read the request part and fill the outcome
+// part. Reply is what goes back to the client: either a whole body or a ChunkSource that the
+// session pulls chunk by chunk (Proxygen's HTTPSource).
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -33,10 +34,44 @@ struct Header {
   std::string value;
 };
 
+// Token usage as the provider reported it (OpenAI names; Anthropic's input_tokens are counted
+// into prompt_tokens with the cache reads and writes, as OpenAI does).
 struct Usage {
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
   std::uint64_t cached_tokens = 0;
+};
+
+// The request's header fields, as the session received them. Implemented by the session over its
+// HTTP parser; lookups are case-insensitive and return "" when the field is absent.
+class RequestHeaders {
+ public:
+  virtual ~RequestHeaders() = default;
+  virtual std::string_view get(std::string_view name) const noexcept = 0;
+};
+
+// Who is calling, once the auth filter has run. `is_master` callers may use every model and the
+// admin routes. Virtual keys fill the rest (key hash, team, user, limits) through the same type.
+struct Principal {
+  bool authenticated = false;  // false until the auth filter ran (routes without auth)
+  bool is_master = false;
+  std::string key_alias;  // loggable name; never the key
+};
+
+// The request-level controls of a proxied request, taken out of the JSON body once by the parse
+// filter (LiteLLM's names) and validated there; the body keeps only what the provider sees.
+struct RequestOptions {
+  // `models` (OpenRouter) then `fallbacks`, in order, the requested model removed; nullopt: the
+  // configured fallbacks apply.
+  std::optional<std::vector<std::string>> fallbacks;
+  bool disable_fallbacks = false;
+  std::optional<int> num_retries;           // 0..10: replaces the configured num_retries
+  std::optional<std::string> mock_response;  // answer with this text, no provider called
+  // mock_testing_fallbacks / _context_fallbacks / _content_policy_fallbacks: fail the requested
+  // model at once with that kind of error, to try a fallback configuration.
+  bool mock_testing_fallbacks = false;
+  bool mock_testing_context_fallbacks = false;
+  bool mock_testing_content_policy_fallbacks = false;
 };
 
 // A streamed response body. The session calls next() until it yields nullopt (clean end) or an
@@ -48,14 +83,37 @@ class ChunkSource {
   virtual boost::asio::awaitable<Result<std::optional<std::string>>> next() = 0;
 };
 
+// How a streamed reply ended, as the session saw it.
+enum class StreamEnd : std::uint8_t {
+  kComplete,    // the source yielded its end and everything was written
+  kBroken,      // the source failed (the client got an error event)
+  kClientGone,  // the client left, or a write to it failed
+};
+
+// Watches a streamed reply as the session writes it, with no coroutine of its own: filters that
+// act after `next` (usage, the access log; spend and cache fill next) attach one to the Reply
+// instead of wrapping the source. The session calls onChunk() with each chunk's bytes as sent
+// (after any ingress translation) and onEnd() once; an observer destroyed without onEnd() was
+// abandoned (treat it as kClientGone).
+class StreamObserver {
+ public:
+  virtual ~StreamObserver() = default;
+  virtual void onChunk(std::string_view bytes) {}
+  virtual void onEnd(StreamEnd how) {}
+};
+
 struct Reply {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::vector<Header> headers;          // extra response headers
   std::string body;                     // when stream is null
   std::unique_ptr<ChunkSource> stream;  // when set: sent chunked, content_type text/event-stream
-  std::optional<Usage> usage;
+  std::optional<Usage> usage;           // when the provider's adapter already read it
+  std::vector<std::unique_ptr<StreamObserver>> observers;  // of `stream`, called in order
   WireFormat format = WireFormat::kOpenAI;  // what body/stream hold
+  // Frames an Error that breaks `stream` after its head was sent, as the last event the client
+  // gets. Default (null): OpenAI's "data: {"error":{...}}\n\n". An ingress sets its own.
+  std::string (*stream_error)(const Error&) = nullptr;
 
   static Reply fromError(const Error& e);
   static Reply json(unsigned status, std::string body);
@@ -74,6 +132,13 @@ struct Outcome {
 };
 
 struct Exchange {
+  // Request head (set by the session; views into the request it owns)
+  std::string_view method;
+  std::string_view target;  // path and query string, as received
+  std::string_view path;    // without the query string
+  const RequestHeaders* headers = nullptr;
+  std::string route_param;  // the {param} of the route pattern that matched, percent-decoded
+
   // Request
   Endpoint endpoint = Endpoint::kChatCompletions;
   // kAnthropic: the client called POST /v1/messages. `body` then holds the request translated to
@@ -85,16 +150,21 @@ struct Exchange {
   std::string request_id;         // client's x-request-id or generated
   std::string call_id;            // x-litellm-call-id
   std::unique_ptr<nlohmann::json> body;      // parsed JSON body (object), controls removed
-  std::unique_ptr<nlohmann::json> controls;  // request-level controls taken out of the body
-                                             // (fallbacks, models, cache, metadata, mock_response...)
+  std::unique_ptr<nlohmann::json> controls;  // request-level controls taken out of the body, as
+                                             // sent (fallbacks, models, cache, metadata, ...)
+  RequestOptions options;                    // the same, typed and validated
   std::string model;              // body.model: the alias asked for
   bool stream = false;            // body.stream == true
   // Per-request upstream timeout in seconds (header x-litellm-timeout, or body `timeout`):
   // replaces timeout and stream_timeout for every attempt.
   std::optional<double> timeout_s;
   Clock::time_point started = Clock::now();
+  Principal principal;  // set by the auth filter
   // Outcome
   Outcome outcome;
+  // The provider's usage once known: from the body of a whole reply, from the final chunk of a
+  // stream (set when the stream has passed it to the client).
+  std::optional<Usage> usage;
 
   Exchange();
   ~Exchange();

@@ -1,5 +1,5 @@
 #pragma once
-// Parsing of client JSON bodies with the limits DESIGN §11 asks for.
+// Parsing of client JSON bodies with the limits docs/design.md §11 asks for.
 
 #include <nlohmann/json_fwd.hpp>
 #include <string_view>

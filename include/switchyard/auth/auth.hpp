@@ -1,19 +1,17 @@
 #pragma once
-// Caller authentication (DESIGN §3, §6). For now: the master key. Virtual keys come with the
-// key store; they will enter here through the same Principal.
+// Caller authentication (docs/design.md §3, §6). For now: the master key. Virtual keys come
+// with the key store, as a second Authenticator that answers with the same api::Principal.
 
 #include <string>
 #include <string_view>
 
 #include "switchyard/api/error.hpp"
+#include "switchyard/api/exchange.hpp"
 
 namespace switchyard::auth {
 
-// Who is calling. `is_master` callers may use every model and the admin routes.
-struct Principal {
-  bool is_master = false;
-  std::string key_alias;  // loggable name; never the key
-};
+// Who is calling (api::Principal: the Exchange carries it).
+using Principal = api::Principal;
 
 // Constant-time equality: the time taken depends only on the lengths.
 bool constantTimeEquals(std::string_view a, std::string_view b) noexcept;
@@ -27,5 +25,25 @@ std::string_view pickToken(std::string_view authorization, std::string_view x_ap
 // Checks `token` against the configured master key. With no master key the gateway is open and
 // every caller is a master. Errors are kUnauthorized with a client-safe message.
 api::Result<Principal> authenticate(std::string_view token, std::string_view master_key);
+
+// The seam the auth filter calls: who a token belongs to. Implementations answer from memory
+// (no I/O on the request path) and are used from worker threads concurrently.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  virtual api::Result<Principal> authenticate(std::string_view token) const = 0;
+};
+
+// The master key of general_settings (open gateway when empty).
+class MasterKeyAuthenticator final : public Authenticator {
+ public:
+  explicit MasterKeyAuthenticator(std::string master_key) : master_key_(std::move(master_key)) {}
+  api::Result<Principal> authenticate(std::string_view token) const override {
+    return auth::authenticate(token, master_key_);
+  }
+
+ private:
+  std::string master_key_;
+};
 
 }  // namespace switchyard::auth

@@ -1,7 +1,7 @@
 #pragma once
-// Typed configuration, read from a LiteLLM-format config.yaml (DESIGN §2).
+// Typed configuration, read from a LiteLLM-format config.yaml (docs/design.md §2).
 //
-// Every key DESIGN §2 lists is parsed here, even those whose feature lands later, so a config
+// Every key docs/design.md §2 lists is parsed here, even those whose feature lands later, so a config
 // written for LiteLLM loads today. Strings of the form `os.environ/NAME` are replaced by the
 // environment variable NAME at load time; a missing variable is an error naming the key path.
 // Unknown keys are accepted with one warning each. A recognised key with a wrong type or value

@@ -1,45 +1,77 @@
 #pragma once
-// The chain for the proxied endpoints, built once per worker and config generation:
-//   auth -> parse -> provider_call
-// (rate_limit, cache and spend slot in between as they land).
+// The request pipeline of one worker and config generation: the Services the filters reach and
+// the filters themselves, from which the server's route table builds each route's chain
+// (src/server/routes.cpp lists them all). A proxied request runs
+//
+//   request_id -> access_log -> [ingress] -> proxy_headers -> auth -> parse -> usage -> provider_call
+//
+// where an ingress filter (ingress/anthropic) translates another wire format in and out.
 
 #include <memory>
-#include <random>
+#include <optional>
+#include <string_view>
 #include <vector>
 
+#include "switchyard/auth/auth.hpp"
 #include "switchyard/config/config.hpp"
 #include "switchyard/pipeline/filter.hpp"
+#include "switchyard/pipeline/filters.hpp"
+#include "switchyard/pipeline/services.hpp"
 #include "switchyard/providers/provider.hpp"
 #include "switchyard/router/router.hpp"
+#include "switchyard/telemetry/log.hpp"
 
 namespace switchyard::pipeline {
 
 class Pipeline {
  public:
-  // All references must outlive the pipeline (the worker owns them).
-  Pipeline(const config::Config& cfg, const router::Router& router, providers::Providers& providers);
+  // All references must outlive the pipeline (the worker's generation owns them). Without
+  // `auth` the master key of `cfg` is used; without `requests`, the access log.
+  Pipeline(const config::Config& cfg, const router::Router& router, providers::Providers& providers,
+           const auth::Authenticator* auth = nullptr, telemetry::RequestSink* requests = nullptr);
   ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
 
-  // Runs the chain. `ex.endpoint`, `ex.auth_token` and `ex.raw_body` must be set.
+  Services& services() noexcept { return services_; }
+
+  // The shared filters (filters.hpp), one instance each.
+  Filter& requestId() noexcept { return *request_id_; }
+  Filter& accessLog() noexcept { return *access_log_; }
+  Filter& auth() noexcept { return *auth_; }
+  Filter& proxyHeaders() noexcept { return *proxy_headers_; }
+  Filter& usage() noexcept { return *usage_; }
+  Filter& parse(api::Endpoint e) noexcept { return *parse_[static_cast<std::size_t>(e)]; }
+  Filter& providerCall() noexcept { return *provider_call_; }
+
+  // Keeps `f` alive as long as the pipeline and returns it (route handlers, ingress filters).
+  Filter& own(std::unique_ptr<Filter> f);
+
+  // The proxied core, auth -> parse -> usage -> provider_call, on `ex` as it is (`ex.endpoint`
+  // and `ex.raw_body` set; the token in `ex.auth_token` or `ex.headers`). For tests and tools.
   boost::asio::awaitable<api::Reply> run(api::Exchange& ex);
 
  private:
+  std::unique_ptr<auth::Authenticator> own_auth_;
+  std::unique_ptr<telemetry::RequestSink> own_requests_;
+  Services services_;
+  std::unique_ptr<Filter> request_id_, access_log_, auth_, proxy_headers_, usage_, provider_call_;
+  std::unique_ptr<Filter> parse_[3], parse_as_is_;
   std::vector<std::unique_ptr<Filter>> owned_;
-  std::vector<Filter*> chain_;
+  std::vector<Filter*> core_;
 };
 
-// Parses and validates the JSON body for ex.endpoint, fills ex.body, ex.model, ex.stream and
-// moves the request-level controls into ex.controls. With ex.ingress == kAnthropic the body is an
-// Anthropic Messages request: it is validated and translated (api::anthropic::toOpenAiRequest)
-// into ex.body, kept as is in ex.anthropic_body, and ex.endpoint becomes kChatCompletions.
+// Parses and validates the JSON body for ex.endpoint: fills ex.body, ex.model, ex.stream, moves
+// the request-level controls into ex.controls (as sent) and ex.options (typed, validated; a body
+// `timeout` sets ex.timeout_s unless the header already did). When an ingress filter already
+// translated the body into ex.body, `raw_body` is not read and only the rest is done.
 // Exposed for tests.
 api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body);
 
-// A cheap estimate of the prompt's tokens (about four characters per token, plus a few per
-// message), for pre-call checks and tpm limits. ex.body must be parsed.
+// The prompt-token estimate of ex.body (api::estimatePromptTokens); 0 before parsing.
 std::uint64_t estimatePromptTokens(const api::Exchange& ex);
 
-// Call options for deployment `d` under `cfg` (deployment, then router, then litellm settings).
+// Call options for deployment `d` under `cfg` (providers::callOptionsFor).
 providers::CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& d);
 
 }  // namespace switchyard::pipeline

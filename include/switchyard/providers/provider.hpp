@@ -1,7 +1,7 @@
 #pragma once
 // A provider adapter: turns an OpenAI-format Exchange into the provider's wire format, calls it
 // through the worker's Transport, and turns the answer back into an OpenAI-format Reply
-// (DESIGN §5). Adapters are per worker, used from that worker's thread only.
+// (docs/design.md §5). Adapters are per worker, used from that worker's thread only.
 
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "switchyard/api/exchange.hpp"
 #include "switchyard/config/config.hpp"
@@ -25,6 +27,10 @@ struct CallOptions {
   bool drop_params = false;
 };
 
+// Call options for deployment `d` under `cfg`: timeout and stream_timeout from the deployment,
+// else router_settings, else litellm_settings.request_timeout, else 600 s; drop_params.
+CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& d);
+
 class Provider {
  public:
   virtual ~Provider() = default;
@@ -38,19 +44,31 @@ class Provider {
   virtual std::string apiBase(const config::Deployment& d) = 0;
 };
 
-// The adapters of one worker, by provider prefix.
+// The adapters of one worker, by provider prefix: a registry. Built with a transport, it holds
+// the built-in adapters (openai and the OpenAI-compatible family, azure, anthropic, gemini,
+// mock); add() registers another adapter for a prefix, or replaces a built-in one (tests drive
+// the router's retry loop with a scripted adapter and no sockets this way).
 class Providers {
  public:
   explicit Providers(std::shared_ptr<Transport> transport);
+  Providers();  // no transport: only the mock until adapters are added
   ~Providers();
+  Providers(const Providers&) = delete;
+  Providers& operator=(const Providers&) = delete;
+
+  // Serves deployments whose model is `prefix/...` with `adapter`, before any built-in adapter.
+  void add(std::string prefix, std::unique_ptr<Provider> adapter);
   // nullptr when the prefix names a provider this build does not support yet.
   Provider* find(std::string_view provider);
-  // The built-in mock (also answers request-level `mock_response`).
+  // The mock (also answers request-level `mock_response`): the built-in one unless "mock" was
+  // added.
   Provider& mock();
+  // The worker's transport (null when built without one).
   Transport& transport() noexcept { return *transport_; }
 
  private:
   std::shared_ptr<Transport> transport_;
+  std::vector<std::pair<std::string, std::unique_ptr<Provider>>> added_;
   std::unique_ptr<Provider> openai_, azure_, anthropic_, gemini_, mock_;
 };
 

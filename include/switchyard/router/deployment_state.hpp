@@ -1,10 +1,15 @@
 #pragma once
 // What the router knows about one deployment right now: requests in flight, this minute's
 // requests/tokens, recent failures, cooldown, moving-average latency. Shared by every worker
-// thread (one mutex per deployment, held for a few loads and stores), and kept across config
-// reloads by deployment id so a SIGHUP does not forget that a provider is down.
+// thread, and kept across config reloads by deployment id so a SIGHUP does not forget that a
+// provider is down.
+//
+// DeploymentState is the seam: LocalDeploymentState keeps the counters in this process (one
+// mutex per deployment, held for a few loads and stores); an implementation shared by several
+// gateway instances (Redis) plugs in through StateRegistry's factory with the same contract.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -42,25 +47,41 @@ struct StateView {
 
 class DeploymentState {
  public:
+  virtual ~DeploymentState() = default;
   // Takes a slot when the deployment is not cooling down and under its limits at `now`: counts
   // one request and `tokens` (an estimate) in this minute, and one in flight until release().
-  Admission tryAcquire(const Limits& limits, Clock::time_point now, std::uint64_t tokens);
-  void release() noexcept;
+  // Admission is atomic: concurrent callers never admit more than the limits.
+  virtual Admission tryAcquire(const Limits& limits, Clock::time_point now, std::uint64_t tokens) = 0;
+  virtual void release() noexcept = 0;
 
   // Outcome of an attempt. `elapsed` is the whole call for non-streams and the time to the first
   // content chunk for streams. `extra_tokens` corrects this minute's token count once the
   // provider's usage is known.
-  void recordSuccess(Clock::time_point now, Clock::duration elapsed, bool stream, std::int64_t extra_tokens);
+  virtual void recordSuccess(Clock::time_point now, Clock::duration elapsed, bool stream,
+                             std::int64_t extra_tokens) = 0;
   // Returns true when this failure started a cooldown. The sole deployment of a model group is
   // cooled down only when allowed_fails is set explicitly (LiteLLM: by default a lone deployment
   // stays in, since cooling it would turn a blip into an outage of the alias).
-  bool recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c, const Policy& p,
-                     std::string_view message, bool sole = false);
+  virtual bool recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c, const Policy& p,
+                             std::string_view message, bool sole = false) = 0;
   // Starts a cooldown at once (tests, health checks).
-  void coolDown(Clock::time_point now, Clock::duration d);
+  virtual void coolDown(Clock::time_point now, Clock::duration d) = 0;
 
-  StateView view(Clock::time_point now, Clock::duration latency_ttl) const;
-  std::string lastError() const;  // client-safe message of the last failure
+  virtual StateView view(Clock::time_point now, Clock::duration latency_ttl) const = 0;
+  virtual std::string lastError() const = 0;  // client-safe message of the last failure
+};
+
+// The counters of one process.
+class LocalDeploymentState final : public DeploymentState {
+ public:
+  Admission tryAcquire(const Limits& limits, Clock::time_point now, std::uint64_t tokens) override;
+  void release() noexcept override;
+  void recordSuccess(Clock::time_point now, Clock::duration elapsed, bool stream, std::int64_t extra_tokens) override;
+  bool recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c, const Policy& p,
+                     std::string_view message, bool sole = false) override;
+  void coolDown(Clock::time_point now, Clock::duration d) override;
+  StateView view(Clock::time_point now, Clock::duration latency_ttl) const override;
+  std::string lastError() const override;
 
  private:
   void rollWindow(Clock::time_point now);  // mu_ held
@@ -81,9 +102,13 @@ class DeploymentState {
 // Deployment states by deployment id, for the whole process. Thread-safe.
 class StateRegistry {
  public:
+  using Factory = std::function<std::shared_ptr<DeploymentState>(const std::string& deployment_id)>;
+  // `make` builds the state of a deployment seen for the first time (default: LocalDeploymentState).
+  explicit StateRegistry(Factory make = {}) : make_(std::move(make)) {}
   std::shared_ptr<DeploymentState> get(const std::string& deployment_id);
 
  private:
+  Factory make_;
   std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<DeploymentState>> states_;
 };

@@ -1,6 +1,6 @@
 #pragma once
 // The router's settings, resolved once per config generation from router_settings, then
-// litellm_settings, then LiteLLM's defaults (DESIGN §4), and the pure rules built on them:
+// litellm_settings, then LiteLLM's defaults (docs/design.md §4), and the pure rules built on them:
 // how a failure is classified, when a deployment cools down, how long to wait before a retry.
 
 #include <chrono>

@@ -1,5 +1,5 @@
 #pragma once
-// Which deployment serves an attempt (DESIGN §4).
+// Which deployment serves an attempt (docs/design.md §4).
 //
 // The router indexes model_list by alias (and by model_info.id, so a request or a fallback can
 // name one deployment), and picks one deployment per attempt: among the target's deployments

@@ -1,6 +1,6 @@
 #pragma once
 // The process: N workers (one io_context and thread each), an acceptor that deals connections
-// round-robin, signal handling (SIGTERM/SIGINT drain, SIGHUP reload). DESIGN §1.
+// round-robin, signal handling (SIGTERM/SIGINT drain, SIGHUP reload). docs/design.md §1.
 
 #include <cstdint>
 #include <memory>

@@ -28,4 +28,20 @@ struct AccessRecord {
 };
 void logAccess(const AccessRecord& r);
 
+// Where a finished request is reported: the access log today; metrics and traces are further
+// sinks behind the same call. Called on the worker thread that served the request, once per
+// request, when its reply is complete (a stream: when it ended, broke or the client left).
+// Implementations must not block.
+class RequestSink {
+ public:
+  virtual ~RequestSink() = default;
+  virtual void record(const api::Exchange& ex, unsigned status, bool stream) = 0;
+};
+
+// One access-log line per request (logAccess), with the caller's key alias, never the key.
+class AccessLog final : public RequestSink {
+ public:
+  void record(const api::Exchange& ex, unsigned status, bool stream) override;
+};
+
 }  // namespace switchyard::telemetry

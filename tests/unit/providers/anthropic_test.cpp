@@ -1,35 +1,26 @@
-// The anthropic adapter without sockets: request translation (OpenAI chat -> Messages), response
-// and stream translation (Messages -> chat.completion / chat.completion.chunk), error mapping,
-// and whole calls through a scripted Transport (target, headers, priming, pass-through).
-// Anthropic-side fixtures follow the shapes of Anthropic's Messages API reference.
+// The anthropic adapter's translation without sockets: request translation (OpenAI chat ->
+// Messages), response and stream translation (Messages -> chat.completion /
+// chat.completion.chunk) and error mapping. Whole calls: anthropic_call_test.cpp.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
-#include <deque>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "providers/adapters.hpp"
 #include "providers/anthropic_translate.hpp"
-#include "switchyard/providers/provider.hpp"
-#include "switchyard/providers/transport.hpp"
-#include "unit/run_await.hpp"
+#include "unit/providers/anthropic_fixtures.hpp"
 
 namespace switchyard::providers {
 namespace {
 
-namespace asio = boost::asio;
+using namespace anthropic_fixtures;
 using api::Error;
 using api::ErrorKind;
 using nlohmann::json;
-using test::runAwait;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr std::string_view kSecret = "sk-ant-SECRET-abcdef123456";
 
 json translate(const json& chat, bool drop = false) {
   auto r = anthropic::toMessagesRequest(chat, "claude-sonnet-4-5", drop);
@@ -42,8 +33,6 @@ Error refuse(const json& chat, bool drop = false) {
   EXPECT_FALSE(r.has_value());
   return r ? Error{} : r.error();
 }
-
-json user(const json& content) { return {{"role", "user"}, {"content", content}}; }
 
 // ---------------------------------------------------------------------------------------------
 // Request translation
@@ -283,68 +272,6 @@ TEST(AnthropicResponseTest, FinishReasonsAndToolOnlyContentIsNull) {
 // ---------------------------------------------------------------------------------------------
 // Stream translation
 
-// A recorded-shape stream from Anthropic's streaming reference: text then a tool_use block.
-constexpr const char* kToolStream =
-    "event: message_start\n"
-    "data: "
-    "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_014p7gG3wDgGV9EUtLvnow3U\",\"type\":"
-    "\"message\","
-    "\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5-20250929\",\"stop_sequence\":null,"
-    "\"usage\":"
-    "{\"input_tokens\":472,\"output_tokens\":2,\"cache_read_input_tokens\":8},\"content\":[],"
-    "\"stop_reason\":null}}\n\n"
-    "event: content_block_start\n"
-    "data: "
-    "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":"
-    "\"\"}}\n\n"
-    "event: ping\n"
-    "data: {\"type\": \"ping\"}\n\n"
-    "event: content_block_delta\n"
-    "data: "
-    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":"
-    "\"Okay\"}}\n\n"
-    "event: content_block_delta\n"
-    "data: "
-    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\", "
-    "checking.\"}}\n\n"
-    "event: content_block_stop\n"
-    "data: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
-    "event: content_block_start\n"
-    "data: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\","
-    "\"id\":\"toolu_01T1x1fJ34qAmk2tNTrN7Up6\",\"name\":\"get_weather\",\"input\":{}}}\n\n"
-    "event: content_block_delta\n"
-    "data: "
-    "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
-    "\"partial_json\":\"\"}}\n\n"
-    "event: content_block_delta\n"
-    "data: "
-    "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
-    "\"partial_json\":\"{\\\"location\\\":\"}}\n\n"
-    "event: content_block_delta\n"
-    "data: "
-    "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
-    "\"partial_json\":\" \\\"Paris\\\"}\"}}\n\n"
-    "event: content_block_stop\n"
-    "data: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
-    "event: message_delta\n"
-    "data: "
-    "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},"
-    "\"usage\":{\"output_tokens\":89}}\n\n"
-    "event: message_stop\n"
-    "data: {\"type\":\"message_stop\"}\n\n";
-
-std::vector<std::string> eventData(std::string_view stream) {
-  std::vector<std::string> out;
-  while (!stream.empty()) {
-    std::size_t end = stream.find("\n\n");
-    std::string_view ev = stream.substr(0, end);
-    stream.remove_prefix(end == std::string_view::npos ? stream.size() : end + 2);
-    std::size_t d = ev.find("data: ");
-    if (d != std::string_view::npos) out.emplace_back(ev.substr(d + 6));
-  }
-  return out;
-}
-
 TEST(AnthropicStreamTest, TranslatesRecordedToolStream) {
   anthropic::StreamTranslator tr(/*include_usage=*/true, 1700000000);
   std::string out;
@@ -394,7 +321,9 @@ TEST(AnthropicStreamTest, CommitsOnlyOnContentAndMapsErrorEvents) {
       R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})", out);
   ASSERT_FALSE(err.has_value());
   EXPECT_TRUE(api::isRetryable(err.error()));
+  EXPECT_EQ(err.error().kind, ErrorKind::kOverloaded);
   EXPECT_EQ(err.error().httpStatus(), 503u);
+  EXPECT_EQ(err.error().upstream_status, 529u);  // the status Anthropic uses for overloaded_error
   ASSERT_TRUE(tr.onEvent(data[3], out).has_value());
   EXPECT_TRUE(tr.committed());
   EXPECT_FALSE(tr.finished());
@@ -407,12 +336,6 @@ TEST(AnthropicStreamTest, CommitsOnlyOnContentAndMapsErrorEvents) {
 
 // ---------------------------------------------------------------------------------------------
 // Error mapping
-
-std::string errBody(std::string_view type, std::string_view message) {
-  return json{
-      {"type", "error"}, {"error", {{"type", type}, {"message", message}}}, {"request_id", "req_0"}}
-      .dump();
-}
 
 TEST(AnthropicErrorTest, StatusesAndTypes) {
   Error bad = anthropic::mapAnthropicError(
@@ -461,12 +384,32 @@ TEST(AnthropicErrorTest, StatusesAndTypes) {
   EXPECT_EQ(api_err.kind, ErrorKind::kUpstreamError);
   EXPECT_TRUE(api::isRetryable(api_err));
 
+  // Overloaded (529, or the overloaded_error type at another status): kOverloaded, which an
+  // OpenAI-format client gets as 503 overloaded_error (529 is not a standard status) and an
+  // Anthropic-format one as 529.
   Error over =
       anthropic::mapAnthropicError(529, errBody("overloaded_error", "Overloaded"), "3", kSecret);
+  EXPECT_EQ(over.kind, ErrorKind::kOverloaded);
   EXPECT_TRUE(api::isRetryable(over));
   EXPECT_EQ(over.retry_after_s, 3u);
+  EXPECT_EQ(over.status, 0u);
   EXPECT_EQ(over.httpStatus(), 503u);
-  EXPECT_THAT(over.message, HasSubstr("Overloaded"));
+  EXPECT_EQ(over.upstream_status, 529u);
+  EXPECT_EQ(over.codeOrDefault(), "overloaded_error");
+  EXPECT_EQ(over.message, "anthropic error: Overloaded");
+  EXPECT_TRUE(over.upstream_body.empty());  // only the adapter sets it, for pass-through
+  EXPECT_EQ(anthropic::mapAnthropicError(503, errBody("overloaded_error", "Overloaded"), "", kSecret).kind,
+            ErrorKind::kOverloaded);
+  EXPECT_EQ(anthropic::mapAnthropicError(529, "", "", kSecret).kind, ErrorKind::kOverloaded);
+  // A 503 without the type is a plain upstream error in Anthropic's dialect.
+  EXPECT_EQ(anthropic::mapAnthropicError(503, errBody("api_error", "x"), "", kSecret).kind,
+            ErrorKind::kUpstreamError);
+
+  Error timeout = anthropic::mapAnthropicError(504, errBody("timeout_error", "slow"), "", kSecret);
+  EXPECT_EQ(timeout.kind, ErrorKind::kUpstreamTimeout);
+  Error big_type = anthropic::mapAnthropicError(400, errBody("request_too_large", "big"), "", kSecret);
+  EXPECT_EQ(big_type.kind, ErrorKind::kPayloadTooLarge);
+  EXPECT_EQ(big_type.code, "request_too_large");
 
   Error html = anthropic::mapAnthropicError(502, "<html>bad gateway</html>", "", kSecret);
   EXPECT_EQ(html.kind, ErrorKind::kUpstreamError);
@@ -480,275 +423,6 @@ TEST(AnthropicErrorTest, StatusesAndTypes) {
   EXPECT_EQ(anthropic::statusForErrorType("overloaded_error"), 529u);
   EXPECT_EQ(anthropic::statusForErrorType("rate_limit_error"), 429u);
   EXPECT_EQ(anthropic::statusForErrorType("something_new"), 500u);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Whole calls through a scripted Transport
-
-class ScriptedStream final : public UpstreamStream {
- public:
-  ScriptedStream(unsigned status, std::string content_type, std::deque<std::string> pieces)
-      : status_(status), content_type_(std::move(content_type)), pieces_(std::move(pieces)) {}
-  unsigned status() const noexcept override { return status_; }
-  std::string_view header(std::string_view name) const noexcept override {
-    return name == "content-type" ? std::string_view(content_type_) : std::string_view();
-  }
-  asio::awaitable<api::Result<std::optional<std::string>>> read(
-      std::chrono::steady_clock::duration) override {
-    if (pieces_.empty()) co_return std::optional<std::string>{};
-    std::string p = std::move(pieces_.front());
-    pieces_.pop_front();
-    co_return std::optional<std::string>{std::move(p)};
-  }
-  asio::awaitable<api::Result<std::string>> readAll(std::chrono::steady_clock::duration,
-                                                    std::size_t) override {
-    std::string all;
-    for (auto& p : pieces_) all += p;
-    pieces_.clear();
-    co_return all;
-  }
-
- private:
-  unsigned status_;
-  std::string content_type_;
-  std::deque<std::string> pieces_;
-};
-
-class ScriptedTransport final : public Transport {
- public:
-  ScriptedTransport() : Transport(Options{}) {}
-  std::vector<std::pair<Url, UpstreamRequest>> sent;
-  UpstreamResponse response;
-  unsigned stream_status = 200;
-  std::string stream_type = "text/event-stream; charset=utf-8";
-  std::deque<std::string> pieces;
-
-  asio::awaitable<api::Result<UpstreamResponse>> send(
-      const Url& url, const UpstreamRequest& req, std::chrono::steady_clock::duration) override {
-    sent.emplace_back(url, req);
-    co_return response;
-  }
-  asio::awaitable<api::Result<std::unique_ptr<UpstreamStream>>> open(
-      const Url& url, const UpstreamRequest& req, std::chrono::steady_clock::duration) override {
-    sent.emplace_back(url, req);
-    co_return std::unique_ptr<UpstreamStream>(
-        std::make_unique<ScriptedStream>(stream_status, stream_type, pieces));
-  }
-  std::size_t idleConnections() const noexcept override { return 0; }
-};
-
-std::string headerOf(const UpstreamRequest& r, std::string_view name) {
-  for (const auto& h : r.headers)
-    if (h.name == name) return h.value;
-  return {};
-}
-
-asio::awaitable<api::Result<api::Reply>> callIt(Provider& p, api::Exchange& ex,
-                                                const config::Deployment& d, const CallOptions& o) {
-  co_return co_await p.call(ex, d, o);
-}
-
-asio::awaitable<std::string> drainAll(api::ChunkSource& s, bool* failed) {
-  std::string all;
-  for (;;) {
-    auto c = co_await s.next();
-    if (!c) {
-      *failed = true;
-      co_return all;
-    }
-    if (!*c) co_return all;
-    all += **c;
-  }
-}
-
-class AnthropicCallTest : public ::testing::Test {
- protected:
-  AnthropicCallTest() {
-    d_.model_name = "claude";
-    d_.model = "anthropic/claude-sonnet-4-5";
-    d_.provider = "anthropic";
-    d_.model_id = "claude-sonnet-4-5";
-    d_.id = "dep-claude";
-    d_.api_key = std::string(kSecret);
-    provider_ = makeAnthropic(transport_);
-  }
-  api::Exchange exchange(json body, bool stream = false) {
-    api::Exchange ex;
-    ex.body = std::make_unique<json>(std::move(body));
-    ex.stream = stream;
-    return ex;
-  }
-  api::Result<api::Reply> call(api::Exchange& ex, CallOptions o = {}) {
-    return runAwait(io_, callIt(*provider_, ex, d_, o));
-  }
-
-  asio::io_context io_{1};
-  ScriptedTransport transport_;
-  config::Deployment d_;
-  std::unique_ptr<Provider> provider_;
-};
-
-const char* kMessage =
-    R"({"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929",
-    "content":[{"type":"text","text":"Hi there"}],"stop_reason":"end_turn","stop_sequence":null,
-    "usage":{"input_tokens":10,"output_tokens":3}})";
-
-TEST_F(AnthropicCallTest, ApiBaseForms) {
-  EXPECT_EQ(provider_->apiBase(d_), "https://api.anthropic.com:443");  // origin() form
-  for (const char* base :
-       {"http://127.0.0.1:9/", "http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1/messages"}) {
-    config::Deployment d = d_;
-    d.api_base = base;
-    EXPECT_EQ(provider_->apiBase(d), "http://127.0.0.1:9") << base;
-  }
-  config::Deployment proxied = d_;
-  proxied.api_base = "https://gw.example.com/anthropic/v1";
-  EXPECT_EQ(provider_->apiBase(proxied), "https://gw.example.com:443/anthropic");
-}
-
-TEST_F(AnthropicCallTest, NonStreamSendsMessagesRequestWithHeaders) {
-  transport_.response.status = 200;
-  transport_.response.body = kMessage;
-  api::Exchange ex = exchange({{"model", "claude"}, {"messages", json::array({user("Hello")})}});
-  auto r = call(ex);
-  ASSERT_TRUE(r.has_value()) << r.error().message;
-  ASSERT_EQ(transport_.sent.size(), 1u);
-  const auto& [url, req] = transport_.sent[0];
-  EXPECT_EQ(url.host, "api.anthropic.com");
-  EXPECT_TRUE(url.tls);
-  EXPECT_EQ(req.target, "/v1/messages");
-  EXPECT_EQ(headerOf(req, "x-api-key"), kSecret);
-  EXPECT_EQ(headerOf(req, "anthropic-version"), "2023-06-01");
-  EXPECT_EQ(headerOf(req, "content-type"), "application/json");
-  EXPECT_EQ(headerOf(req, "authorization"), "");
-  EXPECT_EQ(json::parse(req.body)["model"], "claude-sonnet-4-5");
-  json body = json::parse(r->body);
-  EXPECT_EQ(body["choices"][0]["message"]["content"], "Hi there");
-  EXPECT_EQ(r->format, api::WireFormat::kOpenAI);
-  ASSERT_TRUE(r->usage.has_value());
-  EXPECT_EQ(r->usage->prompt_tokens, 10u);
-  EXPECT_EQ(r->usage->completion_tokens, 3u);
-}
-
-TEST_F(AnthropicCallTest, UnsupportedParamAndEndpoint) {
-  api::Exchange ex =
-      exchange({{"model", "claude"}, {"messages", json::array({user("x")})}, {"seed", 3}});
-  auto r = call(ex);
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().param, "seed");
-  EXPECT_TRUE(transport_.sent.empty());
-  api::Exchange ex2 =
-      exchange({{"model", "claude"}, {"messages", json::array({user("x")})}, {"seed", 3}});
-  CallOptions drop;
-  drop.drop_params = true;
-  transport_.response.status = 200;
-  transport_.response.body = kMessage;
-  EXPECT_TRUE(call(ex2, drop).has_value());
-  EXPECT_FALSE(json::parse(transport_.sent.back().second.body).contains("seed"));
-
-  api::Exchange emb = exchange({{"model", "claude"}, {"input", "x"}});
-  emb.endpoint = api::Endpoint::kEmbeddings;
-  auto e = call(emb);
-  ASSERT_FALSE(e.has_value());
-  EXPECT_EQ(e.error().kind, ErrorKind::kInvalidRequest);
-  EXPECT_THAT(e.error().message, HasSubstr("does not support"));
-}
-
-TEST_F(AnthropicCallTest, HttpErrorIsMapped) {
-  transport_.response.status = 529;
-  transport_.response.body = errBody("overloaded_error", "Overloaded");
-  api::Exchange ex = exchange({{"model", "claude"}, {"messages", json::array({user("x")})}});
-  auto r = call(ex);
-  ASSERT_FALSE(r.has_value());
-  EXPECT_TRUE(api::isRetryable(r.error()));
-}
-
-TEST_F(AnthropicCallTest, StreamTranslatedInPiecesSplitAnywhere) {
-  std::string all = kToolStream;
-  for (std::size_t i = 0; i < all.size(); i += 37) transport_.pieces.push_back(all.substr(i, 37));
-  api::Exchange ex = exchange(
-      {{"model", "claude"}, {"stream", true}, {"messages", json::array({user("x")})}}, true);
-  auto r = call(ex);
-  ASSERT_TRUE(r.has_value()) << r.error().message;
-  EXPECT_EQ(r->content_type, "text/event-stream");
-  EXPECT_EQ(headerOf(transport_.sent[0].second, "accept"), "text/event-stream");
-  EXPECT_EQ(json::parse(transport_.sent[0].second.body)["stream"], true);
-  bool failed = false;
-  std::string out = runAwait(io_, drainAll(*r->stream, &failed));
-  EXPECT_FALSE(failed);
-  EXPECT_THAT(out, HasSubstr("\"content\":\"Okay\""));
-  EXPECT_THAT(out, HasSubstr("\"finish_reason\":\"tool_calls\""));
-  EXPECT_THAT(out, ::testing::EndsWith("data: [DONE]\n\n"));
-  EXPECT_THAT(out, Not(HasSubstr("event:")));
-}
-
-TEST_F(AnthropicCallTest, ErrorEventBeforeContentFailsTheCall) {
-  std::vector<std::string> data = eventData(kToolStream);
-  transport_.pieces = {"event: message_start\ndata: " + data[0] + "\n\n",
-                       "event: error\ndata: "
-                       "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":"
-                       "\"Overloaded\"}}\n\n"};
-  api::Exchange ex = exchange(
-      {{"model", "claude"}, {"stream", true}, {"messages", json::array({user("x")})}}, true);
-  auto r = call(ex);
-  ASSERT_FALSE(r.has_value());
-  EXPECT_TRUE(api::isRetryable(r.error()));
-  EXPECT_THAT(r.error().message, HasSubstr("Overloaded"));
-}
-
-TEST_F(AnthropicCallTest, ErrorEventOrCutAfterContentBreaksTheStream) {
-  std::vector<std::string> data = eventData(kToolStream);
-  for (bool cut : {false, true}) {
-    transport_.pieces = {"event: message_start\ndata: " + data[0] + "\n\n",
-                         "event: content_block_delta\ndata: " + data[3] + "\n\n"};
-    if (!cut) {
-      transport_.pieces.push_back(
-          "event: error\ndata: "
-          "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"boom\"}}\n\n");
-    }
-    api::Exchange ex = exchange(
-        {{"model", "claude"}, {"stream", true}, {"messages", json::array({user("x")})}}, true);
-    auto r = call(ex);
-    ASSERT_TRUE(r.has_value());
-    bool failed = false;
-    std::string out = runAwait(io_, drainAll(*r->stream, &failed));
-    EXPECT_TRUE(failed) << cut;
-    EXPECT_THAT(out, HasSubstr("Okay"));
-    EXPECT_THAT(out, Not(HasSubstr("[DONE]")));
-  }
-}
-
-TEST_F(AnthropicCallTest, AnthropicIngressIsPassedThrough) {
-  json original =
-      json::parse(R"({"model":"claude","max_tokens":100,"system":[{"type":"text","text":"s",
-      "cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"hi"}],"x_extra":1})");
-  transport_.response.status = 200;
-  transport_.response.body = kMessage;
-  api::Exchange ex = exchange({{"model", "claude"}, {"messages", json::array({user("hi")})}});
-  ex.ingress = api::WireFormat::kAnthropic;
-  ex.anthropic_body = std::make_unique<json>(original);
-  auto r = call(ex);
-  ASSERT_TRUE(r.has_value());
-  json sent = json::parse(transport_.sent[0].second.body);
-  json expect = original;
-  expect["model"] = "claude-sonnet-4-5";
-  EXPECT_EQ(sent, expect);
-  EXPECT_EQ(r->format, api::WireFormat::kAnthropic);
-  EXPECT_EQ(r->body, kMessage);
-
-  // Streams are relayed event for event, `event:` lines included.
-  transport_.pieces = {kToolStream};
-  original["stream"] = true;
-  api::Exchange sx = exchange(
-      {{"model", "claude"}, {"stream", true}, {"messages", json::array({user("hi")})}}, true);
-  sx.ingress = api::WireFormat::kAnthropic;
-  sx.anthropic_body = std::make_unique<json>(original);
-  auto s = call(sx);
-  ASSERT_TRUE(s.has_value());
-  EXPECT_EQ(s->format, api::WireFormat::kAnthropic);
-  bool failed = false;
-  EXPECT_EQ(runAwait(io_, drainAll(*s->stream, &failed)), kToolStream);
-  EXPECT_FALSE(failed);
 }
 
 }  // namespace

@@ -3,11 +3,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <boost/asio/io_context.hpp>
 
 #include "providers/azure_url.hpp"
+#include "unit/providers/scripted_transport.hpp"
 #include "switchyard/providers/provider.hpp"
 #include "switchyard/providers/transport.hpp"
 
@@ -27,27 +27,7 @@ config::Deployment azure(const std::string& model_id, const std::string& base,
   return d;
 }
 
-// Sets an environment variable for one test and restores the previous value.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value)
-      ::setenv(name, value, 1);
-    else
-      ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_)
-      ::setenv(name_, old_->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using scripted::ScopedEnv;
 
 TEST(AzureUrlTest, DeploymentPathsAndVersion) {
   ScopedEnv v("AZURE_API_VERSION", nullptr);

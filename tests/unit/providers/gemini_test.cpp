@@ -26,35 +26,31 @@ using ::testing::Not;
 // The data of each `data:` event in an SSE byte string.
 std::vector<json> frames(const std::string& sse) {
   std::vector<json> out;
-  std::size_t pos = 0;
-  while (pos < sse.size()) {
-    std::size_t end = sse.find("\n\n", pos);
-    if (end == std::string::npos) end = sse.size();
-    std::string data = sseData(std::string_view(sse).substr(pos, end - pos));
-    out.push_back(data == "[DONE]" ? json("[DONE]") : json::parse(data));
-    pos = end + 2;
-  }
+  SseCutter cutter;
+  cutter.feed(sse);
+  while (std::optional<SseEvent> ev = cutter.next())
+    out.push_back(ev->data == "[DONE]" ? json("[DONE]") : json::parse(ev->data));
+  EXPECT_FALSE(cutter.rest()) << "unterminated event";
   return out;
 }
 
-TEST(GeminiUrlTest, BaseResolution) {
-  auto def = resolveBase("");
-  ASSERT_TRUE(def);
-  EXPECT_EQ(def->origin() + def->path, "https://generativelanguage.googleapis.com:443/v1beta");
-  auto root = resolveBase("http://127.0.0.1:9000");
-  ASSERT_TRUE(root);
-  EXPECT_EQ(root->path, "/v1beta");
-  auto v1beta = resolveBase("http://127.0.0.1:9000/v1beta/");
-  ASSERT_TRUE(v1beta);
-  EXPECT_EQ(v1beta->path, "/v1beta");
-  auto proxied = resolveBase("https://proxy.example.com/gemini/v1beta");
-  ASSERT_TRUE(proxied);
-  EXPECT_EQ(proxied->path, "/gemini/v1beta");
-  EXPECT_FALSE(resolveBase("ftp://x"));
+TEST(GeminiUrlTest, ApiRoot) {
+  auto root = [](std::string_view base) {
+    Url u = apiRoot(*parseUrl(base));
+    return u.origin() + u.path;
+  };
+  EXPECT_EQ(root(kDefaultBase), "https://generativelanguage.googleapis.com:443/v1beta");
+  EXPECT_EQ(root("http://127.0.0.1:9000"), "http://127.0.0.1:9000/v1beta");
+  EXPECT_EQ(root("http://127.0.0.1:9000/v1beta/"), "http://127.0.0.1:9000/v1beta");
+  EXPECT_EQ(root("http://127.0.0.1:9000/v1"), "http://127.0.0.1:9000/v1");
+  EXPECT_EQ(root("http://127.0.0.1:9000/v1alpha"), "http://127.0.0.1:9000/v1alpha");
+  EXPECT_EQ(root("https://proxy.example.com/gemini/v1beta"),
+            "https://proxy.example.com:443/gemini/v1beta");
+  EXPECT_EQ(root("https://proxy.example.com/gemini"), "https://proxy.example.com:443/gemini/v1beta");
 }
 
 TEST(GeminiUrlTest, MethodTargets) {
-  Url root = *resolveBase("http://h:1");
+  Url root = apiRoot(*parseUrl("http://h:1"));
   EXPECT_EQ(methodTarget(root, "gemini-2.0-flash", "generateContent"),
             "/v1beta/models/gemini-2.0-flash:generateContent");
   EXPECT_EQ(methodTarget(root, "models/gemini-2.0-flash", "streamGenerateContent"),
@@ -281,17 +277,10 @@ constexpr const char* kRecordedStream =
 
 std::string translateAll(StreamTranslator& tr, std::string_view sse, api::Error* err = nullptr) {
   std::string out;
-  SseSplitter splitter;
-  splitter.feed(sse);
-  std::string events;
-  splitter.takeComplete(events);
-  std::string_view rest = events;
-  while (!rest.empty()) {
-    std::size_t cut = rest.find("\r\n\r\n");
-    cut = cut == std::string_view::npos ? rest.size() : cut + 4;
-    std::string data = sseData(rest.substr(0, cut));
-    rest.remove_prefix(cut);
-    auto r = tr.feed(data, out, "sekret-key");
+  SseCutter cutter;
+  cutter.feed(sse);
+  while (std::optional<SseEvent> ev = cutter.next()) {
+    auto r = tr.feed(ev->data, out, "sekret-key");
     if (!r) {
       if (err) *err = r.error();
       return out;
@@ -355,9 +344,15 @@ TEST(GeminiStreamTest, ErrorsAndSafetyBeforeContent) {
                "data: {\"error\":{\"code\":503,\"message\":\"The model is "
                "overloaded.\",\"status\":\"UNAVAILABLE\"}}\r\n\r\n",
                &err);
-  EXPECT_EQ(err.kind, api::ErrorKind::kUpstreamError);
+  EXPECT_EQ(err.kind, api::ErrorKind::kOverloaded);  // 503 UNAVAILABLE: the model is overloaded
+  EXPECT_EQ(err.upstream_status, 503u);
   EXPECT_TRUE(api::isRetryable(err));
   EXPECT_FALSE(tr.committed());
+
+  StreamTranslator internal("m", "id", 1, false);
+  translateAll(internal,
+               "data: {\"error\":{\"code\":500,\"message\":\"boom\",\"status\":\"INTERNAL\"}}\n\n", &err);
+  EXPECT_EQ(err.kind, api::ErrorKind::kUpstreamError);
 
   StreamTranslator blocked("m", "id", 1, false);
   translateAll(blocked,
@@ -462,6 +457,35 @@ TEST(GeminiErrorTest, StatusesAndBodies) {
         s, body(static_cast<int>(s), "UNAVAILABLE", "The model is overloaded."), "", "k");
     EXPECT_TRUE(api::isRetryable(e)) << s;
   }
+  // 503 UNAVAILABLE is Gemini's "overloaded": kOverloaded (OpenAI-format clients: 502
+  // overloaded_error, as any upstream 5xx; Anthropic clients: 529).
+  api::Error over = mapGeminiError(
+      503, body(503, "UNAVAILABLE", "The model is overloaded. Please try again later."), "2", "k");
+  EXPECT_EQ(over.kind, api::ErrorKind::kOverloaded);
+  EXPECT_EQ(over.httpStatus(), 502u);
+  EXPECT_EQ(over.codeOrDefault(), "overloaded_error");
+  EXPECT_EQ(over.retry_after_s, 2u);
+  EXPECT_EQ(over.message, "gemini error: The model is overloaded. Please try again later.");
+  EXPECT_THAT(over.detail, HasSubstr("UNAVAILABLE"));
+  EXPECT_EQ(mapGeminiError(500, body(500, "INTERNAL", "x"), "", "k").kind,
+            api::ErrorKind::kUpstreamError);
+  EXPECT_EQ(mapGeminiError(504, body(504, "DEADLINE_EXCEEDED", "x"), "", "k").kind,
+            api::ErrorKind::kUpstreamTimeout);
+  // Some proxies wrap the error body in a list.
+  api::Error listed = mapGeminiError(
+      400, "[" + body(400, "INVALID_ARGUMENT", "Bad field AIzaSECRETKEY") + "]", "", "AIzaSECRETKEY");
+  EXPECT_EQ(listed.message, "gemini error: Bad field ***");
+  api::Error unauthenticated =
+      mapGeminiError(400, body(400, "UNAUTHENTICATED", "who are you"), "", "k");
+  EXPECT_EQ(unauthenticated.httpStatus(), 401u);
+  EXPECT_THAT(unauthenticated.message, Not(HasSubstr("who are you")));
+  // Fractions of a second round up.
+  EXPECT_EQ(mapGeminiError(429,
+                           body(429, "RESOURCE_EXHAUSTED", "q",
+                                R"([{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"0.5s"}])"),
+                           "", "k")
+                .retry_after_s,
+            1u);
   api::Error ctx = mapGeminiError(400,
                                   body(400, "INVALID_ARGUMENT",
                                        "The input token count (1200000) exceeds the maximum number "

@@ -60,7 +60,8 @@ asio::awaitable<std::vector<std::string>> drain(api::ChunkSource& source) {
 class ProvidersTest : public ::testing::Test {
  protected:
   asio::io_context io_{1};
-  Providers providers_{Transport::create(io_.get_executor(), {})};
+  std::shared_ptr<Transport> transport_ = Transport::create(io_.get_executor(), {});
+  Providers providers_{transport_};
 
   api::Result<api::Reply> call(Provider& p, api::Exchange& ex, const config::Deployment& d) {
     return runAwait(io_, callProvider(p, ex, d));
@@ -106,7 +107,7 @@ TEST_F(ProvidersTest, MissingApiBaseFailsWithoutConnecting) {
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().httpStatus(), 500u);
   EXPECT_THAT(r.error().message, HasSubstr("api_base"));
-  EXPECT_EQ(providers_.transport().idleConnections(), 0u);
+  EXPECT_EQ(transport_->idleConnections(), 0u);
 }
 
 TEST_F(ProvidersTest, InvalidApiBaseFailsWithoutConnecting) {

@@ -1,9 +1,11 @@
-// POST /v1/messages translation (api/anthropic_ingress.hpp): Anthropic request -> OpenAI chat
+// POST /v1/messages translation (ingress/anthropic/{request,reply,stream}.hpp): Anthropic request -> OpenAI chat
 // request, chat.completion -> message, chunk stream -> Anthropic event stream, errors. Fixtures
 // follow the shapes of Anthropic's Messages API and streaming references and OpenAI's chat
 // completion (chunk) objects.
 
-#include "switchyard/api/anthropic_ingress.hpp"
+#include "switchyard/ingress/anthropic/reply.hpp"
+#include "switchyard/ingress/anthropic/request.hpp"
+#include "switchyard/ingress/anthropic/stream.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +16,9 @@
 
 #include "unit/run_await.hpp"
 
-namespace switchyard::api::anthropic {
+namespace switchyard::ingress::anthropic {
+
+using namespace switchyard::api;  // NOLINT: the tests name api types unqualified
 namespace {
 
 namespace asio = boost::asio;
@@ -256,8 +260,9 @@ TEST(AnthropicRequestTest, CountTokensEstimatesWithoutMaxTokens) {
   auto r = countTokens(json::parse(
       R"({"model":"m","system":"abcd","messages":[{"role":"user","content":"abcdefgh"}]})"));
   ASSERT_TRUE(r) << r.error().message;
-  // "system" + "abcd" + "user" + "abcdefgh" (roles and texts): 22 characters, about 6 tokens.
-  EXPECT_EQ(*r, json::parse(R"({"input_tokens":6})"));
+  // The gateway's one estimator (api::estimatePromptTokens) on the translated request: 12
+  // characters of text ("abcd" + "abcdefgh") are 3 tokens, plus 4 for each of the 2 messages.
+  EXPECT_EQ(*r, json::parse(R"({"input_tokens":11})"));
   auto bad = countTokens(json::parse(R"({"model":"m"})"));
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().param, "messages");
@@ -344,11 +349,22 @@ TEST(AnthropicErrorTest, KindsMapToAnthropicTypes) {
       {ErrorKind::kPayloadTooLarge, "request_too_large"},
       {ErrorKind::kRateLimited, "rate_limit_error"},
       {ErrorKind::kUpstreamError, "api_error"},
-      {ErrorKind::kUpstreamTimeout, "api_error"},
+      {ErrorKind::kUpstreamTimeout, "timeout_error"},
       {ErrorKind::kInternal, "api_error"},
       {ErrorKind::kUnavailable, "overloaded_error"},
+      {ErrorKind::kOverloaded, "overloaded_error"},
+      {ErrorKind::kMethodNotAllowed, "invalid_request_error"},
   };
   for (const Case& c : cases) EXPECT_EQ(errorType(Error{c.kind, "m"}), c.type);
+  // An overloaded provider is answered 529, as Anthropic does; the type always follows the status.
+  EXPECT_EQ(anthropicStatus(Error{ErrorKind::kOverloaded, "m"}), 529u);
+  EXPECT_EQ(anthropicStatus(Error{ErrorKind::kUnavailable, "m"}), 503u);
+  Error upstream_401{ErrorKind::kUpstreamError, "credentials rejected"};
+  upstream_401.status = 401;
+  EXPECT_EQ(errorType(upstream_401), "authentication_error");
+  Error upstream_402{ErrorKind::kInvalidRequest, "billing"};
+  upstream_402.status = 402;
+  EXPECT_EQ(errorType(upstream_402), "billing_error");
   Error overloaded{ErrorKind::kUpstreamError, "Overloaded"};
   overloaded.status = 529;
   EXPECT_EQ(errorType(overloaded), "overloaded_error");
@@ -673,4 +689,4 @@ TEST(AnthropicReplyTest, InvalidUpstreamBodyIsAnApiError) {
 }
 
 }  // namespace
-}  // namespace switchyard::api::anthropic
+}  // namespace switchyard::ingress::anthropic

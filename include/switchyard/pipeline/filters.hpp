@@ -1,0 +1,44 @@
+#pragma once
+// The filters every route table is built from (docs/architecture.md shows the chains). Each is
+// stateless per request and lives as long as the chains that hold it (one set per worker and
+// config generation).
+//
+//   request_id      x-request-id (the client's if printable, else a uuid) and x-litellm-call-id,
+//                   set on the exchange and added to every reply
+//   access_log      reports the finished request to Services::requests: after the reply for a
+//                   whole body, when a stream ends or the client leaves (status 499)
+//   auth            the caller's token (Authorization: Bearer, x-api-key, api-key,
+//                   x-litellm-api-key) -> ex.principal through Services::auth, else 401
+//   proxy_headers   x-litellm-model-id, -model-group, -model-api-base, -response-duration-ms,
+//                   -overhead-duration-ms, -attempted-retries, -attempted-fallbacks
+//   usage           ex.usage from the reply body, or from a stream's chunks as they pass
+//   parse(endpoint) the JSON body -> ex.body, ex.model, ex.stream, ex.options (parseRequest)
+//   provider_call   terminal: router, retries, fallbacks, the provider adapters
+//   reply(fn)       terminal: answers with fn(ex) (models, health, liveness...)
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <memory>
+
+#include "switchyard/api/exchange.hpp"
+#include "switchyard/pipeline/filter.hpp"
+#include "switchyard/pipeline/services.hpp"
+
+namespace switchyard::pipeline {
+
+std::unique_ptr<Filter> makeRequestIdFilter();
+std::unique_ptr<Filter> makeAccessLogFilter(Services& services);
+std::unique_ptr<Filter> makeAuthFilter(Services& services);
+std::unique_ptr<Filter> makeProxyHeadersFilter();
+std::unique_ptr<Filter> makeUsageFilter();
+std::unique_ptr<Filter> makeParseFilter(api::Endpoint endpoint);
+std::unique_ptr<Filter> makeProviderCallFilter(Services& services);
+
+// A terminal filter answering with `answer(ex)`, synchronously.
+using ReplyFn = std::function<api::Reply(api::Exchange&)>;
+std::unique_ptr<Filter> makeReplyFilter(std::string_view name, ReplyFn answer);
+// A terminal filter answering with `co_await answer(ex)` (work that waits, e.g. health checks).
+using AsyncReplyFn = std::function<boost::asio::awaitable<api::Reply>(api::Exchange&)>;
+std::unique_ptr<Filter> makeAsyncReplyFilter(std::string_view name, AsyncReplyFn answer);
+
+}  // namespace switchyard::pipeline

@@ -1,0 +1,81 @@
+// Worker and Generation (worker.hpp): one io_context per core, and the per-generation state its
+// requests run on.
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+
+#include "worker.hpp"
+
+namespace switchyard::server {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+providers::Transport::Options transportOptions(const config::Config& c) {
+  providers::Transport::Options o;
+  o.tls.verify = c.litellm_settings.ssl_verify;
+  o.tls.ca_file = c.litellm_settings.ssl_ca_file;
+  o.max_response_bytes = c.general_settings.max_upstream_response_mb << 20;
+  return o;
+}
+
+}  // namespace
+
+Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
+                       SharedState& shared)
+    : snapshot(std::move(s)),
+      transport(std::move(t)),
+      providers(transport),
+      pipeline(snapshot->config, snapshot->router, providers),
+      routes(buildRoutes(pipeline, RouteDeps{[&shared] { return shared.draining.load(); },
+                                             [this, &shared](api::Exchange& ex) {
+                                               return healthAnswer(shared_from_this(), shared.health, ex);
+                                             }})) {}
+
+Worker::Worker(unsigned index, SharedState& shared) : index_(index), shared_(shared) {}
+
+Worker::~Worker() { join(); }
+
+std::shared_ptr<Generation> Worker::generation() {
+  if (!gen_ || gen_->snapshot->generation != shared_.runtime.generation()) {
+    std::shared_ptr<const Snapshot> snap = shared_.runtime.current();
+    auto opts = transportOptions(snap->config);
+    std::shared_ptr<providers::Transport> transport;
+    if (gen_ && gen_->transport->options().tls == opts.tls &&
+        gen_->transport->options().max_response_bytes == opts.max_response_bytes) {
+      transport = gen_->transport;  // keep the pooled connections
+    } else {
+      transport = providers::Transport::create(ctx_.get_executor(), opts);
+    }
+    gen_ = std::make_shared<Generation>(std::move(snap), std::move(transport), shared_);
+  }
+  return gen_;
+}
+
+void Worker::start() {
+  // The first worker runs the background health checks (they re-read the config every round).
+  if (index_ == 0) asio::co_spawn(ctx_, backgroundHealthLoop(*this), asio::detached);
+  thread_ = std::thread([this] {
+    auto guard = asio::make_work_guard(ctx_);
+    ctx_.run();
+  });
+}
+
+void Worker::stop() { ctx_.stop(); }
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::closeIdle() {
+  for (SessionHandle* s : sessions_) {
+    if (!s->idle) continue;
+    boost::system::error_code ec;
+    s->socket->cancel(ec);
+    s->socket->shutdown(tcp::socket::shutdown_both, ec);
+  }
+}
+
+}  // namespace switchyard::server
