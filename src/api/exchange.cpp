@@ -28,6 +28,26 @@ Reply Reply::json(unsigned status, std::string body) {
   return r;
 }
 
+void Reply::addHeader(std::string_view name, std::string_view value) {
+  if (header_lines.empty()) header_lines.reserve(512);
+  header_lines.append(name).append(": ").append(value).append("\r\n");
+}
+
+std::optional<std::string_view> Reply::header(std::string_view name) const {
+  for (const Header& h : headers)
+    if (h.name == name) return std::string_view(h.value);
+  std::string_view rest = header_lines;
+  while (!rest.empty()) {
+    std::size_t eol = rest.find("\r\n");
+    std::string_view line = rest.substr(0, eol);
+    rest = eol == std::string_view::npos ? std::string_view{} : rest.substr(eol + 2);
+    if (line.size() > name.size() + 1 && line.starts_with(name) && line[name.size()] == ':') {
+      return line.substr(name.size() + 2);
+    }
+  }
+  return std::nullopt;
+}
+
 Exchange::Exchange() = default;
 Exchange::~Exchange() = default;
 Exchange::Exchange(Exchange&&) noexcept = default;

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
+#include <charconv>
 #include <cstdio>
+#include <cstring>
 
 #include "switchyard/api/ids.hpp"
 #include "switchyard/api/usage.hpp"
@@ -21,10 +23,14 @@ namespace {
 
 using api::Clock;
 
-std::string formatMs(double ms) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", ms < 0 ? 0.0 : ms);
-  return buf;
+// Into `buf` (32 bytes), no allocation.
+std::string_view formatMs(char* buf, double ms) {
+  int n = std::snprintf(buf, 32, "%.3f", ms < 0 ? 0.0 : ms);
+  return std::string_view(buf, static_cast<std::size_t>(n));
+}
+std::string_view formatInt(char* buf, int v) {
+  auto [p, ec] = std::to_chars(buf, buf + 32, v);
+  return std::string_view(buf, static_cast<std::size_t>(p - buf));
 }
 
 std::string_view header(const api::Exchange& ex, std::string_view name) {
@@ -41,8 +47,8 @@ class RequestIdFilter final : public Filter {
     ex.request_id = ok ? std::string(rid) : api::newUuid();
     ex.call_id = api::newUuid();
     api::Reply reply = co_await next(ex);
-    reply.headers.push_back({"x-request-id", ex.request_id});
-    reply.headers.push_back({"x-litellm-call-id", ex.call_id});
+    reply.addHeader("x-request-id", ex.request_id);
+    reply.addHeader("x-litellm-call-id", ex.call_id);
     co_return reply;
   }
 };
@@ -131,16 +137,16 @@ class ProxyHeadersFilter final : public Filter {
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
     api::Reply reply = co_await next(ex);
     const api::Outcome& o = ex.outcome;
-    auto& h = reply.headers;
-    if (!o.deployment_id.empty()) h.push_back({"x-litellm-model-id", o.deployment_id});
-    if (!o.model_group.empty()) h.push_back({"x-litellm-model-group", o.model_group});
-    if (!o.api_base.empty()) h.push_back({"x-litellm-model-api-base", o.api_base});
+    if (!o.deployment_id.empty()) reply.addHeader("x-litellm-model-id", o.deployment_id);
+    if (!o.model_group.empty()) reply.addHeader("x-litellm-model-group", o.model_group);
+    if (!o.api_base.empty()) reply.addHeader("x-litellm-model-api-base", o.api_base);
     double total = std::chrono::duration<double, std::milli>(Clock::now() - ex.started).count();
     double upstream = std::chrono::duration<double, std::milli>(o.upstream_time).count();
-    h.push_back({"x-litellm-response-duration-ms", formatMs(total)});
-    h.push_back({"x-litellm-overhead-duration-ms", formatMs(total - upstream)});
-    h.push_back({"x-litellm-attempted-retries", std::to_string(o.attempted_retries)});
-    h.push_back({"x-litellm-attempted-fallbacks", std::to_string(o.attempted_fallbacks)});
+    char buf[32];
+    reply.addHeader("x-litellm-response-duration-ms", formatMs(buf, total));
+    reply.addHeader("x-litellm-overhead-duration-ms", formatMs(buf, total - upstream));
+    reply.addHeader("x-litellm-attempted-retries", formatInt(buf, o.attempted_retries));
+    reply.addHeader("x-litellm-attempted-fallbacks", formatInt(buf, o.attempted_fallbacks));
     co_return reply;
   }
 };
@@ -150,7 +156,9 @@ class UsageTap final : public api::StreamObserver {
  public:
   explicit UsageTap(api::Exchange& ex) : ex_(ex) {}
   void onChunk(std::string_view bytes) override {
-    if (bytes.find("\"usage\"") == std::string_view::npos) return;
+    // memmem (two-way search): std::string_view::find stops at every '"' of the JSON.
+    static constexpr std::string_view kKey = "\"usage\"";
+    if (!::memmem(bytes.data(), bytes.size(), kKey.data(), kKey.size())) return;
     std::optional<api::Usage> u = api::scanUsage(bytes);
     if (!u) return;
     // Anthropic streams report input tokens at message_start and output tokens at message_delta.

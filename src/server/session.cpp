@@ -72,7 +72,7 @@ void appendHeader(std::string& out, std::string_view name, std::string_view valu
 std::string formatHead(unsigned version, const api::Reply& reply, bool keep_alive,
                        std::optional<std::size_t> content_length) {
   std::string out;
-  out.reserve(640);
+  out.reserve(320 + reply.header_lines.size());
   out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(reply.status)).append(" ");
   std::string_view reason = http::obsolete_reason(static_cast<http::status>(reply.status));
   out.append(reason.empty() ? std::string_view("Unknown") : reason).append("\r\n");
@@ -87,6 +87,7 @@ std::string formatHead(unsigned version, const api::Reply& reply, bool keep_aliv
   if (!keep_alive && version >= 11) appendHeader(out, "connection", "close");
   if (keep_alive && version == 10) appendHeader(out, "connection", "keep-alive");
   for (const api::Header& h : reply.headers) appendHeader(out, h.name, h.value);
+  out.append(reply.header_lines);
   out.append("\r\n");
   return out;
 }

@@ -125,6 +125,10 @@ void logAccess(const AccessRecord& r) {
       j["request_id"] = ex->request_id;
       j["model"] = ex->outcome.model_group.empty() ? ex->model : ex->outcome.model_group;
       j["deployment"] = ex->outcome.deployment_id;
+      if (ex->usage) {
+        j["prompt_tokens"] = ex->usage->prompt_tokens;
+        j["completion_tokens"] = ex->usage->completion_tokens;
+      }
       if (ex->outcome.error) j["error"] = ex->outcome.error->detail.empty() ? ex->outcome.error->message : ex->outcome.error->detail;
     }
     if (!r.key_alias.empty()) j["key_alias"] = r.key_alias;
@@ -133,9 +137,10 @@ void logAccess(const AccessRecord& r) {
   }
   if (ex) {
     const auto& o = ex->outcome;
-    spdlog::info("access {} {} {} {:.2f}ms request_id={} model={} deployment={} stream={}{}{}{}",
+    spdlog::info("access {} {} {} {:.2f}ms request_id={} model={} deployment={} stream={} tokens={}/{}{}{}{}",
                  r.method, r.path, r.status, r.latency_ms, ex->request_id,
                  o.model_group.empty() ? ex->model : o.model_group, o.deployment_id, r.stream,
+                 ex->usage ? ex->usage->prompt_tokens : 0, ex->usage ? ex->usage->completion_tokens : 0,
                  r.key_alias.empty() ? "" : " key_alias=", r.key_alias,
                  o.error ? " error=\"" + (o.error->detail.empty() ? o.error->message : o.error->detail) + "\""
                          : std::string());

@@ -106,6 +106,7 @@ struct Reply {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::vector<Header> headers;          // extra response headers
+  std::string header_lines;             // more, preformatted "name: value\r\n" (addHeader)
   std::string body;                     // when stream is null
   std::unique_ptr<ChunkSource> stream;  // when set: sent chunked, content_type text/event-stream
   std::optional<Usage> usage;           // when the provider's adapter already read it
@@ -117,6 +118,12 @@ struct Reply {
 
   static Reply fromError(const Error& e);
   static Reply json(unsigned status, std::string body);
+
+  // Adds a response header without a per-header allocation (the filters that add the same
+  // headers to every reply use this). `name` and `value` must not contain CR or LF.
+  void addHeader(std::string_view name, std::string_view value);
+  // The value of a response header added either way (first match, exact name), or nullopt.
+  std::optional<std::string_view> header(std::string_view name) const;
 };
 
 // Outcome of one request, filled as it goes; the access log and response headers read it.

@@ -28,9 +28,7 @@ class ErrorsFilter final : public Filter {
       reply.status = anthropicStatus(e);
       reply.body = errorBody(e);
     }
-    bool has_id = false;
-    for (const api::Header& h : reply.headers) has_id = has_id || h.name == "request-id";
-    if (!has_id && !ex.request_id.empty()) reply.headers.push_back({"request-id", ex.request_id});
+    if (!reply.header("request-id") && !ex.request_id.empty()) reply.addHeader("request-id", ex.request_id);
     co_return reply;
   }
 };

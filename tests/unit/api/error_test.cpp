@@ -157,3 +157,21 @@ TEST(ResultTest, ValueOnErrorThrows) {
 
 }  // namespace
 }  // namespace switchyard::api
+
+namespace switchyard::api {
+namespace {
+
+TEST(ReplyHeadersTest, AddedLinesAndVectorAreBothFound) {
+  Reply r = Reply::fromError(Error{ErrorKind::kRateLimited, "slow down", "", 0, "", "", 7});
+  r.addHeader("x-request-id", "req-1");
+  r.addHeader("x-litellm-model-group", "gpt-4o");
+  EXPECT_EQ(r.header_lines, "x-request-id: req-1\r\nx-litellm-model-group: gpt-4o\r\n");
+  EXPECT_EQ(r.header("retry-after"), "7");  // from the vector
+  EXPECT_EQ(r.header("x-request-id"), "req-1");
+  EXPECT_EQ(r.header("x-litellm-model-group"), "gpt-4o");
+  EXPECT_FALSE(r.header("x-litellm-model"));  // a prefix of a name is not the name
+  EXPECT_FALSE(r.header("absent"));
+}
+
+}  // namespace
+}  // namespace switchyard::api

@@ -82,9 +82,7 @@ general_settings:
     return json{{"model", model}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}}.dump();
   }
   static std::string header(const api::Reply& r, std::string_view name) {
-    for (const api::Header& h : r.headers)
-      if (h.name == name) return h.value;
-    return "";
+    return std::string(r.header(name).value_or(""));
   }
 
   boost::asio::io_context io_{1};

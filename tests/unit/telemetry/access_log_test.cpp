@@ -35,6 +35,7 @@ class AccessLogTest : public ::testing::Test {
     ex.outcome.model_group = "gpt-4o";
     ex.outcome.deployment_id = "dep-1";
     ex.principal.key_alias = "team-a-key";
+    ex.usage = api::Usage{12, 34, 0};
     return ex;
   }
 
@@ -53,6 +54,7 @@ TEST_F(AccessLogTest, HumanLine) {
   EXPECT_NE(line.find("deployment=dep-1"), std::string::npos) << line;
   EXPECT_NE(line.find("key_alias=team-a-key"), std::string::npos) << line;
   EXPECT_NE(line.find("stream=true"), std::string::npos) << line;
+  EXPECT_NE(line.find("tokens=12/34"), std::string::npos) << line;
   EXPECT_EQ(line.find("sk-secret"), std::string::npos) << line;
 }
 
@@ -71,6 +73,8 @@ TEST_F(AccessLogTest, JsonLineWithError) {
   EXPECT_EQ(j["key_alias"], "team-a-key");
   EXPECT_EQ(j["error"], "upstream answered 500");  // the detail, for operators
   EXPECT_EQ(j["stream"], false);
+  EXPECT_EQ(j["prompt_tokens"], 12);
+  EXPECT_EQ(j["completion_tokens"], 34);
   EXPECT_GE(j["latency_ms"].get<double>(), 0.0);
   EXPECT_EQ(out_.str().find("sk-secret"), std::string::npos);
 }
