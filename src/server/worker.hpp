@@ -47,7 +47,15 @@ struct SessionHandle {
   bool idle = true;  // between requests
 };
 
-class Worker {
+// What a session needs from the worker that runs it (a test provides its own).
+class SessionHost {
+ public:
+  virtual ~SessionHost() = default;
+  virtual std::shared_ptr<Generation> generation() = 0;  // the current config generation
+  virtual bool draining() const = 0;                      // stop taking requests
+};
+
+class Worker final : public SessionHost {
  public:
   Worker(unsigned index, SharedState& shared);
   ~Worker();
@@ -56,7 +64,8 @@ class Worker {
   unsigned index() const noexcept { return index_; }
 
   // The current generation, rebuilt when the config changed. Worker thread only.
-  std::shared_ptr<Generation> generation();
+  std::shared_ptr<Generation> generation() override;
+  bool draining() const override { return shared_.draining.load(); }
 
   void start();  // runs the context on a new thread
   void stop();   // stops the context (the thread ends)

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 
 #include <cerrno>
 #include <mutex>
@@ -137,10 +138,14 @@ void logAccess(const AccessRecord& r) {
   }
   if (ex) {
     const auto& o = ex->outcome;
-    spdlog::info("access {} {} {} {:.2f}ms request_id={} model={} deployment={} stream={} tokens={}/{}{}{}{}",
+    char tokens[64] = "";
+    if (ex->usage) {
+      std::snprintf(tokens, sizeof tokens, " tokens=%llu/%llu", static_cast<unsigned long long>(ex->usage->prompt_tokens),
+                    static_cast<unsigned long long>(ex->usage->completion_tokens));
+    }
+    spdlog::info("access {} {} {} {:.2f}ms request_id={} model={} deployment={} stream={}{}{}{}{}",
                  r.method, r.path, r.status, r.latency_ms, ex->request_id,
-                 o.model_group.empty() ? ex->model : o.model_group, o.deployment_id, r.stream,
-                 ex->usage ? ex->usage->prompt_tokens : 0, ex->usage ? ex->usage->completion_tokens : 0,
+                 o.model_group.empty() ? ex->model : o.model_group, o.deployment_id, r.stream, tokens,
                  r.key_alias.empty() ? "" : " key_alias=", r.key_alias,
                  o.error ? " error=\"" + (o.error->detail.empty() ? o.error->message : o.error->detail) + "\""
                          : std::string());

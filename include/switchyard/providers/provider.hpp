@@ -50,7 +50,7 @@ class Provider {
 // the router's retry loop with a scripted adapter and no sockets this way).
 class Providers {
  public:
-  explicit Providers(std::shared_ptr<Transport> transport);
+  explicit Providers(std::shared_ptr<Transport> transport);  // null: as Providers()
   Providers();  // no transport: only the mock until adapters are added
   ~Providers();
   Providers(const Providers&) = delete;

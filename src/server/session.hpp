@@ -1,0 +1,293 @@
+#pragma once
+// One client connection, written once for any stream type (private to the server module).
+//
+// The session reads requests (bounded head and body, header/body/idle timeouts, pipelined
+// requests answered in order, keep-alive) and writes replies, whole or streamed chunk by chunk;
+// which chain answers a request is the route table's business, and everything a request means is
+// the filters'. Io<Stream> supplies what differs between a TCP stream (timeouts, a speculative
+// write, the client-disconnect watch; session.cpp) and beast::test::stream (the unit tests).
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "switchyard/server/route_table.hpp"
+#include "worker.hpp"
+
+namespace switchyard::server {
+
+// What differs between stream types, specialised for each:
+//   static void expiresAfter(S&, duration); static void expiresNever(S&);
+//   static awaitable<bool> write(S&, string_view a, string_view b = {});  // false: unusable
+//   static void armWatch(S&, const shared_ptr<ClientWatch>&); static void disarmWatch(S&, ClientWatch&);
+//   static void shutdownSend(S&);
+template <class Stream>
+struct Io;
+
+namespace session_detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+inline constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+
+inline std::chrono::milliseconds seconds(double s) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
+}
+
+// The response head, written by hand: Beast's generic serializer costs more than the rest of a
+// small reply. `content_length` nullopt: the body follows chunked (HTTP/1.1) or until close.
+std::string formatHead(unsigned version, const api::Reply& reply, bool keep_alive,
+                       std::optional<std::size_t> content_length);
+
+// The request's header fields for the filters (api::RequestHeaders over Beast's fields).
+class BeastHeaders final : public api::RequestHeaders {
+ public:
+  explicit BeastHeaders(const http::fields& f) : fields_(f) {}
+  std::string_view get(std::string_view name) const noexcept override;
+
+ private:
+  const http::fields& fields_;
+};
+
+// The exchange of a request: its head as the filters see it.
+void prepareExchange(api::Exchange& ex, const http::request_header<>& req, const BeastHeaders& headers);
+// Tells the reply's stream observers how the stream ended (once).
+void notifyEnd(api::Reply& reply, api::StreamEnd how);
+// The 413 for a body over general_settings.max_request_size_mb.
+api::Error tooLarge(const config::GeneralSettings& gs);
+
+// Writes a whole reply (head and body together). Returns false when the connection is unusable.
+template <class Stream>
+asio::awaitable<bool> writeWhole(Stream& stream, unsigned version, api::Reply& reply, bool keep_alive) {
+  std::string head = formatHead(version, reply, keep_alive, reply.body.size());
+  co_return co_await Io<Stream>::write(stream, head, reply.body);
+}
+
+// Streams a reply chunk by chunk, showing each chunk to the reply's observers. A client that goes
+// away cancels the source (and so the upstream). A source that fails after the head was sent
+// ends the stream with an error event (reply.stream_error frames it).
+template <class Stream>
+asio::awaitable<bool> writeStream(Stream& stream, unsigned version, api::Reply& reply, bool keep_alive) {
+  bool chunked = version >= 11;
+  if (!chunked) keep_alive = false;  // HTTP/1.0: the body ends when the connection does
+  std::string head = formatHead(version, reply, keep_alive, std::nullopt);
+  if (!co_await Io<Stream>::write(stream, head)) {
+    notifyEnd(reply, api::StreamEnd::kClientGone);
+    co_return false;
+  }
+  Io<Stream>::expiresNever(stream);
+  char frame[24];  // chunk-size line
+  api::StreamEnd how = api::StreamEnd::kComplete;
+
+  for (;;) {
+    api::Result<std::optional<std::string>> chunk = co_await reply.stream->next();
+    std::string bytes;
+    bool last = false;
+    if (!chunk) {
+      const api::Error& e = chunk.error();
+      spdlog::warn("stream broke: {}", e.detail.empty() ? e.message : e.detail);
+      bytes = reply.stream_error ? reply.stream_error(e) : "data: " + e.toJson() + "\n\n";
+      how = api::StreamEnd::kBroken;
+      last = true;
+    } else if (!*chunk) {
+      break;
+    } else {
+      bytes = std::move(**chunk);
+    }
+    if (!bytes.empty()) {
+      for (auto& o : reply.observers) o->onChunk(bytes);
+      bool written;
+      if (chunked) {
+        int len = std::snprintf(frame, sizeof frame, "%zx\r\n", bytes.size());
+        bytes += "\r\n";
+        written = co_await Io<Stream>::write(stream, std::string_view(frame, static_cast<std::size_t>(len)), bytes);
+      } else {
+        written = co_await Io<Stream>::write(stream, bytes);
+      }
+      if (!written) {
+        reply.stream.reset();
+        notifyEnd(reply, api::StreamEnd::kClientGone);
+        co_return false;
+      }
+    }
+    if (last) break;
+  }
+  reply.stream.reset();
+  if (chunked && !co_await Io<Stream>::write(stream, "0\r\n\r\n")) {
+    notifyEnd(reply, api::StreamEnd::kClientGone);
+    co_return false;
+  }
+  notifyEnd(reply, how);
+  co_return keep_alive;
+}
+
+// Answers one request through its route's chain. Returns whether the connection may carry
+// another.
+template <class Stream>
+asio::awaitable<bool> handleRequest(Stream& stream, http::request<http::string_body>& req,
+                                    SessionHost& host, const std::shared_ptr<ClientWatch>& watch,
+                                    bool keep_alive) {
+  std::shared_ptr<Generation> gen = host.generation();
+  BeastHeaders headers(req.base());
+  api::Exchange ex;
+  prepareExchange(ex, req, headers);
+  RouteTable::Match m = gen->routes.match(ex.method, ex.path);
+  ex.route_param = std::move(m.param);
+  ex.raw_body = std::move(req.body());
+
+  Io<Stream>::armWatch(stream, watch);
+  api::Reply reply;
+  bool client_gone = false;
+  try {
+    reply = co_await pipeline::Next{m.chain}(ex);
+  } catch (const boost::system::system_error& e) {
+    if (e.code() != asio::error::operation_aborted) throw;
+    client_gone = true;  // the watch cancelled the request (the access log filter logged a 499)
+  }
+  if (client_gone) co_return false;
+
+  keep_alive = keep_alive && !host.draining();
+  bool ok;
+  if (reply.stream) {
+    try {
+      ok = co_await writeStream(stream, req.version(), reply, keep_alive);
+    } catch (const boost::system::system_error& e) {
+      if (e.code() != asio::error::operation_aborted) throw;
+      client_gone = true;  // cancelled mid-stream by the watch
+    }
+    if (client_gone) {
+      notifyEnd(reply, api::StreamEnd::kClientGone);
+      co_return false;
+    }
+  } else {
+    ok = co_await writeWhole(stream, req.version(), reply, keep_alive);
+  }
+  Io<Stream>::disarmWatch(stream, *watch);
+  co_return ok && keep_alive;
+}
+
+// Answers a request the session refuses before reading it whole (413), through the chain of the
+// route it names, so the answer has that route's format, request id and access-log line.
+template <class Stream>
+asio::awaitable<void> rejectRequest(Stream& stream, SessionHost& host,
+                                    const http::request_header<>& req, api::Error error) {
+  std::shared_ptr<Generation> gen = host.generation();
+  BeastHeaders headers(req);
+  api::Exchange ex;
+  prepareExchange(ex, req, headers);
+  ex.outcome.error = std::move(error);
+  api::Reply reply = co_await pipeline::Next{gen->routes.rejectChain(ex.method, ex.path)}(ex);
+  reply.stream.reset();
+  co_await writeWhole(stream, req.version() ? req.version() : 11, reply, false);
+}
+
+// An error answered before the request could be routed (malformed head, head too large).
+template <class Stream>
+asio::awaitable<void> writeSimpleError(Stream& stream, unsigned version, const api::Error& e) {
+  api::Reply reply = api::Reply::fromError(e);
+  co_await writeWhole(stream, version ? version : 11, reply, false);
+}
+
+
+// After an early answer (413) the client may still be sending: stop writing, then read and drop
+// what comes for a moment, so that closing does not reset the connection before the client has
+// read the answer. Bounded in time and bytes.
+template <class Stream>
+asio::awaitable<void> lingerClose(Stream& stream) {
+  Io<Stream>::shutdownSend(stream);
+  std::array<char, 16384> sink;
+  std::size_t dropped = 0;
+  Io<Stream>::expiresAfter(stream, std::chrono::seconds(2));
+  while (dropped < (64u << 20)) {
+    auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kNoThrow);
+    if (rec) break;
+    dropped += n;
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> sessionLoop(Stream& stream, SessionHost& host, SessionHandle& handle,
+                                  const std::shared_ptr<ClientWatch>& watch) {
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    std::shared_ptr<Generation> gen = host.generation();
+    const config::GeneralSettings& gs = gen->snapshot->config.general_settings;
+    handle.idle = true;
+    if (host.draining() && buffer.size() == 0) co_return;
+    if (buffer.size() == 0) {
+      // Idle wait for the (next) request's first bytes; a connection that never sent anything is
+      // idle too, so a drain closes it at once.
+      Io<Stream>::expiresAfter(stream, seconds(first ? gs.request_header_timeout_s : gs.keepalive_timeout_s));
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kNoThrow);
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    first = false;
+    handle.idle = false;
+
+    http::request_parser<http::string_body> parser;
+    const std::uint64_t max_body = static_cast<std::uint64_t>(gs.max_request_size_mb * 1024 * 1024);
+    parser.header_limit(gs.max_header_size_kb * 1024);
+    parser.body_limit(max_body);
+    Io<Stream>::expiresAfter(stream, seconds(gs.request_header_timeout_s));
+    auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+    if (hec == http::error::header_limit) {
+      api::Error e{api::ErrorKind::kInvalidRequest, "Request header fields too large."};
+      e.status = 431;
+      e.code = "request_header_too_large";
+      co_await writeSimpleError(stream, 11, e);
+      co_return;
+    }
+    // Arguments of a co_await are named locals, never braced temporaries: GCC 12 destroys such
+    // temporaries twice.
+    if (hec == http::error::body_limit) {  // Content-Length over the limit, seen with the head
+      api::Error big = tooLarge(gs);
+      co_await rejectRequest(stream, host, parser.get().base(), big);
+      co_await lingerClose(stream);
+      co_return;
+    }
+    if (hec) {
+      if (hec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+          hec != http::error::end_of_stream && hec != http::error::partial_message) {
+        api::Error malformed{api::ErrorKind::kInvalidRequest, "Malformed HTTP request."};
+        co_await writeSimpleError(stream, 11, malformed);
+      }
+      co_return;  // timeout (slowloris), reset or clean close
+    }
+    auto& req = parser.get();
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue), kNoThrow);
+      if (cec) co_return;
+    }
+    if (!parser.is_done()) {
+      Io<Stream>::expiresAfter(stream, seconds(gs.request_body_timeout_s));
+      auto [bec, bn] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+      if (bec == http::error::body_limit) {  // chunked body grew over the limit
+        api::Error big = tooLarge(gs);
+        co_await rejectRequest(stream, host, req.base(), big);
+        co_await lingerClose(stream);
+        co_return;
+      }
+      if (bec) co_return;
+    }
+    Io<Stream>::expiresNever(stream);
+    gen.reset();
+    bool keep = co_await handleRequest(stream, req, host, watch, req.keep_alive());
+    if (!keep) co_return;
+  }
+}
+
+}  // namespace session_detail
+}  // namespace switchyard::server
