@@ -1,4 +1,5 @@
-// switchyard: wiring only. Parses the command line (docs/design.md §1), loads the config, runs the server.
+// switchyard: wiring only. Parses the command line (docs/design.md §1), loads the config, runs the
+// server.
 
 #include <spdlog/spdlog.h>
 
@@ -15,7 +16,8 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: switchyard --config FILE [--host H] [--port P] [--workers N] [--log-level L] [--check-config]\n"
+    "usage: switchyard --config FILE [--host H] [--port P] [--workers N] [--log-level L] "
+    "[--check-config]\n"
     "  --config FILE    LiteLLM-format config.yaml\n"
     "  --host H         address to bind (default 0.0.0.0)\n"
     "  --port P         port (default 4000; 0 = a free port, printed on the first line)\n"
@@ -46,7 +48,8 @@ int main(int argc, char** argv) {
     auto next = [&]() -> std::string_view {
       if (has_inline) return value;
       if (i + 1 >= argc) {
-        std::fprintf(stderr, "error: %.*s needs a value\n%s", static_cast<int>(arg.size()), arg.data(), kUsage);
+        std::fprintf(stderr, "error: %.*s needs a value\n%s", static_cast<int>(arg.size()),
+                     arg.data(), kUsage);
         std::exit(1);
       }
       return argv[++i];
@@ -94,7 +97,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     for (const std::string& w : loaded->warnings) std::printf("warning: %s\n", w.c_str());
-    std::printf("config OK: %s (%zu deployments)\n", opts.config_path.c_str(), loaded->config.model_list.size());
+    std::printf("config OK: %s (%zu deployments)\n", opts.config_path.c_str(),
+                loaded->config.model_list.size());
     return 0;
   }
   if (!loaded) {

@@ -6,9 +6,12 @@ namespace switchyard::api {
 
 std::string_view endpointPath(Endpoint e) noexcept {
   switch (e) {
-    case Endpoint::kChatCompletions: return "/chat/completions";
-    case Endpoint::kCompletions: return "/completions";
-    case Endpoint::kEmbeddings: return "/embeddings";
+    case Endpoint::kChatCompletions:
+      return "/chat/completions";
+    case Endpoint::kCompletions:
+      return "/completions";
+    case Endpoint::kEmbeddings:
+      return "/embeddings";
   }
   return "/chat/completions";
 }

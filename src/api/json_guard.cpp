@@ -13,19 +13,26 @@ bool nestingWithin(std::string_view text, int limit) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     switch (c) {
-      case '"': in_string = true; break;
+      case '"':
+        in_string = true;
+        break;
       case '{':
       case '[':
         if (++depth > limit) return false;
         break;
       case '}':
-      case ']': --depth; break;
-      default: break;
+      case ']':
+        --depth;
+        break;
+      default:
+        break;
     }
   }
   return true;

@@ -17,7 +17,8 @@ std::size_t textChars(const json& v) {
       if (part.is_string()) {
         n += part.get_ref<const std::string&>().size();
       } else if (part.is_object()) {
-        if (auto t = part.find("text"); t != part.end() && t->is_string()) n += t->get_ref<const std::string&>().size();
+        if (auto t = part.find("text"); t != part.end() && t->is_string())
+          n += t->get_ref<const std::string&>().size();
       }
     }
   }
@@ -31,13 +32,18 @@ std::size_t objectEnd(std::string_view text, std::size_t open) noexcept {
   for (std::size_t i = open; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '{') ++depth;
-    else if (c == '}' && --depth == 0) return i + 1;
+    if (c == '"')
+      in_string = true;
+    else if (c == '{')
+      ++depth;
+    else if (c == '}' && --depth == 0)
+      return i + 1;
   }
   return std::string_view::npos;
 }
@@ -45,12 +51,16 @@ std::size_t objectEnd(std::string_view text, std::size_t open) noexcept {
 // The unsigned integer after "key": inside `obj`, if any.
 std::optional<std::uint64_t> numberAt(std::string_view obj, std::string_view key) noexcept {
   for (std::size_t at = 0; (at = obj.find(key, at)) != std::string_view::npos; at += key.size()) {
-    if (at == 0 || obj[at - 1] != '"' || at + key.size() >= obj.size() || obj[at + key.size()] != '"') continue;
+    if (at == 0 || obj[at - 1] != '"' || at + key.size() >= obj.size() ||
+        obj[at + key.size()] != '"')
+      continue;
     std::size_t i = at + key.size() + 1;
-    while (i < obj.size() && (obj[i] == ' ' || obj[i] == '\t' || obj[i] == '\n' || obj[i] == '\r')) ++i;
+    while (i < obj.size() && (obj[i] == ' ' || obj[i] == '\t' || obj[i] == '\n' || obj[i] == '\r'))
+      ++i;
     if (i >= obj.size() || obj[i] != ':') continue;
     ++i;
-    while (i < obj.size() && (obj[i] == ' ' || obj[i] == '\t' || obj[i] == '\n' || obj[i] == '\r')) ++i;
+    while (i < obj.size() && (obj[i] == ' ' || obj[i] == '\t' || obj[i] == '\n' || obj[i] == '\r'))
+      ++i;
     std::uint64_t n = 0;
     auto [p, ec] = std::from_chars(obj.data() + i, obj.data() + obj.size(), n);
     if (ec == std::errc{}) return n;
@@ -70,7 +80,8 @@ std::uint64_t estimatePromptTokens(const json& b) {
       ++messages;
       if (!msg.is_object()) continue;
       if (auto c = msg.find("content"); c != msg.end()) chars += textChars(*c);
-      if (auto tc = msg.find("tool_calls"); tc != msg.end() && tc->is_array()) chars += tc->dump().size();
+      if (auto tc = msg.find("tool_calls"); tc != msg.end() && tc->is_array())
+        chars += tc->dump().size();
     }
   }
   if (auto p = b.find("prompt"); p != b.end()) chars += textChars(*p);
@@ -84,7 +95,9 @@ std::optional<Usage> scanUsage(std::string_view text) noexcept {
   for (std::size_t at = text.rfind(kKey); at != std::string_view::npos;
        at = at == 0 ? std::string_view::npos : text.rfind(kKey, at - 1)) {
     std::size_t i = at + kKey.size();
-    while (i < text.size() && (text[i] == ' ' || text[i] == ':' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+    while (i < text.size() && (text[i] == ' ' || text[i] == ':' || text[i] == '\t' ||
+                               text[i] == '\n' || text[i] == '\r'))
+      ++i;
     if (i >= text.size() || text[i] != '{') continue;  // "usage": null, or a string mentioning it
     std::size_t end = objectEnd(text, i);
     if (end == std::string_view::npos) continue;

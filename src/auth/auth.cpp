@@ -34,7 +34,8 @@ std::string_view pickToken(std::string_view authorization, std::string_view x_ap
   } else if (authorization.size() == 6 && startsWithNoCase(authorization, "bearer")) {
     authorization = {};  // "Bearer" with no credentials: not a token; try the other headers
   }
-  for (std::string_view v : {authorization, trim(x_api_key), trim(api_key), trim(x_litellm_api_key)}) {
+  for (std::string_view v :
+       {authorization, trim(x_api_key), trim(api_key), trim(x_litellm_api_key)}) {
     if (!v.empty()) return v;
   }
   return {};

@@ -1,5 +1,6 @@
-// config.yaml -> Config (docs/design.md §2). The first error wins and stops the load; unknown keys only
-// warn. Messages name the key path and the 1-based YAML line, never a value that may be secret.
+// config.yaml -> Config (docs/design.md §2). The first error wins and stops the load; unknown keys
+// only warn. Messages name the key path and the 1-based YAML line, never a value that may be
+// secret.
 
 #include "switchyard/config/config.hpp"
 

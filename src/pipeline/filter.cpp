@@ -4,7 +4,8 @@ namespace switchyard::pipeline {
 
 namespace {
 boost::asio::awaitable<api::Reply> noTerminal(api::Exchange& ex) {
-  co_return fail(ex, api::Error{api::ErrorKind::kInternal, "Internal error.", "no terminal filter"});
+  co_return fail(ex,
+                 api::Error{api::ErrorKind::kInternal, "Internal error.", "no terminal filter"});
 }
 }  // namespace
 

@@ -61,7 +61,9 @@ class StreamEndLogger final : public api::StreamObserver {
   ~StreamEndLogger() override {
     if (!done_) report(499);
   }
-  void onEnd(api::StreamEnd how) override { report(how == api::StreamEnd::kClientGone ? 499 : status_); }
+  void onEnd(api::StreamEnd how) override {
+    report(how == api::StreamEnd::kClientGone ? 499 : status_);
+  }
 
  private:
   void report(unsigned status) {
@@ -76,7 +78,8 @@ class StreamEndLogger final : public api::StreamObserver {
 };
 
 void markClientGone(api::Exchange& ex) {
-  api::Error e{api::ErrorKind::kInvalidRequest, "Client closed the connection.", "client disconnected"};
+  api::Error e{api::ErrorKind::kInvalidRequest, "Client closed the connection.",
+               "client disconnected"};
   e.status = 499;
   ex.outcome.error = std::move(e);
 }
@@ -117,8 +120,9 @@ class AuthFilter final : public Filter {
   std::string_view name() const noexcept override { return "auth"; }
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
     if (ex.auth_token.empty() && ex.headers) {
-      ex.auth_token = std::string(auth::pickToken(ex.headers->get("authorization"), ex.headers->get("x-api-key"),
-                                                  ex.headers->get("api-key"), ex.headers->get("x-litellm-api-key")));
+      ex.auth_token = std::string(
+          auth::pickToken(ex.headers->get("authorization"), ex.headers->get("x-api-key"),
+                          ex.headers->get("api-key"), ex.headers->get("x-litellm-api-key")));
     }
     api::Result<api::Principal> principal = auth_.authenticate(ex.auth_token);
     if (!principal) co_return fail(ex, principal.error());
@@ -203,9 +207,12 @@ class ReplyFilter final : public Filter {
 
 class AsyncReplyFilter final : public Filter {
  public:
-  AsyncReplyFilter(std::string_view name, AsyncReplyFn answer) : name_(name), answer_(std::move(answer)) {}
+  AsyncReplyFilter(std::string_view name, AsyncReplyFn answer)
+      : name_(name), answer_(std::move(answer)) {}
   std::string_view name() const noexcept override { return name_; }
-  boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next) override { co_return co_await answer_(ex); }
+  boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next) override {
+    co_return co_await answer_(ex);
+  }
 
  private:
   std::string name_;
@@ -215,7 +222,9 @@ class AsyncReplyFilter final : public Filter {
 }  // namespace
 
 std::unique_ptr<Filter> makeRequestIdFilter() { return std::make_unique<RequestIdFilter>(); }
-std::unique_ptr<Filter> makeAccessLogFilter(Services& s) { return std::make_unique<AccessLogFilter>(s.requests); }
+std::unique_ptr<Filter> makeAccessLogFilter(Services& s) {
+  return std::make_unique<AccessLogFilter>(s.requests);
+}
 std::unique_ptr<Filter> makeAuthFilter(Services& s) { return std::make_unique<AuthFilter>(s.auth); }
 std::unique_ptr<Filter> makeProxyHeadersFilter() { return std::make_unique<ProxyHeadersFilter>(); }
 std::unique_ptr<Filter> makeUsageFilter() { return std::make_unique<UsageFilter>(); }
@@ -229,28 +238,33 @@ std::unique_ptr<Filter> makeAsyncReplyFilter(std::string_view name, AsyncReplyFn
 // ---- Pipeline ----------------------------------------------------------------------------------
 
 namespace {
-const auth::Authenticator& authOr(const auth::Authenticator* given, std::unique_ptr<auth::Authenticator>& own,
+const auth::Authenticator& authOr(const auth::Authenticator* given,
+                                  std::unique_ptr<auth::Authenticator>& own,
                                   const config::Config& cfg) {
   if (given) return *given;
   own = std::make_unique<auth::MasterKeyAuthenticator>(cfg.general_settings.master_key);
   return *own;
 }
-telemetry::RequestSink& sinkOr(telemetry::RequestSink* given, std::unique_ptr<telemetry::RequestSink>& own) {
+telemetry::RequestSink& sinkOr(telemetry::RequestSink* given,
+                               std::unique_ptr<telemetry::RequestSink>& own) {
   if (given) return *given;
   own = std::make_unique<telemetry::AccessLog>();
   return *own;
 }
 }  // namespace
 
-Pipeline::Pipeline(const config::Config& cfg, const router::Router& router, providers::Providers& providers,
-                   const auth::Authenticator* auth, telemetry::RequestSink* requests)
-    : services_{cfg, router, providers, authOr(auth, own_auth_, cfg), sinkOr(requests, own_requests_)} {
+Pipeline::Pipeline(const config::Config& cfg, const router::Router& router,
+                   providers::Providers& providers, const auth::Authenticator* auth,
+                   telemetry::RequestSink* requests)
+    : services_{cfg, router, providers, authOr(auth, own_auth_, cfg),
+                sinkOr(requests, own_requests_)} {
   request_id_ = makeRequestIdFilter();
   access_log_ = makeAccessLogFilter(services_);
   auth_ = makeAuthFilter(services_);
   proxy_headers_ = makeProxyHeadersFilter();
   usage_ = makeUsageFilter();
-  for (api::Endpoint e : {api::Endpoint::kChatCompletions, api::Endpoint::kCompletions, api::Endpoint::kEmbeddings})
+  for (api::Endpoint e :
+       {api::Endpoint::kChatCompletions, api::Endpoint::kCompletions, api::Endpoint::kEmbeddings})
     parse_[static_cast<std::size_t>(e)] = makeParseFilter(e);
   parse_as_is_ = makeParseFilterAsIs();
   provider_call_ = makeProviderCallFilter(services_);
@@ -264,6 +278,8 @@ Filter& Pipeline::own(std::unique_ptr<Filter> f) {
   return *owned_.back();
 }
 
-boost::asio::awaitable<api::Reply> Pipeline::run(api::Exchange& ex) { co_return co_await Next{core_}(ex); }
+boost::asio::awaitable<api::Reply> Pipeline::run(api::Exchange& ex) {
+  co_return co_await Next{core_}(ex);
+}
 
 }  // namespace switchyard::pipeline

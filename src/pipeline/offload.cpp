@@ -32,9 +32,7 @@ struct Offload::Pool {
 Offload::Offload(std::size_t threads, std::size_t max_pending)
     : pool_(std::make_unique<Pool>(threads == 0 ? 1 : threads)), max_pending_(max_pending) {}
 
-Offload::~Offload() {
-  pool_->pool.join();
-}
+Offload::~Offload() { pool_->pool.join(); }
 
 boost::asio::awaitable<api::Result<void>> Offload::run(std::function<void()> job) {
   if (pending_.fetch_add(1, std::memory_order_acq_rel) >= max_pending_) {
@@ -42,10 +40,12 @@ boost::asio::awaitable<api::Result<void>> Offload::run(std::function<void()> job
     co_return api::Error{api::ErrorKind::kUnavailable, "The gateway is busy: try again shortly.",
                          "offload queue full"};
   }
-  std::optional<std::string> failed =
-      co_await boost::asio::co_spawn(pool_->pool, runJob(std::move(job)), boost::asio::use_awaitable);
+  std::optional<std::string> failed = co_await boost::asio::co_spawn(
+      pool_->pool, runJob(std::move(job)), boost::asio::use_awaitable);
   pending_.fetch_sub(1, std::memory_order_acq_rel);
-  if (failed) co_return api::Error{api::ErrorKind::kInternal, "Internal error.", "offloaded job threw: " + *failed};
+  if (failed)
+    co_return api::Error{api::ErrorKind::kInternal, "Internal error.",
+                         "offloaded job threw: " + *failed};
   co_return api::Result<void>{};
 }
 

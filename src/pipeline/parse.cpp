@@ -15,21 +15,31 @@ using api::Error;
 using api::ErrorKind;
 using nlohmann::json;
 
-constexpr std::string_view kControls[] = {"fallbacks", "models", "disable_fallbacks", "timeout", "num_retries",
-                                          "mock_testing_fallbacks", "mock_testing_context_fallbacks",
-                                          "mock_testing_content_policy_fallbacks", "cache", "metadata",
+constexpr std::string_view kControls[] = {"fallbacks",
+                                          "models",
+                                          "disable_fallbacks",
+                                          "timeout",
+                                          "num_retries",
+                                          "mock_testing_fallbacks",
+                                          "mock_testing_context_fallbacks",
+                                          "mock_testing_content_policy_fallbacks",
+                                          "cache",
+                                          "metadata",
                                           "mock_response"};
 
 Error badRequest(std::string message, std::string param) {
-  return Error{ErrorKind::kInvalidRequest, std::move(message), "", 0, "invalid_request", std::move(param)};
+  return Error{ErrorKind::kInvalidRequest, std::move(message), "", 0,
+               "invalid_request",          std::move(param)};
 }
 
 // `models` (OpenRouter) and `fallbacks`: names, {"model": name, ...} objects, or LiteLLM's config
 // shape [{"gpt-4o": ["claude"]}] (the rule's list), appended to `out` in order.
-std::optional<Error> readModelList(const json& controls, const char* key, std::optional<std::vector<std::string>>& out) {
+std::optional<Error> readModelList(const json& controls, const char* key,
+                                   std::optional<std::vector<std::string>>& out) {
   auto it = controls.find(key);
   if (it == controls.end() || it->is_null()) return std::nullopt;
-  if (!it->is_array()) return badRequest(std::string("'") + key + "' must be an array of model names.", key);
+  if (!it->is_array())
+    return badRequest(std::string("'") + key + "' must be an array of model names.", key);
   std::vector<std::string> list = out.value_or(std::vector<std::string>{});
   for (const json& v : *it) {
     if (v.is_string()) {
@@ -69,7 +79,8 @@ std::optional<Error> readOptions(api::Exchange& ex) {
     o.num_retries = nr->get<int>();
   }
   if (auto d = c.find("disable_fallbacks"); d != c.end() && !d->is_null()) {
-    if (!d->is_boolean()) return badRequest("'disable_fallbacks' must be a boolean.", "disable_fallbacks");
+    if (!d->is_boolean())
+      return badRequest("'disable_fallbacks' must be a boolean.", "disable_fallbacks");
     o.disable_fallbacks = d->get<bool>();
   }
   auto on = [&](const char* key) {
@@ -107,11 +118,13 @@ class ParseFilter final : public Filter {
   std::string_view name() const noexcept override { return "parse"; }
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
     if (endpoint_) ex.endpoint = *endpoint_;
-    if (std::string_view t = ex.headers ? ex.headers->get("x-litellm-timeout") : std::string_view{}; !t.empty()) {
+    if (std::string_view t = ex.headers ? ex.headers->get("x-litellm-timeout") : std::string_view{};
+        !t.empty()) {
       ex.timeout_s = parseTimeoutHeader(t);
       if (!ex.timeout_s) {
-        co_return fail(ex, badRequest("Header x-litellm-timeout must be a positive number of seconds.",
-                                      "x-litellm-timeout"));
+        co_return fail(ex,
+                       badRequest("Header x-litellm-timeout must be a positive number of seconds.",
+                                  "x-litellm-timeout"));
       }
     }
     std::string raw = std::move(ex.raw_body);
@@ -126,8 +139,12 @@ class ParseFilter final : public Filter {
 
 }  // namespace
 
-std::unique_ptr<Filter> makeParseFilter(api::Endpoint endpoint) { return std::make_unique<ParseFilter>(endpoint); }
-std::unique_ptr<Filter> makeParseFilterAsIs() { return std::make_unique<ParseFilter>(std::nullopt); }
+std::unique_ptr<Filter> makeParseFilter(api::Endpoint endpoint) {
+  return std::make_unique<ParseFilter>(endpoint);
+}
+std::unique_ptr<Filter> makeParseFilterAsIs() {
+  return std::make_unique<ParseFilter>(std::nullopt);
+}
 
 api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
   std::unique_ptr<json> body = std::move(ex.body);  // an ingress filter may have translated it
@@ -152,7 +169,8 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
   auto model = body->find("model");
   if (model == body->end() || model->is_null()) {
     // OpenRouter-style: `models` alone names the first choice.
-    const json* models = ex.controls && ex.controls->contains("models") ? &(*ex.controls)["models"] : nullptr;
+    const json* models =
+        ex.controls && ex.controls->contains("models") ? &(*ex.controls)["models"] : nullptr;
     if (models && models->is_array() && !models->empty() && (*models)[0].is_string()) {
       ex.model = (*models)[0].get<std::string>();
     } else {
@@ -175,13 +193,18 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
   switch (ex.endpoint) {
     case api::Endpoint::kChatCompletions: {
       auto m = body->find("messages");
-      if (m == body->end() || m->is_null()) return badRequest("Missing required parameter: 'messages'.", "messages");
-      if (!m->is_array()) return badRequest("Invalid type for 'messages': expected an array.", "messages");
-      if (m->empty()) return badRequest("Invalid 'messages': empty array. Expected at least one message.", "messages");
+      if (m == body->end() || m->is_null())
+        return badRequest("Missing required parameter: 'messages'.", "messages");
+      if (!m->is_array())
+        return badRequest("Invalid type for 'messages': expected an array.", "messages");
+      if (m->empty())
+        return badRequest("Invalid 'messages': empty array. Expected at least one message.",
+                          "messages");
       for (std::size_t i = 0; i < m->size(); ++i) {
         const json& msg = (*m)[i];
         std::string where = "messages[" + std::to_string(i) + "]";
-        if (!msg.is_object()) return badRequest("Invalid '" + where + "': expected an object.", where);
+        if (!msg.is_object())
+          return badRequest("Invalid '" + where + "': expected an object.", where);
         auto role = msg.find("role");
         if (role == msg.end() || !role->is_string())
           return badRequest("Missing required parameter: '" + where + ".role'.", where + ".role");
@@ -190,14 +213,18 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
     }
     case api::Endpoint::kCompletions: {
       auto p = body->find("prompt");
-      if (p == body->end() || p->is_null()) return badRequest("Missing required parameter: 'prompt'.", "prompt");
-      if (!p->is_string() && !p->is_array()) return badRequest("Invalid type for 'prompt': expected a string or an array.", "prompt");
+      if (p == body->end() || p->is_null())
+        return badRequest("Missing required parameter: 'prompt'.", "prompt");
+      if (!p->is_string() && !p->is_array())
+        return badRequest("Invalid type for 'prompt': expected a string or an array.", "prompt");
       break;
     }
     case api::Endpoint::kEmbeddings: {
       auto in = body->find("input");
-      if (in == body->end() || in->is_null()) return badRequest("Missing required parameter: 'input'.", "input");
-      if (!in->is_string() && !in->is_array()) return badRequest("Invalid type for 'input': expected a string or an array.", "input");
+      if (in == body->end() || in->is_null())
+        return badRequest("Missing required parameter: 'input'.", "input");
+      if (!in->is_string() && !in->is_array())
+        return badRequest("Invalid type for 'input': expected a string or an array.", "input");
       if (ex.stream) return badRequest("Embeddings cannot be streamed.", "stream");
       break;
     }
@@ -207,7 +234,9 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
   return {};
 }
 
-std::uint64_t estimatePromptTokens(const api::Exchange& ex) { return ex.body ? api::estimatePromptTokens(*ex.body) : 0; }
+std::uint64_t estimatePromptTokens(const api::Exchange& ex) {
+  return ex.body ? api::estimatePromptTokens(*ex.body) : 0;
+}
 
 providers::CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& d) {
   return providers::callOptionsFor(cfg, d);

@@ -35,7 +35,7 @@ using nlohmann::json;
 using router::FailureClass;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto kCapacityWait = std::chrono::seconds(1);       // every deployment full: wait this long
+constexpr auto kCapacityWait = std::chrono::seconds(1);  // every deployment full: wait this long
 constexpr auto kCapacityPoll = std::chrono::milliseconds(20);  // for a slot, checking this often
 
 unsigned ceilSeconds(Clock::duration d) {
@@ -51,7 +51,8 @@ asio::awaitable<void> sleepFor(Clock::duration d) {
 
 // total_tokens of an OpenAI-format body (usage sits at the end), or -1.
 std::int64_t totalTokensOf(const api::Reply& r) {
-  if (r.usage) return static_cast<std::int64_t>(r.usage->prompt_tokens + r.usage->completion_tokens);
+  if (r.usage)
+    return static_cast<std::int64_t>(r.usage->prompt_tokens + r.usage->completion_tokens);
   if (r.stream || r.format != api::WireFormat::kOpenAI) return -1;
   static constexpr std::string_view kKey = "\"total_tokens\":";
   std::size_t at = r.body.rfind(kKey);
@@ -70,7 +71,9 @@ class LeasedStream final : public api::ChunkSource {
  public:
   LeasedStream(std::unique_ptr<api::ChunkSource> inner, router::Lease lease)
       : inner_(std::move(inner)), lease_(std::move(lease)) {}
-  asio::awaitable<api::Result<std::optional<std::string>>> next() override { return inner_->next(); }
+  asio::awaitable<api::Result<std::optional<std::string>>> next() override {
+    return inner_->next();
+  }
 
  private:
   std::unique_ptr<api::ChunkSource> inner_;
@@ -86,19 +89,24 @@ struct GroupFailure {
 class ProviderCallFilter final : public Filter {
  public:
   explicit ProviderCallFilter(Services& s)
-      : cfg_(s.config), router_(s.router), policy_(s.router.policy()), providers_(s.providers),
+      : cfg_(s.config),
+        router_(s.router),
+        policy_(s.router.policy()),
+        providers_(s.providers),
         rng_(std::random_device{}()) {
     for (const auto& d : cfg_.model_list) needs_tokens_ = needs_tokens_ || d.tpm.has_value();
-    needs_tokens_ = needs_tokens_ || policy_.pre_call_checks || policy_.strategy == router::Strategy::kUsage;
+    needs_tokens_ =
+        needs_tokens_ || policy_.pre_call_checks || policy_.strategy == router::Strategy::kUsage;
   }
   std::string_view name() const noexcept override { return "provider_call"; }
 
   asio::awaitable<api::Reply> handle(api::Exchange& ex, Next) override {
     std::string_view group = router_.groupOf(ex.model);
     if (group.empty()) {
-      co_return fail(ex, Error{ErrorKind::kModelNotFound,
-                               "The model `" + ex.model + "` does not exist or you do not have access to it.",
-                               "", 0, "model_not_found", "model"});
+      co_return fail(
+          ex, Error{ErrorKind::kModelNotFound,
+                    "The model `" + ex.model + "` does not exist or you do not have access to it.",
+                    "", 0, "model_not_found", "model"});
     }
     ex.outcome.model_group = std::string(group);
 
@@ -115,17 +123,20 @@ class ProviderCallFilter final : public Filter {
       co_await tryTarget(ex, ex.model, prompt_tokens, reply, first);
     }
     if (reply) co_return std::move(*reply);
-    if (first.cls == FailureClass::kRequest || opts.disable_fallbacks) co_return fail(ex, std::move(first.error));
+    if (first.cls == FailureClass::kRequest || opts.disable_fallbacks)
+      co_return fail(ex, std::move(first.error));
 
     // Its fallbacks, in order.
     std::vector<std::string> chain =
         opts.fallbacks ? *opts.fallbacks : policy_.fallbacksFor(group, first.cls);
-    if (chain.size() > static_cast<std::size_t>(std::max(policy_.max_fallbacks, 0))) chain.resize(policy_.max_fallbacks);
+    if (chain.size() > static_cast<std::size_t>(std::max(policy_.max_fallbacks, 0)))
+      chain.resize(policy_.max_fallbacks);
     std::string tried;
     for (const std::string& target : chain) {
       if (target == ex.model) continue;
       if (!router_.knows(target)) {
-        spdlog::warn("request {}: fallback `{}` names no model group or deployment id; skipped", ex.request_id, target);
+        spdlog::warn("request {}: fallback `{}` names no model group or deployment id; skipped",
+                     ex.request_id, target);
         continue;
       }
       ++ex.outcome.attempted_fallbacks;
@@ -147,8 +158,9 @@ class ProviderCallFilter final : public Filter {
 
  private:
   // Tries `target` with its retry budget. Sets `reply` on success, else `failure`.
-  asio::awaitable<void> tryTarget(api::Exchange& ex, std::string_view target, std::uint64_t prompt_tokens,
-                                  std::optional<api::Reply>& reply, GroupFailure& failure) {
+  asio::awaitable<void> tryTarget(api::Exchange& ex, std::string_view target,
+                                  std::uint64_t prompt_tokens, std::optional<api::Reply>& reply,
+                                  GroupFailure& failure) {
     const bool mocked = ex.options.mock_response.has_value();
     router::Attempts attempts;
     std::optional<Error> last;
@@ -161,13 +173,15 @@ class ProviderCallFilter final : public Filter {
       if (last && retries_left <= 0) break;
       router::SelectInput in{ex.stream, prompt_tokens, &attempts, 1};
       router::Selection sel = router_.select(target, in, rng_);
-      if (!sel && sel.reason == router::NoPick::kExhausted && last && last_cls == FailureClass::kTransient) {
+      if (!sel && sel.reason == router::NoPick::kExhausted && last &&
+          last_cls == FailureClass::kTransient) {
         // Only deployments this request already tried are left: if one may be tried again (not
         // cooling down, not over its max_retries), wait, then try it.
         in.max_attempts_each = budget + 1;
         in.dry_run = true;
         if (!router_.select(target, in, rng_)) break;
-        std::optional<Clock::duration> wait = router::retryWait(policy_, *last, ++backoff_round, rng_);
+        std::optional<Clock::duration> wait =
+            router::retryWait(policy_, *last, ++backoff_round, rng_);
         if (!wait) break;
         co_await sleepFor(*wait);
         // A wait the provider asked for (or backoff after its failure) is not gateway overhead.
@@ -201,7 +215,8 @@ class ProviderCallFilter final : public Filter {
         e.status = 501;
         e.code = "provider_not_supported";
         last = std::move(e);
-        last_cls = FailureClass::kCredentials;  // like a rejected deployment: never worth a second try
+        last_cls =
+            FailureClass::kCredentials;  // like a rejected deployment: never worth a second try
         continue;
       }
       ex.outcome.deployment_id = d.id;
@@ -220,7 +235,8 @@ class ProviderCallFilter final : public Filter {
         sel.lease.succeed(elapsed, ex.stream, extra);
         reply = std::move(*r);
         if (reply->stream) {
-          reply->stream = std::make_unique<LeasedStream>(std::move(reply->stream), std::move(sel.lease));
+          reply->stream =
+              std::make_unique<LeasedStream>(std::move(reply->stream), std::move(sel.lease));
         }
         co_return;
       }
@@ -228,8 +244,9 @@ class ProviderCallFilter final : public Filter {
       FailureClass cls = router::classify(e);
       bool cooled = sel.lease.fail(elapsed, cls, policy_, e.message);
       sel.lease.reset();
-      spdlog::info("request {}: attempt on deployment {} ({}) failed: {}{}", ex.request_id, d.id, target,
-                   e.detail.empty() ? e.message : e.detail, cooled ? "; deployment cooling down" : "");
+      spdlog::info("request {}: attempt on deployment {} ({}) failed: {}{}", ex.request_id, d.id,
+                   target, e.detail.empty() ? e.message : e.detail,
+                   cooled ? "; deployment cooling down" : "");
       if (cooled) {
         spdlog::warn("deployment {} of {} cooling down for {:.1f}s", d.id, d.model_name,
                      std::chrono::duration<double>(policy_.cooldown_time).count());
@@ -240,46 +257,56 @@ class ProviderCallFilter final : public Filter {
         co_return;
       }
       last = std::move(e);
-      last_cls = cls;  // kTransient or kCredentials (the latter is not retried on the same deployment)
+      last_cls =
+          cls;  // kTransient or kCredentials (the latter is not retried on the same deployment)
     }
     failure = GroupFailure{std::move(*last), FailureClass::kTransient};
   }
 
-  GroupFailure noPickFailure(const router::Selection& sel, std::string_view target, std::uint64_t prompt_tokens) const {
+  GroupFailure noPickFailure(const router::Selection& sel, std::string_view target,
+                             std::uint64_t prompt_tokens) const {
     Error e;
     switch (sel.reason) {
       case router::NoPick::kCoolingDown:
         e = Error{ErrorKind::kRateLimited,
                   "No deployment of `" + std::string(target) +
-                      "` is available: every deployment is cooling down after recent failures. Retry later.",
+                      "` is available: every deployment is cooling down after recent failures. "
+                      "Retry later.",
                   "all deployments cooling down", 0, "no_healthy_deployment"};
         e.retry_after_s = ceilSeconds(sel.retry_after);
         return {std::move(e), FailureClass::kTransient};
       case router::NoPick::kAtCapacity:
         e = Error{ErrorKind::kRateLimited,
                   "No deployment of `" + std::string(target) +
-                      "` has capacity: every deployment is at its rpm, tpm or max_parallel_requests limit. Retry later.",
+                      "` has capacity: every deployment is at its rpm, tpm or "
+                      "max_parallel_requests limit. Retry later.",
                   "all deployments at their limits", 0, "deployment_limit_reached"};
         e.retry_after_s = ceilSeconds(sel.retry_after);
         return {std::move(e), FailureClass::kTransient};
       case router::NoPick::kTooLarge:
         e = Error{ErrorKind::kContextWindowExceeded,
-                  "The prompt (about " + std::to_string(prompt_tokens) + " tokens) is larger than the max_input_tokens of every deployment of `" +
+                  "The prompt (about " + std::to_string(prompt_tokens) +
+                      " tokens) is larger than the max_input_tokens of every deployment of `" +
                       std::string(target) + "`.",
-                  "pre-call check: prompt over max_input_tokens", 0, "context_length_exceeded", "messages"};
+                  "pre-call check: prompt over max_input_tokens",
+                  0,
+                  "context_length_exceeded",
+                  "messages"};
         return {std::move(e), FailureClass::kContextWindow};
       case router::NoPick::kUnknownTarget:
       case router::NoPick::kExhausted:
         break;
     }
-    e = Error{ErrorKind::kUpstreamError, "No deployment could serve this request.", "no deployment left to try"};
+    e = Error{ErrorKind::kUpstreamError, "No deployment could serve this request.",
+              "no deployment left to try"};
     return {std::move(e), FailureClass::kTransient};
   }
 
   providers::CallOptions optionsFor(const api::Exchange& ex, const config::Deployment& d) const {
     providers::CallOptions o = callOptionsFor(cfg_, d);
     if (ex.timeout_s) {
-      auto t = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*ex.timeout_s));
+      auto t =
+          std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*ex.timeout_s));
       o.timeout = t;
       o.stream_timeout = t;
     }
@@ -291,18 +318,22 @@ class ProviderCallFilter final : public Filter {
   static std::optional<GroupFailure> mockTestingFailure(const api::Exchange& ex) {
     std::string what = " for model `" + ex.model + "` (mock_testing";
     if (ex.options.mock_testing_fallbacks) {
-      return GroupFailure{Error{ErrorKind::kUpstreamError, "Mock failure" + what + "_fallbacks).", "mock_testing_fallbacks"},
+      return GroupFailure{Error{ErrorKind::kUpstreamError, "Mock failure" + what + "_fallbacks).",
+                                "mock_testing_fallbacks"},
                           FailureClass::kTransient};
     }
     if (ex.options.mock_testing_context_fallbacks) {
-      return GroupFailure{Error{ErrorKind::kContextWindowExceeded, "Mock context window error" + what + "_context_fallbacks).",
+      return GroupFailure{Error{ErrorKind::kContextWindowExceeded,
+                                "Mock context window error" + what + "_context_fallbacks).",
                                 "mock_testing_context_fallbacks", 0, "context_length_exceeded"},
                           FailureClass::kContextWindow};
     }
     if (ex.options.mock_testing_content_policy_fallbacks) {
-      return GroupFailure{Error{ErrorKind::kContentPolicy, "Mock content policy error" + what + "_content_policy_fallbacks).",
-                                "mock_testing_content_policy_fallbacks", 0, "content_policy_violation"},
-                          FailureClass::kContentPolicy};
+      return GroupFailure{
+          Error{ErrorKind::kContentPolicy,
+                "Mock content policy error" + what + "_content_policy_fallbacks).",
+                "mock_testing_content_policy_fallbacks", 0, "content_policy_violation"},
+          FailureClass::kContentPolicy};
     }
     return std::nullopt;
   }

@@ -10,9 +10,9 @@
 #include "adapters.hpp"
 #include "anthropic_translate.hpp"
 #include "errors.hpp"
+#include "switchyard/api/json_guard.hpp"
 #include "target_cache.hpp"
 #include "upstream_events.hpp"
-#include "switchyard/api/json_guard.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -207,7 +207,8 @@ class Anthropic final : public Provider {
     auto r = co_await transport_.send(*t.base, req, opts.timeout);
     if (!r) co_return r.error();
     if (r->status < 200 || r->status >= 300) {
-      Error e = anthropic::mapAnthropicError(r->status, r->body, r->header("retry-after"), t.api_key);
+      Error e =
+          anthropic::mapAnthropicError(r->status, r->body, r->header("retry-after"), t.api_key);
       if (raw) keepUpstreamBody(e, r->body, t.api_key);
       co_return e;
     }

@@ -412,7 +412,8 @@ Error mapAnthropicError(unsigned status, std::string_view body, std::string_view
                         std::string_view secret) {
   static constexpr std::string_view kContextPhrases[] = {"prompt is too long",
                                                          "exceed context limit", "context window"};
-  static constexpr ErrorDialect kAnthropic{"anthropic", 529, kContextPhrases, /*type_is_code=*/true};
+  static constexpr ErrorDialect kAnthropic{"anthropic", 529, kContextPhrases,
+                                           /*type_is_code=*/true};
   UpstreamFailure f{status, {}, {}, {}, {}, retry_after};
   auto parsed = json::parse(body, nullptr, false);
   if (parsed.is_object()) {

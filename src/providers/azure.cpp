@@ -18,10 +18,10 @@
 #include <unordered_map>
 
 #include "adapters.hpp"
-#include "target_cache.hpp"
 #include "azure_url.hpp"
 #include "openai_common.hpp"
 #include "switchyard/api/json_guard.hpp"
+#include "target_cache.hpp"
 
 namespace switchyard::providers {
 
@@ -89,7 +89,8 @@ class Azure final : public Provider {
     if (!t.api_key.empty()) req.headers.push_back({"api-key", t.api_key});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
     req.body = api::dumpJson(*ex.body);
-    co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d, t.api_key, opts);
+    co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d,
+                                        t.api_key, opts);
   }
 
  private:

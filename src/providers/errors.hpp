@@ -48,10 +48,10 @@ struct UpstreamFailure {
 
 // A provider's own rules, on top of the shared ones.
 struct ErrorDialect {
-  std::string_view provider;    // names it in messages ("<provider> error: ...") and in logs
-  unsigned overloaded_status;   // the status that means "overloaded"
+  std::string_view provider;   // names it in messages ("<provider> error: ...") and in logs
+  unsigned overloaded_status;  // the status that means "overloaded"
   std::span<const std::string_view> context_phrases;  // lower case: the prompt is too long
-  bool type_is_code = false;    // the error type is the client's `code` (no code field)
+  bool type_is_code = false;  // the error type is the client's `code` (no code field)
 };
 
 // Phrases of the OpenAI wire format for a prompt over the context window.

@@ -19,10 +19,10 @@
 #include "embedding_encoding.hpp"
 #include "errors.hpp"
 #include "gemini_translate.hpp"
-#include "target_cache.hpp"
-#include "upstream_events.hpp"
 #include "switchyard/api/ids.hpp"
 #include "switchyard/api/json_guard.hpp"
+#include "target_cache.hpp"
+#include "upstream_events.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -329,10 +329,11 @@ api::Result<json> fromEmbedResponse(const json& r, std::string_view model, bool 
   if (data.empty())
     return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
                  "gemini embed: no embeddings"};
-  return okJson(json{{"object", "list"},
-                 {"data", std::move(data)},
-                 {"model", std::string(model)},
-                 {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}}});
+  return okJson(
+      json{{"object", "list"},
+           {"data", std::move(data)},
+           {"model", std::string(model)},
+           {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}}});
 }
 
 api::Error mapGeminiError(unsigned status, std::string_view body, std::string_view retry_after,

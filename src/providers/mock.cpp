@@ -21,9 +21,9 @@ namespace {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
-using nlohmann::json;
 using api::Error;
 using api::ErrorKind;
+using nlohmann::json;
 
 constexpr std::string_view kCanned = "This is a mock response from Switchyard.";
 
@@ -94,7 +94,8 @@ std::string answerText(const api::Exchange& ex, const config::Deployment* d) {
 std::optional<Error> mockError(std::string_view name) {
   if (!name.starts_with("litellm.")) return std::nullopt;
   std::string msg = "Mock error: " + std::string(name) + " (mock_response)";
-  auto make = [&](ErrorKind kind, unsigned upstream_status, std::string code = {}, unsigned status = 0) {
+  auto make = [&](ErrorKind kind, unsigned upstream_status, std::string code = {},
+                  unsigned status = 0) {
     Error e{kind, msg, "mock_response " + std::string(name), status, std::move(code)};
     e.upstream_status = upstream_status;
     return e;
@@ -108,14 +109,17 @@ std::optional<Error> mockError(std::string_view name) {
     return make(ErrorKind::kContextWindowExceeded, 400, "context_length_exceeded");
   if (name == "litellm.ContentPolicyViolationError")
     return make(ErrorKind::kContentPolicy, 400, "content_policy_violation");
-  if (name == "litellm.AuthenticationError") return make(ErrorKind::kUpstreamError, 401, "upstream_authentication_error", 401);
+  if (name == "litellm.AuthenticationError")
+    return make(ErrorKind::kUpstreamError, 401, "upstream_authentication_error", 401);
   if (name == "litellm.BadRequestError") return make(ErrorKind::kInvalidRequest, 400);
   if (name == "litellm.NotFoundError") return make(ErrorKind::kNotFound, 404);
   return std::nullopt;
 }
 
 json usageJson(std::uint64_t prompt, std::uint64_t completion) {
-  return {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
+  return {{"prompt_tokens", prompt},
+          {"completion_tokens", completion},
+          {"total_tokens", prompt + completion}};
 }
 
 // Splits into word chunks, keeping the spaces, so that joining them gives the text back.
@@ -170,17 +174,21 @@ class Mock final : public Provider {
     if (ex.endpoint == api::Endpoint::kEmbeddings) co_return embeddings(ex, model, prompt_tokens);
 
     std::uint64_t completion_tokens = estimateTokens(text.size());
-    std::string id = (ex.endpoint == api::Endpoint::kChatCompletions ? "chatcmpl-" : "cmpl-") + api::newUuid();
+    std::string id =
+        (ex.endpoint == api::Endpoint::kChatCompletions ? "chatcmpl-" : "cmpl-") + api::newUuid();
     bool chat = ex.endpoint == api::Endpoint::kChatCompletions;
 
     api::Reply reply;
     reply.usage = api::Usage{prompt_tokens, completion_tokens, 0};
     if (!ex.stream) {
-      json choice = chat ? json{{"index", 0},
-                                {"message", {{"role", "assistant"}, {"content", text}, {"refusal", nullptr}}},
-                                {"logprobs", nullptr},
-                                {"finish_reason", "stop"}}
-                         : json{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", "stop"}};
+      json choice =
+          chat
+              ? json{{"index", 0},
+                     {"message", {{"role", "assistant"}, {"content", text}, {"refusal", nullptr}}},
+                     {"logprobs", nullptr},
+                     {"finish_reason", "stop"}}
+              : json{
+                    {"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", "stop"}};
       json body = {{"id", id},
                    {"object", chat ? "chat.completion" : "text_completion"},
                    {"created", created},
@@ -197,25 +205,38 @@ class Mock final : public Provider {
       include_usage = so->value("include_usage", false);
     const char* object = chat ? "chat.completion.chunk" : "text_completion";
     auto chunk = [&](json choice) {
-      return json{{"id", id}, {"object", object}, {"created", created}, {"model", model},
-                  {"system_fingerprint", "fp_switchyard_mock"}, {"choices", json::array({std::move(choice)})}};
+      return json{{"id", id},
+                  {"object", object},
+                  {"created", created},
+                  {"model", model},
+                  {"system_fingerprint", "fp_switchyard_mock"},
+                  {"choices", json::array({std::move(choice)})}};
     };
     std::vector<std::string> events;
     if (chat) {
-      events.push_back(sse(chunk({{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}},
-                                  {"logprobs", nullptr}, {"finish_reason", nullptr}})));
+      events.push_back(sse(chunk({{"index", 0},
+                                  {"delta", {{"role", "assistant"}, {"content", ""}}},
+                                  {"logprobs", nullptr},
+                                  {"finish_reason", nullptr}})));
     }
     for (std::string& piece : wordChunks(text)) {
-      json choice = chat ? json{{"index", 0}, {"delta", {{"content", std::move(piece)}}},
-                                {"logprobs", nullptr}, {"finish_reason", nullptr}}
-                         : json{{"index", 0}, {"text", std::move(piece)}, {"logprobs", nullptr},
+      json choice = chat ? json{{"index", 0},
+                                {"delta", {{"content", std::move(piece)}}},
+                                {"logprobs", nullptr},
+                                {"finish_reason", nullptr}}
+                         : json{{"index", 0},
+                                {"text", std::move(piece)},
+                                {"logprobs", nullptr},
                                 {"finish_reason", nullptr}};
       events.push_back(sse(chunk(std::move(choice))));
     }
-    events.push_back(sse(chunk(chat ? json{{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr},
-                                           {"finish_reason", "stop"}}
-                                    : json{{"index", 0}, {"text", ""}, {"logprobs", nullptr},
-                                           {"finish_reason", "stop"}})));
+    events.push_back(sse(chunk(
+        chat
+            ? json{{"index", 0},
+                   {"delta", json::object()},
+                   {"logprobs", nullptr},
+                   {"finish_reason", "stop"}}
+            : json{{"index", 0}, {"text", ""}, {"logprobs", nullptr}, {"finish_reason", "stop"}})));
     if (include_usage) {
       json u = chunk(json::object());
       u["choices"] = json::array();
@@ -224,16 +245,19 @@ class Mock final : public Provider {
     }
     events.emplace_back("data: [DONE]\n\n");
     reply.content_type = "text/event-stream";
-    reply.stream = std::make_unique<MockStream>(std::move(events), dep && dep->mock_chunk_delay_s ? *dep->mock_chunk_delay_s : 0.0);
+    reply.stream = std::make_unique<MockStream>(
+        std::move(events), dep && dep->mock_chunk_delay_s ? *dep->mock_chunk_delay_s : 0.0);
     co_return reply;
   }
 
  private:
-  static api::Reply embeddings(const api::Exchange& ex, const std::string& model, std::uint64_t prompt_tokens) {
+  static api::Reply embeddings(const api::Exchange& ex, const std::string& model,
+                               std::uint64_t prompt_tokens) {
     std::vector<std::string> inputs;
     const json& input = ex.body->contains("input") ? (*ex.body)["input"] : json();
     if (input.is_array()) {
-      for (const json& item : input) inputs.push_back(item.is_string() ? item.get<std::string>() : item.dump());
+      for (const json& item : input)
+        inputs.push_back(item.is_string() ? item.get<std::string>() : item.dump());
     } else {
       inputs.push_back(input.is_string() ? input.get<std::string>() : input.dump());
     }
@@ -259,7 +283,9 @@ class Mock final : public Provider {
       json vec = base64 ? json(base64Float32(v)) : json(std::move(v));
       data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", std::move(vec)}});
     }
-    json body = {{"object", "list"}, {"data", std::move(data)}, {"model", model},
+    json body = {{"object", "list"},
+                 {"data", std::move(data)},
+                 {"model", model},
                  {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}}};
     api::Reply reply;
     reply.body = api::dumpJson(body);

@@ -10,9 +10,9 @@
 #include "adapters.hpp"
 #include "errors.hpp"
 #include "openai_common.hpp"
+#include "switchyard/api/json_guard.hpp"
 #include "target_cache.hpp"
 #include "upstream_events.hpp"
-#include "switchyard/api/json_guard.hpp"
 
 namespace switchyard::providers {
 namespace {
@@ -55,9 +55,9 @@ const Family* familyOf(std::string_view prefix) {
 // What a deployment resolves to, computed once per worker and config generation.
 struct Target {
   std::optional<Url> base;
-  std::string api_key;        // secret: scrubbed from error messages
-  std::string authorization;  // "Bearer ..." or empty
-  std::string base_text;      // for x-litellm-model-api-base
+  std::string api_key;         // secret: scrubbed from error messages
+  std::string authorization;   // "Bearer ..." or empty
+  std::string base_text;       // for x-litellm-model-api-base
   std::optional<Error> error;  // misconfiguration, reported at request time
 };
 
@@ -71,7 +71,8 @@ Target resolveTarget(const config::Deployment& d) {
   }
   t.base = std::move(b.base);
   // Ollama users write the server root; its OpenAI-compatible API lives under /v1.
-  if ((d.provider == "ollama" || d.provider == "ollama_chat") && t.base->path.empty()) t.base->path = "/v1";
+  if ((d.provider == "ollama" || d.provider == "ollama_chat") && t.base->path.empty())
+    t.base->path = "/v1";
   t.base_text = t.base->origin() + t.base->path;
   if (!b.api_key.empty()) t.authorization = "Bearer " + b.api_key;
   t.api_key = std::move(b.api_key);
@@ -81,14 +82,16 @@ Target resolveTarget(const config::Deployment& d) {
 // Relays an upstream SSE body as whole events, as they arrive.
 class SseRelay final : public api::ChunkSource {
  public:
-  SseRelay(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle) : events_(std::move(upstream), idle) {}
+  SseRelay(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle)
+      : events_(std::move(upstream), idle) {}
 
   // Reads ahead until the first event that commits the answer: one with content, a tool call, a
   // finish_reason or usage, or [DONE]. An error event before it (OpenAI-compatible servers send
   // `data: {"error": {...}}` inside a 200 stream) is returned as an Error, so that the request can
   // still fail over before the client has seen anything (DESIGN §4). What was read is replayed by
   // next(). Bounded: at most kMaxPrimeEvents events are inspected.
-  boost::asio::awaitable<api::Result<void>> prime(std::string_view provider, std::string_view secret) {
+  boost::asio::awaitable<api::Result<void>> prime(std::string_view provider,
+                                                  std::string_view secret) {
     static constexpr int kMaxPrimeEvents = 32;
     for (int inspected = 0; inspected < kMaxPrimeEvents;) {
       std::optional<SseEvent> ev = events_.take();
@@ -137,8 +140,10 @@ class SseRelay final : public api::ChunkSource {
     if (choices == j.end() || !choices->is_array() || choices->empty()) return EventKind::kPreamble;
     for (const auto& c : *choices) {
       if (!c.is_object()) return EventKind::kCommits;
-      if (auto f = c.find("finish_reason"); f != c.end() && !f->is_null()) return EventKind::kCommits;
-      if (auto t = c.find("text"); t != c.end() && t->is_string() && !t->get_ref<const std::string&>().empty())
+      if (auto f = c.find("finish_reason"); f != c.end() && !f->is_null())
+        return EventKind::kCommits;
+      if (auto t = c.find("text");
+          t != c.end() && t->is_string() && !t->get_ref<const std::string&>().empty())
         return EventKind::kCommits;
       auto d = c.find("delta");
       if (d == c.end() || !d->is_object()) continue;
@@ -151,7 +156,8 @@ class SseRelay final : public api::ChunkSource {
     return EventKind::kPreamble;
   }
 
-  static Error streamError(std::string_view data, std::string_view provider, std::string_view secret) {
+  static Error streamError(std::string_view data, std::string_view provider,
+                           std::string_view secret) {
     unsigned status = 500;
     auto j = nlohmann::json::parse(data, nullptr, false);
     if (j.is_object() && j["error"].is_object()) {
@@ -178,7 +184,8 @@ class OpenAiCompatible final : public Provider {
 
   std::string apiBase(const config::Deployment& d) override { return target(d).base_text; }
 
-  boost::asio::awaitable<api::Result<api::Reply>> call(api::Exchange& ex, const config::Deployment& d,
+  boost::asio::awaitable<api::Result<api::Reply>> call(api::Exchange& ex,
+                                                       const config::Deployment& d,
                                                        const CallOptions& opts) override {
     const Target& t = target(d);
     if (t.error) co_return *t.error;
@@ -192,7 +199,8 @@ class OpenAiCompatible final : public Provider {
     if (!t.authorization.empty()) req.headers.push_back({"authorization", t.authorization});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
     req.body = api::dumpJson(*ex.body);
-    co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d, t.api_key, opts);
+    co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d,
+                                        t.api_key, opts);
   }
 
  private:
@@ -205,11 +213,9 @@ class OpenAiCompatible final : public Provider {
 
 }  // namespace
 
-boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(Transport& transport, const Url& url,
-                                                                 UpstreamRequest req, bool stream,
-                                                                 const config::Deployment& d,
-                                                                 std::string_view secret,
-                                                                 const CallOptions& opts) {
+boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(
+    Transport& transport, const Url& url, UpstreamRequest req, bool stream,
+    const config::Deployment& d, std::string_view secret, const CallOptions& opts) {
   if (!stream) {
     auto r = co_await transport.send(url, req, opts.timeout);
     if (!r) co_return r.error();
@@ -221,7 +227,8 @@ boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(Transport& tran
     std::size_t first = r->body.find_first_not_of(" \t\r\n");
     if (first == std::string::npos || r->body[first] != '{') {
       co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
-                      "upstream " + d.provider + " answered " + std::to_string(r->status) + " with a non-JSON body"};
+                      "upstream " + d.provider + " answered " + std::to_string(r->status) +
+                          " with a non-JSON body"};
     }
     api::Reply reply;
     reply.status = r->status;
@@ -264,7 +271,8 @@ boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(Transport& tran
 
 void scrubSecret(std::string& text, std::string_view secret) {
   if (secret.size() < 4) return;
-  for (std::size_t pos; (pos = text.find(secret)) != std::string::npos;) text.replace(pos, secret.size(), "***");
+  for (std::size_t pos; (pos = text.find(secret)) != std::string::npos;)
+    text.replace(pos, secret.size(), "***");
 }
 
 unsigned retryAfterSeconds(std::string_view value) {
@@ -273,18 +281,21 @@ unsigned retryAfterSeconds(std::string_view value) {
   return ec == std::errc{} ? secs : 0;
 }
 
-api::Error mapUpstreamError(UpstreamFailure f, const ErrorDialect& dialect, std::string_view secret) {
+api::Error mapUpstreamError(UpstreamFailure f, const ErrorDialect& dialect,
+                            std::string_view secret) {
   const std::string provider(dialect.provider);
   scrubSecret(f.type, secret);
   if (f.type.size() > 100) f.type.resize(100);
   Error e;
   e.upstream_status = f.status;
-  e.detail = "upstream " + provider + " answered " + std::to_string(f.status) + (f.type.empty() ? "" : " " + f.type);
+  e.detail = "upstream " + provider + " answered " + std::to_string(f.status) +
+             (f.type.empty() ? "" : " " + f.type);
   if (f.status == 401 || f.status == 403) {
     // Never echo what the provider says about our credentials (it quotes part of the key).
     e.kind = ErrorKind::kUpstreamError;
     e.status = f.status;
-    e.message = "The provider rejected this deployment's credentials (HTTP " + std::to_string(f.status) + ").";
+    e.message = "The provider rejected this deployment's credentials (HTTP " +
+                std::to_string(f.status) + ").";
     e.code = f.status == 401 ? "upstream_authentication_error" : "upstream_permission_error";
     return e;
   }
@@ -318,7 +329,8 @@ api::Error mapUpstreamError(UpstreamFailure f, const ErrorDialect& dialect, std:
     std::string lower = f.message;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     bool too_long = f.code == "context_length_exceeded";
-    for (std::string_view phrase : dialect.context_phrases) too_long = too_long || lower.find(phrase) != std::string::npos;
+    for (std::string_view phrase : dialect.context_phrases)
+      too_long = too_long || lower.find(phrase) != std::string::npos;
     if (f.status == 413 || f.type == "request_too_large") {
       e.kind = ErrorKind::kPayloadTooLarge;
     } else if (too_long) {
@@ -363,6 +375,8 @@ std::unique_ptr<Provider> makeOpenAiCompatible(Transport& transport) {
   return std::make_unique<OpenAiCompatible>(transport);
 }
 
-bool isOpenAiCompatible(std::string_view provider) noexcept { return familyOf(provider) != nullptr; }
+bool isOpenAiCompatible(std::string_view provider) noexcept {
+  return familyOf(provider) != nullptr;
+}
 
 }  // namespace switchyard::providers

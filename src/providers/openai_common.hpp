@@ -21,11 +21,8 @@ namespace switchyard::providers {
 // answer, so that an error event before any content is returned as an Error (DESIGN §4).
 // `transport`, `url`, `d` and `secret` must outlive the awaitable (the caller co_awaits it at
 // once).
-boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(Transport& transport,
-                                                                 const Url& url,
-                                                                 UpstreamRequest req, bool stream,
-                                                                 const config::Deployment& d,
-                                                                 std::string_view secret,
-                                                                 const CallOptions& opts);
+boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(
+    Transport& transport, const Url& url, UpstreamRequest req, bool stream,
+    const config::Deployment& d, std::string_view secret, const CallOptions& opts);
 
 }  // namespace switchyard::providers

@@ -6,7 +6,8 @@
 
 namespace switchyard::providers {
 
-Providers::Providers(std::shared_ptr<Transport> transport) : transport_(std::move(transport)), mock_(makeMock()) {
+Providers::Providers(std::shared_ptr<Transport> transport)
+    : transport_(std::move(transport)), mock_(makeMock()) {
   if (!transport_) return;  // no transport: the mock only (tests)
   openai_ = makeOpenAiCompatible(*transport_);
   azure_ = makeAzure(*transport_);
@@ -54,16 +55,22 @@ api::Error deploymentError(const config::Deployment& d, std::string message, std
 
 CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& d) {
   auto secs = [](double s) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(s));
   };
   CallOptions o;
   double timeout = 600;
-  if (d.timeout_s) timeout = *d.timeout_s;
-  else if (cfg.router_settings.timeout_s) timeout = *cfg.router_settings.timeout_s;
-  else if (cfg.litellm_settings.request_timeout_s) timeout = *cfg.litellm_settings.request_timeout_s;
+  if (d.timeout_s)
+    timeout = *d.timeout_s;
+  else if (cfg.router_settings.timeout_s)
+    timeout = *cfg.router_settings.timeout_s;
+  else if (cfg.litellm_settings.request_timeout_s)
+    timeout = *cfg.litellm_settings.request_timeout_s;
   double stream_timeout = timeout;
-  if (d.stream_timeout_s) stream_timeout = *d.stream_timeout_s;
-  else if (cfg.router_settings.stream_timeout_s) stream_timeout = *cfg.router_settings.stream_timeout_s;
+  if (d.stream_timeout_s)
+    stream_timeout = *d.stream_timeout_s;
+  else if (cfg.router_settings.stream_timeout_s)
+    stream_timeout = *cfg.router_settings.stream_timeout_s;
   o.timeout = secs(timeout);
   o.stream_timeout = secs(stream_timeout);
   o.drop_params = cfg.litellm_settings.drop_params;

@@ -24,7 +24,8 @@ void SseCutter::feed(std::string_view bytes) {
 
 void SseCutter::skipByteOrderMark() {
   bom_checked_ = true;
-  if (std::string_view(buf_).substr(start_).starts_with(kByteOrderMark)) start_ = scan_ = start_ + 3;
+  if (std::string_view(buf_).substr(start_).starts_with(kByteOrderMark))
+    start_ = scan_ = start_ + 3;
 }
 
 std::optional<SseEvent> SseCutter::next() {

@@ -4,12 +4,12 @@
 #include <sys/socket.h>
 
 #include <array>
-#include <boost/asio/write.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -46,12 +46,14 @@ struct Connection {
   }
 };
 
-Error transportError(std::string_view what, const beast::error_code& ec, const std::string& origin) {
+Error transportError(std::string_view what, const beast::error_code& ec,
+                     const std::string& origin) {
   if (ec == beast::error::timeout || ec == asio::error::timed_out) {
     return Error{ErrorKind::kUpstreamTimeout, "The provider did not answer in time.",
                  std::string(what) + " " + origin + ": timed out"};
   }
-  return Error{ErrorKind::kUpstreamError, "The provider could not be reached or sent an invalid response.",
+  return Error{ErrorKind::kUpstreamError,
+               "The provider could not be reached or sent an invalid response.",
                std::string(what) + " " + origin + ": " + ec.message()};
 }
 
@@ -71,13 +73,15 @@ std::string formatRequestHead(const Url& url, const UpstreamRequest& req) {
   out.reserve(256 + req.target.size());
   out.append(req.method).append(" ").append(req.target).append(" HTTP/1.1\r\nhost: ");
   out.append(url.hostHeader()).append("\r\nuser-agent: switchyard/0.1\r\n");
-  for (const api::Header& h : req.headers) out.append(h.name).append(": ").append(h.value).append("\r\n");
+  for (const api::Header& h : req.headers)
+    out.append(h.name).append(": ").append(h.value).append("\r\n");
   out.append("content-length: ").append(std::to_string(req.body.size())).append("\r\n\r\n");
   return out;
 }
 
 template <class Stream>
-asio::awaitable<beast::error_code> writeOn(Stream& s, const std::string& head, const std::string& body) {
+asio::awaitable<beast::error_code> writeOn(Stream& s, const std::string& head,
+                                           const std::string& body) {
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   auto [ec, n] = co_await asio::async_write(s, buffers, kNoThrow);
   co_return ec;
@@ -98,7 +102,8 @@ asio::awaitable<beast::error_code> readSomeOn(Stream& s, beast::flat_buffer& b, 
   co_return ec;
 }
 
-asio::awaitable<beast::error_code> writeRequest(Connection& c, const std::string& head, const std::string& body) {
+asio::awaitable<beast::error_code> writeRequest(Connection& c, const std::string& head,
+                                                const std::string& body) {
   // (no co_await inside ?: — GCC 12 miscompiles it)
   if (c.tls) co_return co_await writeOn(*c.tls, head, body);
   // Plain TCP: try the socket at once; a timed asynchronous write (Beast arms a timer for it) only
@@ -112,8 +117,9 @@ asio::awaitable<beast::error_code> writeRequest(Connection& c, const std::string
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) co_return ec;
   if (ec) n = 0;
   std::size_t from_head = std::min(n, head.size());
-  std::array<asio::const_buffer, 2> rest{asio::buffer(head.data() + from_head, head.size() - from_head),
-                                         asio::buffer(body.data() + (n - from_head), body.size() - (n - from_head))};
+  std::array<asio::const_buffer, 2> rest{
+      asio::buffer(head.data() + from_head, head.size() - from_head),
+      asio::buffer(body.data() + (n - from_head), body.size() - (n - from_head))};
   auto [wec, wn] = co_await asio::async_write(*c.plain, rest, kNoThrow);
   co_return wec;
 }
@@ -159,7 +165,9 @@ class StreamImpl final : public UpstreamStream {
  public:
   StreamImpl(std::shared_ptr<TransportImpl> owner, std::unique_ptr<Connection> conn,
              std::unique_ptr<http::response_parser<http::buffer_body>> parser)
-      : owner_(std::move(owner)), conn_(std::move(conn)), parser_(std::move(parser)),
+      : owner_(std::move(owner)),
+        conn_(std::move(conn)),
+        parser_(std::move(parser)),
         headers_(lowerHeaders(parser_->get().base())) {}
   ~StreamImpl() override;
 
@@ -170,7 +178,8 @@ class StreamImpl final : public UpstreamStream {
     return {};
   }
   asio::awaitable<api::Result<std::optional<std::string>>> read(Clock::duration idle) override;
-  asio::awaitable<api::Result<std::string>> readAll(Clock::duration timeout, std::size_t max) override;
+  asio::awaitable<api::Result<std::string>> readAll(Clock::duration timeout,
+                                                    std::size_t max) override;
 
  private:
   void finish();
@@ -195,14 +204,17 @@ class TransportImpl final : public Transport {
   TransportImpl(asio::any_io_executor ex, Options opts)
       : Transport(std::move(opts)), ex_(std::move(ex)), ssl_ctx_(ssl::context::tls_client) {
     ssl_ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                         ssl::context::no_tlsv1_1);
     beast::error_code ec;
     if (opts_.tls.ca_file.empty()) {
       ssl_ctx_.set_default_verify_paths(ec);
     } else {
       ssl_ctx_.load_verify_file(opts_.tls.ca_file, ec);
     }
-    if (ec) spdlog::error("TLS: could not load CA certificates ({}): {}", opts_.tls.ca_file, ec.message());
+    if (ec)
+      spdlog::error("TLS: could not load CA certificates ({}): {}", opts_.tls.ca_file,
+                    ec.message());
     ssl_ctx_.set_verify_mode(opts_.tls.verify ? ssl::verify_peer : ssl::verify_none);
   }
 
@@ -241,11 +253,11 @@ class TransportImpl final : public Transport {
   }
 
   asio::awaitable<api::Result<std::unique_ptr<Connection>>> connect(const Url& url,
-                                                                   Clock::time_point deadline);
+                                                                    Clock::time_point deadline);
   // A pooled connection if one is alive, else a new one.
   asio::awaitable<api::Result<std::unique_ptr<Connection>>> acquire(const Url& url,
-                                                                   Clock::time_point deadline,
-                                                                   bool allow_pooled) {
+                                                                    Clock::time_point deadline,
+                                                                    bool allow_pooled) {
     if (allow_pooled) {
       if (auto c = takeIdle(url.origin())) co_return std::move(c);
     }
@@ -305,7 +317,8 @@ asio::awaitable<api::Result<std::optional<std::string>>> StreamImpl::read(Clock:
       beast::error_code pec;
       std::size_t used = parser_->put(conn_->buffer.data(), pec);
       conn_->buffer.consume(used);
-      if (pec == http::error::need_more || pec == http::error::need_buffer || (!pec && used == 0)) break;
+      if (pec == http::error::need_more || pec == http::error::need_buffer || (!pec && used == 0))
+        break;
       if (pec) {
         co_return fail(pec);
       }
@@ -352,10 +365,12 @@ asio::awaitable<api::Result<std::unique_ptr<Connection>>> TransportImpl::connect
     timer->async_wait([resolver](const beast::error_code& tec) {
       if (!tec) resolver->cancel();
     });
-    auto [rec, results] = co_await resolver->async_resolve(url.host, std::to_string(url.port), kNoThrow);
+    auto [rec, results] =
+        co_await resolver->async_resolve(url.host, std::to_string(url.port), kNoThrow);
     timer->cancel();
     if (rec) {
-      co_return transportError("resolve", rec == asio::error::operation_aborted ? beast::error::timeout : rec,
+      co_return transportError("resolve",
+                               rec == asio::error::operation_aborted ? beast::error::timeout : rec,
                                c->origin);
     }
     for (const auto& r : results) endpoints.push_back(r.endpoint());
@@ -374,7 +389,8 @@ asio::awaitable<api::Result<std::unique_ptr<Connection>>> TransportImpl::connect
     (void)asio::ip::make_address(url.host, aec);
     bool is_ip = !aec;
     if (!is_ip && !SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str())) {
-      co_return Error{ErrorKind::kUpstreamError, "The provider could not be reached or sent an invalid response.",
+      co_return Error{ErrorKind::kUpstreamError,
+                      "The provider could not be reached or sent an invalid response.",
                       "TLS SNI setup failed for " + c->origin};
     }
     if (opts_.tls.verify) c->tls->set_verify_callback(ssl::host_name_verification(url.host));
@@ -404,7 +420,8 @@ asio::awaitable<api::Result<UpstreamResponse>> TransportImpl::send(const Url& ur
       c->close();
       if (retry) continue;
       if (ec == http::error::body_limit) {
-        co_return Error{ErrorKind::kUpstreamError, "The provider sent a response that is too large.",
+        co_return Error{ErrorKind::kUpstreamError,
+                        "The provider sent a response that is too large.",
                         "response body over limit from " + c->origin};
       }
       co_return transportError("request to", ec, c->origin);

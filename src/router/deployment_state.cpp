@@ -3,7 +3,7 @@
 namespace switchyard::router {
 namespace {
 
-constexpr double kAlpha = 0.3;          // weight of a new latency sample in the moving average
+constexpr double kAlpha = 0.3;  // weight of a new latency sample in the moving average
 
 std::int64_t minuteOf(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::minutes>(t.time_since_epoch()).count();
@@ -22,7 +22,8 @@ void LocalDeploymentState::rollWindow(Clock::time_point now) {
   minute_failures_ = 0;
 }
 
-Admission LocalDeploymentState::tryAcquire(const Limits& limits, Clock::time_point now, std::uint64_t tokens) {
+Admission LocalDeploymentState::tryAcquire(const Limits& limits, Clock::time_point now,
+                                           std::uint64_t tokens) {
   std::lock_guard lock(mu_);
   if (now < cooldown_until_) return Admission::kCoolingDown;
   rollWindow(now);
@@ -42,13 +43,15 @@ void LocalDeploymentState::release() noexcept {
   if (in_flight_ > 0) --in_flight_;
 }
 
-void LocalDeploymentState::recordSuccess(Clock::time_point now, Clock::duration elapsed, bool stream,
-                                    std::int64_t extra_tokens) {
+void LocalDeploymentState::recordSuccess(Clock::time_point now, Clock::duration elapsed,
+                                         bool stream, std::int64_t extra_tokens) {
   std::lock_guard lock(mu_);
   rollWindow(now);
   ++successes_;
-  if (extra_tokens < 0 && static_cast<std::uint64_t>(-extra_tokens) > minute_tokens_) minute_tokens_ = 0;
-  else minute_tokens_ += extra_tokens;
+  if (extra_tokens < 0 && static_cast<std::uint64_t>(-extra_tokens) > minute_tokens_)
+    minute_tokens_ = 0;
+  else
+    minute_tokens_ += extra_tokens;
   double x = secs(elapsed);
   double& avg = stream ? ttft_avg_ : latency_avg_;
   bool& has = stream ? has_ttft_ : has_latency_;
@@ -57,13 +60,15 @@ void LocalDeploymentState::recordSuccess(Clock::time_point now, Clock::duration 
   has = true;
 }
 
-bool LocalDeploymentState::recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c,
-                                    const Policy& p, std::string_view message, bool sole) {
+bool LocalDeploymentState::recordFailure(Clock::time_point now, Clock::duration elapsed,
+                                         FailureClass c, const Policy& p, std::string_view message,
+                                         bool sole) {
   std::lock_guard lock(mu_);
   rollWindow(now);
   ++failures_;
   last_error_.assign(message.substr(0, 300));
-  if (c == FailureClass::kRequest || c == FailureClass::kContextWindow || c == FailureClass::kContentPolicy) {
+  if (c == FailureClass::kRequest || c == FailureClass::kContextWindow ||
+      c == FailureClass::kContentPolicy) {
     return false;  // the request's fault, not the deployment's
   }
   // A slow failure (a timeout) still tells the latency strategy this deployment is slow.
@@ -73,7 +78,8 @@ bool LocalDeploymentState::recordFailure(Clock::time_point now, Clock::duration 
   }
   // The sole deployment of a group cools down only when the operator set allowed_fails (LiteLLM:
   // the count rule then applies to every deployment; by default a lone deployment stays in).
-  if ((sole && !p.allowed_fails_set) || p.cooldown_time <= Clock::duration::zero() || now < cooldown_until_) {
+  if ((sole && !p.allowed_fails_set) || p.cooldown_time <= Clock::duration::zero() ||
+      now < cooldown_until_) {
     return false;
   }
   ++minute_failures_;
@@ -125,7 +131,8 @@ void Lease::succeed(Clock::duration elapsed, bool stream, std::int64_t extra_tok
   if (state_) state_->recordSuccess(time_->now(), elapsed, stream, extra_tokens);
 }
 
-bool Lease::fail(Clock::duration elapsed, FailureClass c, const Policy& p, std::string_view message) {
+bool Lease::fail(Clock::duration elapsed, FailureClass c, const Policy& p,
+                 std::string_view message) {
   return state_ && state_->recordFailure(time_->now(), elapsed, c, p, message, sole_);
 }
 

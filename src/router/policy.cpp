@@ -10,7 +10,8 @@ Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
-const config::FallbackRule* ruleFor(const std::vector<config::FallbackRule>& rules, std::string_view group) {
+const config::FallbackRule* ruleFor(const std::vector<config::FallbackRule>& rules,
+                                    std::string_view group) {
   for (const auto& r : rules)
     if (r.model == group) return &r;
   return nullptr;
@@ -28,20 +29,28 @@ Strategy parseStrategy(std::string_view name) noexcept {
 
 std::string_view strategyName(Strategy s) noexcept {
   switch (s) {
-    case Strategy::kSimpleShuffle: return "simple-shuffle";
-    case Strategy::kLeastBusy: return "least-busy";
-    case Strategy::kLatency: return "latency-based-routing";
-    case Strategy::kCost: return "cost-based-routing";
-    case Strategy::kUsage: return "usage-based-routing";
+    case Strategy::kSimpleShuffle:
+      return "simple-shuffle";
+    case Strategy::kLeastBusy:
+      return "least-busy";
+    case Strategy::kLatency:
+      return "latency-based-routing";
+    case Strategy::kCost:
+      return "cost-based-routing";
+    case Strategy::kUsage:
+      return "usage-based-routing";
   }
   return "simple-shuffle";
 }
 
 FailureClass classify(const api::Error& e) noexcept {
   switch (e.kind) {
-    case api::ErrorKind::kContextWindowExceeded: return FailureClass::kContextWindow;
-    case api::ErrorKind::kContentPolicy: return FailureClass::kContentPolicy;
-    default: break;
+    case api::ErrorKind::kContextWindowExceeded:
+      return FailureClass::kContextWindow;
+    case api::ErrorKind::kContentPolicy:
+      return FailureClass::kContentPolicy;
+    default:
+      break;
   }
   if (e.upstream_status == 401 || e.upstream_status == 403) return FailureClass::kCredentials;
   if (api::isRetryable(e)) return FailureClass::kTransient;
@@ -53,8 +62,10 @@ Policy Policy::from(const config::Config& cfg) {
   const auto& l = cfg.litellm_settings;
   Policy p;
   p.strategy = parseStrategy(r.routing_strategy);
-  if (r.num_retries) p.num_retries = *r.num_retries;
-  else if (l.num_retries) p.num_retries = *l.num_retries;
+  if (r.num_retries)
+    p.num_retries = *r.num_retries;
+  else if (l.num_retries)
+    p.num_retries = *l.num_retries;
   if (r.allowed_fails) {
     p.allowed_fails = *r.allowed_fails;
     p.allowed_fails_set = true;
@@ -67,10 +78,10 @@ Policy Policy::from(const config::Config& cfg) {
   if (r.lowest_latency_buffer) p.latency_buffer = *r.lowest_latency_buffer;
   if (r.latency_ttl_s) p.latency_ttl = seconds(*r.latency_ttl_s);
   p.fallbacks = !r.fallbacks.empty() ? r.fallbacks : l.fallbacks;
-  p.context_window_fallbacks = !r.context_window_fallbacks.empty() ? r.context_window_fallbacks
-                                                                     : l.context_window_fallbacks;
-  p.content_policy_fallbacks = !r.content_policy_fallbacks.empty() ? r.content_policy_fallbacks
-                                                                     : l.content_policy_fallbacks;
+  p.context_window_fallbacks =
+      !r.context_window_fallbacks.empty() ? r.context_window_fallbacks : l.context_window_fallbacks;
+  p.content_policy_fallbacks =
+      !r.content_policy_fallbacks.empty() ? r.content_policy_fallbacks : l.content_policy_fallbacks;
   p.default_fallbacks = !r.default_fallbacks.empty() ? r.default_fallbacks : l.default_fallbacks;
   return p;
 }
@@ -82,14 +93,18 @@ std::vector<std::string> Policy::fallbacksFor(std::string_view group, FailureCla
   if (!rule) rule = ruleFor(fallbacks, group);
   if (!rule) rule = ruleFor(fallbacks, "*");
   std::vector<std::string> out;
-  if (rule) out = rule->fallbacks;
-  else out = default_fallbacks;
+  if (rule)
+    out = rule->fallbacks;
+  else
+    out = default_fallbacks;
   std::erase(out, std::string(group));
-  if (out.size() > static_cast<std::size_t>(std::max(max_fallbacks, 0))) out.resize(std::max(max_fallbacks, 0));
+  if (out.size() > static_cast<std::size_t>(std::max(max_fallbacks, 0)))
+    out.resize(std::max(max_fallbacks, 0));
   return out;
 }
 
-std::optional<Clock::duration> retryWait(const Policy& p, const api::Error& e, int retry, std::mt19937_64& rng) {
+std::optional<Clock::duration> retryWait(const Policy& p, const api::Error& e, int retry,
+                                         std::mt19937_64& rng) {
   Clock::duration wait;
   if (e.retry_after_s > 0) {
     if (std::chrono::seconds(e.retry_after_s) > p.retry_after_cap) return std::nullopt;

@@ -36,7 +36,8 @@ std::size_t weightedPick(std::span<const Candidate> c, std::mt19937_64& rng) {
 // type; for a floating-point key, `relative_slack` also counts as ties those within that share
 // above the minimum (latency buffer).
 template <class KeyFn>
-std::size_t argminRandom(std::span<const Candidate> c, KeyFn key, std::mt19937_64& rng, double relative_slack = 0) {
+std::size_t argminRandom(std::span<const Candidate> c, KeyFn key, std::mt19937_64& rng,
+                         double relative_slack = 0) {
   using Key = decltype(key(c[0]));
   std::vector<Key> keys;
   keys.reserve(c.size());
@@ -45,7 +46,8 @@ std::size_t argminRandom(std::span<const Candidate> c, KeyFn key, std::mt19937_6
   std::vector<std::size_t> ties;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     bool tie = keys[i] == best;
-    if constexpr (std::is_floating_point_v<Key>) tie = tie || keys[i] <= best * (1 + relative_slack);
+    if constexpr (std::is_floating_point_v<Key>)
+      tie = tie || keys[i] <= best * (1 + relative_slack);
     if (tie) ties.push_back(i);
   }
   return ties[std::uniform_int_distribution<std::size_t>(0, ties.size() - 1)(rng)];
@@ -56,12 +58,15 @@ std::optional<double> priceOf(const config::Deployment& d) {
   return d.input_cost_per_token.value_or(0) + d.output_cost_per_token.value_or(0);
 }
 
-std::size_t strategyPick(const Policy& p, bool stream, std::span<const Candidate> c, std::mt19937_64& rng) {
+std::size_t strategyPick(const Policy& p, bool stream, std::span<const Candidate> c,
+                         std::mt19937_64& rng) {
   if (c.size() == 1) return 0;
   switch (p.strategy) {
-    case Strategy::kSimpleShuffle: return weightedPick(c, rng);
+    case Strategy::kSimpleShuffle:
+      return weightedPick(c, rng);
     case Strategy::kLeastBusy:
-      return argminRandom(c, [](const Candidate& x) { return x.view.in_flight; }, rng);
+      return argminRandom(
+          c, [](const Candidate& x) { return x.view.in_flight; }, rng);
     case Strategy::kLatency:
       // Streams are ranked by time to first token when it was measured. A deployment with no
       // recent sample counts as 0 s, so it is tried (explored) before the known ones.
@@ -75,7 +80,10 @@ std::size_t strategyPick(const Policy& p, bool stream, std::span<const Candidate
           rng, std::max(p.latency_buffer, 0.0));
     case Strategy::kCost:
       return argminRandom(
-          c, [](const Candidate& x) { return priceOf(*x.entry->deployment).value_or(std::numeric_limits<double>::max()); },
+          c,
+          [](const Candidate& x) {
+            return priceOf(*x.entry->deployment).value_or(std::numeric_limits<double>::max());
+          },
           rng);
     case Strategy::kUsage:
       // Most headroom this minute: tokens left under tpm, then requests left under rpm (no limit
@@ -85,9 +93,14 @@ std::size_t strategyPick(const Policy& p, bool stream, std::span<const Candidate
           [](const Candidate& x) {
             constexpr double kInf = std::numeric_limits<double>::infinity();
             const config::Deployment& d = *x.entry->deployment;
-            double tokens_left = d.tpm ? static_cast<double>(*d.tpm) - static_cast<double>(x.view.minute_tokens) : kInf;
-            double requests_left = d.rpm ? static_cast<double>(*d.rpm) - static_cast<double>(x.view.minute_requests) : kInf;
-            return std::array<double, 4>{-tokens_left, -requests_left, static_cast<double>(x.view.minute_tokens),
+            double tokens_left =
+                d.tpm ? static_cast<double>(*d.tpm) - static_cast<double>(x.view.minute_tokens)
+                      : kInf;
+            double requests_left =
+                d.rpm ? static_cast<double>(*d.rpm) - static_cast<double>(x.view.minute_requests)
+                      : kInf;
+            return std::array<double, 4>{-tokens_left, -requests_left,
+                                         static_cast<double>(x.view.minute_tokens),
                                          static_cast<double>(x.view.minute_requests)};
           },
           rng);
@@ -113,7 +126,8 @@ void Attempts::add(const config::Deployment* d) {
   made.emplace_back(d, 1);
 }
 
-Router::Router(const config::Config& cfg, std::shared_ptr<StateRegistry> states, const TimeSource& time)
+Router::Router(const config::Config& cfg, std::shared_ptr<StateRegistry> states,
+               const TimeSource& time)
     : policy_(Policy::from(cfg)), time_(time), states_(std::move(states)) {
   entries_.reserve(cfg.model_list.size());
   for (const config::Deployment& d : cfg.model_list) {
@@ -133,7 +147,9 @@ Router::Router(const config::Config& cfg, std::shared_ptr<StateRegistry> states,
   }
 }
 
-bool Router::hasAlias(std::string_view alias) const { return by_alias_.find(alias) != by_alias_.end(); }
+bool Router::hasAlias(std::string_view alias) const {
+  return by_alias_.find(alias) != by_alias_.end();
+}
 
 const std::vector<const config::Deployment*>& Router::deployments(std::string_view alias) const {
   static const std::vector<const config::Deployment*> kEmpty;
@@ -169,7 +185,8 @@ Limits Router::limitsOf(const config::Deployment& d) noexcept {
   return Limits{d.rpm, d.tpm, d.max_parallel_requests};
 }
 
-Selection Router::select(std::string_view target, const SelectInput& in, std::mt19937_64& rng) const {
+Selection Router::select(std::string_view target, const SelectInput& in,
+                         std::mt19937_64& rng) const {
   Selection out;
   std::span<const Entry> group = members(target);
   if (group.empty()) {
@@ -187,7 +204,8 @@ Selection Router::select(std::string_view target, const SelectInput& in, std::mt
   for (const Entry& e : group) {
     const config::Deployment& d = *e.deployment;
     if (in.attempts) {
-      int limit = d.max_retries ? std::min(in.max_attempts_each, 1 + std::max(*d.max_retries, 0)) : in.max_attempts_each;
+      int limit = d.max_retries ? std::min(in.max_attempts_each, 1 + std::max(*d.max_retries, 0))
+                                : in.max_attempts_each;
       if (in.attempts->of(&d) >= limit) continue;
     }
     if (policy_.pre_call_checks && d.max_input_tokens && in.prompt_tokens > *d.max_input_tokens) {
@@ -205,11 +223,16 @@ Selection Router::select(std::string_view target, const SelectInput& in, std::mt
 
   while (!pool.empty()) {
     // The lowest `order` tier first (no order: after every ordered tier).
-    auto tierOf = [](const Candidate& c) { return c.entry->deployment->order.value_or(std::numeric_limits<int>::max()); };
-    int tier = tierOf(*std::min_element(pool.begin(), pool.end(),
-                                        [&](const Candidate& a, const Candidate& b) { return tierOf(a) < tierOf(b); }));
-    auto tier_end = std::partition(pool.begin(), pool.end(), [&](const Candidate& c) { return tierOf(c) == tier; });
-    std::span<const Candidate> tier_pool(pool.data(), static_cast<std::size_t>(tier_end - pool.begin()));
+    auto tierOf = [](const Candidate& c) {
+      return c.entry->deployment->order.value_or(std::numeric_limits<int>::max());
+    };
+    int tier = tierOf(*std::min_element(
+        pool.begin(), pool.end(),
+        [&](const Candidate& a, const Candidate& b) { return tierOf(a) < tierOf(b); }));
+    auto tier_end = std::partition(pool.begin(), pool.end(),
+                                   [&](const Candidate& c) { return tierOf(c) == tier; });
+    std::span<const Candidate> tier_pool(pool.data(),
+                                         static_cast<std::size_t>(tier_end - pool.begin()));
     const Candidate& chosen = tier_pool[strategyPick(policy_, in.stream, tier_pool, rng)];
     const Entry* e = chosen.entry;
     if (in.dry_run) {
@@ -234,7 +257,8 @@ Selection Router::select(std::string_view target, const SelectInput& in, std::mt
       case Admission::kMinuteLimit: {
         saw_capacity = true;
         auto minute = std::chrono::duration_cast<std::chrono::minutes>(now.time_since_epoch());
-        capacity_free = std::min<Clock::duration>(capacity_free, (minute + std::chrono::minutes(1)) - now.time_since_epoch());
+        capacity_free = std::min<Clock::duration>(
+            capacity_free, (minute + std::chrono::minutes(1)) - now.time_since_epoch());
         break;
       }
     }

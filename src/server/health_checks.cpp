@@ -35,12 +35,14 @@ asio::awaitable<HealthRecord> probe(std::shared_ptr<Generation> gen, const confi
   ex.model = d.model_name;
   if (isEmbedding(d)) {
     ex.endpoint = api::Endpoint::kEmbeddings;
-    ex.body = std::make_unique<json>(json{{"model", d.model_name}, {"input", json::array({"health check"})}});
+    ex.body = std::make_unique<json>(
+        json{{"model", d.model_name}, {"input", json::array({"health check"})}});
   } else {
     ex.endpoint = api::Endpoint::kChatCompletions;
-    ex.body = std::make_unique<json>(json{{"model", d.model_name},
-                                          {"messages", json::array({{{"role", "user"}, {"content", "ping"}}})},
-                                          {"max_tokens", 1}});
+    ex.body = std::make_unique<json>(
+        json{{"model", d.model_name},
+             {"messages", json::array({{{"role", "user"}, {"content", "ping"}}})},
+             {"max_tokens", 1}});
   }
   providers::CallOptions opts = providers::callOptionsFor(gen->snapshot->config, d);
   opts.timeout = std::min<Clock::duration>(opts.timeout, kHealthCheckTimeout);
@@ -85,7 +87,8 @@ void HealthBoard::markRun() {
   ran_ = true;
 }
 
-asio::awaitable<void> runHealthChecks(std::shared_ptr<Generation> gen, HealthBoard& board, std::string only_model) {
+asio::awaitable<void> runHealthChecks(std::shared_ptr<Generation> gen, HealthBoard& board,
+                                      std::string only_model) {
   auto executor = co_await asio::this_coro::executor;
   // All probes at once; the timer is the join: each finished probe decrements `pending`, the last
   // one cancels the wait.
@@ -111,7 +114,8 @@ asio::awaitable<void> runHealthChecks(std::shared_ptr<Generation> gen, HealthBoa
   board.markRun();
 }
 
-api::Reply healthReply(const Generation& gen, const HealthBoard& board, std::string_view only_model) {
+api::Reply healthReply(const Generation& gen, const HealthBoard& board,
+                       std::string_view only_model) {
   auto records = board.snapshot();
   json healthy = json::array(), unhealthy = json::array();
   for (const config::Deployment& d : gen.snapshot->config.model_list) {
@@ -148,14 +152,16 @@ asio::awaitable<void> backgroundHealthLoop(Worker& worker) {
     }
     double interval = g.health_check_interval_s.value_or(kDefaultHealthCheckInterval);
     gen.reset();
-    timer.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval)));
+    timer.expires_after(
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval)));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
   }
 }
 
-asio::awaitable<api::Reply> healthAnswer(std::shared_ptr<Generation> gen, HealthBoard& board, api::Exchange& ex) {
+asio::awaitable<api::Reply> healthAnswer(std::shared_ptr<Generation> gen, HealthBoard& board,
+                                         api::Exchange& ex) {
   std::string only_model = queryParam(ex.target, "model");
   bool background = gen->snapshot->config.general_settings.background_health_checks;
   if (!background || !board.hasRun()) co_await runHealthChecks(gen, board, only_model);

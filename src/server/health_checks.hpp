@@ -52,7 +52,8 @@ boost::asio::awaitable<void> runHealthChecks(std::shared_ptr<Generation> gen, He
 
 // The /health body from the board: {"healthy_endpoints":[...],"unhealthy_endpoints":[...],
 // "healthy_count":N,"unhealthy_count":M}. Deployments never checked are left out.
-api::Reply healthReply(const Generation& gen, const HealthBoard& board, std::string_view only_model);
+api::Reply healthReply(const Generation& gen, const HealthBoard& board,
+                       std::string_view only_model);
 
 // GET /health[?model=alias]: from the background checks' last run, else checked now.
 boost::asio::awaitable<api::Reply> healthAnswer(std::shared_ptr<Generation> gen, HealthBoard& board,

@@ -25,8 +25,9 @@ class MethodNotAllowedFilter final : public Filter {
  public:
   std::string_view name() const noexcept override { return "method_not_allowed"; }
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next) override {
-    co_return fail(ex, {api::ErrorKind::kMethodNotAllowed,
-                        "Method " + std::string(ex.method) + " is not allowed on " + std::string(ex.path)});
+    co_return fail(
+        ex, {api::ErrorKind::kMethodNotAllowed,
+             "Method " + std::string(ex.method) + " is not allowed on " + std::string(ex.path)});
   }
 };
 
@@ -35,7 +36,8 @@ class RejectFilter final : public Filter {
  public:
   std::string_view name() const noexcept override { return "reject"; }
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next) override {
-    api::Error e = ex.outcome.error ? *ex.outcome.error : api::Error{api::ErrorKind::kInternal, "Internal error."};
+    api::Error e = ex.outcome.error ? *ex.outcome.error
+                                    : api::Error{api::ErrorKind::kInternal, "Internal error."};
     co_return fail(ex, std::move(e));
   }
 };
@@ -73,7 +75,8 @@ RouteTable::~RouteTable() = default;
 RouteTable::RouteTable(RouteTable&&) noexcept = default;
 RouteTable& RouteTable::operator=(RouteTable&&) noexcept = default;
 
-void RouteTable::add(std::string_view methods, std::string_view pattern, const Chain& edge, const Chain& handler) {
+void RouteTable::add(std::string_view methods, std::string_view pattern, const Chain& edge,
+                     const Chain& handler) {
   Route r;
   r.methods = std::string(methods);
   std::size_t brace = pattern.find('{');
@@ -89,12 +92,13 @@ void RouteTable::add(std::string_view methods, std::string_view pattern, const C
   routes_.push_back(std::move(r));
 }
 
-const RouteTable::Route* RouteTable::find(std::string_view method, std::string_view path, std::string& param,
-                                          bool& any) const {
+const RouteTable::Route* RouteTable::find(std::string_view method, std::string_view path,
+                                          std::string& param, bool& any) const {
   path = normalizePath(path);
   const Route* first = nullptr;
   for (const Route& r : routes_) {
-    bool hit = r.has_param ? path.size() > r.prefix.size() && path.starts_with(r.prefix) : path == r.prefix;
+    bool hit = r.has_param ? path.size() > r.prefix.size() && path.starts_with(r.prefix)
+                           : path == r.prefix;
     if (!hit) continue;
     if (!first) first = &r;
     if (hasMethod(r.methods, method)) {
@@ -122,7 +126,8 @@ RouteTable::Match RouteTable::match(std::string_view method, std::string_view pa
   return m;
 }
 
-std::span<Filter* const> RouteTable::rejectChain(std::string_view method, std::string_view path) const {
+std::span<Filter* const> RouteTable::rejectChain(std::string_view method,
+                                                 std::string_view path) const {
   std::string param;
   bool allowed = false;
   const Route* r = find(method, path, param, allowed);
@@ -131,13 +136,16 @@ std::span<Filter* const> RouteTable::rejectChain(std::string_view method, std::s
 
 std::vector<std::string> RouteTable::describe() const {
   std::vector<std::string> out;
-  for (const Route& r : routes_) out.push_back(r.methods + " " + r.prefix + (r.has_param ? "{param}" : ""));
+  for (const Route& r : routes_)
+    out.push_back(r.methods + " " + r.prefix + (r.has_param ? "{param}" : ""));
   return out;
 }
 
 std::string_view normalizePath(std::string_view path) noexcept {
-  if (path.starts_with("/v1/")) path.remove_prefix(3);
-  else if (path == "/v1") path = "/";
+  if (path.starts_with("/v1/"))
+    path.remove_prefix(3);
+  else if (path == "/v1")
+    path = "/";
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   return path;
 }
@@ -145,10 +153,12 @@ std::string_view normalizePath(std::string_view path) noexcept {
 std::string percentDecode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  auto hex = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10); };
+  auto hex = [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10);
+  };
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 1])) && std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
       out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
       i += 2;
     } else {

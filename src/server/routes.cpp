@@ -31,13 +31,18 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   RouteTable::Chain none = {};
 
   // Handlers of the routes that answer without a provider.
-  auto& models = p.own(makeReplyFilter("models", [&router](api::Exchange&) { return modelsReply(router); }));
-  auto& model = p.own(makeReplyFilter("model", [&router](api::Exchange& ex) { return modelReply(router, ex.route_param); }));
-  auto& count_tokens = p.own(makeReplyFilter(
-      "count_tokens", [&router](api::Exchange& ex) { return countTokensReply(ex, router, ex.raw_body); }));
-  auto& liveness = p.own(makeReplyFilter("liveness", [](api::Exchange&) { return livenessReply(); }));
-  auto& readiness = p.own(makeReplyFilter(
-      "readiness", [draining = deps.draining](api::Exchange&) { return readinessReply(draining && draining()); }));
+  auto& models =
+      p.own(makeReplyFilter("models", [&router](api::Exchange&) { return modelsReply(router); }));
+  auto& model = p.own(makeReplyFilter(
+      "model", [&router](api::Exchange& ex) { return modelReply(router, ex.route_param); }));
+  auto& count_tokens = p.own(makeReplyFilter("count_tokens", [&router](api::Exchange& ex) {
+    return countTokensReply(ex, router, ex.raw_body);
+  }));
+  auto& liveness =
+      p.own(makeReplyFilter("liveness", [](api::Exchange&) { return livenessReply(); }));
+  auto& readiness = p.own(makeReplyFilter("readiness", [draining = deps.draining](api::Exchange&) {
+    return readinessReply(draining && draining());
+  }));
   auto& health = p.own(makeAsyncReplyFilter("health", std::move(deps.health)));
 
   RouteTable t(openai);
@@ -67,22 +72,25 @@ api::Reply modelsReply(const router::Router& router) {
 
 api::Reply modelReply(const router::Router& router, std::string_view id) {
   if (!router.hasAlias(id)) {
-    return api::Reply::fromError({api::ErrorKind::kModelNotFound,
-                                  "The model `" + std::string(id) + "` does not exist or you do not have access to it.",
-                                  "", 0, "model_not_found", "model"});
+    return api::Reply::fromError(
+        {api::ErrorKind::kModelNotFound,
+         "The model `" + std::string(id) + "` does not exist or you do not have access to it.", "",
+         0, "model_not_found", "model"});
   }
   return api::Reply::json(200, api::dumpJson(modelObject(id)));
 }
 
-api::Reply countTokensReply(api::Exchange& ex, const router::Router& router, std::string_view body) {
+api::Reply countTokensReply(api::Exchange& ex, const router::Router& router,
+                            std::string_view body) {
   auto parsed = api::parseJsonObject(body);
   if (!parsed) return pipeline::fail(ex, parsed.error());
   auto counted = ingress::anthropic::countTokens(*parsed);
   if (!counted) return pipeline::fail(ex, counted.error());
   std::string model = (*parsed)["model"].get<std::string>();
   if (!router.hasAlias(model)) {
-    return pipeline::fail(ex, {api::ErrorKind::kModelNotFound, "model: " + model + " does not exist", "", 0,
-                               "model_not_found", "model"});
+    return pipeline::fail(
+        ex, {api::ErrorKind::kModelNotFound, "model: " + model + " does not exist", "", 0,
+             "model_not_found", "model"});
   }
   return api::Reply::json(200, api::dumpJson(*counted));
 }

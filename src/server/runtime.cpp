@@ -7,7 +7,8 @@ RuntimeHolder::RuntimeHolder(config::Config initial)
 
 void RuntimeHolder::publish(config::Config next) {
   std::uint64_t gen = generation_.load() + 1;
-  current_.store(std::make_shared<const Snapshot>(std::move(next), gen, states_), std::memory_order_release);
+  current_.store(std::make_shared<const Snapshot>(std::move(next), gen, states_),
+                 std::memory_order_release);
   generation_.store(gen, std::memory_order_release);
 }
 

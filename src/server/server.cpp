@@ -42,7 +42,9 @@ void stopSignals(sigset_t& set) {
 
 struct Server::Impl {
   Impl(ServerOptions o, config::LoadResult initial)
-      : opts(std::move(o)), warnings(std::move(initial.warnings)), shared(std::move(initial.config)) {}
+      : opts(std::move(o)),
+        warnings(std::move(initial.warnings)),
+        shared(std::move(initial.config)) {}
 
   ServerOptions opts;
   std::vector<std::string> warnings;
@@ -170,9 +172,10 @@ int Server::run() {
   s.signals.add(SIGTERM);
   s.signals.add(SIGHUP);
   auto bound = s.acceptor->local_endpoint();
-  std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
-  std::printf("Switchyard listening on http://%s:%u (port %u, %u workers)\n", host.c_str(), bound.port(),
-              bound.port(), n);
+  std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                             : bound.address().to_string();
+  std::printf("Switchyard listening on http://%s:%u (port %u, %u workers)\n", host.c_str(),
+              bound.port(), bound.port(), n);
   std::fflush(stdout);
   for (const std::string& w : s.warnings) spdlog::warn("{}", w);
   if (s.shared.runtime.current()->config.general_settings.master_key.empty()) {

@@ -44,16 +44,17 @@ void disarmClientWatch(tcp::socket& socket, ClientWatch& watch) {
   socket.cancel(ec);
 }
 
-
 // Writes `a` then `b`. The socket is tried at once, without waiting — almost always it takes
 // everything — and only what it did not take goes through a timed asynchronous write: Beast arms
 // a timer for every operation while an expiry is set, which costs more than a small write.
 // Returns false when the connection is unusable.
-asio::awaitable<bool> writeAll(beast::tcp_stream& stream, std::string_view a, std::string_view b = {}) {
+asio::awaitable<bool> writeAll(beast::tcp_stream& stream, std::string_view a,
+                               std::string_view b = {}) {
   tcp::socket& socket = stream.socket();
   beast::error_code ec;
   if (!socket.non_blocking()) socket.non_blocking(true, ec);
-  std::array<asio::const_buffer, 2> bufs{asio::buffer(a.data(), a.size()), asio::buffer(b.data(), b.size())};
+  std::array<asio::const_buffer, 2> bufs{asio::buffer(a.data(), a.size()),
+                                         asio::buffer(b.data(), b.size())};
   std::size_t n = socket.write_some(bufs, ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
     n = 0;
@@ -64,7 +65,8 @@ asio::awaitable<bool> writeAll(beast::tcp_stream& stream, std::string_view a, st
   std::size_t from_a = std::min(n, a.size());
   a.remove_prefix(from_a);
   b.remove_prefix(n - from_a);
-  std::array<asio::const_buffer, 2> rest{asio::buffer(a.data(), a.size()), asio::buffer(b.data(), b.size())};
+  std::array<asio::const_buffer, 2> rest{asio::buffer(a.data(), a.size()),
+                                         asio::buffer(b.data(), b.size())};
   stream.expires_after(kWriteTimeout);
   auto [wec, wn] = co_await asio::async_write(stream, rest, kNoThrow);
   stream.expires_never();
@@ -75,13 +77,20 @@ asio::awaitable<bool> writeAll(beast::tcp_stream& stream, std::string_view a, st
 
 template <>
 struct Io<beast::tcp_stream> {
-  static void expiresAfter(beast::tcp_stream& s, std::chrono::steady_clock::duration d) { s.expires_after(d); }
+  static void expiresAfter(beast::tcp_stream& s, std::chrono::steady_clock::duration d) {
+    s.expires_after(d);
+  }
   static void expiresNever(beast::tcp_stream& s) { s.expires_never(); }
-  static asio::awaitable<bool> write(beast::tcp_stream& s, std::string_view a, std::string_view b = {}) {
+  static asio::awaitable<bool> write(beast::tcp_stream& s, std::string_view a,
+                                     std::string_view b = {}) {
     return writeAll(s, a, b);
   }
-  static void armWatch(beast::tcp_stream& s, const std::shared_ptr<ClientWatch>& w) { armClientWatch(s.socket(), w); }
-  static void disarmWatch(beast::tcp_stream& s, ClientWatch& w) { disarmClientWatch(s.socket(), w); }
+  static void armWatch(beast::tcp_stream& s, const std::shared_ptr<ClientWatch>& w) {
+    armClientWatch(s.socket(), w);
+  }
+  static void disarmWatch(beast::tcp_stream& s, ClientWatch& w) {
+    disarmClientWatch(s.socket(), w);
+  }
   static void shutdownSend(beast::tcp_stream& s) {
     beast::error_code ec;
     s.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -102,7 +111,9 @@ std::string formatHead(unsigned version, const api::Reply& reply, bool keep_aliv
                        std::optional<std::size_t> content_length) {
   std::string out;
   out.reserve(320 + reply.header_lines.size());
-  out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(reply.status)).append(" ");
+  out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ")
+      .append(std::to_string(reply.status))
+      .append(" ");
   std::string_view reason = http::obsolete_reason(static_cast<http::status>(reply.status));
   out.append(reason.empty() ? std::string_view("Unknown") : reason).append("\r\n");
   appendHeader(out, "server", "switchyard");
@@ -128,7 +139,8 @@ std::string_view BeastHeaders::get(std::string_view name) const noexcept {
   return std::string_view(v.data(), v.size());
 }
 
-void prepareExchange(api::Exchange& ex, const http::request_header<>& req, const BeastHeaders& headers) {
+void prepareExchange(api::Exchange& ex, const http::request_header<>& req,
+                     const BeastHeaders& headers) {
   ex.method = req.method_string();
   ex.target = req.target();
   ex.path = ex.target.substr(0, ex.target.find('?'));
@@ -143,8 +155,8 @@ void notifyEnd(api::Reply& reply, api::StreamEnd how) {
 api::Error tooLarge(const config::GeneralSettings& gs) {
   char limit[32];
   std::snprintf(limit, sizeof limit, "%g", gs.max_request_size_mb);
-  return {api::ErrorKind::kPayloadTooLarge,
-          std::string("Request body too large: the limit is ") + limit + " MB (max_request_size_mb)."};
+  return {api::ErrorKind::kPayloadTooLarge, std::string("Request body too large: the limit is ") +
+                                                limit + " MB (max_request_size_mb)."};
 }
 
 }  // namespace session_detail

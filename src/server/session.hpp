@@ -28,8 +28,8 @@ namespace switchyard::server {
 // What differs between stream types, specialised for each:
 //   static void expiresAfter(S&, duration); static void expiresNever(S&);
 //   static awaitable<bool> write(S&, string_view a, string_view b = {});  // false: unusable
-//   static void armWatch(S&, const shared_ptr<ClientWatch>&); static void disarmWatch(S&, ClientWatch&);
-//   static void shutdownSend(S&);
+//   static void armWatch(S&, const shared_ptr<ClientWatch>&); static void disarmWatch(S&,
+//   ClientWatch&); static void shutdownSend(S&);
 template <class Stream>
 struct Io;
 
@@ -60,7 +60,8 @@ class BeastHeaders final : public api::RequestHeaders {
 };
 
 // The exchange of a request: its head as the filters see it.
-void prepareExchange(api::Exchange& ex, const http::request_header<>& req, const BeastHeaders& headers);
+void prepareExchange(api::Exchange& ex, const http::request_header<>& req,
+                     const BeastHeaders& headers);
 // Tells the reply's stream observers how the stream ended (once).
 void notifyEnd(api::Reply& reply, api::StreamEnd how);
 // The 413 for a body over general_settings.max_request_size_mb.
@@ -68,7 +69,8 @@ api::Error tooLarge(const config::GeneralSettings& gs);
 
 // Writes a whole reply (head and body together). Returns false when the connection is unusable.
 template <class Stream>
-asio::awaitable<bool> writeWhole(Stream& stream, unsigned version, api::Reply& reply, bool keep_alive) {
+asio::awaitable<bool> writeWhole(Stream& stream, unsigned version, api::Reply& reply,
+                                 bool keep_alive) {
   std::string head = formatHead(version, reply, keep_alive, reply.body.size());
   co_return co_await Io<Stream>::write(stream, head, reply.body);
 }
@@ -77,7 +79,8 @@ asio::awaitable<bool> writeWhole(Stream& stream, unsigned version, api::Reply& r
 // away cancels the source (and so the upstream). A source that fails after the head was sent
 // ends the stream with an error event (reply.stream_error frames it).
 template <class Stream>
-asio::awaitable<bool> writeStream(Stream& stream, unsigned version, api::Reply& reply, bool keep_alive) {
+asio::awaitable<bool> writeStream(Stream& stream, unsigned version, api::Reply& reply,
+                                  bool keep_alive) {
   bool chunked = version >= 11;
   if (!chunked) keep_alive = false;  // HTTP/1.0: the body ends when the connection does
   std::string head = formatHead(version, reply, keep_alive, std::nullopt);
@@ -110,7 +113,8 @@ asio::awaitable<bool> writeStream(Stream& stream, unsigned version, api::Reply& 
       if (chunked) {
         int len = std::snprintf(frame, sizeof frame, "%zx\r\n", bytes.size());
         bytes += "\r\n";
-        written = co_await Io<Stream>::write(stream, std::string_view(frame, static_cast<std::size_t>(len)), bytes);
+        written = co_await Io<Stream>::write(
+            stream, std::string_view(frame, static_cast<std::size_t>(len)), bytes);
       } else {
         written = co_await Io<Stream>::write(stream, bytes);
       }
@@ -173,7 +177,7 @@ asio::awaitable<bool> handleRequest(Stream& stream, http::request<http::string_b
     ok = co_await writeWhole(stream, req.version(), reply, keep_alive);
   }
   Io<Stream>::disarmWatch(stream, *watch);
-  co_return ok && keep_alive;
+  co_return ok&& keep_alive;
 }
 
 // Answers a request the session refuses before reading it whole (413), through the chain of the
@@ -197,7 +201,6 @@ asio::awaitable<void> writeSimpleError(Stream& stream, unsigned version, const a
   api::Reply reply = api::Reply::fromError(e);
   co_await writeWhole(stream, version ? version : 11, reply, false);
 }
-
 
 // After an early answer (413) the client may still be sending: stop writing, then read and drop
 // what comes for a moment, so that closing does not reset the connection before the client has
@@ -228,7 +231,8 @@ asio::awaitable<void> sessionLoop(Stream& stream, SessionHost& host, SessionHand
     if (buffer.size() == 0) {
       // Idle wait for the (next) request's first bytes; a connection that never sent anything is
       // idle too, so a drain closes it at once.
-      Io<Stream>::expiresAfter(stream, seconds(first ? gs.request_header_timeout_s : gs.keepalive_timeout_s));
+      Io<Stream>::expiresAfter(
+          stream, seconds(first ? gs.request_header_timeout_s : gs.keepalive_timeout_s));
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kNoThrow);
       if (ec) co_return;
       buffer.commit(n);

@@ -31,7 +31,8 @@ Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<provid
       pipeline(snapshot->config, snapshot->router, providers),
       routes(buildRoutes(pipeline, RouteDeps{[&shared] { return shared.draining.load(); },
                                              [this, &shared](api::Exchange& ex) {
-                                               return healthAnswer(shared_from_this(), shared.health, ex);
+                                               return healthAnswer(shared_from_this(),
+                                                                   shared.health, ex);
                                              }})) {}
 
 Worker::Worker(unsigned index, SharedState& shared) : index_(index), shared_(shared) {}

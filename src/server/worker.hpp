@@ -11,13 +11,13 @@
 #include <thread>
 #include <unordered_set>
 
+#include "health_checks.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
 #include "switchyard/providers/provider.hpp"
 #include "switchyard/providers/transport.hpp"
 #include "switchyard/server/route_table.hpp"
-#include "switchyard/server/runtime.hpp"
-#include "health_checks.hpp"
 #include "switchyard/server/routes.hpp"
+#include "switchyard/server/runtime.hpp"
 
 namespace switchyard::server {
 
@@ -33,7 +33,8 @@ struct SharedState {
 // The state of one config generation on one worker: its adapters, its pipeline (services and
 // filters) and the route table built from them. Each request holds a reference.
 struct Generation : std::enable_shared_from_this<Generation> {
-  Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t, SharedState& shared);
+  Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
+             SharedState& shared);
   std::shared_ptr<const Snapshot> snapshot;
   std::shared_ptr<providers::Transport> transport;
   providers::Providers providers;
@@ -52,7 +53,7 @@ class SessionHost {
  public:
   virtual ~SessionHost() = default;
   virtual std::shared_ptr<Generation> generation() = 0;  // the current config generation
-  virtual bool draining() const = 0;                      // stop taking requests
+  virtual bool draining() const = 0;                     // stop taking requests
 };
 
 class Worker final : public SessionHost {

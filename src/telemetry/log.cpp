@@ -1,7 +1,7 @@
 #include "switchyard/telemetry/log.hpp"
 
-#include <spdlog/sinks/base_sink.h>
 #include <pthread.h>
+#include <spdlog/sinks/base_sink.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -70,13 +70,16 @@ class JsonFormatter final : public spdlog::formatter {
       line.append(payload.substr(1));
     } else {
       line += ",\"message\":";
-      line += nlohmann::json(std::string(payload)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      line += nlohmann::json(std::string(payload))
+                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       line += '}';
     }
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
   }
-  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonFormatter>();
+  }
 };
 
 }  // namespace
@@ -84,7 +87,8 @@ class JsonFormatter final : public spdlog::formatter {
 bool initLogging(std::string_view level, bool json) {
   auto lvl = spdlog::level::from_str(std::string(level));
   if (lvl == spdlog::level::off && level != "off") return false;
-  auto logger = std::make_shared<spdlog::logger>("switchyard", std::make_shared<BufferedFdSink>(STDOUT_FILENO));
+  auto logger = std::make_shared<spdlog::logger>("switchyard",
+                                                 std::make_shared<BufferedFdSink>(STDOUT_FILENO));
   spdlog::set_default_logger(logger);
   spdlog::set_level(lvl);
   // Warnings and errors reach the terminal at once; info lines (the access log) are written in
@@ -119,9 +123,8 @@ void logAccess(const AccessRecord& r) {
   if (!spdlog::should_log(spdlog::level::info)) return;
   const api::Exchange* ex = r.exchange;
   if (g_json) {
-    nlohmann::json j = {{"type", "access"},        {"method", r.method},
-                        {"path", r.path},   {"status", r.status},      {"latency_ms", r.latency_ms},
-                        {"stream", r.stream}};
+    nlohmann::json j = {{"type", "access"},   {"method", r.method},         {"path", r.path},
+                        {"status", r.status}, {"latency_ms", r.latency_ms}, {"stream", r.stream}};
     if (ex) {
       j["request_id"] = ex->request_id;
       j["model"] = ex->outcome.model_group.empty() ? ex->model : ex->outcome.model_group;
@@ -130,7 +133,9 @@ void logAccess(const AccessRecord& r) {
         j["prompt_tokens"] = ex->usage->prompt_tokens;
         j["completion_tokens"] = ex->usage->completion_tokens;
       }
-      if (ex->outcome.error) j["error"] = ex->outcome.error->detail.empty() ? ex->outcome.error->message : ex->outcome.error->detail;
+      if (ex->outcome.error)
+        j["error"] = ex->outcome.error->detail.empty() ? ex->outcome.error->message
+                                                       : ex->outcome.error->detail;
     }
     if (!r.key_alias.empty()) j["key_alias"] = r.key_alias;
     spdlog::info(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -140,14 +145,16 @@ void logAccess(const AccessRecord& r) {
     const auto& o = ex->outcome;
     char tokens[64] = "";
     if (ex->usage) {
-      std::snprintf(tokens, sizeof tokens, " tokens=%llu/%llu", static_cast<unsigned long long>(ex->usage->prompt_tokens),
+      std::snprintf(tokens, sizeof tokens, " tokens=%llu/%llu",
+                    static_cast<unsigned long long>(ex->usage->prompt_tokens),
                     static_cast<unsigned long long>(ex->usage->completion_tokens));
     }
     spdlog::info("access {} {} {} {:.2f}ms request_id={} model={} deployment={} stream={}{}{}{}{}",
                  r.method, r.path, r.status, r.latency_ms, ex->request_id,
-                 o.model_group.empty() ? ex->model : o.model_group, o.deployment_id, r.stream, tokens,
-                 r.key_alias.empty() ? "" : " key_alias=", r.key_alias,
-                 o.error ? " error=\"" + (o.error->detail.empty() ? o.error->message : o.error->detail) + "\""
+                 o.model_group.empty() ? ex->model : o.model_group, o.deployment_id, r.stream,
+                 tokens, r.key_alias.empty() ? "" : " key_alias=", r.key_alias,
+                 o.error ? " error=\"" +
+                               (o.error->detail.empty() ? o.error->message : o.error->detail) + "\""
                          : std::string());
   } else {
     spdlog::info("access {} {} {} {:.2f}ms", r.method, r.path, r.status, r.latency_ms);

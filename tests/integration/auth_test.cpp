@@ -27,20 +27,23 @@ TEST(AuthTest, MissingOrWrongKeyIs401) {
   EXPECT_EQ(r.status, 401u) << r.body;
   EXPECT_TRUE(isOpenAIError(r.json()));
 
-  r = client.post("/v1/chat/completions", chatBody("gpt-test"), {{"Authorization", "Bearer sk-wrong-key-123"}});
+  r = client.post("/v1/chat/completions", chatBody("gpt-test"),
+                  {{"Authorization", "Bearer sk-wrong-key-123"}});
   EXPECT_EQ(r.status, 401u) << r.body;
   EXPECT_TRUE(isOpenAIError(r.json()));
   EXPECT_EQ(r.body.find(kMasterKey), std::string::npos);
 
-  r = client.post("/v1/chat/completions", chatBody("gpt-test"), {{"x-api-key", "sk-wrong-key-123"}});
+  r = client.post("/v1/chat/completions", chatBody("gpt-test"),
+                  {{"x-api-key", "sk-wrong-key-123"}});
   EXPECT_EQ(r.status, 401u) << r.body;
 
   // A master key that is a prefix or an extension of the real one is still wrong.
   r = client.post("/v1/chat/completions", chatBody("gpt-test"),
                   {{"Authorization", std::string("Bearer ") + kMasterKey + "x"}});
   EXPECT_EQ(r.status, 401u) << r.body;
-  r = client.post("/v1/chat/completions", chatBody("gpt-test"),
-                  {{"Authorization", std::string("Bearer ") + std::string(kMasterKey).substr(0, 10)}});
+  r = client.post(
+      "/v1/chat/completions", chatBody("gpt-test"),
+      {{"Authorization", std::string("Bearer ") + std::string(kMasterKey).substr(0, 10)}});
   EXPECT_EQ(r.status, 401u) << r.body;
 
   r = client.get("/v1/models");
@@ -91,17 +94,19 @@ TEST(AuthTest, HealthRoutesNeedNoKey) {
 TEST(AuthTest, MasterKeyFromEnvironmentReference) {
   // `os.environ/NAME` strings are read from the environment at load time.
   FakeOpenAI fake;
-  std::string yaml = ConfigBuilder{}
-                         .model("gpt-test", "openai/fake-model-1", fake.baseUrl(), "os.environ/SY_IT_UPSTREAM_KEY")
-                         .general("master_key", "os.environ/SY_IT_MASTER_KEY")
-                         .yaml();
+  std::string yaml =
+      ConfigBuilder{}
+          .model("gpt-test", "openai/fake-model-1", fake.baseUrl(), "os.environ/SY_IT_UPSTREAM_KEY")
+          .general("master_key", "os.environ/SY_IT_MASTER_KEY")
+          .yaml();
   GatewayOptions o;
   o.binary = switchyardBinary();
   o.env = {{"SY_IT_UPSTREAM_KEY", kUpstreamKey}, {"SY_IT_MASTER_KEY", kMasterKey}};
   GatewayProcess gw(yaml, o);
   ASSERT_TRUE(gw.started()) << gw.startError();
   HttpClient client(gw.port());
-  auto r = client.post("/v1/chat/completions", chatBody("gpt-test"), {{"Authorization", std::string("Bearer ") + kMasterKey}});
+  auto r = client.post("/v1/chat/completions", chatBody("gpt-test"),
+                       {{"Authorization", std::string("Bearer ") + kMasterKey}});
   EXPECT_EQ(r.status, 200u) << r.body;
   ASSERT_EQ(fake.requestCount(), 1u);
   EXPECT_EQ(fake.lastRequest()->header("authorization"), std::string("Bearer ") + kUpstreamKey);

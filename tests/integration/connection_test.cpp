@@ -64,11 +64,14 @@ TEST(ConnectionTest, PipelinedRequestsAreAnsweredInOrder) {
   HttpClient client(gw->port());
   auto req = [](const std::string& id, const std::string& text) {
     std::string body = chatBody("mock-echo", text).dump();
-    return "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-           "x-request-id: " + id + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+           "application/json\r\n"
+           "x-request-id: " +
+           id + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   };
-  ASSERT_TRUE(client.sendRaw(req("pipe-1", "first") + req("pipe-2", "second") +
-                             "GET /health/liveliness HTTP/1.1\r\nHost: localhost\r\nx-request-id: pipe-3\r\n\r\n"));
+  ASSERT_TRUE(client.sendRaw(
+      req("pipe-1", "first") + req("pipe-2", "second") +
+      "GET /health/liveliness HTTP/1.1\r\nHost: localhost\r\nx-request-id: pipe-3\r\n\r\n"));
   auto r1 = client.readResponse();
   auto r2 = client.readResponse();
   auto r3 = client.readResponse();
@@ -143,13 +146,14 @@ TEST(ConnectionTest, OversizedHeadIs431) {
   SY_START_GATEWAY(gw, connConfig(fake).yaml());  // max_header_size_kb: 8
   RawConnection c(gw->port());
   ASSERT_TRUE(c.ok());
-  std::string head = "GET /health/liveliness HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(12 * 1024, 'h') +
-                     "\r\n\r\n";
+  std::string head =
+      "GET /health/liveliness HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(12 * 1024, 'h') +
+      "\r\n\r\n";
   c.send(head);
   std::string got = c.receive(Millis(3000));
   if (got.empty()) {
-    ADD_FAILURE() << "no answer to an oversized head (connection " << (c.peerClosed() ? "closed" : "open")
-                  << "); the contract says 431";
+    ADD_FAILURE() << "no answer to an oversized head (connection "
+                  << (c.peerClosed() ? "closed" : "open") << "); the contract says 431";
   } else {
     EXPECT_EQ(got.rfind("HTTP/1.1 431", 0), 0u) << got.substr(0, 200);
   }
@@ -161,19 +165,22 @@ TEST(ConnectionTest, OversizedHeadIs431) {
   // Many headers adding up past the limit also count.
   RawConnection many(gw->port());
   std::string h2 = "GET /health/liveliness HTTP/1.1\r\nHost: x\r\n";
-  for (int i = 0; i < 400; ++i) h2 += "X-H" + std::to_string(i) + ": " + std::string(40, 'v') + "\r\n";
+  for (int i = 0; i < 400; ++i)
+    h2 += "X-H" + std::to_string(i) + ": " + std::string(40, 'v') + "\r\n";
   many.send(h2 + "\r\n");
   std::string got2 = many.receive(Millis(3000));
-  EXPECT_TRUE(got2.rfind("HTTP/1.1 431", 0) == 0 || (got2.empty() && many.peerClosed())) << got2.substr(0, 200);
+  EXPECT_TRUE(got2.rfind("HTTP/1.1 431", 0) == 0 || (got2.empty() && many.peerClosed()))
+      << got2.substr(0, 200);
 }
 
 TEST(ConnectionTest, MalformedHttpIs400AndTheGatewaySurvives) {
   FakeOpenAI fake;
   SY_START_GATEWAY(gw, connConfig(fake).yaml());
-  for (const std::string& garbage : {std::string("GARBAGE\r\n\r\n"),
-                                    std::string("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"),
-                                    std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
-                                                "Transfer-Encoding: chunked\r\n\r\nZZZ\r\n")}) {
+  for (const std::string& garbage :
+       {std::string("GARBAGE\r\n\r\n"),
+        std::string("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"),
+        std::string("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\nZZZ\r\n")}) {
     RawConnection c(gw->port());
     ASSERT_TRUE(c.ok());
     c.send(garbage);
@@ -182,7 +189,8 @@ TEST(ConnectionTest, MalformedHttpIs400AndTheGatewaySurvives) {
     HttpClient probe(gw->port());
     probe.setTimeout(Millis(2000));
     auto r = probe.get("/health/liveliness");
-    ASSERT_EQ(r.status, 200u) << "gateway died after: " << garbage.substr(0, 60) << " (" << r.error << ")";
+    ASSERT_EQ(r.status, 200u) << "gateway died after: " << garbage.substr(0, 60) << " (" << r.error
+                              << ")";
   }
   EXPECT_TRUE(gw->running());
 }
@@ -192,7 +200,8 @@ TEST(ConnectionTest, ClientDisconnectMidStreamCancelsUpstream) {
   fake.setDefaultBehavior(Behavior::slowStream(30, Millis(200)));
   SY_START_GATEWAY(gw, connConfig(fake).yaml());
   HttpClient client(gw->port());
-  auto head = client.startStream("/v1/chat/completions", chatBody("gpt-test", "long", {{"stream", true}}));
+  auto head =
+      client.startStream("/v1/chat/completions", chatBody("gpt-test", "long", {{"stream", true}}));
   ASSERT_EQ(head.status, 200u) << head.error << head.body;
   auto ev = client.nextEvent(Millis(3000));
   ASSERT_TRUE(ev.has_value());
@@ -217,7 +226,8 @@ TEST(ConnectionTest, ClientDisconnectWhileUpstreamHangsCancelsUpstream) {
   EXPECT_EQ(r.status, 0u);
   ASSERT_TRUE(fake.waitForRequests(1, Millis(1000)));
   client.close();
-  EXPECT_TRUE(fake.waitForAbortedResponses(1, Millis(2500))) << "the upstream call outlived its client";
+  EXPECT_TRUE(fake.waitForAbortedResponses(1, Millis(2500)))
+      << "the upstream call outlived its client";
 }
 
 TEST(ConnectionTest, ManyConcurrentClients) {

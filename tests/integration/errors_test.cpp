@@ -41,7 +41,8 @@ TEST_F(ErrorsTest, UnknownModelIs404) {
 }
 
 TEST_F(ErrorsTest, MalformedJsonIs400) {
-  auto r = client_->request("POST", "/v1/chat/completions", R"({"model": "gpt-test", "messages": [)");
+  auto r =
+      client_->request("POST", "/v1/chat/completions", R"({"model": "gpt-test", "messages": [)");
   EXPECT_EQ(r.status, 400u) << r.body;
   EXPECT_TRUE(isOpenAIError(r.json()));
   r = client_->request("POST", "/v1/chat/completions", "not json at all");
@@ -67,8 +68,9 @@ TEST_F(ErrorsTest, MissingOrWrongTypedFieldsAre400) {
   deep += std::string(20000, '[') + std::string(20000, ']') + "}";
   r = client_->request("POST", "/v1/chat/completions", deep);
   EXPECT_TRUE(r.status == 400u || r.status == 200u) << r.status << " " << r.body;
-  r = client_->request("POST", "/v1/chat/completions",
-                       "{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}");
+  r = client_->request(
+      "POST", "/v1/chat/completions",
+      "{\"model\":\"gpt-test\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}");
   EXPECT_EQ(r.status, 400u) << r.body << " (invalid UTF-8)";
   // Still alive.
   HttpClient fresh(gw_->port());
@@ -115,7 +117,8 @@ TEST_F(ErrorsTest, Upstream400IsPassedThrough) {
   auto r = chat(chatBody("gpt-test", "x", {{"temperature", 5}}));
   EXPECT_EQ(r.status, 400u) << r.body;
   ASSERT_TRUE(isOpenAIError(r.json()));
-  EXPECT_NE(r.json()["error"]["message"].get<std::string>().find("must be <= 2"), std::string::npos) << r.body;
+  EXPECT_NE(r.json()["error"]["message"].get<std::string>().find("must be <= 2"), std::string::npos)
+      << r.body;
   EXPECT_EQ(fake_.requestCount(), 1u) << "a 400 must not be retried";
 }
 
@@ -162,8 +165,8 @@ TEST_F(ErrorsTest, UpstreamClosingWithoutAnswerIs502) {
 }
 
 TEST_F(ErrorsTest, ErrorEventBeforeFirstContentIs502) {
-  // 200 + an error event before any content: a failure (docs/design.md §4), decided before the client
-  // sees a 200.
+  // 200 + an error event before any content: a failure (docs/design.md §4), decided before the
+  // client sees a 200.
   Behavior b;
   b.kind = Behavior::Kind::kErrorEventInStream;
   b.chunks_before_close = 0;

@@ -51,14 +51,17 @@ TEST(HealthTest, OnDemandChecksProbeEveryDeploymentAndNeverShowKeys) {
   ASSERT_TRUE(down) << r.body;
   EXPECT_EQ((*down)["model"], "openai/down-model");
   EXPECT_EQ((*down)["model_name"], "chat");
-  EXPECT_NE((*down)["error"].get<std::string>().find("down for maintenance"), std::string::npos) << r.body;
+  EXPECT_NE((*down)["error"].get<std::string>().find("down for maintenance"), std::string::npos)
+      << r.body;
   EXPECT_EQ(r.body.find(kUpstreamKey), std::string::npos);
   EXPECT_EQ(r.body.find(kMasterKey), std::string::npos);
 
   bool chat_probe = false, embed_probe = false;
   for (const auto& req : fake.requests()) {
-    if (req.target.find("/embeddings") != std::string::npos) embed_probe = req.json()["model"] == "embed-model";
-    if (req.target.find("/chat/completions") != std::string::npos && req.json()["model"] == "up-model") {
+    if (req.target.find("/embeddings") != std::string::npos)
+      embed_probe = req.json()["model"] == "embed-model";
+    if (req.target.find("/chat/completions") != std::string::npos &&
+        req.json()["model"] == "up-model") {
       chat_probe = req.json()["max_tokens"] == 1;
     }
   }
@@ -94,7 +97,8 @@ TEST(HealthTest, BackgroundChecksRunOnTheirIntervalAndHealthAnswersFromThem) {
   HttpClient client(gw->port());
   auto r = client.get("/health", kAuth);
   ASSERT_EQ(r.status, 200u) << r.body;
-  EXPECT_EQ(fake.requestCount(), before_get) << "GET /health probed instead of answering from the background run";
+  EXPECT_EQ(fake.requestCount(), before_get)
+      << "GET /health probed instead of answering from the background run";
   json j = r.json();
   ASSERT_TRUE(findEndpoint(j["unhealthy_endpoints"], "up-1")) << r.body;
   EXPECT_EQ(j["unhealthy_count"], 1);

@@ -28,7 +28,8 @@ bool modelListed(std::uint16_t port, const std::string& id) {
 TEST(LifecycleTest, FirstLineNamesPortAndWorkers) {
   SY_START_GATEWAY(gw, ConfigBuilder{}.model("m", "mock/echo").yaml(), {}, /*workers=*/3);
   const std::string p = std::to_string(gw->port());
-  EXPECT_EQ(gw->firstLine(), "Switchyard listening on http://127.0.0.1:" + p + " (port " + p + ", 3 workers)");
+  EXPECT_EQ(gw->firstLine(),
+            "Switchyard listening on http://127.0.0.1:" + p + " (port " + p + ", 3 workers)");
   HttpClient c(gw->port());
   EXPECT_EQ(c.get("/health/liveliness").status, 200u);
 }
@@ -77,7 +78,8 @@ TEST(LifecycleTest, CheckConfigMissingEnvVarAndBadYaml) {
             "      api_key: os.environ/SY_IT_SURELY_UNSET_VARIABLE\n");
   auto r = runBinary(switchyardBinary(), {"--config", path, "--check-config"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE((r.out + r.err).find("model_list[0].litellm_params.api_key"), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("model_list[0].litellm_params.api_key"), std::string::npos)
+      << r.out << r.err;
 
   writeFile(path, "model_list: [ {model_name: m, litellm_params: {model: mock/x}\n");
   r = runBinary(switchyardBinary(), {"--config", path, "--check-config"});
@@ -109,7 +111,9 @@ TEST(LifecycleTest, BadConfigAtStartupExits1) {
   GatewayOptions o;
   o.binary = switchyardBinary();
   o.start_timeout = Millis(5000);
-  GatewayProcess gw("model_list:\n  - model_name: m\n    litellm_params:\n      model: mock/x\n      rpm: -3x\n", o);
+  GatewayProcess gw(
+      "model_list:\n  - model_name: m\n    litellm_params:\n      model: mock/x\n      rpm: -3x\n",
+      o);
   EXPECT_FALSE(gw.started());
   EXPECT_EQ(gw.waitExit(Millis(3000)), 1) << gw.logText();
 }
@@ -125,7 +129,8 @@ TEST(LifecycleTest, SigtermDrainsInFlightStreamThenExits0) {
   ASSERT_EQ(idle.get("/health/readiness").status, 200u);
 
   HttpClient client(gw->port());
-  auto head = client.startStream("/v1/chat/completions", chatBody("gpt-test", "drain me", {{"stream", true}}));
+  auto head = client.startStream("/v1/chat/completions",
+                                 chatBody("gpt-test", "drain me", {{"stream", true}}));
   ASSERT_EQ(head.status, 200u) << head.error << head.body;
   std::vector<SseEvent> events;
   auto first = client.nextEvent(Millis(3000));
@@ -144,7 +149,8 @@ TEST(LifecycleTest, SigtermDrainsInFlightStreamThenExits0) {
 
   ASSERT_TRUE(probe.sendRaw("\r\n"));
   auto ready = probe.readResponse();
-  EXPECT_EQ(ready.status, 503u) << "readiness while draining: " << (ready.status ? ready.body : ready.error);
+  EXPECT_EQ(ready.status, 503u) << "readiness while draining: "
+                                << (ready.status ? ready.body : ready.error);
   if (ready.json().is_object()) {
     EXPECT_NE(ready.json().value("status", std::string{}), "connected") << ready.body;
   }
@@ -163,7 +169,8 @@ TEST(LifecycleTest, SigtermDrainsInFlightStreamThenExits0) {
   std::string content;
   for (const auto& ev : events) {
     json j = ev.json();
-    if (j.is_object() && !j["choices"].empty()) content += j["choices"][0]["delta"].value("content", std::string{});
+    if (j.is_object() && !j["choices"].empty())
+      content += j["choices"][0]["delta"].value("content", std::string{});
   }
   EXPECT_EQ(content, "c0 c1 c2 c3 c4 c5 c6 c7 ");
 
@@ -208,7 +215,8 @@ TEST(LifecycleTest, SighupReloadsConfigAndKeepsOldOnBadFile) {
   gw->rewriteConfig(after.yaml());
   ASSERT_TRUE(gw->sendSignal(SIGHUP));
   bool listed = false;
-  for (auto t0 = Clock::now(); Clock::now() - t0 < Millis(5000); std::this_thread::sleep_for(Millis(50)))
+  for (auto t0 = Clock::now(); Clock::now() - t0 < Millis(5000);
+       std::this_thread::sleep_for(Millis(50)))
     if ((listed = modelListed(gw->port(), "gpt-new"))) break;
   ASSERT_TRUE(listed) << "SIGHUP did not load the new model";
   auto r = client.post("/v1/chat/completions", chatBody("gpt-new"));
@@ -217,10 +225,13 @@ TEST(LifecycleTest, SighupReloadsConfigAndKeepsOldOnBadFile) {
 
   // A broken file is rejected; the running config stays.
   const std::string log_before = gw->logText();
-  gw->rewriteConfig("model_list:\n  - model_name: broken\n    litellm_params:\n      model: mock/x\n      rpm: lots\n");
+  gw->rewriteConfig(
+      "model_list:\n  - model_name: broken\n    litellm_params:\n      model: mock/x\n      rpm: "
+      "lots\n");
   ASSERT_TRUE(gw->sendSignal(SIGHUP));
   bool logged = false;
-  for (auto t0 = Clock::now(); Clock::now() - t0 < Millis(3000); std::this_thread::sleep_for(Millis(50)))
+  for (auto t0 = Clock::now(); Clock::now() - t0 < Millis(3000);
+       std::this_thread::sleep_for(Millis(50)))
     if ((logged = gw->logText().size() > log_before.size() &&
                   gw->logText().find("model_list[0].litellm_params.rpm") != std::string::npos))
       break;
@@ -233,7 +244,8 @@ TEST(LifecycleTest, SighupReloadsConfigAndKeepsOldOnBadFile) {
 }
 
 TEST(LifecycleTest, UnknownKeyWarnsAtStartup) {
-  SY_START_GATEWAY(gw, ConfigBuilder{}.model("m", "mock/echo").general("totally_unknown_key_xyz", "1").yaml());
+  SY_START_GATEWAY(
+      gw, ConfigBuilder{}.model("m", "mock/echo").general("totally_unknown_key_xyz", "1").yaml());
   EXPECT_TRUE(gw->waitForLog("totally_unknown_key_xyz", Millis(2000))) << gw->logText();
 }
 
@@ -246,25 +258,33 @@ void exerciseAndCheckLogs(const std::vector<std::string>& extra_args, bool check
   Behavior b;
   b.chunks = {answer_word, " done"};
   fake.setDefaultBehavior(b);
-  SY_START_GATEWAY(gw, ConfigBuilder{}
-                           .model("gpt-test", "openai/fake-model-1", fake.baseUrl(), kUpstreamKey)
-                           .model("mock-echo", "mock/echo")
-                           .router("num_retries", "0")
-                           .general("master_key", kMasterKey)
-                           .yaml(),
+  SY_START_GATEWAY(gw,
+                   ConfigBuilder{}
+                       .model("gpt-test", "openai/fake-model-1", fake.baseUrl(), kUpstreamKey)
+                       .model("mock-echo", "mock/echo")
+                       .router("num_retries", "0")
+                       .general("master_key", kMasterKey)
+                       .yaml(),
                    extra_args);
   HttpClient client(gw->port());
-  const Headers auth = {{"Authorization", std::string("Bearer ") + kMasterKey}, {"x-request-id", "log-probe-req-1"}};
+  const Headers auth = {{"Authorization", std::string("Bearer ") + kMasterKey},
+                        {"x-request-id", "log-probe-req-1"}};
   EXPECT_EQ(client.post("/v1/chat/completions", chatBody("gpt-test", prompt), auth).status, 200u);
-  auto s = client.stream("/v1/chat/completions", chatBody("gpt-test", prompt, {{"stream", true}}), auth);
+  auto s =
+      client.stream("/v1/chat/completions", chatBody("gpt-test", prompt, {{"stream", true}}), auth);
   EXPECT_EQ(s.status, 200u);
   EXPECT_EQ(client.post("/v1/chat/completions", chatBody("mock-echo", prompt), auth).status, 200u);
-  EXPECT_EQ(client.post("/v1/chat/completions", chatBody("gpt-test", prompt), {{"x-api-key", wrong_key}}).status, 401u);
+  EXPECT_EQ(
+      client.post("/v1/chat/completions", chatBody("gpt-test", prompt), {{"x-api-key", wrong_key}})
+          .status,
+      401u);
   fake.pushBehavior(Behavior::error(500, "upstream exploded"));
   EXPECT_EQ(client.post("/v1/chat/completions", chatBody("gpt-test", prompt), auth).status, 502u);
   fake.pushBehavior(Behavior::error(400, "bad request from upstream"));
   EXPECT_EQ(client.post("/v1/chat/completions", chatBody("gpt-test", prompt), auth).status, 400u);
-  EXPECT_EQ(client.post("/v1/embeddings", json{{"model", "gpt-test"}, {"input", prompt}}, auth).status, 200u);
+  EXPECT_EQ(
+      client.post("/v1/embeddings", json{{"model", "gpt-test"}, {"input", prompt}}, auth).status,
+      200u);
   client.close();
   ASSERT_TRUE(gw->sendSignal(SIGTERM));
   EXPECT_EQ(gw->waitExit(Millis(5000)), 0);
@@ -281,7 +301,9 @@ void exerciseAndCheckLogs(const std::vector<std::string>& extra_args, bool check
   }
 }
 
-TEST(LifecycleTest, LogsNeverContainSecretsOrPrompts) { exerciseAndCheckLogs({}, /*check_content=*/true); }
+TEST(LifecycleTest, LogsNeverContainSecretsOrPrompts) {
+  exerciseAndCheckLogs({}, /*check_content=*/true);
+}
 
 TEST(LifecycleTest, DebugLogsNeverContainSecrets) {
   exerciseAndCheckLogs({"--log-level", "debug"}, /*check_content=*/false);

@@ -1,6 +1,6 @@
-// POST /v1/messages through the real binary (docs/design.md §3): Anthropic Messages requests served by an
-// OpenAI-format upstream (FakeOpenAI) and by the mock provider, translated both ways, streams in
-// Anthropic's event format, tools round trip, and every error in Anthropic's shape.
+// POST /v1/messages through the real binary (docs/design.md §3): Anthropic Messages requests served
+// by an OpenAI-format upstream (FakeOpenAI) and by the mock provider, translated both ways, streams
+// in Anthropic's event format, tools round trip, and every error in Anthropic's shape.
 
 #include <gtest/gtest.h>
 

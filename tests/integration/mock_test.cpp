@@ -17,7 +17,8 @@ class MockTest : public ::testing::Test {
   void SetUp() override {
     std::string yaml = ConfigBuilder{}
                            .model("mock-echo", "mock/echo")
-                           .model("mock-canned", "mock/canned", {}, {}, {}, {{"mock_response", "\"Canned answer here\""}})
+                           .model("mock-canned", "mock/canned", {}, {}, {},
+                                  {{"mock_response", "\"Canned answer here\""}})
                            .model("mock-default", "mock/whatever")
                            .model("mock-embed", "mock/embedder")
                            .model("gpt-test", "openai/fake-model-1", fake_.baseUrl(), kUpstreamKey)
@@ -51,9 +52,11 @@ TEST_F(MockTest, EchoReturnsLastUserMessage) {
 
 TEST_F(MockTest, CannedAndDefaultAnswers) {
   EXPECT_EQ(answer(chatBody("mock-canned", "anything")), "Canned answer here");
-  EXPECT_EQ(answer(chatBody("mock-default", "anything")), "This is a mock response from Switchyard.");
+  EXPECT_EQ(answer(chatBody("mock-default", "anything")),
+            "This is a mock response from Switchyard.");
   // The request's mock_response wins over the default text.
-  EXPECT_EQ(answer(chatBody("mock-default", "x", {{"mock_response", "per request"}})), "per request");
+  EXPECT_EQ(answer(chatBody("mock-default", "x", {{"mock_response", "per request"}})),
+            "per request");
 }
 
 TEST_F(MockTest, UsageIsReported) {
@@ -63,14 +66,16 @@ TEST_F(MockTest, UsageIsReported) {
   ASSERT_TRUE(u.is_object()) << r.body;
   EXPECT_GT(u.value("prompt_tokens", 0), 0);
   EXPECT_GT(u.value("completion_tokens", 0), 0);
-  EXPECT_EQ(u.value("total_tokens", 0), u.value("prompt_tokens", 0) + u.value("completion_tokens", 0));
+  EXPECT_EQ(u.value("total_tokens", 0),
+            u.value("prompt_tokens", 0) + u.value("completion_tokens", 0));
 }
 
 TEST_F(MockTest, RequestMockResponseOnRealAliasSkipsUpstream) {
   EXPECT_EQ(answer(chatBody("gpt-test", "hello", {{"mock_response", "mocked without upstream"}})),
             "mocked without upstream");
-  auto s = client_->stream("/v1/chat/completions",
-                           chatBody("gpt-test", "hello", {{"stream", true}, {"mock_response", "streamed mock words"}}));
+  auto s = client_->stream(
+      "/v1/chat/completions",
+      chatBody("gpt-test", "hello", {{"stream", true}, {"mock_response", "streamed mock words"}}));
   ASSERT_EQ(s.status, 200u) << s.raw_body;
   EXPECT_EQ(s.content(), "streamed mock words");
   EXPECT_TRUE(s.sawDone());
@@ -79,8 +84,10 @@ TEST_F(MockTest, RequestMockResponseOnRealAliasSkipsUpstream) {
 
 TEST_F(MockTest, StreamingMockShape) {
   const std::string text = "one two three four five";
-  auto s = client_->stream("/v1/chat/completions",
-                           chatBody("mock-echo", text, {{"stream", true}, {"stream_options", {{"include_usage", true}}}}));
+  auto s =
+      client_->stream("/v1/chat/completions",
+                      chatBody("mock-echo", text,
+                               {{"stream", true}, {"stream_options", {{"include_usage", true}}}}));
   ASSERT_EQ(s.status, 200u) << s.error << " " << s.raw_body;
   EXPECT_NE(s.header("content-type").find("text/event-stream"), std::string::npos);
   ASSERT_GE(s.events.size(), 4u) << s.raw_body;
@@ -103,8 +110,8 @@ TEST_F(MockTest, StreamingMockShape) {
     EXPECT_EQ(j.value("id", std::string{}), id) << "chunks of one stream share an id";
     if (!j["choices"].empty()) {
       const json& c = j["choices"][0];
-      if (c["delta"].is_object() && c["delta"].contains("content") && c["delta"]["content"].is_string() &&
-          !c["delta"]["content"].get<std::string>().empty())
+      if (c["delta"].is_object() && c["delta"].contains("content") &&
+          c["delta"]["content"].is_string() && !c["delta"]["content"].get<std::string>().empty())
         ++content_chunks;
       if (c.contains("finish_reason") && c["finish_reason"] == "stop") saw_stop = true;
     }
@@ -119,7 +126,8 @@ TEST_F(MockTest, StreamingMockShape) {
 }
 
 TEST_F(MockTest, StreamingMockWithoutUsageHasNoUsageChunk) {
-  auto s = client_->stream("/v1/chat/completions", chatBody("mock-canned", "x", {{"stream", true}}));
+  auto s =
+      client_->stream("/v1/chat/completions", chatBody("mock-canned", "x", {{"stream", true}}));
   ASSERT_EQ(s.status, 200u) << s.raw_body;
   EXPECT_EQ(s.content(), "Canned answer here");
   EXPECT_TRUE(s.sawDone());
@@ -132,7 +140,8 @@ TEST_F(MockTest, StreamingMockWithoutUsageHasNoUsageChunk) {
 }
 
 TEST_F(MockTest, Embeddings) {
-  json body = {{"model", "mock-embed"}, {"input", json::array({"hello", "world"})}, {"dimensions", 16}};
+  json body = {
+      {"model", "mock-embed"}, {"input", json::array({"hello", "world"})}, {"dimensions", 16}};
   auto r = client_->post("/v1/embeddings", body);
   ASSERT_EQ(r.status, 200u) << r.body;
   json j = r.json();

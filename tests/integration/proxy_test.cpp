@@ -80,8 +80,10 @@ TEST(ProxyTest, ChatNonStreamOverHttpForwardsRequestExactly) {
   EXPECT_EQ(ub["seed"], 7);
   EXPECT_EQ(ub["user"], "user-123");
   EXPECT_EQ(ub["x_custom_field"], body["x_custom_field"]);
-  for (const char* control : {"metadata", "fallbacks", "disable_fallbacks", "mock_response", "cache", "models"})
-    EXPECT_FALSE(ub.contains(control)) << "request-level control '" << control << "' reached the upstream: " << up.body;
+  for (const char* control :
+       {"metadata", "fallbacks", "disable_fallbacks", "mock_response", "cache", "models"})
+    EXPECT_FALSE(ub.contains(control))
+        << "request-level control '" << control << "' reached the upstream: " << up.body;
   // The client's credentials never go upstream (there are none here, but no x-api-key invented).
   EXPECT_EQ(up.header("x-api-key"), "");
 }
@@ -127,7 +129,8 @@ TEST(ProxyTest, ChatStreamIsRelayedEventByEvent) {
   ASSERT_GE(sent.size(), 6u);
   ASSERT_NE(first_content_at, Clock::time_point{}) << "no 'c0 ' content event";
   EXPECT_LT(first_content_at, sent.back());
-  EXPECT_LT(first_content_at + Millis(400), sent.back()) << "first chunk arrived too late: buffered?";
+  EXPECT_LT(first_content_at + Millis(400), sent.back())
+      << "first chunk arrived too late: buffered?";
 
   auto up = fake.lastRequest();
   ASSERT_TRUE(up.has_value());
@@ -182,7 +185,8 @@ TEST(ProxyTest, LegacyCompletions) {
   FakeOpenAI fake;
   SY_START_GATEWAY(gw, configFor(fake).yaml());
   HttpClient client(gw->port());
-  json body = {{"model", "text-test"}, {"prompt", "Say this is a test"}, {"max_tokens", 7}, {"echo", false}};
+  json body = {
+      {"model", "text-test"}, {"prompt", "Say this is a test"}, {"max_tokens", 7}, {"echo", false}};
   auto r = client.post("/v1/completions", body);
   ASSERT_EQ(r.status, 200u) << r.error << " " << r.body;
   json j = r.json();
@@ -202,13 +206,15 @@ TEST(ProxyTest, LegacyCompletionsStream) {
   FakeOpenAI fake;
   SY_START_GATEWAY(gw, configFor(fake).yaml());
   HttpClient client(gw->port());
-  auto s = client.stream("/v1/completions", json{{"model", "text-test"}, {"prompt", "Once"}, {"stream", true}});
+  auto s = client.stream("/v1/completions",
+                         json{{"model", "text-test"}, {"prompt", "Once"}, {"stream", true}});
   ASSERT_EQ(s.status, 200u) << s.error << " " << s.raw_body;
   EXPECT_NE(s.header("content-type").find("text/event-stream"), std::string::npos);
   EXPECT_TRUE(s.sawDone());
   EXPECT_EQ(s.content(), "Hello from the fake");
   ASSERT_FALSE(s.events.empty());
-  EXPECT_EQ(s.events.front().json().value("object", std::string{}), "text_completion") << s.events.front().data;
+  EXPECT_EQ(s.events.front().json().value("object", std::string{}), "text_completion")
+      << s.events.front().data;
   auto up = fake.lastRequest();
   ASSERT_TRUE(up.has_value());
   EXPECT_EQ(up->target, "/v1/completions");
@@ -219,7 +225,9 @@ TEST(ProxyTest, Embeddings) {
   FakeOpenAI fake;
   SY_START_GATEWAY(gw, configFor(fake).yaml());
   HttpClient client(gw->port());
-  json body = {{"model", "embed-test"}, {"input", json::array({"alpha", "beta"})}, {"encoding_format", "float"}};
+  json body = {{"model", "embed-test"},
+               {"input", json::array({"alpha", "beta"})},
+               {"encoding_format", "float"}};
   auto r = client.post("/v1/embeddings", body);
   ASSERT_EQ(r.status, 200u) << r.error << " " << r.body;
   json j = r.json();
@@ -323,7 +331,8 @@ void expectProxyHeaders(const std::map<std::string, std::string>& h, std::uint16
   EXPECT_FALSE(get("x-litellm-call-id").empty());
   EXPECT_EQ(get("x-litellm-model-id"), "dep-gpt-test");
   EXPECT_EQ(get("x-litellm-model-group"), "gpt-test");
-  EXPECT_NE(get("x-litellm-model-api-base").find("127.0.0.1:" + std::to_string(upstream_port)), std::string::npos)
+  EXPECT_NE(get("x-litellm-model-api-base").find("127.0.0.1:" + std::to_string(upstream_port)),
+            std::string::npos)
       << "x-litellm-model-api-base: '" << get("x-litellm-model-api-base") << "'";
   for (const char* k : {"x-litellm-response-duration-ms", "x-litellm-overhead-duration-ms"}) {
     std::string v = get(k);
@@ -339,7 +348,8 @@ TEST(ProxyTest, ResponseHeaders) {
   SY_START_GATEWAY(gw, configFor(fake).yaml());
   HttpClient client(gw->port());
 
-  auto r = client.post("/v1/chat/completions", chatBody("gpt-test"), {{"x-request-id", "client-req-42"}});
+  auto r = client.post("/v1/chat/completions", chatBody("gpt-test"),
+                       {{"x-request-id", "client-req-42"}});
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(r.header("x-request-id"), "client-req-42");
   expectProxyHeaders(r.headers, fake.port());

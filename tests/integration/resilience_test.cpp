@@ -1,8 +1,8 @@
-// Resilience (docs/design.md §4, LiteLLM-compatible): retries, backoff, Retry-After, failover between the
-// deployments of an alias, fallbacks between aliases, cooldowns, per-deployment limits, timeouts
-// and pre-call checks, with every fault injected by the fake upstream. Each test starts the real
-// binary; every wait is bounded (small cooldown_time / timeouts) so the whole file runs in well
-// under a minute.
+// Resilience (docs/design.md §4, LiteLLM-compatible): retries, backoff, Retry-After, failover
+// between the deployments of an alias, fallbacks between aliases, cooldowns, per-deployment limits,
+// timeouts and pre-call checks, with every fault injected by the fake upstream. Each test starts
+// the real binary; every wait is bounded (small cooldown_time / timeouts) so the whole file runs in
+// well under a minute.
 //
 // Deployments of one alias get a distinct upstream model id (the fake picks its Behavior by the
 // request's `model`, i.e. the deployment's model id) and a distinct model_info.id (what
@@ -49,7 +49,9 @@ int intHeader(const std::map<std::string, std::string>& h, const std::string& na
   return std::atoi(it->second.c_str());
 }
 int retriesOf(const HttpResponse& r) { return intHeader(r.headers, "x-litellm-attempted-retries"); }
-int fallbacksOf(const HttpResponse& r) { return intHeader(r.headers, "x-litellm-attempted-fallbacks"); }
+int fallbacksOf(const HttpResponse& r) {
+  return intHeader(r.headers, "x-litellm-attempted-fallbacks");
+}
 
 std::string codeOf(const HttpResponse& r) {
   json j = r.json();
@@ -67,14 +69,19 @@ Millis since(Clock::time_point t0) { return std::chrono::duration_cast<Millis>(C
 
 // ConfigBuilder writes model_info with the id only; extra model_info keys ride on the id's raw
 // YAML value (same indentation as `id:`).
-std::string idWithInfo(const std::string& id, const std::string& extra_key, const std::string& extra_value) {
+std::string idWithInfo(const std::string& id, const std::string& extra_key,
+                       const std::string& extra_value) {
   return id + "\n      " + extra_key + ": " + extra_value;
 }
 
 // An OpenAI error body with a given code (the fake's default body has a null code for 400s).
 Behavior errorWithCode(unsigned status, const std::string& code, const std::string& message) {
   Behavior b = Behavior::error(status, message);
-  b.body = json{{"error", {{"message", message}, {"type", "invalid_request_error"}, {"param", nullptr}, {"code", code}}}}
+  b.body = json{{"error",
+                 {{"message", message},
+                  {"type", "invalid_request_error"},
+                  {"param", nullptr},
+                  {"code", code}}}}
                .dump();
   return b;
 }
@@ -201,7 +208,8 @@ TEST(ResilienceTest, Upstream429WithRetryAfterIsWaitedFor) {
   EXPECT_LT(took, Millis(3000));
   // The wait is the provider's, not the gateway's: it is not reported as overhead.
   ASSERT_TRUE(r.has("x-litellm-overhead-duration-ms"));
-  EXPECT_LT(std::stod(r.header("x-litellm-overhead-duration-ms")), 500.0) << r.header("x-litellm-overhead-duration-ms");
+  EXPECT_LT(std::stod(r.header("x-litellm-overhead-duration-ms")), 500.0)
+      << r.header("x-litellm-overhead-duration-ms");
 }
 
 // Streams honour Retry-After the same way (the 429 comes before any byte of the stream).
@@ -295,7 +303,8 @@ TEST(ResilienceTest, Upstream429WithLongRetryAfterFailsOverToOtherDeployment) {
   b.extra_headers["Retry-After"] = "30";
   fake.setBehaviorForModel("fake-limited", b);
   ConfigBuilder c;
-  c.model("ha", "openai/fake-limited", fake.baseUrl(), kUpstreamKey, "dep-limited", {{"order", "1"}})
+  c.model("ha", "openai/fake-limited", fake.baseUrl(), kUpstreamKey, "dep-limited",
+          {{"order", "1"}})
       .model("ha", "openai/fake-free", fake.baseUrl(), kUpstreamKey, "dep-free", {{"order", "2"}});
   SY_START_GATEWAY(gw, c.yaml());
   HttpClient client(gw->port());
@@ -355,7 +364,8 @@ TEST(ResilienceTest, Provider401CoolsDeploymentDownAndOthersAreTried) {
   FakeOpenAI fake2;
   fake2.setBehaviorForModel("fake-forbidden", Behavior::error(403, "forbidden"));
   ConfigBuilder c2;
-  c2.model("ha", "openai/fake-forbidden", fake2.baseUrl(), kUpstreamKey, "dep-forbidden", {{"order", "1"}})
+  c2.model("ha", "openai/fake-forbidden", fake2.baseUrl(), kUpstreamKey, "dep-forbidden",
+           {{"order", "1"}})
       .model("ha", "openai/fake-good", fake2.baseUrl(), kUpstreamKey, "dep-good", {{"order", "2"}})
       .router("allowed_fails", "100");
   SY_START_GATEWAY(gw2, c2.yaml());
@@ -433,8 +443,10 @@ TEST(ResilienceTest, HangingDeploymentTimesOutAndFailsOver) {
   FakeOpenAI fake;
   fake.setBehaviorForModel("fake-hang", Behavior::hang());
   ConfigBuilder c;
-  c.model("ha", "openai/fake-hang", fake.baseUrl(), kUpstreamKey, "dep-hang", {{"order", "1"}, {"timeout", "0.5"}})
-      .model("ha", "openai/fake-good", fake.baseUrl(), kUpstreamKey, "dep-good", {{"order", "2"}, {"timeout", "5"}});
+  c.model("ha", "openai/fake-hang", fake.baseUrl(), kUpstreamKey, "dep-hang",
+          {{"order", "1"}, {"timeout", "0.5"}})
+      .model("ha", "openai/fake-good", fake.baseUrl(), kUpstreamKey, "dep-good",
+             {{"order", "2"}, {"timeout", "5"}});
   SY_START_GATEWAY(gw, c.yaml());
   HttpClient client(gw->port());
   auto t0 = Clock::now();
@@ -445,7 +457,8 @@ TEST(ResilienceTest, HangingDeploymentTimesOutAndFailsOver) {
   EXPECT_EQ(retriesOf(r), 1);
   EXPECT_GE(took, Millis(450));
   EXPECT_LT(took, Millis(2500));
-  EXPECT_TRUE(fake.waitForAbortedResponses(1, Millis(2000))) << "the timed-out attempt was not abandoned";
+  EXPECT_TRUE(fake.waitForAbortedResponses(1, Millis(2000)))
+      << "the timed-out attempt was not abandoned";
 }
 
 // The upstream reads the request and closes the connection without answering.
@@ -721,8 +734,9 @@ TEST(ResilienceTest, FallbackNamingDeploymentId) {
 // retried; a plain 400 with a general fallback rule is still answered at once.
 TEST(ResilienceTest, ContextWindowFallbacks) {
   FakeOpenAI fake;
-  fake.setBehaviorForModel("fake-a", errorWithCode(400, "context_length_exceeded",
-                                                   "This model's maximum context length is 10 tokens."));
+  fake.setBehaviorForModel("fake-a",
+                           errorWithCode(400, "context_length_exceeded",
+                                         "This model's maximum context length is 10 tokens."));
   auto c = fallbackConfig(fake);
   c.router("num_retries", "2")
       .router("context_window_fallbacks", R"([{"a": ["b"]}])")
@@ -737,8 +751,9 @@ TEST(ResilienceTest, ContextWindowFallbacks) {
 
   // The big one fails too: the primary's context error (400, its code), fallbacks named.
   fake.reset();
-  fake.setBehaviorForModel("fake-b", errorWithCode(400, "context_length_exceeded",
-                                                   "This model's maximum context length is 20 tokens."));
+  fake.setBehaviorForModel("fake-b",
+                           errorWithCode(400, "context_length_exceeded",
+                                         "This model's maximum context length is 20 tokens."));
   r = client.post(kChat, chatBody("a"));
   EXPECT_EQ(r.status, 400u) << r.body;
   EXPECT_EQ(codeOf(r), "context_length_exceeded") << r.body;
@@ -753,8 +768,10 @@ TEST(ResilienceTest, ContextWindowFallbacks) {
 
 TEST(ResilienceTest, ContentPolicyFallbacks) {
   FakeOpenAI fake;
-  fake.setBehaviorForModel("fake-a", errorWithCode(400, "content_filter", "refused by the content filter"));
-  fake.setBehaviorForModel("fake-b", errorWithCode(400, "content_policy_violation", "refused by policy"));
+  fake.setBehaviorForModel("fake-a",
+                           errorWithCode(400, "content_filter", "refused by the content filter"));
+  fake.setBehaviorForModel("fake-b",
+                           errorWithCode(400, "content_policy_violation", "refused by policy"));
   auto c = fallbackConfig(fake);
   c.router("content_policy_fallbacks", R"([{"a": ["c"], "b": ["c"]}])");
   SY_START_GATEWAY(gw, c.yaml());
@@ -798,7 +815,8 @@ TEST(ResilienceTest, MaxFallbacksAndAllFallbacksFailing) {
   std::string msg = messageOf(r);
   EXPECT_NE(msg.find("everything is down"), std::string::npos) << msg;
   EXPECT_NE(msg.find("fallbacks tried: b"), std::string::npos) << msg;
-  EXPECT_EQ(msg.find("fallbacks tried: b, c"), std::string::npos) << "max_fallbacks exceeded: " << msg;
+  EXPECT_EQ(msg.find("fallbacks tried: b, c"), std::string::npos)
+      << "max_fallbacks exceeded: " << msg;
   EXPECT_EQ(fallbacksOf(r), 1);
   EXPECT_LT(since(t0), Millis(1500));
 
@@ -1028,7 +1046,8 @@ TEST(ResilienceTest, MaxParallelRequestsSkipsBusyDeployment) {
 TEST(ResilienceTest, AllDeploymentsFullWaitsThen429) {
   FakeOpenAI fake;
   ConfigBuilder c;
-  c.model("solo", "openai/fake-solo", fake.baseUrl(), kUpstreamKey, "dep-solo", {{"max_parallel_requests", "1"}});
+  c.model("solo", "openai/fake-solo", fake.baseUrl(), kUpstreamKey, "dep-solo",
+          {{"max_parallel_requests", "1"}});
   SY_START_GATEWAY(gw, c.yaml());
 
   auto busyFor = [&](Millis d, HttpResponse& out) {
@@ -1090,8 +1109,10 @@ TEST(ResilienceTest, RpmLimitGives429WhenUsedUp) {
   HttpResponse limited;
   for (int i = 0; i < 5 && limited.status == 0; ++i) {
     auto r = client.post(kChat, chatBody("solo"));
-    if (r.status == 200u) ++ok;
-    else limited = r;
+    if (r.status == 200u)
+      ++ok;
+    else
+      limited = r;
   }
   EXPECT_GE(ok, 2);
   EXPECT_LE(ok, 4);
@@ -1105,7 +1126,8 @@ TEST(ResilienceTest, RpmLimitGives429WhenUsedUp) {
 TEST(ResilienceTest, RpmLimitedDeploymentIsSkipped) {
   FakeOpenAI fake;
   ConfigBuilder c;
-  c.model("ha", "openai/fake-a", fake.baseUrl(), kUpstreamKey, "dep-a", {{"order", "1"}, {"rpm", "1"}})
+  c.model("ha", "openai/fake-a", fake.baseUrl(), kUpstreamKey, "dep-a",
+          {{"order", "1"}, {"rpm", "1"}})
       .model("ha", "openai/fake-b", fake.baseUrl(), kUpstreamKey, "dep-b", {{"order", "2"}});
   SY_START_GATEWAY(gw, c.yaml());
   HttpClient client(gw->port());
@@ -1129,7 +1151,8 @@ TEST(ResilienceTest, RpmLimitedDeploymentIsSkipped) {
 TEST(ResilienceTest, TpmLimitedDeploymentIsSkipped) {
   FakeOpenAI fake;
   ConfigBuilder c;
-  c.model("ha", "openai/fake-a", fake.baseUrl(), kUpstreamKey, "dep-a", {{"order", "1"}, {"tpm", "30"}})
+  c.model("ha", "openai/fake-a", fake.baseUrl(), kUpstreamKey, "dep-a",
+          {{"order", "1"}, {"tpm", "30"}})
       .model("ha", "openai/fake-b", fake.baseUrl(), kUpstreamKey, "dep-b", {{"order", "2"}});
   SY_START_GATEWAY(gw, c.yaml());
   HttpClient client(gw->port());
@@ -1235,7 +1258,8 @@ TEST(ResilienceTest, RequestTimeoutHeaderAndBody) {
 
   // Streams honour it too.
   t0 = Clock::now();
-  auto s = client.stream(kChat, chatBody("solo", "hi", {{"stream", true}}), {{"x-litellm-timeout", "0.5"}});
+  auto s = client.stream(kChat, chatBody("solo", "hi", {{"stream", true}}),
+                         {{"x-litellm-timeout", "0.5"}});
   EXPECT_EQ(s.status, 504u) << s.raw_body;
   EXPECT_LT(since(t0), Millis(2000));
 
@@ -1266,12 +1290,14 @@ TEST(ResilienceTest, RequestTimeoutHeaderAndBody) {
 TEST(ResilienceTest, PreCallChecksSkipDeploymentsTooSmall) {
   FakeOpenAI fake;
   ConfigBuilder c;
-  c.model("ha", "openai/fake-small", fake.baseUrl(), kUpstreamKey, idWithInfo("dep-small", "max_input_tokens", "100"),
-          {{"order", "1"}})
-      .model("ha", "openai/fake-big", fake.baseUrl(), kUpstreamKey, idWithInfo("dep-big", "max_input_tokens", "100000"),
-             {{"order", "2"}})
-      .model("tiny", "openai/fake-tiny", fake.baseUrl(), kUpstreamKey, idWithInfo("dep-tiny", "max_input_tokens", "50"))
-      .model("tiny2", "openai/fake-tiny2", fake.baseUrl(), kUpstreamKey, idWithInfo("dep-tiny2", "max_input_tokens", "50"))
+  c.model("ha", "openai/fake-small", fake.baseUrl(), kUpstreamKey,
+          idWithInfo("dep-small", "max_input_tokens", "100"), {{"order", "1"}})
+      .model("ha", "openai/fake-big", fake.baseUrl(), kUpstreamKey,
+             idWithInfo("dep-big", "max_input_tokens", "100000"), {{"order", "2"}})
+      .model("tiny", "openai/fake-tiny", fake.baseUrl(), kUpstreamKey,
+             idWithInfo("dep-tiny", "max_input_tokens", "50"))
+      .model("tiny2", "openai/fake-tiny2", fake.baseUrl(), kUpstreamKey,
+             idWithInfo("dep-tiny2", "max_input_tokens", "50"))
       .router("enable_pre_call_checks", "true")
       .router("context_window_fallbacks", R"([{"tiny2": ["ha"]}])");
   SY_START_GATEWAY(gw, c.yaml());
@@ -1339,7 +1365,8 @@ TEST(ResilienceTest, ConcurrentLoadWithOneFailingDeployment) {
             retries_total += std::max(0, intHeader(s.headers, "x-litellm-attempted-retries"));
           } else {
             std::lock_guard lk(mu);
-            problems.push_back("stream " + std::to_string(s.status) + " " + s.error + " " + s.raw_body.substr(0, 200));
+            problems.push_back("stream " + std::to_string(s.status) + " " + s.error + " " +
+                               s.raw_body.substr(0, 200));
             (s.status == 0 ? transport_errors : clean_errors)++;
           }
         } else {
@@ -1349,9 +1376,12 @@ TEST(ResilienceTest, ConcurrentLoadWithOneFailingDeployment) {
             retries_total += std::max(0, retriesOf(r));
           } else {
             std::lock_guard lk(mu);
-            problems.push_back(std::to_string(r.status) + " " + r.error + " " + r.body.substr(0, 200));
-            if (r.status == 0 || !isOpenAIError(r.json())) ++transport_errors;
-            else ++clean_errors;
+            problems.push_back(std::to_string(r.status) + " " + r.error + " " +
+                               r.body.substr(0, 200));
+            if (r.status == 0 || !isOpenAIError(r.json()))
+              ++transport_errors;
+            else
+              ++clean_errors;
           }
         }
         std::this_thread::sleep_for(Millis(30));  // spread the load over several cooldown periods
@@ -1381,12 +1411,14 @@ TEST(ResilienceTest, ConcurrentLoadWithOneFailingDeployment) {
   const double periods = elapsed_s / kCooldownS + 2;
   const double bound = periods * (kAllowedFails + 1 + kThreads);
   EXPECT_LE(static_cast<double>(bad), bound) << "elapsed " << elapsed_s << " s";
-  EXPECT_LT(bad * 3, good) << "bad=" << bad << " good=" << good << ": cooldown did not shift the load";
+  EXPECT_LT(bad * 3, good) << "bad=" << bad << " good=" << good
+                           << ": cooldown did not shift the load";
   EXPECT_LT(elapsed_s, 20.0);
   RecordProperty("dep_bad_calls", static_cast<int>(bad));
   RecordProperty("dep_good_calls", static_cast<int>(good));
-  std::printf("[ load ] %d requests in %.2f s: dep-bad %zu calls, dep-good %zu calls (bound %.0f)\n", sent.load(),
-              elapsed_s, bad, good, bound);
+  std::printf(
+      "[ load ] %d requests in %.2f s: dep-bad %zu calls, dep-good %zu calls (bound %.0f)\n",
+      sent.load(), elapsed_s, bad, good, bound);
 }
 
 }  // namespace

@@ -79,7 +79,8 @@ TEST(SupportSelfTest, FakeErrorAndTls) {
   r = c.post("/v1/chat/completions", chat(false));
   EXPECT_EQ(r.status, 200u);
   // the CA verifies the server cert, not the rogue one
-  std::string cmd = "openssl verify -CAfile " + pki.ca_file + " " + pki.server_cert_file + " >/dev/null 2>&1";
+  std::string cmd =
+      "openssl verify -CAfile " + pki.ca_file + " " + pki.server_cert_file + " >/dev/null 2>&1";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
   cmd = "openssl verify -CAfile " + pki.ca_file + " " + pki.rogue_cert_file + " >/dev/null 2>&1";
   EXPECT_NE(std::system(cmd.c_str()), 0);
@@ -89,9 +90,10 @@ TEST(SupportSelfTest, TlsHandshakeWithCurl) {
   const auto& pki = testPki();
   FakeOpenAI::Options o{true, pki.server_cert_file, pki.server_key_file};
   FakeOpenAI fake(o);
-  std::string cmd = "curl -s -m 5 --cacert " + pki.ca_file + " -o /dev/null -w '%{http_code}' " + fake.baseUrl() +
-                    "/chat/completions -H 'content-type: application/json' -d '{\"model\":\"x\",\"messages\":[]}'"
-                    " | grep -q 200";
+  std::string cmd =
+      "curl -s -m 5 --cacert " + pki.ca_file + " -o /dev/null -w '%{http_code}' " + fake.baseUrl() +
+      "/chat/completions -H 'content-type: application/json' -d '{\"model\":\"x\",\"messages\":[]}'"
+      " | grep -q 200";
   EXPECT_EQ(std::system(cmd.c_str()), 0);
   EXPECT_EQ(fake.requestCount(), 1u);
 }

@@ -77,12 +77,18 @@ std::string lower(std::string s) {
 
 std::string errorType(unsigned status) {
   switch (status) {
-    case 400: return "invalid_request_error";
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "invalid_request_error";
-    case 429: return "rate_limit_error";
-    default: return status >= 500 ? "server_error" : "invalid_request_error";
+    case 400:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 403:
+      return "permission_error";
+    case 404:
+      return "invalid_request_error";
+    case 429:
+      return "rate_limit_error";
+    default:
+      return status >= 500 ? "server_error" : "invalid_request_error";
   }
 }
 
@@ -90,8 +96,9 @@ std::string errorBody(unsigned status, const std::string& message) {
   json code = nullptr;
   if (status == 429) code = "rate_limit_exceeded";
   if (status == 401) code = "invalid_api_key";
-  json j = {{"error",
-             {{"message", message}, {"type", errorType(status)}, {"param", nullptr}, {"code", code}}}};
+  json j = {
+      {"error",
+       {{"message", message}, {"type", errorType(status)}, {"param", nullptr}, {"code", code}}}};
   return j.dump();
 }
 
@@ -237,7 +244,8 @@ void FakeOpenAI::Impl::serve(Stream& s, int fd) {
     RecordedRequest rec;
     rec.method = std::string(req.method_string());
     rec.target = std::string(req.target());
-    for (const auto& f : req) rec.headers[lower(std::string(f.name_string()))] = std::string(f.value());
+    for (const auto& f : req)
+      rec.headers[lower(std::string(f.name_string()))] = std::string(f.value());
     rec.body = req.body();
     rec.received_at = Clock::now();
     {
@@ -288,10 +296,14 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
   if (target == "/v1/completions" || target == "/completions") route = Route::kCompletions;
   if (target == "/v1/embeddings" || target == "/embeddings") route = Route::kEmbeddings;
   if (route == Route::kNone || req.method() != http::verb::post) {
-    return writeSimple(404, errorBody(404, "Unknown request URL: " + std::string(req.method_string()) + " " + target), {});
+    return writeSimple(
+        404,
+        errorBody(404, "Unknown request URL: " + std::string(req.method_string()) + " " + target),
+        {});
   }
   if (body.is_discarded() || !body.is_object()) {
-    return writeSimple(400, errorBody(400, "We could not parse the JSON body of your request."), {});
+    return writeSimple(400, errorBody(400, "We could not parse the JSON body of your request."),
+                       {});
   }
 
   Behavior b = choose(body);
@@ -349,7 +361,8 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
              {"system_fingerprint", "fp_fake"},
              {"choices",
               json::array({{{"index", 0},
-                            {"message", {{"role", "assistant"}, {"content", content}, {"refusal", nullptr}}},
+                            {"message",
+                             {{"role", "assistant"}, {"content", content}, {"refusal", nullptr}}},
                             {"logprobs", nullptr},
                             {"finish_reason", "stop"}}})},
              {"usage", usage}};
@@ -369,7 +382,8 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
   }
 
   // Streaming: chunked text/event-stream, one `data: {...}\n\n` per write.
-  const bool include_usage = body.contains("stream_options") && body["stream_options"].is_object() &&
+  const bool include_usage = body.contains("stream_options") &&
+                             body["stream_options"].is_object() &&
                              body["stream_options"].value("include_usage", false);
   http::response<http::empty_body> res{http::status::ok, 11};
   res.set(http::field::content_type, "text/event-stream; charset=utf-8");
@@ -394,9 +408,11 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
   auto chunkObj = [&](json delta_or_text, json finish) {
     json choice;
     if (chat) {
-      choice = {{"index", 0}, {"delta", delta_or_text}, {"logprobs", nullptr}, {"finish_reason", finish}};
+      choice = {
+          {"index", 0}, {"delta", delta_or_text}, {"logprobs", nullptr}, {"finish_reason", finish}};
     } else {
-      choice = {{"text", delta_or_text}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", finish}};
+      choice = {
+          {"text", delta_or_text}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", finish}};
     }
     json c = {{"id", id},
               {"object", chat ? "chat.completion.chunk" : "text_completion"},
@@ -410,7 +426,8 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
   bool first_event = true;
   std::size_t event_index = 0;
   auto send = [&](const std::string& data) -> bool {
-    const Millis delay = event_index < b.event_delays.size() ? b.event_delays[event_index] : b.chunk_delay;
+    const Millis delay =
+        event_index < b.event_delays.size() ? b.event_delays[event_index] : b.chunk_delay;
     ++event_index;
     if (!first_event && delay.count() > 0) {
       Wait w = waitPeerClosed(fd, delay);
@@ -431,8 +448,11 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
     return true;
   };
 
-  const bool cut = b.kind == Behavior::Kind::kCloseMidStream || b.kind == Behavior::Kind::kErrorEventInStream;
-  if (chat && !send(chunkObj({{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}}, nullptr).dump()))
+  const bool cut =
+      b.kind == Behavior::Kind::kCloseMidStream || b.kind == Behavior::Kind::kErrorEventInStream;
+  if (chat &&
+      !send(
+          chunkObj({{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}}, nullptr).dump()))
     return false;
   int sent = 0;
   for (const auto& piece : b.chunks) {
@@ -444,7 +464,10 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
   if (b.kind == Behavior::Kind::kCloseMidStream) return false;
   if (b.kind == Behavior::Kind::kErrorEventInStream) {
     json err = {{"error",
-                 {{"message", b.error_message}, {"type", "server_error"}, {"param", nullptr}, {"code", nullptr}}}};
+                 {{"message", b.error_message},
+                  {"type", "server_error"},
+                  {"param", nullptr},
+                  {"code", nullptr}}}};
     send(err.dump());
     return false;
   }
@@ -463,7 +486,6 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
   net::write(s, http::make_chunk_last(), ec);
   return !ec;
 }
-
 
 // A FakeResponder over one connection of the server.
 template <class Stream>
@@ -485,7 +507,8 @@ class StreamResponder final : public FakeResponder {
     return !ec;
   }
 
-  bool startStream(const std::string& content_type, const std::map<std::string, std::string>& extra) override {
+  bool startStream(const std::string& content_type,
+                   const std::map<std::string, std::string>& extra) override {
     http::response<http::empty_body> res{http::status::ok, 11};
     res.set(http::field::content_type, content_type);
     for (const auto& [k, v] : extra) res.set(k, v);
@@ -538,7 +561,8 @@ class StreamResponder final : public FakeResponder {
 };
 
 template <class Stream>
-bool FakeOpenAI::Impl::handleDialect(Stream& s, int fd, const http::request<http::string_body>& req) {
+bool FakeOpenAI::Impl::handleDialect(Stream& s, int fd,
+                                     const http::request<http::string_body>& req) {
   RecordedRequest rec;
   {
     std::lock_guard lk(mu);
@@ -596,8 +620,8 @@ FakeOpenAI::~FakeOpenAI() {
 std::uint16_t FakeOpenAI::port() const { return impl_->port; }
 
 std::string FakeOpenAI::baseUrl() const {
-  return std::string(impl_->options.tls ? "https" : "http") + "://127.0.0.1:" +
-         std::to_string(impl_->port) + "/v1";
+  return std::string(impl_->options.tls ? "https" : "http") +
+         "://127.0.0.1:" + std::to_string(impl_->port) + "/v1";
 }
 
 void FakeOpenAI::setDefaultBehavior(Behavior b) {

@@ -41,26 +41,26 @@ struct RecordedRequest {
 
 struct Behavior {
   enum class Kind {
-    kNormal,           // a well-formed answer (stream when the request says "stream": true)
-    kError,            // answer `status` with `body` (default: an OpenAI error body)
-    kHang,             // never answer; ends when the peer closes or the fake is destroyed
-    kCloseMidStream,   // 200 SSE, `chunks_before_close` content chunks, then drop the connection
+    kNormal,              // a well-formed answer (stream when the request says "stream": true)
+    kError,               // answer `status` with `body` (default: an OpenAI error body)
+    kHang,                // never answer; ends when the peer closes or the fake is destroyed
+    kCloseMidStream,      // 200 SSE, `chunks_before_close` content chunks, then drop the connection
     kErrorEventInStream,  // 200 SSE, `chunks_before_close` chunks, an error event, then close
     kCloseImmediately,    // read the request, then close without answering
   };
   Kind kind = Kind::kNormal;
-  unsigned status = 500;           // kError
-  std::string body;                // kError: raw body; empty: an OpenAI error body for `status`
+  unsigned status = 500;  // kError
+  std::string body;       // kError: raw body; empty: an OpenAI error body for `status`
   std::string error_message = "fake upstream error";
-  Millis header_delay{0};          // wait before sending the response head
-  Millis chunk_delay{0};           // wait between streamed events
+  Millis header_delay{0};  // wait before sending the response head
+  Millis chunk_delay{0};   // wait between streamed events
   // Streams (OpenAI format): when non-empty, the wait before event i (i >= 1; for chat, event 0
   // is the role chunk and event 1 the first content chunk) instead of chunk_delay; events past
   // its end wait chunk_delay. E.g. {0ms, 0ms, 3s}: the first content at once, then a stall.
   std::vector<Millis> event_delays;
   std::vector<std::string> chunks = {"Hello", " from", " the", " fake"};  // streamed contents
-  std::string content;             // non-stream answer text; empty: the chunks joined
-  int chunks_before_close = 1;     // kCloseMidStream / kErrorEventInStream
+  std::string content;          // non-stream answer text; empty: the chunks joined
+  int chunks_before_close = 1;  // kCloseMidStream / kErrorEventInStream
   std::map<std::string, std::string> extra_headers;  // added to the response head
 
   static Behavior error(unsigned status, std::string message = "fake upstream error");
@@ -101,8 +101,8 @@ class FakeOpenAI {
  public:
   struct Options {
     bool tls = false;
-    std::string cert_file;  // PEM chain (leaf first); required with tls
-    std::string key_file;   // PEM private key; required with tls
+    std::string cert_file;                 // PEM chain (leaf first); required with tls
+    std::string key_file;                  // PEM private key; required with tls
     std::shared_ptr<FakeDialect> dialect;  // null: the OpenAI wire format
   };
 

@@ -122,8 +122,9 @@ GatewayProcess::GatewayProcess(const std::string& config_yaml, GatewayOptions op
   stdout_path_ = dir_ + "/stdout.log";
   stderr_path_ = dir_ + "/stderr.log";
   writeFile(config_path_, config_yaml);
-  std::vector<std::string> args{"--config",  config_path_, "--host", "127.0.0.1", "--port", "0",
-                                "--workers", std::to_string(options.workers)};
+  std::vector<std::string> args{
+      "--config", config_path_, "--host",    "127.0.0.1",
+      "--port",   "0",          "--workers", std::to_string(options.workers)};
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   pid_ = spawn(options.binary, args, options.env, stdout_path_, stderr_path_, start_error_);
   if (pid_ < 0) return;
@@ -146,8 +147,8 @@ GatewayProcess::GatewayProcess(const std::string& config_yaml, GatewayOptions op
     }
     if (auto code = reap(pid_, Millis(0))) {
       exit_code_ = code;
-      start_error_ = "gateway exited with " + std::to_string(*code) + " before listening; output:\n" +
-                     logText();
+      start_error_ = "gateway exited with " + std::to_string(*code) +
+                     " before listening; output:\n" + logText();
       return;
     }
     if (Clock::now() >= deadline) {
@@ -200,7 +201,8 @@ bool GatewayProcess::running() {
 std::string GatewayProcess::stdoutText() const { return readFile(stdout_path_); }
 std::string GatewayProcess::stderrText() const { return readFile(stderr_path_); }
 
-bool GatewayProcess::waitForLog(const std::string& needle, std::chrono::milliseconds timeout) const {
+bool GatewayProcess::waitForLog(const std::string& needle,
+                                std::chrono::milliseconds timeout) const {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     if (logText().find(needle) != std::string::npos) return true;

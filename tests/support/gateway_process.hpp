@@ -24,8 +24,8 @@ namespace switchyard::test {
 struct GatewayOptions {
   std::string binary;
   int workers = 2;
-  std::vector<std::string> extra_args;          // e.g. {"--log-level", "debug"}
-  std::map<std::string, std::string> env;       // added to the inherited environment
+  std::vector<std::string> extra_args;     // e.g. {"--log-level", "debug"}
+  std::map<std::string, std::string> env;  // added to the inherited environment
   std::chrono::milliseconds start_timeout{10000};
 };
 

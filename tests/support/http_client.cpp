@@ -73,7 +73,8 @@ std::string StreamResult::content() const {
   std::string out;
   for (const auto& ev : events) {
     auto j = ev.json();
-    if (!j.is_object() || !j.contains("choices") || !j["choices"].is_array() || j["choices"].empty())
+    if (!j.is_object() || !j.contains("choices") || !j["choices"].is_array() ||
+        j["choices"].empty())
       continue;
     const auto& c = j["choices"][0];
     if (c.contains("delta") && c["delta"].is_object() && c["delta"].contains("content") &&
@@ -99,7 +100,8 @@ std::vector<SseEvent> SseParser::feed(const std::string& bytes) {
     std::size_t start = 0;
     while (start <= block.size()) {
       auto nl = block.find('\n', start);
-      std::string line = block.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      std::string line =
+          block.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
       if (line.rfind("data:", 0) == 0) {
         std::string v = line.substr(5);
         if (!v.empty() && v[0] == ' ') v.erase(0, 1);
@@ -273,7 +275,8 @@ bool HttpClient::sendRaw(const std::string& bytes) {
   if (!connect()) return false;
   error_code wec;
   impl_->stream.expires_after(timeout_);
-  net::async_write(impl_->stream, net::buffer(bytes), [&](error_code ec, std::size_t) { wec = ec; });
+  net::async_write(impl_->stream, net::buffer(bytes),
+                   [&](error_code ec, std::size_t) { wec = ec; });
   impl_->run();
   if (wec) impl_->closeSocket();
   return !wec;
@@ -340,7 +343,8 @@ HttpResponse HttpClient::startStream(const std::string& target, const nlohmann::
   p.header_limit(1024 * 1024);
   error_code rec;
   impl_->stream.expires_after(timeout_);
-  http::async_read_header(impl_->stream, impl_->buf, p, [&](error_code ec, std::size_t) { rec = ec; });
+  http::async_read_header(impl_->stream, impl_->buf, p,
+                          [&](error_code ec, std::size_t) { rec = ec; });
   impl_->run();
   if (rec) {
     out.error = "read header: " + rec.message();
@@ -377,7 +381,8 @@ bool HttpClient::readSomeBody(Clock::time_point deadline) {
   p.get().body().size = sizeof impl_->tmp;
   error_code rec;
   impl_->stream.expires_after(std::chrono::duration_cast<Millis>(left) + Millis(1));
-  http::async_read_some(impl_->stream, impl_->buf, p, [&](error_code ec, std::size_t) { rec = ec; });
+  http::async_read_some(impl_->stream, impl_->buf, p,
+                        [&](error_code ec, std::size_t) { rec = ec; });
   impl_->run();
   if (rec == http::error::need_buffer) rec = {};
   const std::size_t n = sizeof impl_->tmp - p.get().body().size;

@@ -46,9 +46,11 @@ class ConfigBuilder {
  public:
   using Params = std::vector<std::pair<std::string, std::string>>;
 
-  ConfigBuilder& model(const std::string& name, const std::string& model, const std::string& api_base = {},
-                       const std::string& api_key = {}, const std::string& id = {}, const Params& params = {}) {
-    std::string s = "  - model_name: " + name + "\n    litellm_params:\n      model: " + model + "\n";
+  ConfigBuilder& model(const std::string& name, const std::string& model,
+                       const std::string& api_base = {}, const std::string& api_key = {},
+                       const std::string& id = {}, const Params& params = {}) {
+    std::string s =
+        "  - model_name: " + name + "\n    litellm_params:\n      model: " + model + "\n";
     if (!api_base.empty()) s += "      api_base: " + api_base + "\n";
     if (!api_key.empty()) s += "      api_key: " + api_key + "\n";
     for (const auto& [k, v] : params) s += "      " + k + ": " + v + "\n";
@@ -81,7 +83,8 @@ class ConfigBuilder {
 };
 
 inline std::unique_ptr<GatewayProcess> launchGateway(const std::string& yaml,
-                                              std::vector<std::string> extra_args = {}, int workers = 2) {
+                                                     std::vector<std::string> extra_args = {},
+                                                     int workers = 2) {
   GatewayOptions o;
   o.binary = switchyardBinary();
   o.workers = workers;
@@ -89,7 +92,8 @@ inline std::unique_ptr<GatewayProcess> launchGateway(const std::string& yaml,
   return std::make_unique<GatewayProcess>(yaml, o);
 }
 
-inline json chatBody(const std::string& model, const std::string& prompt = "Say hello", json extra = json::object()) {
+inline json chatBody(const std::string& model, const std::string& prompt = "Say hello",
+                     json extra = json::object()) {
   json j = {{"model", model}, {"messages", json::array({{{"role", "user"}, {"content", prompt}}})}};
   for (auto& [k, v] : extra.items()) j[k] = v;
   return j;
@@ -101,10 +105,12 @@ inline ::testing::AssertionResult isOpenAIError(const json& j) {
     return ::testing::AssertionFailure() << "not an error object: " << j.dump();
   const json& e = j["error"];
   for (const char* k : {"message", "type", "param", "code"})
-    if (!e.contains(k)) return ::testing::AssertionFailure() << "error lacks '" << k << "': " << j.dump();
+    if (!e.contains(k))
+      return ::testing::AssertionFailure() << "error lacks '" << k << "': " << j.dump();
   if (!e["message"].is_string() || e["message"].get<std::string>().empty())
     return ::testing::AssertionFailure() << "error.message not a non-empty string: " << j.dump();
-  if (!e["type"].is_string()) return ::testing::AssertionFailure() << "error.type not a string: " << j.dump();
+  if (!e["type"].is_string())
+    return ::testing::AssertionFailure() << "error.type not a string: " << j.dump();
   return ::testing::AssertionSuccess();
 }
 
@@ -125,6 +131,6 @@ inline std::uint16_t closedPort() {
 }  // namespace switchyard::test
 
 // Declares `var` as a started gateway or fails the test at once.
-#define SY_START_GATEWAY(var, ...)        \
+#define SY_START_GATEWAY(var, ...)                           \
   auto var = ::switchyard::test::launchGateway(__VA_ARGS__); \
   ASSERT_TRUE(var->started()) << var->startError()

@@ -36,7 +36,7 @@ struct Error {
   unsigned status = 0;      // 0: the kind's status. Set when an upstream status is passed through.
   std::string code = {};    // OpenAI "code"; empty: derived from the kind
   std::string param = {};   // OpenAI "param"; empty: null
-  unsigned retry_after_s = 0;  // > 0: sent as Retry-After
+  unsigned retry_after_s = 0;    // > 0: sent as Retry-After
   unsigned upstream_status = 0;  // the provider's HTTP status when the error came from one
   // The provider's own error body when it is already in the client's wire format (an Anthropic
   // deployment a /v1/messages request was passed through to): the ingress answers with it as is,

@@ -65,7 +65,7 @@ struct RequestOptions {
   // configured fallbacks apply.
   std::optional<std::vector<std::string>> fallbacks;
   bool disable_fallbacks = false;
-  std::optional<int> num_retries;           // 0..10: replaces the configured num_retries
+  std::optional<int> num_retries;            // 0..10: replaces the configured num_retries
   std::optional<std::string> mock_response;  // answer with this text, no provider called
   // mock_testing_fallbacks / _context_fallbacks / _content_policy_fallbacks: fail the requested
   // model at once with that kind of error, to try a fallback configuration.
@@ -111,7 +111,7 @@ struct Reply {
   std::unique_ptr<ChunkSource> stream;  // when set: sent chunked, content_type text/event-stream
   std::optional<Usage> usage;           // when the provider's adapter already read it
   std::vector<std::unique_ptr<StreamObserver>> observers;  // of `stream`, called in order
-  WireFormat format = WireFormat::kOpenAI;  // what body/stream hold
+  WireFormat format = WireFormat::kOpenAI;                 // what body/stream hold
   // Frames an Error that breaks `stream` after its head was sent, as the last event the client
   // gets. Default (null): OpenAI's "data: {"error":{...}}\n\n". An ingress sets its own.
   std::string (*stream_error)(const Error&) = nullptr;
@@ -128,9 +128,9 @@ struct Reply {
 
 // Outcome of one request, filled as it goes; the access log and response headers read it.
 struct Outcome {
-  std::string model_group;     // alias served
-  std::string deployment_id;   // model_info.id of the deployment that answered
-  std::string api_base;        // its api_base (no credentials)
+  std::string model_group;    // alias served
+  std::string deployment_id;  // model_info.id of the deployment that answered
+  std::string api_base;       // its api_base (no credentials)
   std::string provider;
   Clock::duration upstream_time{};  // time spent waiting for providers (overhead = total - this)
   int attempted_retries = 0;
@@ -152,16 +152,16 @@ struct Exchange {
   // OpenAI chat format, and `anthropic_body` the original, for adapters that can pass it through.
   WireFormat ingress = WireFormat::kOpenAI;
   std::unique_ptr<nlohmann::json> anthropic_body;
-  std::string raw_body;           // the request body as received (moved from the connection)
-  std::string auth_token;         // from Authorization: Bearer / x-api-key / api-key / x-litellm-api-key
-  std::string request_id;         // client's x-request-id or generated
-  std::string call_id;            // x-litellm-call-id
+  std::string raw_body;    // the request body as received (moved from the connection)
+  std::string auth_token;  // from Authorization: Bearer / x-api-key / api-key / x-litellm-api-key
+  std::string request_id;  // client's x-request-id or generated
+  std::string call_id;     // x-litellm-call-id
   std::unique_ptr<nlohmann::json> body;      // parsed JSON body (object), controls removed
   std::unique_ptr<nlohmann::json> controls;  // request-level controls taken out of the body, as
                                              // sent (fallbacks, models, cache, metadata, ...)
   RequestOptions options;                    // the same, typed and validated
-  std::string model;              // body.model: the alias asked for
-  bool stream = false;            // body.stream == true
+  std::string model;                         // body.model: the alias asked for
+  bool stream = false;                       // body.stream == true
   // Per-request upstream timeout in seconds (header x-litellm-timeout, or body `timeout`):
   // replaces timeout and stream_timeout for every attempt.
   std::optional<double> timeout_s;

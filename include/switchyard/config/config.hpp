@@ -1,8 +1,8 @@
 #pragma once
 // Typed configuration, read from a LiteLLM-format config.yaml (docs/design.md §2).
 //
-// Every key docs/design.md §2 lists is parsed here, even those whose feature lands later, so a config
-// written for LiteLLM loads today. Strings of the form `os.environ/NAME` are replaced by the
+// Every key docs/design.md §2 lists is parsed here, even those whose feature lands later, so a
+// config written for LiteLLM loads today. Strings of the form `os.environ/NAME` are replaced by the
 // environment variable NAME at load time; a missing variable is an error naming the key path.
 // Unknown keys are accepted with one warning each. A recognised key with a wrong type or value
 // is an error naming the key path and the YAML line.
@@ -36,8 +36,8 @@ struct Deployment {
   std::optional<int> max_parallel_requests;
   std::optional<double> input_cost_per_token, output_cost_per_token;  // litellm_params wins
   std::optional<std::string> mock_response;
-  std::optional<double> mock_delay_s;           // mock/: delay before the answer (LiteLLM's mock_delay)
-  std::optional<double> mock_chunk_delay_s;     // mock/: delay between streamed chunks
+  std::optional<double> mock_delay_s;  // mock/: delay before the answer (LiteLLM's mock_delay)
+  std::optional<double> mock_chunk_delay_s;  // mock/: delay between streamed chunks
   // model_info
   std::string mode;  // "chat", "embedding", "completion"...; empty: unspecified
   std::optional<std::uint64_t> max_input_tokens, max_tokens;
@@ -121,14 +121,16 @@ struct Config {
 
 struct LoadResult {
   Config config;
-  std::vector<std::string> warnings;  // one per unknown key, "unknown key general_settings.foo (line 12)"
+  std::vector<std::string>
+      warnings;  // one per unknown key, "unknown key general_settings.foo (line 12)"
 };
 
 // Reads and validates `path`. Errors name the key path and line, e.g.
 // "model_list[0].litellm_params.rpm: expected an integer (line 7)". Never throws.
 api::Result<LoadResult> loadConfigFile(const std::string& path);
 // Same, from YAML text (tests). `source_name` appears in messages.
-api::Result<LoadResult> loadConfigText(const std::string& yaml, const std::string& source_name = "config");
+api::Result<LoadResult> loadConfigText(const std::string& yaml,
+                                       const std::string& source_name = "config");
 
 // "30s", "30m", "30h", "30d", "1mo" or a bare number of seconds -> seconds. nullopt if malformed.
 std::optional<double> parseDurationSeconds(const std::string& text);

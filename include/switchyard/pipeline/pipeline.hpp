@@ -3,7 +3,8 @@
 // the filters themselves, from which the server's route table builds each route's chain
 // (src/server/routes.cpp lists them all). A proxied request runs
 //
-//   request_id -> access_log -> [ingress] -> proxy_headers -> auth -> parse -> usage -> provider_call
+//   request_id -> access_log -> [ingress] -> proxy_headers -> auth -> parse -> usage ->
+//   provider_call
 //
 // where an ingress filter (ingress/anthropic) translates another wire format in and out.
 

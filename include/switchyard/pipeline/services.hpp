@@ -32,11 +32,11 @@ class Offload;
 
 struct Services {
   const config::Config& config;
-  const router::Router& router;        // deployment choice; its counters are shared by workers
-  providers::Providers& providers;     // this worker's adapters, by provider prefix
-  const auth::Authenticator& auth;     // token -> Principal
-  telemetry::RequestSink& requests;    // finished requests (access log)
-  Offload* offload = nullptr;          // blocking work off the worker thread (null: none needed)
+  const router::Router& router;      // deployment choice; its counters are shared by workers
+  providers::Providers& providers;   // this worker's adapters, by provider prefix
+  const auth::Authenticator& auth;   // token -> Principal
+  telemetry::RequestSink& requests;  // finished requests (access log)
+  Offload* offload = nullptr;        // blocking work off the worker thread (null: none needed)
 };
 
 }  // namespace switchyard::pipeline

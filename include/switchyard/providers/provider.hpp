@@ -20,8 +20,9 @@ namespace switchyard::providers {
 class Transport;
 
 struct CallOptions {
-  std::chrono::steady_clock::duration timeout{std::chrono::seconds(600)};         // whole non-stream call
-  std::chrono::steady_clock::duration stream_timeout{std::chrono::seconds(600)};  // first byte, and between chunks
+  std::chrono::steady_clock::duration timeout{std::chrono::seconds(600)};  // whole non-stream call
+  std::chrono::steady_clock::duration stream_timeout{
+      std::chrono::seconds(600)};  // first byte, and between chunks
   // litellm_settings.drop_params: parameters the provider does not support are dropped when set,
   // and refused with a 400 naming the parameter when not.
   bool drop_params = false;

@@ -47,11 +47,11 @@ class SseCutter {
   void skipByteOrderMark();
 
   std::string buf_;
-  std::string data_;         // joined data when an event has several data lines
-  std::size_t start_ = 0;    // where the event being cut starts (bytes before it are consumed)
-  std::size_t scan_ = 0;     // start of the first line of it not yet looked at
+  std::string data_;       // joined data when an event has several data lines
+  std::size_t start_ = 0;  // where the event being cut starts (bytes before it are consumed)
+  std::size_t scan_ = 0;   // start of the first line of it not yet looked at
   std::size_t max_event_;
-  bool content_ = false;     // a non-blank line of the current event was seen
+  bool content_ = false;  // a non-blank line of the current event was seen
   bool bom_checked_ = false;
   bool overflowed_ = false;
 };

@@ -19,15 +19,15 @@
 namespace switchyard::providers {
 
 struct TlsOptions {
-  bool verify = true;       // certificate chain + host name
-  std::string ca_file;      // empty: the system's default paths
+  bool verify = true;   // certificate chain + host name
+  std::string ca_file;  // empty: the system's default paths
   bool operator==(const TlsOptions&) const = default;
 };
 
 struct UpstreamRequest {
   std::string method = "POST";
-  std::string target;                 // path + query, e.g. "/v1/chat/completions"
-  std::vector<api::Header> headers;   // besides Host, Content-Length, Connection
+  std::string target;                // path + query, e.g. "/v1/chat/completions"
+  std::vector<api::Header> headers;  // besides Host, Content-Length, Connection
   std::string body;
 };
 

@@ -10,10 +10,10 @@ namespace switchyard::providers {
 
 struct Url {
   bool tls = false;
-  std::string host;      // no brackets for IPv6
+  std::string host;  // no brackets for IPv6
   std::uint16_t port = 0;
-  std::string path;      // "/v1" (no trailing slash; may be empty)
-  std::string query;     // without '?', may be empty
+  std::string path;   // "/v1" (no trailing slash; may be empty)
+  std::string query;  // without '?', may be empty
 
   // "host" or "host:port" as it goes into the Host header (port only when not the default).
   std::string hostHeader() const;

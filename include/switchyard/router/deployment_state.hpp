@@ -29,8 +29,8 @@ struct Limits {
 enum class Admission : std::uint8_t {
   kAdmitted,
   kCoolingDown,
-  kAtCapacity,     // max_parallel_requests reached: a slot frees when a request ends
-  kMinuteLimit,    // rpm or tpm used up: free again when the clock minute rolls
+  kAtCapacity,   // max_parallel_requests reached: a slot frees when a request ends
+  kMinuteLimit,  // rpm or tpm used up: free again when the clock minute rolls
 };
 
 // A copy of the counters at one instant.
@@ -40,8 +40,8 @@ struct StateView {
   int minute_failures = 0;
   bool cooling = false;
   Clock::duration cooldown_left{};
-  std::optional<double> latency_s;  // moving average, non-stream (nullopt: none or stale)
-  std::optional<double> ttft_s;     // moving average time to first token, streams
+  std::optional<double> latency_s;            // moving average, non-stream (nullopt: none or stale)
+  std::optional<double> ttft_s;               // moving average time to first token, streams
   std::uint64_t successes = 0, failures = 0;  // since start
 };
 
@@ -51,7 +51,8 @@ class DeploymentState {
   // Takes a slot when the deployment is not cooling down and under its limits at `now`: counts
   // one request and `tokens` (an estimate) in this minute, and one in flight until release().
   // Admission is atomic: concurrent callers never admit more than the limits.
-  virtual Admission tryAcquire(const Limits& limits, Clock::time_point now, std::uint64_t tokens) = 0;
+  virtual Admission tryAcquire(const Limits& limits, Clock::time_point now,
+                               std::uint64_t tokens) = 0;
   virtual void release() noexcept = 0;
 
   // Outcome of an attempt. `elapsed` is the whole call for non-streams and the time to the first
@@ -62,8 +63,8 @@ class DeploymentState {
   // Returns true when this failure started a cooldown. The sole deployment of a model group is
   // cooled down only when allowed_fails is set explicitly (LiteLLM: by default a lone deployment
   // stays in, since cooling it would turn a blip into an outage of the alias).
-  virtual bool recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c, const Policy& p,
-                             std::string_view message, bool sole = false) = 0;
+  virtual bool recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c,
+                             const Policy& p, std::string_view message, bool sole = false) = 0;
   // Starts a cooldown at once (tests, health checks).
   virtual void coolDown(Clock::time_point now, Clock::duration d) = 0;
 
@@ -76,9 +77,10 @@ class LocalDeploymentState final : public DeploymentState {
  public:
   Admission tryAcquire(const Limits& limits, Clock::time_point now, std::uint64_t tokens) override;
   void release() noexcept override;
-  void recordSuccess(Clock::time_point now, Clock::duration elapsed, bool stream, std::int64_t extra_tokens) override;
-  bool recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c, const Policy& p,
-                     std::string_view message, bool sole = false) override;
+  void recordSuccess(Clock::time_point now, Clock::duration elapsed, bool stream,
+                     std::int64_t extra_tokens) override;
+  bool recordFailure(Clock::time_point now, Clock::duration elapsed, FailureClass c,
+                     const Policy& p, std::string_view message, bool sole = false) override;
   void coolDown(Clock::time_point now, Clock::duration d) override;
   StateView view(Clock::time_point now, Clock::duration latency_ttl) const override;
   std::string lastError() const override;
@@ -103,7 +105,8 @@ class LocalDeploymentState final : public DeploymentState {
 class StateRegistry {
  public:
   using Factory = std::function<std::shared_ptr<DeploymentState>(const std::string& deployment_id)>;
-  // `make` builds the state of a deployment seen for the first time (default: LocalDeploymentState).
+  // `make` builds the state of a deployment seen for the first time (default:
+  // LocalDeploymentState).
   explicit StateRegistry(Factory make = {}) : make_(std::move(make)) {}
   std::shared_ptr<DeploymentState> get(const std::string& deployment_id);
 
@@ -117,8 +120,10 @@ class StateRegistry {
 class Lease {
  public:
   Lease() = default;
-  Lease(DeploymentState* state, const TimeSource* time, bool sole) : state_(state), time_(time), sole_(sole) {}
-  Lease(Lease&& o) noexcept : state_(std::exchange(o.state_, nullptr)), time_(o.time_), sole_(o.sole_) {}
+  Lease(DeploymentState* state, const TimeSource* time, bool sole)
+      : state_(state), time_(time), sole_(sole) {}
+  Lease(Lease&& o) noexcept
+      : state_(std::exchange(o.state_, nullptr)), time_(o.time_), sole_(o.sole_) {}
   Lease& operator=(Lease&& o) noexcept {
     if (this != &o) {
       reset();

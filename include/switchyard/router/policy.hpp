@@ -41,14 +41,14 @@ FailureClass classify(const api::Error& e) noexcept;
 
 struct Policy {
   Strategy strategy = Strategy::kSimpleShuffle;
-  int num_retries = 2;                 // retries per model group after the first attempt
-  int allowed_fails = 3;               // failures per minute tolerated before a cooldown
-  bool allowed_fails_set = false;      // set explicitly: the sole deployment of an alias cools too
+  int num_retries = 2;             // retries per model group after the first attempt
+  int allowed_fails = 3;           // failures per minute tolerated before a cooldown
+  bool allowed_fails_set = false;  // set explicitly: the sole deployment of an alias cools too
   Clock::duration cooldown_time = std::chrono::seconds(5);
-  Clock::duration min_retry_wait{};    // router_settings.retry_after
+  Clock::duration min_retry_wait{};  // router_settings.retry_after
   int max_fallbacks = 5;
   bool pre_call_checks = false;
-  double latency_buffer = 0.1;         // latency strategy: random among those within +10% of best
+  double latency_buffer = 0.1;  // latency strategy: random among those within +10% of best
   Clock::duration latency_ttl = std::chrono::seconds(60);  // older averages count as unknown
   // Backoff before retrying a deployment already tried (LiteLLM's constants).
   Clock::duration backoff_initial = std::chrono::milliseconds(500);
@@ -74,6 +74,7 @@ struct Policy {
 // its Retry-After when one was sent, else exponential backoff (initial * 2^(retry-1), capped)
 // with up to 25% jitter; never less than min_retry_wait. nullopt: do not retry it (Retry-After
 // over the cap).
-std::optional<Clock::duration> retryWait(const Policy& p, const api::Error& e, int retry, std::mt19937_64& rng);
+std::optional<Clock::duration> retryWait(const Policy& p, const api::Error& e, int retry,
+                                         std::mt19937_64& rng);
 
 }  // namespace switchyard::router

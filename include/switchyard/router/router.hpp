@@ -102,7 +102,9 @@ class Router {
  private:
   struct StringHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
   };
   template <class V>
   using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;

@@ -33,7 +33,8 @@ class RouteTable {
 
   // `methods`: one or several of GET, POST, PUT, PATCH, DELETE, HEAD joined by '|'. Routes are
   // matched in the order they were added. Filters must outlive the table.
-  void add(std::string_view methods, std::string_view pattern, const Chain& edge, const Chain& handler);
+  void add(std::string_view methods, std::string_view pattern, const Chain& edge,
+           const Chain& handler);
 
   struct Match {
     std::span<pipeline::Filter* const> chain;  // what answers the request
@@ -45,14 +46,16 @@ class RouteTable {
   Match match(std::string_view method, std::string_view path) const;
   // The chain that answers with the error already in ex.outcome.error, in the format of the
   // route `path` names (the default edge when none).
-  std::span<pipeline::Filter* const> rejectChain(std::string_view method, std::string_view path) const;
+  std::span<pipeline::Filter* const> rejectChain(std::string_view method,
+                                                 std::string_view path) const;
 
   // Every route, for docs and tests: "POST /chat/completions".
   std::vector<std::string> describe() const;
 
  private:
   struct Route;
-  const Route* find(std::string_view method, std::string_view path, std::string& param, bool& any) const;
+  const Route* find(std::string_view method, std::string_view path, std::string& param,
+                    bool& any) const;
 
   std::unique_ptr<pipeline::Filter> not_found_, not_allowed_, reject_;
   Chain not_found_chain_, default_reject_chain_;

@@ -15,8 +15,8 @@ namespace switchyard::server {
 
 // What routes need from the server beyond the pipeline.
 struct RouteDeps {
-  std::function<bool()> draining;   // readiness answers 503 while true
-  pipeline::AsyncReplyFn health;    // GET /health
+  std::function<bool()> draining;  // readiness answers 503 while true
+  pipeline::AsyncReplyFn health;   // GET /health
 };
 
 // The route table of one worker and config generation. Filters and handlers are owned by

@@ -26,7 +26,9 @@ struct Snapshot {
 class RuntimeHolder {
  public:
   explicit RuntimeHolder(config::Config initial);
-  std::shared_ptr<const Snapshot> current() const { return current_.load(std::memory_order_acquire); }
+  std::shared_ptr<const Snapshot> current() const {
+    return current_.load(std::memory_order_acquire);
+  }
   std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
   // Publishes a new configuration; requests already running keep the old one.
   void publish(config::Config next);

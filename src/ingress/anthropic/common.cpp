@@ -42,7 +42,6 @@ std::string compactId() {
   return id;
 }
 
-
 std::uint64_t uintAt(const json& obj, std::string_view key) {
   if (!obj.is_object()) return 0;
   auto it = obj.find(key);
@@ -117,7 +116,6 @@ json messageDeltaEvent(std::string_view stop_reason, const std::string& stop_seq
           {"usage", std::move(usage)}};
 }
 
-
 Error upstreamStreamError(const json& event) {
   Error e{ErrorKind::kUpstreamError, "The provider reported an error during the stream.",
           "error event inside a 200 stream"};
@@ -143,6 +141,5 @@ Error upstreamStreamError(const json& event) {
   }
   return e;
 }
-
 
 }  // namespace switchyard::ingress::anthropic

@@ -28,7 +28,8 @@ class ErrorsFilter final : public Filter {
       reply.status = anthropicStatus(e);
       reply.body = errorBody(e);
     }
-    if (!reply.header("request-id") && !ex.request_id.empty()) reply.addHeader("request-id", ex.request_id);
+    if (!reply.header("request-id") && !ex.request_id.empty())
+      reply.addHeader("request-id", ex.request_id);
     co_return reply;
   }
 };
@@ -37,7 +38,8 @@ class IngressFilter final : public Filter {
  public:
   std::string_view name() const noexcept override { return "anthropic_ingress"; }
   boost::asio::awaitable<Reply> handle(Exchange& ex, Next next) override {
-    if (ex.raw_body.empty()) co_return fail(ex, bad("", "Request body is empty: expected a JSON object."));
+    if (ex.raw_body.empty())
+      co_return fail(ex, bad("", "Request body is empty: expected a JSON object."));
     Result<json> parsed = api::parseJsonObject(ex.raw_body);
     if (!parsed) co_return fail(ex, parsed.error());
     Result<json> translated = toOpenAiRequest(*parsed);

@@ -5,8 +5,8 @@
 #include <map>
 
 #include "common.hpp"
-#include "switchyard/providers/sse.hpp"
 #include "switchyard/ingress/anthropic/reply.hpp"
+#include "switchyard/providers/sse.hpp"
 
 namespace switchyard::ingress::anthropic {
 

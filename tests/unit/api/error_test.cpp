@@ -22,7 +22,8 @@ struct KindExpectation {
 
 constexpr KindExpectation kKinds[] = {
     {ErrorKind::kInvalidRequest, 400, "invalid_request_error", "invalid_request", false},
-    {ErrorKind::kContextWindowExceeded, 400, "invalid_request_error", "context_length_exceeded", false},
+    {ErrorKind::kContextWindowExceeded, 400, "invalid_request_error", "context_length_exceeded",
+     false},
     {ErrorKind::kContentPolicy, 400, "invalid_request_error", "content_policy_violation", false},
     {ErrorKind::kUnauthorized, 401, "authentication_error", "invalid_api_key", false},
     {ErrorKind::kForbidden, 403, "permission_error", "model_not_allowed", false},

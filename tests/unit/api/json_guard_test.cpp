@@ -9,8 +9,8 @@
 namespace switchyard::api {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 // `depth` nested objects {"a":{"a":...{}...}}: the outermost object counts as depth 1.
 std::string nestedObjects(int depth) {
@@ -55,9 +55,9 @@ TEST(ParseJsonObjectTest, AcceptsEmptyObjectAndWhitespace) {
 }
 
 TEST(ParseJsonObjectTest, RejectsMalformedJson) {
-  for (const char* bad : {"", " ", "{", "}", "{\"a\":}", "{\"a\" 1}", "{'a':1}", "{\"a\":1,}",
-                          "{\"a\":1} trailing", "{\"a\":tru}", "{\"a\":\"unterminated}",
-                          "{\"a\":01}", "{\"a\":NaN}", "{\"a\":\"\\x\"}"}) {
+  for (const char* bad :
+       {"", " ", "{", "}", "{\"a\":}", "{\"a\" 1}", "{'a':1}", "{\"a\":1,}", "{\"a\":1} trailing",
+        "{\"a\":tru}", "{\"a\":\"unterminated}", "{\"a\":01}", "{\"a\":NaN}", "{\"a\":\"\\x\"}"}) {
     Error e = expectInvalid(bad);
     EXPECT_THAT(e.message, HasSubstr("Invalid JSON body")) << bad;
   }
@@ -78,7 +78,8 @@ TEST(ParseJsonObjectTest, RejectsInvalidUtf8InString) {
 }
 
 TEST(ParseJsonObjectTest, AcceptsValidMultibyteUtf8AndEscapes) {
-  Result<json> r = parseJsonObject("{\"a\":\"h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80 \\u00e9 \\ud83d\\ude00\"}");
+  Result<json> r = parseJsonObject(
+      "{\"a\":\"h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80 \\u00e9 \\ud83d\\ude00\"}");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ((*r)["a"], "h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80 \xc3\xa9 \xf0\x9f\x98\x80");
 }
@@ -139,8 +140,7 @@ TEST(ParseJsonObjectTest, HugeNumbersDoNotCrash) {
         std::string("{\"a\":1e-999999}"), std::string("{\"a\":123456789012345678901234567890}"),
         std::string("{\"a\":-123456789012345678901234567890}"),
         std::string("{\"a\":18446744073709551616}"), std::string("{\"a\":18446744073709551615}"),
-        std::string("{\"a\":-9223372036854775809}"),
-        "{\"a\":" + std::string(100000, '9') + "}",
+        std::string("{\"a\":-9223372036854775809}"), "{\"a\":" + std::string(100000, '9') + "}",
         "{\"a\":0." + std::string(100000, '1') + "e99999999999999999999}"}) {
     Result<json> r = parseJsonObject(text);
     if (r.has_value()) {

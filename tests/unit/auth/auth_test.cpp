@@ -9,7 +9,9 @@ namespace {
 
 TEST(PickTokenTest, NoHeadersGiveEmpty) { EXPECT_EQ(pickToken("", "", "", ""), ""); }
 
-TEST(PickTokenTest, BearerAuthorization) { EXPECT_EQ(pickToken("Bearer sk-1", "", "", ""), "sk-1"); }
+TEST(PickTokenTest, BearerAuthorization) {
+  EXPECT_EQ(pickToken("Bearer sk-1", "", "", ""), "sk-1");
+}
 
 TEST(PickTokenTest, BearerIsCaseInsensitive) {
   for (const char* auth : {"Bearer sk-1", "bearer sk-1", "BEARER sk-1", "bEaReR sk-1"}) {

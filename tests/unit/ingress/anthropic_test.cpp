@@ -1,7 +1,7 @@
-// POST /v1/messages translation (ingress/anthropic/{request,reply,stream}.hpp): Anthropic request -> OpenAI chat
-// request, chat.completion -> message, chunk stream -> Anthropic event stream, errors. Fixtures
-// follow the shapes of Anthropic's Messages API and streaming references and OpenAI's chat
-// completion (chunk) objects.
+// POST /v1/messages translation (ingress/anthropic/{request,reply,stream}.hpp): Anthropic request
+// -> OpenAI chat request, chat.completion -> message, chunk stream -> Anthropic event stream,
+// errors. Fixtures follow the shapes of Anthropic's Messages API and streaming references and
+// OpenAI's chat completion (chunk) objects.
 
 #include "switchyard/ingress/anthropic/reply.hpp"
 #include "switchyard/ingress/anthropic/request.hpp"

@@ -52,26 +52,26 @@ class IngressFilterTest : public ::testing::Test {
   api::Exchange ex_;
 };
 
-const json kRequest = {{"model", "claude"},
-                       {"max_tokens", 10},
-                       {"system", "be brief"},
-                       {"stream", false},
-                       {"mock_response", "hi"},
-                       {"messages", json::array({{{"role", "user"}, {"content", "hello"}}})}};
+const json kRequest = {
+    {"model", "claude"},     {"max_tokens", 10},
+    {"system", "be brief"},  {"stream", false},
+    {"mock_response", "hi"}, {"messages", json::array({{{"role", "user"}, {"content", "hello"}}})}};
 
 TEST_F(IngressFilterTest, TranslatesTheRequestAndTheReply) {
-  terminal_.answer = json{{"id", "chatcmpl-1"},
-                          {"object", "chat.completion"},
-                          {"model", "upstream"},
-                          {"choices", json::array({{{"index", 0},
-                                                    {"message", {{"role", "assistant"}, {"content", "hey"}}},
-                                                    {"finish_reason", "stop"}}})},
-                          {"usage", {{"prompt_tokens", 5}, {"completion_tokens", 1}}}}
-                         .dump();
+  terminal_.answer =
+      json{{"id", "chatcmpl-1"},
+           {"object", "chat.completion"},
+           {"model", "upstream"},
+           {"choices", json::array({{{"index", 0},
+                                     {"message", {{"role", "assistant"}, {"content", "hey"}}},
+                                     {"finish_reason", "stop"}}})},
+           {"usage", {{"prompt_tokens", 5}, {"completion_tokens", 1}}}}
+          .dump();
   api::Reply r = run(kRequest);
   ASSERT_EQ(r.status, 200u) << r.body;
   EXPECT_EQ(terminal_.seen_ingress, api::WireFormat::kAnthropic);
-  EXPECT_EQ(terminal_.seen_body["messages"][0], json({{"role", "system"}, {"content", "be brief"}}));
+  EXPECT_EQ(terminal_.seen_body["messages"][0],
+            json({{"role", "system"}, {"content", "be brief"}}));
   EXPECT_FALSE(terminal_.seen_body.contains("mock_response"));  // a control, taken out by parse
   EXPECT_EQ(ex_.options.mock_response, "hi");
   ASSERT_TRUE(ex_.anthropic_body);
@@ -126,7 +126,8 @@ TEST_F(IngressFilterTest, EveryErrorKindKeepsItsMeaning) {
 TEST_F(IngressFilterTest, PassedThroughProviderErrorIsAnsweredAsWritten) {
   api::Error e{api::ErrorKind::kOverloaded, "anthropic error: Overloaded"};
   e.upstream_status = 529;
-  e.upstream_body = R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_1"})";
+  e.upstream_body =
+      R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_1"})";
   terminal_.error = e;
   api::Reply r = run(kRequest);
   EXPECT_EQ(r.status, 529u);

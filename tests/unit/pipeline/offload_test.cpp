@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <future>
 #include <stdexcept>
@@ -20,7 +20,8 @@ namespace {
 
 boost::asio::awaitable<std::pair<std::thread::id, std::thread::id>> runAndReport(Offload& off) {
   std::thread::id job_thread;
-  api::Result<void> r = co_await off.run([&job_thread] { job_thread = std::this_thread::get_id(); });
+  api::Result<void> r =
+      co_await off.run([&job_thread] { job_thread = std::this_thread::get_id(); });
   EXPECT_TRUE(r.has_value());
   co_return std::make_pair(job_thread, std::this_thread::get_id());
 }
@@ -47,7 +48,8 @@ TEST(OffloadTest, AThrowingJobIsAnError) {
   EXPECT_NE(r.error().detail.find("disk on fire"), std::string::npos);
 }
 
-boost::asio::awaitable<void> runBlocked(Offload& off, std::shared_future<void> gate, api::Result<void>& out) {
+boost::asio::awaitable<void> runBlocked(Offload& off, std::shared_future<void> gate,
+                                        api::Result<void>& out) {
   out = co_await off.run([gate] { gate.wait(); });
 }
 

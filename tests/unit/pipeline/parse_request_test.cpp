@@ -11,8 +11,8 @@ namespace {
 
 using api::Endpoint;
 using api::ErrorKind;
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 const json kMessages = json::array({{{"role", "user"}, {"content", "hi"}}});
 
@@ -82,8 +82,11 @@ TEST(ParseRequestTest, MalformedJsonAndNonObject) {
 
 TEST(ParseRequestTest, MissingModel) {
   for (Endpoint ep : {Endpoint::kChatCompletions, Endpoint::kCompletions, Endpoint::kEmbeddings}) {
-    expectBadRequest(ep, {{"messages", kMessages}, {"prompt", "p"}, {"input", "i"}}, "model", "'model'");
-    expectBadRequest(ep, {{"model", nullptr}, {"messages", kMessages}, {"prompt", "p"}, {"input", "i"}}, "model");
+    expectBadRequest(ep, {{"messages", kMessages}, {"prompt", "p"}, {"input", "i"}}, "model",
+                     "'model'");
+    expectBadRequest(ep,
+                     {{"model", nullptr}, {"messages", kMessages}, {"prompt", "p"}, {"input", "i"}},
+                     "model");
   }
 }
 
@@ -102,16 +105,20 @@ TEST(ParseRequestTest, ChatMissingMessages) {
 
 TEST(ParseRequestTest, ChatMessagesWrongType) {
   expectBadRequest(Endpoint::kChatCompletions, {{"model", "m"}, {"messages", "hi"}}, "messages");
-  expectBadRequest(Endpoint::kChatCompletions, {{"model", "m"}, {"messages", {{"role", "user"}}}}, "messages");
-  expectBadRequest(Endpoint::kChatCompletions, {{"model", "m"}, {"messages", json::array()}}, "messages");
+  expectBadRequest(Endpoint::kChatCompletions, {{"model", "m"}, {"messages", {{"role", "user"}}}},
+                   "messages");
+  expectBadRequest(Endpoint::kChatCompletions, {{"model", "m"}, {"messages", json::array()}},
+                   "messages");
 }
 
 TEST(ParseRequestTest, ChatMessageElementsValidated) {
   expectBadRequest(Endpoint::kChatCompletions, {{"model", "m"}, {"messages", json::array({"hi"})}},
                    "messages[0]");
-  expectBadRequest(Endpoint::kChatCompletions,
-                   {{"model", "m"}, {"messages", json::array({{{"role", "user"}, {"content", "a"}}, {{"content", "b"}}})}},
-                   "messages[1].role");
+  expectBadRequest(
+      Endpoint::kChatCompletions,
+      {{"model", "m"},
+       {"messages", json::array({{{"role", "user"}, {"content", "a"}}, {{"content", "b"}}})}},
+      "messages[1].role");
   expectBadRequest(Endpoint::kChatCompletions,
                    {{"model", "m"}, {"messages", json::array({{{"role", 7}, {"content", "a"}}})}},
                    "messages[0].role");
@@ -145,14 +152,16 @@ TEST(ParseRequestTest, CompletionsPrompt) {
   Parsed s = parse(Endpoint::kCompletions, json{{"model", "m"}, {"prompt", "once upon"}});
   ASSERT_TRUE(s.result.has_value());
   EXPECT_EQ(s.ex.model, "m");
-  Parsed a = parse(Endpoint::kCompletions, json{{"model", "m"}, {"prompt", json::array({"a", "b"})}});
+  Parsed a =
+      parse(Endpoint::kCompletions, json{{"model", "m"}, {"prompt", json::array({"a", "b"})}});
   ASSERT_TRUE(a.result.has_value());
   expectBadRequest(Endpoint::kCompletions, {{"model", "m"}}, "prompt", "'prompt'");
   expectBadRequest(Endpoint::kCompletions, {{"model", "m"}, {"prompt", nullptr}}, "prompt");
   expectBadRequest(Endpoint::kCompletions, {{"model", "m"}, {"prompt", 42}}, "prompt");
   expectBadRequest(Endpoint::kCompletions, {{"model", "m"}, {"prompt", {{"a", 1}}}}, "prompt");
   // Completions do not need messages.
-  EXPECT_TRUE(parse(Endpoint::kCompletions, json{{"model", "m"}, {"prompt", "p"}}).result.has_value());
+  EXPECT_TRUE(
+      parse(Endpoint::kCompletions, json{{"model", "m"}, {"prompt", "p"}}).result.has_value());
 }
 
 TEST(ParseRequestTest, EmbeddingsInput) {
@@ -167,7 +176,8 @@ TEST(ParseRequestTest, EmbeddingsInput) {
   expectBadRequest(Endpoint::kEmbeddings, {{"model", "e"}, {"input", nullptr}}, "input");
   expectBadRequest(Endpoint::kEmbeddings, {{"model", "e"}, {"input", 3}}, "input");
   expectBadRequest(Endpoint::kEmbeddings, {{"model", "e"}, {"input", {{"a", 1}}}}, "input");
-  expectBadRequest(Endpoint::kEmbeddings, {{"model", "e"}, {"input", "x"}, {"stream", true}}, "stream");
+  expectBadRequest(Endpoint::kEmbeddings, {{"model", "e"}, {"input", "x"}, {"stream", true}},
+                   "stream");
   EXPECT_TRUE(parse(Endpoint::kEmbeddings, json{{"model", "e"}, {"input", "x"}, {"stream", false}})
                   .result.has_value());
 }
@@ -186,7 +196,8 @@ TEST(ParseRequestTest, ControlsMovedOutOfBody) {
   ASSERT_TRUE(p.result.has_value()) << p.result.error().message;
   ASSERT_NE(p.ex.body, nullptr);
   ASSERT_NE(p.ex.controls, nullptr);
-  for (const char* key : {"fallbacks", "models", "disable_fallbacks", "cache", "metadata", "mock_response"}) {
+  for (const char* key :
+       {"fallbacks", "models", "disable_fallbacks", "cache", "metadata", "mock_response"}) {
     EXPECT_FALSE(p.ex.body->contains(key)) << key;
     ASSERT_TRUE(p.ex.controls->contains(key)) << key;
     EXPECT_EQ((*p.ex.controls)[key], body[key]) << key;
@@ -235,13 +246,15 @@ TEST(ParseRequestTest, ExplicitModelWinsOverModelsList) {
 
 TEST(ParseRequestTest, UnusableModelsListIsMissingModel) {
   for (json models : {json::array(), json::array({42}), json("first"), json(nullptr)}) {
-    expectBadRequest(Endpoint::kChatCompletions, {{"models", models}, {"messages", kMessages}}, "model");
+    expectBadRequest(Endpoint::kChatCompletions, {{"models", models}, {"messages", kMessages}},
+                     "model");
   }
 }
 
 TEST(ParseRequestTest, NestingLimitApplies) {
-  std::string deep = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":" +
-                     std::string(100, '[') + std::string(100, ']') + "}]}";
+  std::string deep =
+      "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":" + std::string(100, '[') +
+      std::string(100, ']') + "}]}";
   Parsed p = parse(Endpoint::kChatCompletions, std::string_view(deep));
   ASSERT_FALSE(p.result.has_value());
   EXPECT_EQ(p.result.error().httpStatus(), 400u);
@@ -252,7 +265,9 @@ TEST(ParseRequestTest, NestingLimitApplies) {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
-long long ms(std::chrono::steady_clock::duration d) { return duration_cast<milliseconds>(d).count(); }
+long long ms(std::chrono::steady_clock::duration d) {
+  return duration_cast<milliseconds>(d).count();
+}
 
 TEST(CallOptionsForTest, DefaultIs600Seconds) {
   config::Config cfg;
@@ -392,11 +407,14 @@ TEST(ParseRequestTimeoutTest, InvalidBodyTimeoutIsA400) {
 }
 
 TEST(EstimatePromptTokensTest, CountsAboutFourCharactersPerTokenPlusPerMessage) {
-  json body = {{"model", "m"},
-               {"messages", json::array({{{"role", "system"}, {"content", std::string(400, 'a')}},
-                                         {{"role", "user"},
-                                          {"content", json::array({{{"type", "text"}, {"text", std::string(800, 'b')}},
-                                                                   {{"type", "image_url"}, {"image_url", {{"url", "x"}}}}})}}})}};
+  json body = {
+      {"model", "m"},
+      {"messages",
+       json::array({{{"role", "system"}, {"content", std::string(400, 'a')}},
+                    {{"role", "user"},
+                     {"content",
+                      json::array({{{"type", "text"}, {"text", std::string(800, 'b')}},
+                                   {{"type", "image_url"}, {"image_url", {{"url", "x"}}}}})}}})}};
   Parsed p = parse(Endpoint::kChatCompletions, body);
   ASSERT_TRUE(p.result);
   EXPECT_EQ(estimatePromptTokens(p.ex), 300u + 8u);
@@ -406,7 +424,8 @@ TEST(EstimatePromptTokensTest, CompletionsPromptAndEmbeddingsInput) {
   Parsed c = parse(Endpoint::kCompletions, json{{"model", "m"}, {"prompt", std::string(40, 'x')}});
   ASSERT_TRUE(c.result);
   EXPECT_EQ(estimatePromptTokens(c.ex), 10u);
-  Parsed e = parse(Endpoint::kEmbeddings, json{{"model", "m"}, {"input", json::array({"abcd", "efgh"})}});
+  Parsed e =
+      parse(Endpoint::kEmbeddings, json{{"model", "m"}, {"input", json::array({"abcd", "efgh"})}});
   ASSERT_TRUE(e.result);
   EXPECT_EQ(estimatePromptTokens(e.ex), 2u);
 }

@@ -19,10 +19,10 @@ namespace switchyard::pipeline {
 namespace {
 
 namespace asio = boost::asio;
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using nlohmann::json;
 using test::runAwait;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 constexpr const char* kMasterKey = "sk-master-test-1234";
 
@@ -63,7 +63,8 @@ model_list:
     model_info:
       mode: embedding
 general_settings:
-  master_key: )" + std::string(kMasterKey) + "\n";
+  master_key: )" + std::string(kMasterKey) +
+                            "\n";
 
 asio::awaitable<std::vector<std::string>> drain(api::ChunkSource& source) {
   std::vector<std::string> chunks;
@@ -91,7 +92,8 @@ class PipelineTest : public ::testing::Test {
     ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
     cfg_ = std::make_unique<config::Config>(std::move(loaded->config));
     router_ = std::make_unique<router::Router>(*cfg_);
-    providers_ = std::make_unique<providers::Providers>(providers::Transport::create(io_.get_executor(), {}));
+    providers_ = std::make_unique<providers::Providers>(
+        providers::Transport::create(io_.get_executor(), {}));
     pipeline_ = std::make_unique<Pipeline>(*cfg_, *router_, *providers_);
   }
 
@@ -139,7 +141,8 @@ TEST_F(PipelineTest, EchoChat) {
 }
 
 TEST_F(PipelineTest, EchoCompletionAndEmbeddings) {
-  api::Reply c = post(api::Endpoint::kCompletions, json{{"model", "echo"}, {"prompt", "complete me"}});
+  api::Reply c =
+      post(api::Endpoint::kCompletions, json{{"model", "echo"}, {"prompt", "complete me"}});
   ASSERT_EQ(c.status, 200u) << c.body;
   EXPECT_EQ(json::parse(c.body)["choices"][0]["text"], "complete me");
   api::Reply e = post(api::Endpoint::kEmbeddings, json{{"model", "embed"}, {"input", "vector me"}});

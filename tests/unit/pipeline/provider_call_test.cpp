@@ -6,10 +6,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <deque>
-#include <variant>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "switchyard/pipeline/pipeline.hpp"
@@ -30,7 +30,8 @@ api::Reply okReply(std::string text) {
   return api::Reply::json(200, body.dump());
 }
 
-api::Error failure(api::ErrorKind kind, unsigned upstream_status, std::string message = "scripted failure") {
+api::Error failure(api::ErrorKind kind, unsigned upstream_status,
+                   std::string message = "scripted failure") {
   api::Error e{kind, std::move(message), "scripted"};
   e.upstream_status = upstream_status;
   return e;
@@ -40,8 +41,11 @@ api::Error failure(api::ErrorKind kind, unsigned upstream_status, std::string me
 class ScriptedProvider final : public providers::Provider {
  public:
   using Step = std::variant<api::Error, std::string>;  // an error, or an answer's text
-  void script(const std::string& id, std::vector<Step> steps) { scripts_[id] = std::deque<Step>(steps.begin(), steps.end()); }
-  boost::asio::awaitable<api::Result<api::Reply>> call(api::Exchange& ex, const config::Deployment& d,
+  void script(const std::string& id, std::vector<Step> steps) {
+    scripts_[id] = std::deque<Step>(steps.begin(), steps.end());
+  }
+  boost::asio::awaitable<api::Result<api::Reply>> call(api::Exchange& ex,
+                                                       const config::Deployment& d,
                                                        const providers::CallOptions&) override {
     calls.push_back(d.id);
     std::deque<Step>& s = scripts_[d.id];
@@ -74,7 +78,8 @@ class ProviderCallTest : public ::testing::Test {
   api::Reply chat(const std::string& model, json extra = json::object()) {
     ex_ = api::Exchange{};
     ex_.endpoint = api::Endpoint::kChatCompletions;
-    json body = {{"model", model}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+    json body = {{"model", model},
+                 {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
     body.update(extra);
     ex_.raw_body = body.dump();
     return test::runAwait(io_, pipeline_->run(ex_));
@@ -191,7 +196,8 @@ TEST_F(ProviderCallTest, RejectedCredentialsCoolTheDeploymentAndTryTheOther) {
   EXPECT_EQ(r.status, 200u);
   for (const auto& e : router_->entries()) {
     if (e.deployment->id == "a" || e.deployment->id == "b")
-      EXPECT_TRUE(e.state->view(router_->time().now(), std::chrono::seconds(60)).cooling) << e.deployment->id;
+      EXPECT_TRUE(e.state->view(router_->time().now(), std::chrono::seconds(60)).cooling)
+          << e.deployment->id;
   }
 }
 

@@ -228,11 +228,11 @@ TEST_F(AnthropicCallTest, AnthropicIngressIsPassedThrough) {
 class AnthropicPassThroughErrorTest : public AnthropicCallTest {
  protected:
   api::Exchange rawExchange(bool stream = false) {
-    json original = {{"model", "claude"},
-                     {"max_tokens", 10},
-                     {"messages", json::array({user("hi")})}};
+    json original = {
+        {"model", "claude"}, {"max_tokens", 10}, {"messages", json::array({user("hi")})}};
     if (stream) original["stream"] = true;
-    api::Exchange ex = exchange({{"model", "claude"}, {"messages", json::array({user("hi")})}}, stream);
+    api::Exchange ex =
+        exchange({{"model", "claude"}, {"messages", json::array({user("hi")})}}, stream);
     ex.ingress = api::WireFormat::kAnthropic;
     ex.anthropic_body = std::make_unique<json>(std::move(original));
     return ex;
@@ -267,7 +267,7 @@ TEST_F(AnthropicPassThroughErrorTest, ErrorAnswerKeepsTheProvidersBody) {
       ASSERT_TRUE(kept.is_object()) << r.error().upstream_body;
       EXPECT_EQ(kept["error"]["type"], c.type);
       EXPECT_EQ(kept["error"]["message"], "went wrong for ***");  // the key scrubbed
-      EXPECT_EQ(kept["request_id"], "req_0");                    // the rest as Anthropic sent it
+      EXPECT_EQ(kept["request_id"], "req_0");                     // the rest as Anthropic sent it
     }
   }
 }
@@ -275,8 +275,8 @@ TEST_F(AnthropicPassThroughErrorTest, ErrorAnswerKeepsTheProvidersBody) {
 TEST_F(AnthropicPassThroughErrorTest, CredentialsAndForeignBodiesAreNotPassedThrough) {
   for (unsigned status : {401u, 403u}) {
     transport_.response.status = status;
-    transport_.response.body = errBody(status == 401 ? "authentication_error" : "permission_error",
-                                       "invalid x-api-key");
+    transport_.response.body =
+        errBody(status == 401 ? "authentication_error" : "permission_error", "invalid x-api-key");
     api::Exchange ex = rawExchange();
     auto r = call(ex);
     ASSERT_FALSE(r.has_value());
@@ -284,7 +284,8 @@ TEST_F(AnthropicPassThroughErrorTest, CredentialsAndForeignBodiesAreNotPassedThr
     EXPECT_TRUE(r.error().upstream_body.empty()) << status;
   }
   // Not Anthropic's error shape (a proxy's page, a foreign JSON): the ingress writes its own.
-  for (const char* body : {"<html>bad gateway</html>", "{\"message\":\"no\"}", "{\"error\":\"x\"}"}) {
+  for (const char* body :
+       {"<html>bad gateway</html>", "{\"message\":\"no\"}", "{\"error\":\"x\"}"}) {
     transport_.response.status = 502;
     transport_.response.body = body;
     api::Exchange ex = rawExchange();
@@ -300,9 +301,9 @@ TEST_F(AnthropicPassThroughErrorTest, ErrorEventBeforeContentKeepsTheEventData) 
   const std::string error_data =
       "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded " +
       std::string(kSecret) + "\"}}";
-  transport_.pieces = {"event: message_start\ndata: " + data[0] + "\n\nevent: ping\ndata: " + data[2] +
-                           "\n\n",
-                       "event: error\r\ndata: " + error_data + "\r\n\r\n"};
+  transport_.pieces = {
+      "event: message_start\ndata: " + data[0] + "\n\nevent: ping\ndata: " + data[2] + "\n\n",
+      "event: error\r\ndata: " + error_data + "\r\n\r\n"};
   api::Exchange ex = rawExchange(true);
   auto r = call(ex);
   ASSERT_FALSE(r.has_value());

@@ -398,8 +398,10 @@ TEST(AnthropicErrorTest, StatusesAndTypes) {
   EXPECT_EQ(over.codeOrDefault(), "overloaded_error");
   EXPECT_EQ(over.message, "anthropic error: Overloaded");
   EXPECT_TRUE(over.upstream_body.empty());  // only the adapter sets it, for pass-through
-  EXPECT_EQ(anthropic::mapAnthropicError(503, errBody("overloaded_error", "Overloaded"), "", kSecret).kind,
-            ErrorKind::kOverloaded);
+  EXPECT_EQ(
+      anthropic::mapAnthropicError(503, errBody("overloaded_error", "Overloaded"), "", kSecret)
+          .kind,
+      ErrorKind::kOverloaded);
   EXPECT_EQ(anthropic::mapAnthropicError(529, "", "", kSecret).kind, ErrorKind::kOverloaded);
   // A 503 without the type is a plain upstream error in Anthropic's dialect.
   EXPECT_EQ(anthropic::mapAnthropicError(503, errBody("api_error", "x"), "", kSecret).kind,
@@ -407,7 +409,8 @@ TEST(AnthropicErrorTest, StatusesAndTypes) {
 
   Error timeout = anthropic::mapAnthropicError(504, errBody("timeout_error", "slow"), "", kSecret);
   EXPECT_EQ(timeout.kind, ErrorKind::kUpstreamTimeout);
-  Error big_type = anthropic::mapAnthropicError(400, errBody("request_too_large", "big"), "", kSecret);
+  Error big_type =
+      anthropic::mapAnthropicError(400, errBody("request_too_large", "big"), "", kSecret);
   EXPECT_EQ(big_type.kind, ErrorKind::kPayloadTooLarge);
   EXPECT_EQ(big_type.code, "request_too_large");
 

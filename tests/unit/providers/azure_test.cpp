@@ -7,9 +7,9 @@
 #include <boost/asio/io_context.hpp>
 
 #include "providers/azure_url.hpp"
-#include "unit/providers/scripted_transport.hpp"
 #include "switchyard/providers/provider.hpp"
 #include "switchyard/providers/transport.hpp"
+#include "unit/providers/scripted_transport.hpp"
 
 namespace switchyard::providers {
 namespace {

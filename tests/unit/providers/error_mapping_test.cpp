@@ -15,9 +15,9 @@ namespace {
 
 using api::Error;
 using api::ErrorKind;
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
 
 constexpr std::string_view kSecret = "sk-upstream-SECRET-123456";
 
@@ -31,9 +31,10 @@ std::string openAiBody(std::string_view message, std::string_view type = "invali
 }
 
 TEST(MapOpenAiErrorTest, BadRequestPassesStatusMessageParamAndCode) {
-  Error e = mapOpenAiError(400, openAiBody("temperature too high", "invalid_request_error",
-                                           "temperature", "invalid_value"),
-                           "", "openai", kSecret);
+  Error e = mapOpenAiError(
+      400,
+      openAiBody("temperature too high", "invalid_request_error", "temperature", "invalid_value"),
+      "", "openai", kSecret);
   EXPECT_EQ(e.kind, ErrorKind::kInvalidRequest);
   EXPECT_EQ(e.httpStatus(), 400u);
   EXPECT_EQ(e.upstream_status, 400u);
@@ -57,9 +58,10 @@ TEST(MapOpenAiErrorTest, OtherClientErrorStatusesPassThrough) {
 }
 
 TEST(MapOpenAiErrorTest, NotFound) {
-  Error e = mapOpenAiError(404, openAiBody("The model `x` does not exist", "invalid_request_error",
-                                           "", "model_not_found"),
-                           "", "openai", kSecret);
+  Error e = mapOpenAiError(
+      404,
+      openAiBody("The model `x` does not exist", "invalid_request_error", "", "model_not_found"),
+      "", "openai", kSecret);
   EXPECT_EQ(e.kind, ErrorKind::kNotFound);
   EXPECT_EQ(e.httpStatus(), 404u);
   EXPECT_EQ(e.codeOrDefault(), "model_not_found");
@@ -67,10 +69,12 @@ TEST(MapOpenAiErrorTest, NotFound) {
 }
 
 TEST(MapOpenAiErrorTest, UnauthorizedNeverEchoesUpstreamMessage) {
-  const std::string upstream = "Incorrect API key provided: sk-upst*****3456. You can find your key";
+  const std::string upstream =
+      "Incorrect API key provided: sk-upst*****3456. You can find your key";
   for (unsigned status : {401u, 403u}) {
-    Error e = mapOpenAiError(status, openAiBody(upstream, "invalid_request_error", "key", "invalid_api_key"),
-                             "", "openai", kSecret);
+    Error e = mapOpenAiError(
+        status, openAiBody(upstream, "invalid_request_error", "key", "invalid_api_key"), "",
+        "openai", kSecret);
     SCOPED_TRACE(status);
     EXPECT_EQ(e.httpStatus(), status);
     EXPECT_EQ(e.upstream_status, status);
@@ -88,14 +92,16 @@ TEST(MapOpenAiErrorTest, UnauthorizedNeverEchoesUpstreamMessage) {
 }
 
 TEST(MapOpenAiErrorTest, UnauthorizedWithNonJsonBody) {
-  Error e = mapOpenAiError(401, std::string("bad key ") + std::string(kSecret), "", "openai", kSecret);
+  Error e =
+      mapOpenAiError(401, std::string("bad key ") + std::string(kSecret), "", "openai", kSecret);
   EXPECT_EQ(e.httpStatus(), 401u);
   EXPECT_THAT(e.toJson(), Not(HasSubstr(std::string(kSecret))));
 }
 
 TEST(MapOpenAiErrorTest, RateLimitedWithRetryAfter) {
-  Error e = mapOpenAiError(429, openAiBody("Rate limit reached", "requests", "", "rate_limit_exceeded"),
-                           "12", "openai", kSecret);
+  Error e =
+      mapOpenAiError(429, openAiBody("Rate limit reached", "requests", "", "rate_limit_exceeded"),
+                     "12", "openai", kSecret);
   EXPECT_EQ(e.kind, ErrorKind::kRateLimited);
   EXPECT_EQ(e.httpStatus(), 429u);
   EXPECT_EQ(e.retry_after_s, 12u);
@@ -120,8 +126,8 @@ TEST(MapOpenAiErrorTest, RateLimitedWithoutUsableRetryAfter) {
 TEST(MapOpenAiErrorTest, ServerErrorsAreRetryableUpstreamErrors) {
   // 529 means "overloaded" only in Anthropic's dialect.
   for (unsigned status : {500u, 502u, 529u}) {
-    Error e = mapOpenAiError(status, openAiBody("The server had an error", "server_error"), "", "openai",
-                             kSecret);
+    Error e = mapOpenAiError(status, openAiBody("The server had an error", "server_error"), "",
+                             "openai", kSecret);
     SCOPED_TRACE(status);
     EXPECT_EQ(e.kind, ErrorKind::kUpstreamError);
     EXPECT_EQ(e.upstream_status, status);
@@ -136,26 +142,30 @@ TEST(MapOpenAiErrorTest, ServiceUnavailableIsOverloaded) {
   // client gets it as any upstream 5xx after retries (502, code overloaded_error); an Anthropic
   // client on /v1/messages gets 529 overloaded_error (the ingress maps the kind).
   for (const char* provider : {"openai", "azure", "groq"}) {
-    Error e = mapOpenAiError(503, openAiBody("The engine is currently overloaded, please try again later",
-                                             "server_error"),
-                             "7", provider, kSecret);
+    Error e = mapOpenAiError(
+        503,
+        openAiBody("The engine is currently overloaded, please try again later", "server_error"),
+        "7", provider, kSecret);
     SCOPED_TRACE(provider);
     EXPECT_EQ(e.kind, ErrorKind::kOverloaded);
     EXPECT_EQ(e.httpStatus(), 502u);
     EXPECT_EQ(e.upstream_status, 503u);
     EXPECT_EQ(e.codeOrDefault(), "overloaded_error");
     EXPECT_EQ(e.retry_after_s, 7u);
-    EXPECT_THAT(e.message, HasSubstr(std::string(provider) + " error: The engine is currently overloaded"));
+    EXPECT_THAT(e.message,
+                HasSubstr(std::string(provider) + " error: The engine is currently overloaded"));
     EXPECT_TRUE(api::isRetryable(e));
     EXPECT_EQ(json::parse(e.toJson())["error"]["code"], "overloaded_error");
   }
   // An overloaded_error type means the same at any server status.
-  Error typed = mapOpenAiError(500, openAiBody("Overloaded", "overloaded_error"), "", "openai", kSecret);
+  Error typed =
+      mapOpenAiError(500, openAiBody("Overloaded", "overloaded_error"), "", "openai", kSecret);
   EXPECT_EQ(typed.kind, ErrorKind::kOverloaded);
 }
 
 TEST(MapOpenAiErrorTest, GatewayTimeoutIsRetryableTimeout) {
-  Error e = mapOpenAiError(504, openAiBody("upstream timed out", "server_error"), "3", "openai", kSecret);
+  Error e =
+      mapOpenAiError(504, openAiBody("upstream timed out", "server_error"), "3", "openai", kSecret);
   EXPECT_EQ(e.kind, ErrorKind::kUpstreamTimeout);
   EXPECT_EQ(e.httpStatus(), 504u);
   EXPECT_EQ(e.retry_after_s, 3u);
@@ -170,7 +180,8 @@ TEST(MapOpenAiErrorTest, PayloadTooLarge) {
 }
 
 TEST(MapOpenAiErrorTest, ServerErrorWithHtmlBodyDoesNotEchoIt) {
-  Error e = mapOpenAiError(502, "<html><body>Bad Gateway from nginx</body></html>", "", "openai", kSecret);
+  Error e = mapOpenAiError(502, "<html><body>Bad Gateway from nginx</body></html>", "", "openai",
+                           kSecret);
   EXPECT_EQ(e.kind, ErrorKind::kUpstreamError);
   EXPECT_THAT(e.message, HasSubstr("HTTP 502"));
   EXPECT_THAT(e.message, Not(HasSubstr("<html>")));
@@ -183,9 +194,9 @@ TEST(MapOpenAiErrorTest, RequestTimeoutIsRetryableTimeout) {
 }
 
 TEST(MapOpenAiErrorTest, ContextLengthExceededByCode) {
-  Error e = mapOpenAiError(400, openAiBody("too long", "invalid_request_error", "messages",
-                                           "context_length_exceeded"),
-                           "", "openai", kSecret);
+  Error e = mapOpenAiError(
+      400, openAiBody("too long", "invalid_request_error", "messages", "context_length_exceeded"),
+      "", "openai", kSecret);
   EXPECT_EQ(e.kind, ErrorKind::kContextWindowExceeded);
   EXPECT_EQ(e.httpStatus(), 400u);
   EXPECT_EQ(e.codeOrDefault(), "context_length_exceeded");
@@ -194,10 +205,12 @@ TEST(MapOpenAiErrorTest, ContextLengthExceededByCode) {
 }
 
 TEST(MapOpenAiErrorTest, ContextLengthExceededByMessage) {
-  for (const char* message : {"This model's maximum context length is 8192 tokens. However, you requested 9000",
-                              "Maximum context length exceeded"}) {
-    Error e = mapOpenAiError(400, openAiBody(message, "invalid_request_error", "messages", "invalid_value"), "",
-                             "openai", kSecret);
+  for (const char* message :
+       {"This model's maximum context length is 8192 tokens. However, you requested 9000",
+        "Maximum context length exceeded"}) {
+    Error e = mapOpenAiError(
+        400, openAiBody(message, "invalid_request_error", "messages", "invalid_value"), "",
+        "openai", kSecret);
     SCOPED_TRACE(message);
     EXPECT_EQ(e.kind, ErrorKind::kContextWindowExceeded);
     EXPECT_EQ(e.codeOrDefault(), "context_length_exceeded");  // whatever code the provider gave
@@ -206,8 +219,8 @@ TEST(MapOpenAiErrorTest, ContextLengthExceededByMessage) {
 
 TEST(MapOpenAiErrorTest, ContentPolicy) {
   for (const char* code : {"content_filter", "content_policy_violation"}) {
-    Error e = mapOpenAiError(400, openAiBody("refused", "invalid_request_error", "prompt", code), "",
-                             "openai", kSecret);
+    Error e = mapOpenAiError(400, openAiBody("refused", "invalid_request_error", "prompt", code),
+                             "", "openai", kSecret);
     SCOPED_TRACE(code);
     EXPECT_EQ(e.kind, ErrorKind::kContentPolicy);
     EXPECT_EQ(e.httpStatus(), 400u);
@@ -215,7 +228,8 @@ TEST(MapOpenAiErrorTest, ContentPolicy) {
 }
 
 TEST(MapOpenAiErrorTest, SecretScrubbedFromMessages) {
-  const std::string leaky = "key " + std::string(kSecret) + " is bad, again: " + std::string(kSecret);
+  const std::string leaky =
+      "key " + std::string(kSecret) + " is bad, again: " + std::string(kSecret);
   for (unsigned status : {400u, 404u, 422u, 429u, 500u, 503u}) {
     Error e = mapOpenAiError(status, openAiBody(leaky), "", "openai", kSecret);
     SCOPED_TRACE(status);
@@ -270,22 +284,26 @@ TEST(ScrubSecretTest, EveryOccurrenceOfKeysOfFourCharactersOrMore) {
 TEST(RetryAfterSecondsTest, DeltaSecondsOnly) {
   EXPECT_EQ(retryAfterSeconds("12"), 12u);
   EXPECT_EQ(retryAfterSeconds("0"), 0u);
-  for (const char* v : {"", "soon", "-5", "Wed, 21 Oct 2015 07:28:00 GMT"}) EXPECT_EQ(retryAfterSeconds(v), 0u) << v;
+  for (const char* v : {"", "soon", "-5", "Wed, 21 Oct 2015 07:28:00 GMT"})
+    EXPECT_EQ(retryAfterSeconds(v), 0u) << v;
 }
 
 // The skeleton with a dialect of its own: the per-provider parts are the table's.
 TEST(MapUpstreamErrorTest, DialectDecidesOverloadContextPhrasesAndCode) {
   static constexpr std::string_view kPhrases[] = {"too many words"};
   const ErrorDialect dialect{"acme", 529, kPhrases, /*type_is_code=*/true};
-  auto map = [&](unsigned status, std::string message, std::string type = "", std::string code = "") {
-    return mapUpstreamError(UpstreamFailure{status, std::move(message), std::move(type), std::move(code), "", "4"},
-                            dialect, kSecret);
+  auto map = [&](unsigned status, std::string message, std::string type = "",
+                 std::string code = "") {
+    return mapUpstreamError(
+        UpstreamFailure{status, std::move(message), std::move(type), std::move(code), "", "4"},
+        dialect, kSecret);
   };
   Error over = map(529, "busy");
   EXPECT_EQ(over.kind, ErrorKind::kOverloaded);
   EXPECT_EQ(over.retry_after_s, 4u);
   EXPECT_EQ(over.message, "acme error: busy");
-  EXPECT_EQ(map(503, "busy").kind, ErrorKind::kUpstreamError);  // 503 is not this dialect's overload
+  EXPECT_EQ(map(503, "busy").kind,
+            ErrorKind::kUpstreamError);  // 503 is not this dialect's overload
 
   Error ctx = map(400, "Too Many Words in the prompt", "invalid_request_error");
   EXPECT_EQ(ctx.kind, ErrorKind::kContextWindowExceeded);  // phrases match whatever the case
@@ -294,7 +312,7 @@ TEST(MapUpstreamErrorTest, DialectDecidesOverloadContextPhrasesAndCode) {
 
   Error bad = map(400, "nope", "invalid_request_error");
   EXPECT_EQ(bad.kind, ErrorKind::kInvalidRequest);
-  EXPECT_EQ(bad.code, "invalid_request_error");  // type_is_code
+  EXPECT_EQ(bad.code, "invalid_request_error");                                   // type_is_code
   EXPECT_EQ(map(400, "nope", "invalid_request_error", "custom").code, "custom");  // a code wins
 
   Error policy = map(400, "refused", "", "content_policy_violation");

@@ -46,7 +46,8 @@ TEST(GeminiUrlTest, ApiRoot) {
   EXPECT_EQ(root("http://127.0.0.1:9000/v1alpha"), "http://127.0.0.1:9000/v1alpha");
   EXPECT_EQ(root("https://proxy.example.com/gemini/v1beta"),
             "https://proxy.example.com:443/gemini/v1beta");
-  EXPECT_EQ(root("https://proxy.example.com/gemini"), "https://proxy.example.com:443/gemini/v1beta");
+  EXPECT_EQ(root("https://proxy.example.com/gemini"),
+            "https://proxy.example.com:443/gemini/v1beta");
 }
 
 TEST(GeminiUrlTest, MethodTargets) {
@@ -351,7 +352,8 @@ TEST(GeminiStreamTest, ErrorsAndSafetyBeforeContent) {
 
   StreamTranslator internal("m", "id", 1, false);
   translateAll(internal,
-               "data: {\"error\":{\"code\":500,\"message\":\"boom\",\"status\":\"INTERNAL\"}}\n\n", &err);
+               "data: {\"error\":{\"code\":500,\"message\":\"boom\",\"status\":\"INTERNAL\"}}\n\n",
+               &err);
   EXPECT_EQ(err.kind, api::ErrorKind::kUpstreamError);
 
   StreamTranslator blocked("m", "id", 1, false);
@@ -472,20 +474,23 @@ TEST(GeminiErrorTest, StatusesAndBodies) {
   EXPECT_EQ(mapGeminiError(504, body(504, "DEADLINE_EXCEEDED", "x"), "", "k").kind,
             api::ErrorKind::kUpstreamTimeout);
   // Some proxies wrap the error body in a list.
-  api::Error listed = mapGeminiError(
-      400, "[" + body(400, "INVALID_ARGUMENT", "Bad field AIzaSECRETKEY") + "]", "", "AIzaSECRETKEY");
+  api::Error listed =
+      mapGeminiError(400, "[" + body(400, "INVALID_ARGUMENT", "Bad field AIzaSECRETKEY") + "]", "",
+                     "AIzaSECRETKEY");
   EXPECT_EQ(listed.message, "gemini error: Bad field ***");
   api::Error unauthenticated =
       mapGeminiError(400, body(400, "UNAUTHENTICATED", "who are you"), "", "k");
   EXPECT_EQ(unauthenticated.httpStatus(), 401u);
   EXPECT_THAT(unauthenticated.message, Not(HasSubstr("who are you")));
   // Fractions of a second round up.
-  EXPECT_EQ(mapGeminiError(429,
-                           body(429, "RESOURCE_EXHAUSTED", "q",
-                                R"([{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"0.5s"}])"),
-                           "", "k")
-                .retry_after_s,
-            1u);
+  EXPECT_EQ(
+      mapGeminiError(
+          429,
+          body(429, "RESOURCE_EXHAUSTED", "q",
+               R"([{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"0.5s"}])"),
+          "", "k")
+          .retry_after_s,
+      1u);
   api::Error ctx = mapGeminiError(400,
                                   body(400, "INVALID_ARGUMENT",
                                        "The input token count (1200000) exceeds the maximum number "

@@ -57,7 +57,9 @@ class OpenAiCallTest : public ::testing::Test {
     ex.stream = stream;
     return runAwait(io_, callIt(*provider_, ex, d_, CallOptions{}));
   }
-  std::string drain(api::ChunkSource& s, bool* failed) { return runAwait(io_, drainAll(s, failed)); }
+  std::string drain(api::ChunkSource& s, bool* failed) {
+    return runAwait(io_, drainAll(s, failed));
+  }
 
   asio::io_context io_{1};
   ScriptedTransport transport_;
@@ -66,8 +68,8 @@ class OpenAiCallTest : public ::testing::Test {
 };
 
 TEST_F(OpenAiCallTest, ServiceUnavailableIsOverloaded) {
-  const std::string body = R"({"error":{"message":"The server is overloaded )" + std::string(kSecret) +
-                           R"(","type":"server_error"}})";
+  const std::string body = R"({"error":{"message":"The server is overloaded )" +
+                           std::string(kSecret) + R"(","type":"server_error"}})";
   transport_.response.status = 503;
   transport_.response.body = body;
   transport_.response.headers = {{"retry-after", "9"}};
@@ -93,7 +95,8 @@ TEST_F(OpenAiCallTest, ServiceUnavailableIsOverloaded) {
 TEST_F(OpenAiCallTest, StreamRelayedAsReceivedWhateverThePieces) {
   for (std::size_t piece : {1u, 2u, 7u, 64u, 100000u}) {
     transport_.pieces.clear();
-    for (std::size_t i = 0; i < kStream.size(); i += piece) transport_.pieces.push_back(kStream.substr(i, piece));
+    for (std::size_t i = 0; i < kStream.size(); i += piece)
+      transport_.pieces.push_back(kStream.substr(i, piece));
     auto r = call(true);
     ASSERT_TRUE(r.has_value()) << piece << ": " << r.error().message;
     EXPECT_EQ(r->content_type, "text/event-stream");
@@ -118,12 +121,12 @@ TEST_F(OpenAiCallTest, ErrorEventBeforeContentFailsTheCall) {
     std::string error;
     ErrorKind kind;
   };
-  for (const Case& c : std::vector<Case>{
-           {R"({"message":"Model overloaded","code":503})", ErrorKind::kOverloaded},
-           {R"({"message":"slow down","code":429})", ErrorKind::kRateLimited},
-           {R"({"message":"boom"})", ErrorKind::kUpstreamError},
-           {R"({"message":"too long","code":"context_length_exceeded","status":400})",
-            ErrorKind::kContextWindowExceeded}}) {
+  for (const Case& c :
+       std::vector<Case>{{R"({"message":"Model overloaded","code":503})", ErrorKind::kOverloaded},
+                         {R"({"message":"slow down","code":429})", ErrorKind::kRateLimited},
+                         {R"({"message":"boom"})", ErrorKind::kUpstreamError},
+                         {R"({"message":"too long","code":"context_length_exceeded","status":400})",
+                          ErrorKind::kContextWindowExceeded}}) {
     // The error may come after role-only chunks and keep-alives, in pieces.
     std::string stream = ": ping\n\n" + kChunk1 + "data: {\"error\":" + c.error + "}\n\n" + kChunk2;
     transport_.pieces = {stream.substr(0, 5), stream.substr(5)};

@@ -18,9 +18,9 @@ namespace switchyard::providers {
 namespace {
 
 namespace asio = boost::asio;
-using ::testing::HasSubstr;
 using nlohmann::json;
 using test::runAwait;
+using ::testing::HasSubstr;
 
 config::Deployment deployment(const std::string& model, const std::string& api_base = {}) {
   config::Deployment d;
@@ -69,8 +69,8 @@ class ProvidersTest : public ::testing::Test {
 };
 
 TEST(IsOpenAiCompatibleTest, Families) {
-  for (const char* p : {"openai", "groq", "together_ai", "mistral", "deepseek", "hosted_vllm", "ollama",
-                        "openrouter", "custom_openai", "text-completion-openai"}) {
+  for (const char* p : {"openai", "groq", "together_ai", "mistral", "deepseek", "hosted_vllm",
+                        "ollama", "openrouter", "custom_openai", "text-completion-openai"}) {
     EXPECT_TRUE(isOpenAiCompatible(p)) << p;
   }
   for (const char* p : {"mock", "anthropic", "gemini", "", "OpenAI", "openai/"}) {
@@ -101,8 +101,9 @@ TEST_F(ProvidersTest, OpenAiApiBaseDefaultsAndOverrides) {
 TEST_F(ProvidersTest, MissingApiBaseFailsWithoutConnecting) {
   Provider& p = *providers_.find("hosted_vllm");
   config::Deployment d = deployment("hosted_vllm/llama");
-  api::Exchange ex = exchange(api::Endpoint::kChatCompletions,
-                              {{"model", "alias"}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}});
+  api::Exchange ex = exchange(
+      api::Endpoint::kChatCompletions,
+      {{"model", "alias"}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}});
   api::Result<api::Reply> r = call(p, ex, d);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().httpStatus(), 500u);
@@ -113,8 +114,9 @@ TEST_F(ProvidersTest, MissingApiBaseFailsWithoutConnecting) {
 TEST_F(ProvidersTest, InvalidApiBaseFailsWithoutConnecting) {
   Provider& p = *providers_.find("openai");
   config::Deployment d = deployment("openai/gpt-4o", "ftp://example.com/v1");
-  api::Exchange ex = exchange(api::Endpoint::kChatCompletions,
-                              {{"model", "alias"}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}});
+  api::Exchange ex = exchange(
+      api::Endpoint::kChatCompletions,
+      {{"model", "alias"}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}});
   api::Result<api::Reply> r = call(p, ex, d);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().httpStatus(), 500u);
@@ -122,12 +124,15 @@ TEST_F(ProvidersTest, InvalidApiBaseFailsWithoutConnecting) {
   EXPECT_THAT(r.error().toJson(), ::testing::Not(HasSubstr("example.com")));
 }
 
-TEST_F(ProvidersTest, MockApiBase) { EXPECT_EQ(providers_.mock().apiBase(deployment("mock/x")), "mock://switchyard"); }
+TEST_F(ProvidersTest, MockApiBase) {
+  EXPECT_EQ(providers_.mock().apiBase(deployment("mock/x")), "mock://switchyard");
+}
 
 TEST_F(ProvidersTest, MockChatCanned) {
   config::Deployment d = deployment("mock/gpt-4o-mini");
-  api::Exchange ex = exchange(api::Endpoint::kChatCompletions,
-                              {{"model", "alias"}, {"messages", json::array({{{"role", "user"}, {"content", "hello"}}})}});
+  api::Exchange ex = exchange(
+      api::Endpoint::kChatCompletions,
+      {{"model", "alias"}, {"messages", json::array({{{"role", "user"}, {"content", "hello"}}})}});
   api::Result<api::Reply> r = call(providers_.mock(), ex, d);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->status, 200u);
@@ -139,8 +144,9 @@ TEST_F(ProvidersTest, MockChatCanned) {
   EXPECT_EQ(body["choices"][0]["message"]["role"], "assistant");
   EXPECT_EQ(body["choices"][0]["message"]["content"], "This is a mock response from Switchyard.");
   EXPECT_EQ(body["choices"][0]["finish_reason"], "stop");
-  EXPECT_EQ(body["usage"]["total_tokens"].get<int>(),
-            body["usage"]["prompt_tokens"].get<int>() + body["usage"]["completion_tokens"].get<int>());
+  EXPECT_EQ(
+      body["usage"]["total_tokens"].get<int>(),
+      body["usage"]["prompt_tokens"].get<int>() + body["usage"]["completion_tokens"].get<int>());
   ASSERT_TRUE(r->usage.has_value());
   EXPECT_EQ(r->usage->prompt_tokens, body["usage"]["prompt_tokens"].get<std::uint64_t>());
 }
@@ -148,12 +154,15 @@ TEST_F(ProvidersTest, MockChatCanned) {
 TEST_F(ProvidersTest, MockConfiguredResponseAndEcho) {
   config::Deployment canned = deployment("mock/x");
   canned.mock_response = "configured answer";
-  json body = {{"model", "alias"},
-               {"messages", json::array({{{"role", "system"}, {"content", "sys"}},
-                                         {{"role", "user"}, {"content", "first"}},
-                                         {{"role", "assistant"}, {"content", "mid"}},
-                                         {{"role", "user"}, {"content", json::array({{{"type", "text"}, {"text", "last "}},
-                                                                                     {{"type", "text"}, {"text", "words"}}})}}})}};
+  json body = {
+      {"model", "alias"},
+      {"messages",
+       json::array({{{"role", "system"}, {"content", "sys"}},
+                    {{"role", "user"}, {"content", "first"}},
+                    {{"role", "assistant"}, {"content", "mid"}},
+                    {{"role", "user"},
+                     {"content", json::array({{{"type", "text"}, {"text", "last "}},
+                                              {{"type", "text"}, {"text", "words"}}})}}})}};
   api::Exchange ex1 = exchange(api::Endpoint::kChatCompletions, body);
   api::Result<api::Reply> r1 = call(providers_.mock(), ex1, canned);
   ASSERT_TRUE(r1.has_value());
@@ -168,7 +177,8 @@ TEST_F(ProvidersTest, MockConfiguredResponseAndEcho) {
 
 TEST_F(ProvidersTest, MockCompletion) {
   config::Deployment d = deployment("mock/echo");
-  api::Exchange ex = exchange(api::Endpoint::kCompletions, {{"model", "alias"}, {"prompt", "say this"}});
+  api::Exchange ex =
+      exchange(api::Endpoint::kCompletions, {{"model", "alias"}, {"prompt", "say this"}});
   api::Result<api::Reply> r = call(providers_.mock(), ex, d);
   ASSERT_TRUE(r.has_value());
   json body = json::parse(r->body);
@@ -181,7 +191,8 @@ TEST_F(ProvidersTest, MockEmbeddingsAreDeterministicUnitVectors) {
   auto embed = [&](json input, std::optional<int> dims) {
     json body = {{"model", "alias"}, {"input", std::move(input)}};
     if (dims) body["dimensions"] = *dims;
-    // Round-trip through text: parsed JSON holds non-negative integers as unsigned, as in a request.
+    // Round-trip through text: parsed JSON holds non-negative integers as unsigned, as in a
+    // request.
     api::Exchange ex = exchange(api::Endpoint::kEmbeddings, json::parse(body.dump()));
     api::Result<api::Reply> r = call(providers_.mock(), ex, d);
     EXPECT_TRUE(r.has_value());

@@ -87,7 +87,8 @@ inline std::string headerOf(const UpstreamRequest& r, std::string_view name) {
 }
 
 inline asio::awaitable<api::Result<api::Reply>> callIt(Provider& p, api::Exchange& ex,
-                                                const config::Deployment& d, const CallOptions& o) {
+                                                       const config::Deployment& d,
+                                                       const CallOptions& o) {
   co_return co_await p.call(ex, d, o);
 }
 

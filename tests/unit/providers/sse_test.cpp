@@ -18,11 +18,14 @@ struct Ev {
 };
 
 std::ostream& operator<<(std::ostream& os, const Ev& e) {
-  return os << "{name=" << testing::PrintToString(e.name) << " data=" << testing::PrintToString(e.data)
+  return os << "{name=" << testing::PrintToString(e.name)
+            << " data=" << testing::PrintToString(e.data)
             << " raw=" << testing::PrintToString(e.raw) << "}";
 }
 
-Ev copy(const SseEvent& e) { return Ev{std::string(e.name), std::string(e.data), std::string(e.raw)}; }
+Ev copy(const SseEvent& e) {
+  return Ev{std::string(e.name), std::string(e.data), std::string(e.raw)};
+}
 
 // Every event next() yields now.
 std::vector<Ev> drain(SseCutter& c) {
@@ -31,7 +34,9 @@ std::vector<Ev> drain(SseCutter& c) {
   return out;
 }
 
-void append(std::vector<Ev>& to, std::vector<Ev> more) { to.insert(to.end(), more.begin(), more.end()); }
+void append(std::vector<Ev>& to, std::vector<Ev> more) {
+  to.insert(to.end(), more.begin(), more.end());
+}
 
 const std::string kStream =
     "data: {\"a\":1}\n\n"
@@ -46,7 +51,8 @@ const std::vector<Ev> kEvents = {
     {"message", "two", "event: message\r\ndata: two\r\n\r\n"},
     {"", "", ": keep-alive comment\n\n"},
     {"", "line1\nline2", "data: line1\ndata: line2\n\n"},
-    {"content_block_delta", "x", "event: content_block_delta\nid: 7\nretry: 100\n: note\ndata: x\n\n"},
+    {"content_block_delta", "x",
+     "event: content_block_delta\nid: 7\nretry: 100\n: note\ndata: x\n\n"},
     {"", "[DONE]", "data: [DONE]\n\n"},
 };
 
@@ -216,13 +222,13 @@ TEST(SseCutterTest, LongStreamInSmallUnevenPiecesReusesTheBuffer) {
 TEST(SseCutterTest, FieldParsing) {
   SseCutter c;
   c.feed(
-      "data:{\"a\":1}\n\n"                  // no space after the colon
-      "data:  two\n\n"                       // only one leading space dropped
-      "data: a:b: c\n\n"                     // colons in the value stay
-      "data: a\ndata:\ndata: b\n\n"          // an empty data line is an empty line of data
-      "data\ndata: b\n\n"                    // a bare field name: empty value
+      "data:{\"a\":1}\n\n"                        // no space after the colon
+      "data:  two\n\n"                            // only one leading space dropped
+      "data: a:b: c\n\n"                          // colons in the value stay
+      "data: a\ndata:\ndata: b\n\n"               // an empty data line is an empty line of data
+      "data\ndata: b\n\n"                         // a bare field name: empty value
       "event: first\nevent: second\ndata: x\n\n"  // the last event name wins
-      "event\ndata: y\n\n"                   // bare event: empty name
+      "event\ndata: y\n\n"                        // bare event: empty name
       "Data: no\nDATA: no\ndata : no\nid: 1\nretry: 5\nfoo: bar\n\n");  // not data fields
   EXPECT_EQ(drain(c), (std::vector<Ev>{
                           {"", "{\"a\":1}", "data:{\"a\":1}\n\n"},
@@ -281,7 +287,8 @@ TEST(SseCutterTest, ByteOrderMarkAtTheStartIsDropped) {
       append(got, drain(c));
     }
     // Only the stream's first bytes are a byte order mark.
-    EXPECT_EQ(got, (std::vector<Ev>{{"", "a", "data: a\n\n"}, {"", bom + "b", "data: " + bom + "b\n\n"}}))
+    EXPECT_EQ(
+        got, (std::vector<Ev>{{"", "a", "data: a\n\n"}, {"", bom + "b", "data: " + bom + "b\n\n"}}))
         << piece;
   }
   SseCutter partial;  // a stream that is only the start of a mark

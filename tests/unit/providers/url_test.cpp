@@ -87,7 +87,8 @@ TEST(ParseUrlTest, RejectsOtherSchemes) {
 }
 
 TEST(ParseUrlTest, RejectsUserinfo) {
-  for (const char* bad : {"http://user:pass@h", "https://user@h/v1", "http://@h", "http://u:p@[::1]:80"}) {
+  for (const char* bad :
+       {"http://user:pass@h", "https://user@h/v1", "http://@h", "http://u:p@[::1]:80"}) {
     EXPECT_FALSE(parseUrl(bad).has_value()) << bad;
   }
 }

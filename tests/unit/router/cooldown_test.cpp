@@ -116,7 +116,8 @@ TEST(CooldownTest, CountersStartAgainAfterACooldown) {
   for (int i = 0; i < 4; ++i) env.fail("a");
   env.clock.advance(5s);  // same minute, cooldown over
   ASSERT_FALSE(env.view("a").cooling);
-  for (int i = 0; i < 3; ++i) EXPECT_FALSE(env.fail("a")) << i;  // not one failure from cooling again
+  for (int i = 0; i < 3; ++i)
+    EXPECT_FALSE(env.fail("a")) << i;  // not one failure from cooling again
   EXPECT_TRUE(env.fail("a"));
 }
 
@@ -159,13 +160,14 @@ TEST(CooldownTest, CredentialFailureCoolsAtOnce) {
 
 TEST(CooldownTest, RequestFaultsNeverCool) {
   Env env(twoDeps());
-  for (FailureClass c : {FailureClass::kRequest, FailureClass::kContextWindow, FailureClass::kContentPolicy}) {
+  for (FailureClass c :
+       {FailureClass::kRequest, FailureClass::kContextWindow, FailureClass::kContentPolicy}) {
     for (int i = 0; i < 20; ++i) EXPECT_FALSE(env.fail("a", c)) << static_cast<int>(c);
   }
   StateView v = env.view("a");
   EXPECT_FALSE(v.cooling);
-  EXPECT_EQ(v.failures, 60u);        // counted as failures...
-  EXPECT_EQ(v.minute_failures, 0);   // ...but not toward a cooldown
+  EXPECT_EQ(v.failures, 60u);       // counted as failures...
+  EXPECT_EQ(v.minute_failures, 0);  // ...but not toward a cooldown
   EXPECT_EQ(env.state("a").lastError(), "boom");
   // Nor do they push a transient failure over the line early.
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(env.fail("a"));
@@ -237,7 +239,8 @@ TEST(CooldownTest, HighAllowedFailsIsRespectedWhateverTheFailureShare) {
   p.allowed_fails = 100;
   std::vector<Selection> calls;
   for (int i = 0; i < 12; ++i) calls.push_back(env.select("a"));
-  for (auto& c : calls) EXPECT_FALSE(c.lease.fail(1s, FailureClass::kTransient, p, "x"));  // 12 of 12
+  for (auto& c : calls)
+    EXPECT_FALSE(c.lease.fail(1s, FailureClass::kTransient, p, "x"));  // 12 of 12
   EXPECT_FALSE(env.view("a").cooling);
 }
 
@@ -265,7 +268,8 @@ TEST(CooldownTest, CooldownSurvivesAReload) {
   EXPECT_TRUE(va.cooling);
   EXPECT_EQ(va.cooldown_left, std::chrono::seconds(4));
   EXPECT_EQ(r2.stateOf(cfg2.model_list[2])->lastError(), "down");
-  EXPECT_EQ(r2.stateOf(cfg2.model_list[1])->view(clock.now(), r2.policy().latency_ttl).in_flight, 1);
+  EXPECT_EQ(r2.stateOf(cfg2.model_list[1])->view(clock.now(), r2.policy().latency_ttl).in_flight,
+            1);
   std::mt19937_64 rng(2);
   for (int i = 0; i < 200; ++i) {
     Selection s = r2.select("g", {}, rng);
@@ -278,11 +282,13 @@ TEST(CooldownTest, CooldownSurvivesAReload) {
 
   // The lease taken under the old router releases into the shared state.
   in_flight.lease.reset();
-  EXPECT_EQ(r2.stateOf(cfg2.model_list[1])->view(clock.now(), r2.policy().latency_ttl).in_flight, 0);
+  EXPECT_EQ(r2.stateOf(cfg2.model_list[1])->view(clock.now(), r2.policy().latency_ttl).in_flight,
+            0);
 
   // A router over a fresh registry knows nothing of it.
   Router fresh(cfg2, std::make_shared<StateRegistry>(), clock);
-  EXPECT_FALSE(fresh.stateOf(cfg2.model_list[2])->view(clock.now(), fresh.policy().latency_ttl).cooling);
+  EXPECT_FALSE(
+      fresh.stateOf(cfg2.model_list[2])->view(clock.now(), fresh.policy().latency_ttl).cooling);
 }
 
 TEST(CooldownTest, RegistryKeysStatesByDeploymentId) {

@@ -12,7 +12,8 @@
 namespace switchyard::router::test {
 namespace {
 
-config::Deployment ordered(std::string alias, std::string id, std::optional<int> order, std::optional<double> weight = {}) {
+config::Deployment ordered(std::string alias, std::string id, std::optional<int> order,
+                           std::optional<double> weight = {}) {
   config::Deployment d = dep(std::move(alias), std::move(id), weight);
   d.order = order;
   return d;
@@ -28,7 +29,8 @@ TEST(OrderTest, LowestTierAlwaysFirstWhileAvailable) {
 }
 
 TEST(OrderTest, StrategyChoosesWithinTheTier) {
-  Env env(configOf({ordered("g", "a", 1, 1.0), ordered("g", "b", 1, 3.0), ordered("g", "c", 2, 100.0)}));
+  Env env(configOf(
+      {ordered("g", "a", 1, 1.0), ordered("g", "b", 1, 3.0), ordered("g", "c", 2, 100.0)}));
   auto shares = env.shares("g");
   EXPECT_EQ(shares.count("c"), 0u);
   EXPECT_NEAR(shares["a"], 0.25, kTolerance);
@@ -36,7 +38,8 @@ TEST(OrderTest, StrategyChoosesWithinTheTier) {
 }
 
 TEST(OrderTest, NextTierWhenTheFirstIsCoolingDown) {
-  Env env(configOf({ordered("g", "first", 1), ordered("g", "second", 2), ordered("g", "third", 3)}));
+  Env env(
+      configOf({ordered("g", "first", 1), ordered("g", "second", 2), ordered("g", "third", 3)}));
   env.state("first").coolDown(env.clock.now(), 5s);
   for (int i = 0; i < 200; ++i) EXPECT_EQ(env.select("g").deployment->id, "second");
   env.clock.advance(5s);  // the cooldown is over
@@ -56,7 +59,8 @@ TEST(OrderTest, NextTierWhenTheFirstIsAtCapacity) {
 }
 
 TEST(OrderTest, NextTierWhenTheFirstWasAttempted) {
-  Env env(configOf({ordered("g", "first", 1), ordered("g", "first-b", 1), ordered("g", "second", 2)}));
+  Env env(
+      configOf({ordered("g", "first", 1), ordered("g", "first-b", 1), ordered("g", "second", 2)}));
   Attempts at;
   SelectInput in;
   in.attempts = &at;
@@ -69,7 +73,8 @@ TEST(OrderTest, NextTierWhenTheFirstWasAttempted) {
 }
 
 TEST(OrderTest, UnorderedComesAfterEveryOrderedTier) {
-  Env env(configOf({ordered("g", "none", std::nullopt), ordered("g", "o5", 5), ordered("g", "o9", 9)}));
+  Env env(
+      configOf({ordered("g", "none", std::nullopt), ordered("g", "o5", 5), ordered("g", "o9", 9)}));
   for (int i = 0; i < 100; ++i) EXPECT_EQ(env.select("g").deployment->id, "o5");
   env.state("o5").coolDown(env.clock.now(), 10s);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(env.select("g").deployment->id, "o9");
@@ -78,7 +83,8 @@ TEST(OrderTest, UnorderedComesAfterEveryOrderedTier) {
 }
 
 TEST(OrderTest, TiersApplyToEveryStrategy) {
-  for (const char* strategy : {"least-busy", "latency-based-routing", "cost-based-routing", "usage-based-routing"}) {
+  for (const char* strategy :
+       {"least-busy", "latency-based-routing", "cost-based-routing", "usage-based-routing"}) {
     SCOPED_TRACE(strategy);
     config::Deployment cheap_second = ordered("g", "second", 2);
     cheap_second.input_cost_per_token = 0.0;
@@ -233,8 +239,10 @@ TEST(LimitsTest, RpmHoldsUnderConcurrentSelections) {
       std::mt19937_64 rng(100 + t);
       for (int i = 0; i < 500; ++i) {
         Selection s = env.router.select("g", {}, rng);
-        if (s) ++admitted;
-        else if (s.reason == NoPick::kAtCapacity) ++refused;
+        if (s)
+          ++admitted;
+        else if (s.reason == NoPick::kAtCapacity)
+          ++refused;
       }
     });
   }

@@ -129,8 +129,8 @@ TEST(PolicyFromTest, StrategyNames) {
   EXPECT_EQ(parseStrategy("usage-based-routing-v2"), Strategy::kUsage);
   EXPECT_EQ(parseStrategy("bogus"), Strategy::kSimpleShuffle);
   EXPECT_EQ(parseStrategy(""), Strategy::kSimpleShuffle);
-  for (Strategy s : {Strategy::kSimpleShuffle, Strategy::kLeastBusy, Strategy::kLatency, Strategy::kCost,
-                     Strategy::kUsage}) {
+  for (Strategy s : {Strategy::kSimpleShuffle, Strategy::kLeastBusy, Strategy::kLatency,
+                     Strategy::kCost, Strategy::kUsage}) {
     EXPECT_EQ(parseStrategy(strategyName(s)), s) << strategyName(s);
   }
   EXPECT_EQ(strategyName(Strategy::kLatency), "latency-based-routing");
@@ -220,8 +220,10 @@ TEST(FallbacksTest, SpecialListsFallThroughToTheGenericOnes) {
 TEST(FallbacksTest, DefaultFallbacksWhenNoRuleMatches) {
   Policy p = withRules();
   std::erase_if(p.fallbacks, [](const config::FallbackRule& r) { return r.model == "*"; });
-  EXPECT_THAT(p.fallbacksFor("mistral", FailureClass::kTransient), ElementsAre("default-1", "default-2"));
-  EXPECT_THAT(p.fallbacksFor("mistral", FailureClass::kContextWindow), ElementsAre("default-1", "default-2"));
+  EXPECT_THAT(p.fallbacksFor("mistral", FailureClass::kTransient),
+              ElementsAre("default-1", "default-2"));
+  EXPECT_THAT(p.fallbacksFor("mistral", FailureClass::kContextWindow),
+              ElementsAre("default-1", "default-2"));
   // A specific rule still wins over default_fallbacks.
   EXPECT_THAT(p.fallbacksFor("gpt", FailureClass::kTransient), ElementsAre("claude", "gemini"));
 }
@@ -245,7 +247,8 @@ TEST(FallbacksTest, TheGroupItselfIsRemoved) {
 TEST(FallbacksTest, CappedAtMaxFallbacks) {
   Policy p;
   p.fallbacks = {{"gpt", {"f1", "f2", "f3", "f4", "f5", "f6", "f7"}}};
-  EXPECT_THAT(p.fallbacksFor("gpt", FailureClass::kTransient), ElementsAre("f1", "f2", "f3", "f4", "f5"));
+  EXPECT_THAT(p.fallbacksFor("gpt", FailureClass::kTransient),
+              ElementsAre("f1", "f2", "f3", "f4", "f5"));
   p.max_fallbacks = 2;
   EXPECT_THAT(p.fallbacksFor("gpt", FailureClass::kTransient), ElementsAre("f1", "f2"));
   p.max_fallbacks = 0;
@@ -315,7 +318,8 @@ TEST(RetryWaitTest, SeededRngIsDeterministic) {
   Policy p;
   api::Error e = err(api::ErrorKind::kRateLimited, 429);
   std::mt19937_64 r1(99), r2(99);
-  for (int retry = 1; retry <= 5; ++retry) EXPECT_EQ(retryWait(p, e, retry, r1), retryWait(p, e, retry, r2));
+  for (int retry = 1; retry <= 5; ++retry)
+    EXPECT_EQ(retryWait(p, e, retry, r1), retryWait(p, e, retry, r2));
 }
 
 TEST(RetryWaitTest, RetryAfterUsedUpToTheCap) {
@@ -349,7 +353,7 @@ TEST(RetryWaitTest, MinRetryWaitIsAFloor) {
   ASSERT_EQ(p.min_retry_wait, std::chrono::seconds(3));
   std::mt19937_64 rng(5);
   api::Error e = err(api::ErrorKind::kUpstreamError, 500);
-  EXPECT_EQ(retryWait(p, e, 1, rng), std::chrono::seconds(3));  // backoff 0.375..0.5 s < 3 s
+  EXPECT_EQ(retryWait(p, e, 1, rng), std::chrono::seconds(3));    // backoff 0.375..0.5 s < 3 s
   std::optional<Clock::duration> late = retryWait(p, e, 5, rng);  // backoff 6..8 s > 3 s
   ASSERT_TRUE(late);
   EXPECT_GE(*late, std::chrono::seconds(6));

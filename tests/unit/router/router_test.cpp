@@ -16,7 +16,8 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 TEST(RouterIndexTest, AliasesInFirstAppearanceOrder) {
-  Env env(configOf({dep("b", "b1"), dep("a", "a1"), dep("b", "b2"), dep("c", "c1"), dep("a", "a2")}));
+  Env env(
+      configOf({dep("b", "b1"), dep("a", "a1"), dep("b", "b2"), dep("c", "c1"), dep("a", "a2")}));
   const Router& r = env.router;
   EXPECT_THAT(r.aliases(), ElementsAre("b", "a", "c"));
   EXPECT_TRUE(r.hasAlias("a"));
@@ -219,7 +220,7 @@ TEST(RouterSelectTest, MaxRetriesCapsAttemptsPerDeployment) {
   config::Deployment strict = dep("a", "strict");
   strict.max_retries = 0;  // one attempt, never retried
   config::Deployment loose = dep("a", "loose");
-  loose.max_retries = 1;  // at most two attempts
+  loose.max_retries = 1;                         // at most two attempts
   config::Deployment plain = dep("a", "plain");  // the request's budget only
   Env env(configOf({strict, loose, plain}));
   Attempts at;
@@ -358,7 +359,7 @@ TEST(RouterSelectTest, WithoutPreCallChecksMaxInputTokensIsIgnored) {
 }
 
 TEST(RouterStaticTest, WeightOf) {
-  EXPECT_EQ(Router::weightOf(dep("a", "a", 2.5, 100, 1000)), 2.5);  // weight first
+  EXPECT_EQ(Router::weightOf(dep("a", "a", 2.5, 100, 1000)), 2.5);   // weight first
   EXPECT_EQ(Router::weightOf(dep("a", "a", {}, 100, 1000)), 100.0);  // then rpm
   EXPECT_EQ(Router::weightOf(dep("a", "a", {}, {}, 1000)), 1000.0);  // then tpm
   EXPECT_EQ(Router::weightOf(dep("a", "a")), 1.0);                   // else equal

@@ -28,7 +28,8 @@ constexpr int kDraws = 20000;
 constexpr double kTolerance = 0.02;
 
 inline config::Deployment dep(std::string alias, std::string id, std::optional<double> weight = {},
-                              std::optional<std::uint64_t> rpm = {}, std::optional<std::uint64_t> tpm = {}) {
+                              std::optional<std::uint64_t> rpm = {},
+                              std::optional<std::uint64_t> tpm = {}) {
   config::Deployment d;
   d.model_name = std::move(alias);
   d.model = "mock/" + id;
@@ -47,7 +48,8 @@ inline std::vector<std::string> ids(const std::vector<const config::Deployment*>
   return out;
 }
 
-inline config::Config configOf(std::vector<config::Deployment> list, std::string strategy = "simple-shuffle") {
+inline config::Config configOf(std::vector<config::Deployment> list,
+                               std::string strategy = "simple-shuffle") {
   config::Config cfg;
   cfg.model_list = std::move(list);
   cfg.router_settings.routing_strategy = std::move(strategy);
@@ -74,7 +76,9 @@ struct Env {
   Env(const Env&) = delete;
   Env& operator=(const Env&) = delete;
 
-  Selection select(std::string_view target, SelectInput in = {}) { return router.select(target, in, rng); }
+  Selection select(std::string_view target, SelectInput in = {}) {
+    return router.select(target, in, rng);
+  }
   Selection dryRun(std::string_view target, SelectInput in = {}) {
     in.dry_run = true;
     return router.select(target, in, rng);
@@ -87,11 +91,13 @@ struct Env {
     return cfg.model_list.front();
   }
   DeploymentState& state(std::string_view id) const { return *router.stateOf(byId(id)); }
-  StateView view(std::string_view id) const { return state(id).view(clock.now(), router.policy().latency_ttl); }
+  StateView view(std::string_view id) const {
+    return state(id).view(clock.now(), router.policy().latency_ttl);
+  }
 
   // Picks `id` (by its model_info.id) and records a success that took `elapsed`.
-  void succeed(std::string_view id, Clock::duration elapsed, bool stream = false, std::int64_t extra_tokens = 0,
-               std::uint64_t prompt_tokens = 0) {
+  void succeed(std::string_view id, Clock::duration elapsed, bool stream = false,
+               std::int64_t extra_tokens = 0, std::uint64_t prompt_tokens = 0) {
     SelectInput in;
     in.prompt_tokens = prompt_tokens;
     Selection s = select(id, in);
@@ -100,7 +106,8 @@ struct Env {
     s.lease.succeed(elapsed, stream, extra_tokens);
   }
   // Picks `id` and records one failure; returns whether it started a cooldown.
-  bool fail(std::string_view id, FailureClass c = FailureClass::kTransient, Clock::duration elapsed = 100ms) {
+  bool fail(std::string_view id, FailureClass c = FailureClass::kTransient,
+            Clock::duration elapsed = 100ms) {
     Selection s = select(id);
     EXPECT_TRUE(s) << id;
     if (!s) return false;
@@ -110,8 +117,8 @@ struct Env {
 
   // Share of `draws` selections of `target` that went to each deployment id. Each selection's
   // lease is released at once; with dry_run no slot is taken at all.
-  std::map<std::string, double> shares(std::string_view target, int draws = kDraws, bool dry_run = false,
-                                       SelectInput in = {}) {
+  std::map<std::string, double> shares(std::string_view target, int draws = kDraws,
+                                       bool dry_run = false, SelectInput in = {}) {
     in.dry_run = dry_run;
     std::map<std::string, int> counts;
     for (int i = 0; i < draws; ++i) {

@@ -20,9 +20,11 @@ class CountingState final : public DeploymentState {
     return Admission::kAdmitted;
   }
   void release() noexcept override { ++released; }
-  void recordSuccess(Clock::time_point, Clock::duration, bool, std::int64_t) override { ++successes; }
-  bool recordFailure(Clock::time_point, Clock::duration, FailureClass, const Policy&, std::string_view,
-                     bool) override {
+  void recordSuccess(Clock::time_point, Clock::duration, bool, std::int64_t) override {
+    ++successes;
+  }
+  bool recordFailure(Clock::time_point, Clock::duration, FailureClass, const Policy&,
+                     std::string_view, bool) override {
     ++failures;
     return false;
   }

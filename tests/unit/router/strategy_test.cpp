@@ -73,8 +73,9 @@ TEST(SimpleShuffleTest, EqualWhenNothingSet) {
 
 TEST(SimpleShuffleTest, ZeroWeightNeverPickedWhileAPositiveOneIsAvailable) {
   for (bool zero_first : {true, false}) {
-    config::Config cfg = zero_first ? configOf({dep("a", "zero", 0.0), dep("a", "p1", 1.0), dep("a", "p2", 2.0)})
-                                    : configOf({dep("a", "p1", 1.0), dep("a", "p2", 2.0), dep("a", "zero", 0.0)});
+    config::Config cfg =
+        zero_first ? configOf({dep("a", "zero", 0.0), dep("a", "p1", 1.0), dep("a", "p2", 2.0)})
+                   : configOf({dep("a", "p1", 1.0), dep("a", "p2", 2.0), dep("a", "zero", 0.0)});
     Env env(std::move(cfg), 42);
     auto shares = env.shares("a");
     EXPECT_EQ(shares.count("zero"), 0u) << zero_first;
@@ -372,7 +373,8 @@ TEST(CostTest, UnknownPriceLast) {
 }
 
 TEST(CostTest, FreeIsCheapest) {
-  Env env(configOf({priced("paid", 1e-6, 1e-6), priced("free", 0.0, 0.0), priced("unknown", std::nullopt, std::nullopt)},
+  Env env(configOf({priced("paid", 1e-6, 1e-6), priced("free", 0.0, 0.0),
+                    priced("unknown", std::nullopt, std::nullopt)},
                    "cost-based-routing"));
   for (int i = 0; i < 200; ++i) EXPECT_EQ(env.select("g").deployment->id, "free");
 }
@@ -440,15 +442,17 @@ TEST(UsageTest, MinuteWindowResetsAtTheMinuteBoundary) {
 // Headroom first: the deployment with the most tokens left under its tpm wins, even when it has
 // used more; an unlimited deployment has unbounded headroom.
 TEST(UsageTest, MostTpmHeadroomWins) {
-  Env env(configOf({dep("g", "small", {}, {}, /*tpm=*/1000), dep("g", "big", {}, {}, /*tpm=*/100000)},
-                   "usage-based-routing-v2"));
+  Env env(
+      configOf({dep("g", "small", {}, {}, /*tpm=*/1000), dep("g", "big", {}, {}, /*tpm=*/100000)},
+               "usage-based-routing-v2"));
   env.succeed("small", 100ms, false, 0, 100);  // 900 left
   env.succeed("big", 100ms, false, 0, 5000);   // 95000 left
   for (int i = 0; i < 100; ++i) EXPECT_EQ(env.dryRun("g").deployment->id, "big");
 }
 
 TEST(UsageTest, RpmHeadroomWhenNoTpm) {
-  Env env(configOf({dep("g", "r10", {}, /*rpm=*/10), dep("g", "r100", {}, /*rpm=*/100)}, "usage-based-routing"));
+  Env env(configOf({dep("g", "r10", {}, /*rpm=*/10), dep("g", "r100", {}, /*rpm=*/100)},
+                   "usage-based-routing"));
   for (int i = 0; i < 50; ++i) {
     Selection s = env.select("g");
     ASSERT_TRUE(s);
@@ -457,7 +461,8 @@ TEST(UsageTest, RpmHeadroomWhenNoTpm) {
 }
 
 TEST(UsageTest, UnlimitedHasMostHeadroom) {
-  Env env(configOf({dep("g", "limited", {}, {}, /*tpm=*/1000000), dep("g", "open")}, "usage-based-routing"));
+  Env env(configOf({dep("g", "limited", {}, {}, /*tpm=*/1000000), dep("g", "open")},
+                   "usage-based-routing"));
   env.succeed("open", 100ms, false, 0, 500000);
   for (int i = 0; i < 100; ++i) EXPECT_EQ(env.dryRun("g").deployment->id, "open");
 }

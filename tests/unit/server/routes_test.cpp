@@ -46,10 +46,11 @@ general_settings:
     cfg_ = std::make_unique<config::Config>(std::move(loaded->config));
     router_ = std::make_unique<router::Router>(*cfg_);
     pipeline_ = std::make_unique<pipeline::Pipeline>(*cfg_, *router_, providers_);
-    table_ = std::make_unique<RouteTable>(buildRoutes(
-        *pipeline_, RouteDeps{[this] { return draining_; }, [](api::Exchange&) -> boost::asio::awaitable<api::Reply> {
-                                co_return api::Reply::json(200, "{\"health\":true}");
-                              }}));
+    table_ = std::make_unique<RouteTable>(
+        buildRoutes(*pipeline_, RouteDeps{[this] { return draining_; },
+                                          [](api::Exchange&) -> boost::asio::awaitable<api::Reply> {
+                                            co_return api::Reply::json(200, "{\"health\":true}");
+                                          }}));
   }
 
   struct Headers final : api::RequestHeaders {
@@ -61,7 +62,8 @@ general_settings:
   };
 
   // Sends one request through the chain the table picks.
-  api::Reply send(std::string method, std::string target, std::string body = "", bool with_key = true) {
+  api::Reply send(std::string method, std::string target, std::string body = "",
+                  bool with_key = true) {
     Headers h;
     if (with_key) h.fields["authorization"] = "Bearer sk-routes-test";
     api::Exchange ex;
@@ -79,7 +81,9 @@ general_settings:
   }
 
   static std::string chat(const std::string& model) {
-    return json{{"model", model}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}}.dump();
+    return json{{"model", model},
+                {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}}
+        .dump();
   }
   static std::string header(const api::Reply& r, std::string_view name) {
     return std::string(r.header(name).value_or(""));
@@ -97,14 +101,16 @@ general_settings:
 
 TEST_F(RoutesTest, EveryRouteIsListedOnce) {
   std::vector<std::string> routes = table_->describe();
-  EXPECT_THAT(routes, ::testing::ElementsAre("POST /chat/completions", "POST /completions", "POST /embeddings",
-                                             "POST /messages", "POST /messages/count_tokens", "GET /models",
-                                             "GET /models/{param}", "GET /health", "GET|HEAD /health/liveliness",
-                                             "GET|HEAD /health/liveness", "GET|HEAD /health/readiness"));
+  EXPECT_THAT(routes, ::testing::ElementsAre(
+                          "POST /chat/completions", "POST /completions", "POST /embeddings",
+                          "POST /messages", "POST /messages/count_tokens", "GET /models",
+                          "GET /models/{param}", "GET /health", "GET|HEAD /health/liveliness",
+                          "GET|HEAD /health/liveness", "GET|HEAD /health/readiness"));
 }
 
 TEST_F(RoutesTest, ProxiedRoutesWithAndWithoutV1AndTrailingSlashes) {
-  for (const char* path : {"/chat/completions", "/v1/chat/completions", "/v1/chat/completions/", "/chat/completions//"}) {
+  for (const char* path : {"/chat/completions", "/v1/chat/completions", "/v1/chat/completions/",
+                           "/chat/completions//"}) {
     api::Reply r = send("POST", path, chat("echo"));
     EXPECT_EQ(r.status, 200u) << path << r.body;
     EXPECT_EQ(json::parse(r.body)["object"], "chat.completion") << path;
@@ -140,8 +146,9 @@ TEST_F(RoutesTest, WrongMethodIs405InTheRoutesFormat) {
 }
 
 TEST_F(RoutesTest, UnknownPathsAre404) {
-  for (const char* path : {"/", "/v1", "/v1/", "/v2/chat/completions", "/chat", "/chat/completionsx", "/healthz",
-                           "/CHAT/COMPLETIONS", "/v1/v1/models", "/v1chat/completions", "/v1/messages/batches"}) {
+  for (const char* path :
+       {"/", "/v1", "/v1/", "/v2/chat/completions", "/chat", "/chat/completionsx", "/healthz",
+        "/CHAT/COMPLETIONS", "/v1/v1/models", "/v1chat/completions", "/v1/messages/batches"}) {
     api::Reply r = send("GET", path);
     EXPECT_EQ(r.status, 404u) << path;
     EXPECT_FALSE(last_found_) << path;
@@ -175,11 +182,13 @@ TEST_F(RoutesTest, HealthRoutes) {
 }
 
 TEST_F(RoutesTest, CountTokensIsAnthropicShaped) {
-  json body = {{"model", "echo"}, {"messages", json::array({{{"role", "user"}, {"content", std::string(400, 'a')}}})}};
+  json body = {{"model", "echo"},
+               {"messages", json::array({{{"role", "user"}, {"content", std::string(400, 'a')}}})}};
   api::Reply r = send("POST", "/v1/messages/count_tokens", body.dump());
   EXPECT_EQ(r.status, 200u) << r.body;
   EXPECT_GE(json::parse(r.body)["input_tokens"].get<int>(), 100);
-  api::Reply unknown = send("POST", "/messages/count_tokens", json{{"model", "nope"}, {"messages", body["messages"]}}.dump());
+  api::Reply unknown = send("POST", "/messages/count_tokens",
+                            json{{"model", "nope"}, {"messages", body["messages"]}}.dump());
   EXPECT_EQ(unknown.status, 404u);
   EXPECT_EQ(json::parse(unknown.body)["error"]["type"], "not_found_error");
   api::Reply noauth = send("POST", "/messages/count_tokens", body.dump(), false);

@@ -22,9 +22,10 @@ template <>
 struct Io<TestStream> {
   static void expiresAfter(TestStream&, std::chrono::steady_clock::duration) {}
   static void expiresNever(TestStream&) {}
-  static boost::asio::awaitable<bool> write(TestStream& s, std::string_view a, std::string_view b = {}) {
+  static boost::asio::awaitable<bool> write(TestStream& s, std::string_view a,
+                                            std::string_view b = {}) {
     std::array<boost::asio::const_buffer, 2> bufs{boost::asio::buffer(a.data(), a.size()),
-                                                   boost::asio::buffer(b.data(), b.size())};
+                                                  boost::asio::buffer(b.data(), b.size())};
     auto [ec, n] = co_await boost::asio::async_write(s, bufs, session_detail::kNoThrow);
     co_return !ec;
   }
@@ -96,16 +97,20 @@ class SessionTest : public ::testing::Test {
     client_.clear();
     return s;
   }
-  static std::string chat(std::string_view rid, bool stream = false, std::string_view extra_headers = "") {
-    std::string body = std::string(R"({"model":"echo","messages":[{"role":"user","content":"hi"}])") +
-                       (stream ? R"(,"stream":true})" : "}");
-    return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nx-request-id: " +
-           std::string(rid) + "\r\n" + std::string(extra_headers) + "Content-Length: " + std::to_string(body.size()) +
-           "\r\n\r\n" + body;
+  static std::string chat(std::string_view rid, bool stream = false,
+                          std::string_view extra_headers = "") {
+    std::string body =
+        std::string(R"({"model":"echo","messages":[{"role":"user","content":"hi"}])") +
+        (stream ? R"(,"stream":true})" : "}");
+    return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: "
+           "application/json\r\nx-request-id: " +
+           std::string(rid) + "\r\n" + std::string(extra_headers) +
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   }
   static int count(const std::string& hay, std::string_view needle) {
     int n = 0;
-    for (std::size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + 1)) ++n;
+    for (std::size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + 1))
+      ++n;
     return n;
   }
 
@@ -139,7 +144,8 @@ TEST_F(SessionTest, PipelinedRequestsAreAnsweredInOrder) {
   send(chat("p1") + chat("p2") + chat("p3"));
   std::string all = received();
   EXPECT_EQ(count(all, "HTTP/1.1 200 OK"), 3) << all;
-  std::size_t a = all.find("x-request-id: p1"), b = all.find("x-request-id: p2"), c = all.find("x-request-id: p3");
+  std::size_t a = all.find("x-request-id: p1"), b = all.find("x-request-id: p2"),
+              c = all.find("x-request-id: p3");
   ASSERT_NE(a, std::string::npos);
   ASSERT_NE(b, std::string::npos);
   ASSERT_NE(c, std::string::npos);
@@ -157,7 +163,8 @@ TEST_F(SessionTest, OversizeHeadIs431AndCloses) {
 }
 
 TEST_F(SessionTest, BodyOverTheLimitIs413InTheRoutesFormat) {
-  send("POST /v1/messages HTTP/1.1\r\nHost: x\r\nx-request-id: big\r\nContent-Length: 5000\r\n\r\n");
+  send(
+      "POST /v1/messages HTTP/1.1\r\nHost: x\r\nx-request-id: big\r\nContent-Length: 5000\r\n\r\n");
   std::string r = received();
   EXPECT_EQ(r.rfind("HTTP/1.1 413 ", 0), 0u) << r;
   EXPECT_NE(r.find("\"type\":\"request_too_large\""), std::string::npos) << r;  // Anthropic's shape
@@ -197,7 +204,7 @@ TEST_F(SessionTest, StreamIsChunkedToItsEnd) {
   EXPECT_NE(r.find("transfer-encoding: chunked\r\n"), std::string::npos);
   EXPECT_NE(r.find("data: [DONE]"), std::string::npos);
   EXPECT_EQ(r.substr(r.size() - 5), "0\r\n\r\n");  // the last chunk
-  EXPECT_FALSE(done_);                               // and the connection is kept
+  EXPECT_FALSE(done_);                             // and the connection is kept
 }
 
 TEST_F(SessionTest, DrainingClosesAfterTheCurrentReply) {

@@ -61,7 +61,8 @@ TEST_F(AccessLogTest, HumanLine) {
 TEST_F(AccessLogTest, JsonLineWithError) {
   setJsonLogs(true);
   api::Exchange ex = exchange();
-  ex.outcome.error = api::Error{api::ErrorKind::kUpstreamError, "client message", "upstream answered 500"};
+  ex.outcome.error =
+      api::Error{api::ErrorKind::kUpstreamError, "client message", "upstream answered 500"};
   AccessLog log;
   log.record(ex, 502, false);
   nlohmann::json j = nlohmann::json::parse(out_.str());

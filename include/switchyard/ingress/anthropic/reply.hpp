@@ -20,7 +20,8 @@ namespace switchyard::ingress::anthropic {
 // message reports (the alias the client asked for). `stop_sequences` are the request's: a
 // finish_reason "stop" whose upstream names the matched string (vLLM's choices[].stop_reason)
 // becomes stop_reason "stop_sequence". Errors when `completion` has no choices[0].
-api::Result<nlohmann::json> toAnthropicMessage(const nlohmann::json& completion, std::string_view model,
+api::Result<nlohmann::json> toAnthropicMessage(const nlohmann::json& completion,
+                                               std::string_view model,
                                                const std::vector<std::string>& stop_sequences = {});
 
 // Maps an OpenAI finish_reason to an Anthropic stop_reason: stop -> end_turn, length ->
