@@ -100,7 +100,7 @@ struct GeneralSettings {
   bool disable_spend_logs = false;
   bool background_health_checks = false;
   std::optional<double> health_check_interval_s;
-  // Switchyard's own server limits (not in LiteLLM; documented in the README).
+  // Switchyard's own server limits (not in LiteLLM; docs/configuration.md#server-limits).
   double request_header_timeout_s = 10;  // time to receive a whole request head (slowloris)
   double request_body_timeout_s = 60;    // time to receive a whole body once the head arrived
   double keepalive_timeout_s = 60;       // idle keep-alive connection lifetime

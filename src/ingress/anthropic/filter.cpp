@@ -19,15 +19,7 @@ class ErrorsFilter final : public Filter {
   boost::asio::awaitable<Reply> handle(Exchange& ex, Next next) override {
     Reply reply = co_await next(ex);
     if (!ex.outcome.error || reply.stream) co_return reply;
-    const Error& e = *ex.outcome.error;
-    reply.content_type = "application/json";
-    if (!e.upstream_body.empty() && e.upstream_status != 0) {
-      reply.status = e.upstream_status;  // the provider's own Anthropic error, as it wrote it
-      reply.body = e.upstream_body;
-    } else {
-      reply.status = anthropicStatus(e);
-      reply.body = errorBody(e);
-    }
+    answerError(reply, *ex.outcome.error);
     if (!reply.header("request-id") && !ex.request_id.empty())
       reply.addHeader("request-id", ex.request_id);
     co_return reply;

@@ -229,20 +229,24 @@ std::unique_ptr<ChunkSource> messageAsStream(const json& message) {
   return std::make_unique<OnceSource>(std::move(out));
 }
 
+void answerError(Reply& reply, const Error& e) {
+  reply.stream.reset();
+  reply.content_type = "application/json";
+  if (!e.upstream_body.empty() && e.upstream_status != 0) {
+    reply.status = e.upstream_status;  // the provider's own Anthropic error, as it wrote it
+    reply.body = e.upstream_body;
+  } else {
+    reply.status = anthropicStatus(e);
+    reply.body = errorBody(e);
+  }
+}
+
 Reply toAnthropicReply(const Exchange& ex, Reply reply) {
   if (!ex.request_id.empty()) reply.headers.push_back({"request-id", ex.request_id});
   if (reply.format == WireFormat::kAnthropic) return reply;
 
   auto errorReply = [&](const Error& e) {
-    reply.stream.reset();
-    reply.content_type = "application/json";
-    if (!e.upstream_body.empty() && e.upstream_status != 0) {
-      reply.status = e.upstream_status;  // the provider's own Anthropic error, as it wrote it
-      reply.body = e.upstream_body;
-    } else {
-      reply.status = anthropicStatus(e);
-      reply.body = errorBody(e);
-    }
+    answerError(reply, e);
     return std::move(reply);
   };
   if (ex.outcome.error) return errorReply(*ex.outcome.error);

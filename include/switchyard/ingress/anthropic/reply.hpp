@@ -39,6 +39,10 @@ unsigned anthropicStatus(const api::Error& e) noexcept;
 std::string_view errorType(const api::Error& e) noexcept;
 // {"type":"error","error":{"type":..,"message":..}}; sent with anthropicStatus(e).
 std::string errorBody(const api::Error& e);
+// Makes `reply` the Anthropic answer to `e`: the provider's own body and status when the error
+// carries one (Error::upstream_body, a passed-through Anthropic deployment), else errorBody(e)
+// with anthropicStatus(e). Headers are kept; a stream is dropped.
+void answerError(api::Reply& reply, const api::Error& e);
 // The SSE frame of an error inside a stream: "event: error\ndata: {errorBody}\n\n".
 std::string errorEvent(const api::Error& e);
 
