@@ -1,12 +1,13 @@
 // The parse filter: the JSON body of a proxied request -> ex.body, ex.model, ex.stream, and the
 // request-level controls -> ex.controls (as sent) and ex.options (typed, validated once here).
 
+#include "switchyard/pipeline/parse.hpp"
+
 #include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "switchyard/api/json_guard.hpp"
-#include "switchyard/api/usage.hpp"
-#include "switchyard/pipeline/pipeline.hpp"
+#include "switchyard/pipeline/filters.hpp"
 
 namespace switchyard::pipeline {
 namespace {
@@ -232,14 +233,6 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
   if (auto e = readFallbacks(ex)) return std::move(*e);
   ex.body = std::move(body);
   return {};
-}
-
-std::uint64_t estimatePromptTokens(const api::Exchange& ex) {
-  return ex.body ? api::estimatePromptTokens(*ex.body) : 0;
-}
-
-providers::CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& d) {
-  return providers::callOptionsFor(cfg, d);
 }
 
 }  // namespace switchyard::pipeline

@@ -1,4 +1,4 @@
-// The anthropic adapter (DESIGN §5): OpenAI chat requests are translated to the Messages API
+// The anthropic adapter (docs/design.md §5): OpenAI chat requests are translated to the Messages API
 // (anthropic_translate.hpp) and the answers back, streams event by event. Requests that entered
 // as Anthropic Messages (POST /v1/messages) are passed through untouched but for `model`.
 

@@ -1,5 +1,5 @@
 #pragma once
-// OpenAI chat <-> Anthropic Messages translation (private to the providers module; DESIGN §5).
+// OpenAI chat <-> Anthropic Messages translation (private to the providers module; docs/design.md §5).
 // Pure functions and a stream state machine: no I/O, so every rule is unit-tested without sockets.
 //
 // Wire references: Anthropic Messages API (POST /v1/messages, anthropic-version 2023-06-01),

@@ -1,4 +1,4 @@
-// The Azure OpenAI adapter (DESIGN §5). Azure speaks the OpenAI wire format; only the URL and the
+// The Azure OpenAI adapter (docs/design.md §5). Azure speaks the OpenAI wire format; only the URL and the
 // auth header differ, so the call itself is callOpenAiFormat (openai_common.hpp).
 //
 //   azure/<deployment>:  {api_base}/openai/deployments/{deployment}{/chat/completions|/completions|

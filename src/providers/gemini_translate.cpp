@@ -1,5 +1,7 @@
 #include "gemini_translate.hpp"
 
+#include "gemini_endpoints.hpp"
+
 #include <chrono>
 #include <cstring>
 #include <map>

@@ -1,6 +1,6 @@
 #pragma once
 // OpenAI <-> Gemini (Google AI Studio, v1beta) translation, private to the providers module and
-// free of I/O so that unit tests drive it directly (DESIGN §5).
+// free of I/O so that unit tests drive it directly (docs/design.md §5).
 //
 // Request: OpenAI chat body -> GenerateContentRequest {contents, systemInstruction, tools,
 // toolConfig, generationConfig}. Response: GenerateContentResponse -> chat.completion. Stream: each
@@ -32,16 +32,6 @@ inline constexpr std::string_view kUnsupportedParams[] = {
     "logprobs", "top_logprobs", "logit_bias", "functions",          "function_call",
     "audio",    "modalities",   "prediction", "web_search_options",
 };
-
-// URLs, embeddings and error answers are defined in gemini.cpp; the rest in gemini_translate.cpp.
-
-// The API root of a parsed api_base: a host root gets "/v1beta"; a base already ending in
-// "/v1beta" (or "/v1", "/v1alpha") keeps it.
-Url apiRoot(Url base);
-
-// "{root}/models/{model}:generateContent", ":streamGenerateContent?alt=sse", ":embedContent",
-// ":batchEmbedContents". `model` is the model id, without a "models/" prefix (one is stripped).
-std::string methodTarget(const Url& root, std::string_view model, std::string_view method);
 
 // OpenAI chat body -> GenerateContentRequest. Errors: kInvalidRequest (400) for malformed
 // messages, and for unsupported parameters unless `drop_params`.
@@ -88,24 +78,5 @@ class StreamTranslator {
   nlohmann::json usage_json_;
   std::optional<api::Usage> usage_;
 };
-
-// OpenAI embeddings body -> embedContent (one input) or batchEmbedContents (a list) request.
-// `batch` tells which. Token-id inputs are refused (400).
-api::Result<nlohmann::json> toEmbedRequest(const nlohmann::json& body, std::string_view model,
-                                           bool* batch);
-
-// embedContent / batchEmbedContents response -> OpenAI embeddings list. `base64` encodes each
-// vector as little-endian float32 (encoding_format "base64"). `prompt_chars` sizes the usage
-// estimate (Gemini does not report embedding tokens).
-api::Result<nlohmann::json> fromEmbedResponse(const nlohmann::json& response,
-                                              std::string_view model, bool base64,
-                                              std::uint64_t prompt_tokens);
-
-// A non-2xx Gemini answer ({"error":{"code","message","status","details"}}) -> Error
-// (errors.hpp): 429/5xx retryable (RetryInfo.retryDelay read when there is no Retry-After), 503
-// (UNAVAILABLE) kOverloaded, 401/403 and invalid API keys never echo the message, token-limit
-// messages kContextWindowExceeded, 404 kNotFound.
-api::Error mapGeminiError(unsigned status, std::string_view body, std::string_view retry_after,
-                          std::string_view secret);
 
 }  // namespace switchyard::providers::gemini

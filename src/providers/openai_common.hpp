@@ -18,7 +18,7 @@ namespace switchyard::providers {
 // (`d.provider` names the provider; `secret`, the key in use, is scrubbed from messages); a
 // non-JSON answer is a kUpstreamError. Stream (`stream` true): adds `accept: text/event-stream`,
 // relays the SSE events as they come, and first reads ahead to the first event that commits the
-// answer, so that an error event before any content is returned as an Error (DESIGN §4).
+// answer, so that an error event before any content is returned as an Error (docs/design.md §4).
 // `transport`, `url`, `d` and `secret` must outlive the awaitable (the caller co_awaits it at
 // once).
 boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(

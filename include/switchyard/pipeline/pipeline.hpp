@@ -17,6 +17,7 @@
 #include "switchyard/config/config.hpp"
 #include "switchyard/pipeline/filter.hpp"
 #include "switchyard/pipeline/filters.hpp"
+#include "switchyard/pipeline/parse.hpp"
 #include "switchyard/pipeline/services.hpp"
 #include "switchyard/providers/provider.hpp"
 #include "switchyard/router/router.hpp"
@@ -61,13 +62,6 @@ class Pipeline {
   std::vector<std::unique_ptr<Filter>> owned_;
   std::vector<Filter*> core_;
 };
-
-// Parses and validates the JSON body for ex.endpoint: fills ex.body, ex.model, ex.stream, moves
-// the request-level controls into ex.controls (as sent) and ex.options (typed, validated; a body
-// `timeout` sets ex.timeout_s unless the header already did). When an ingress filter already
-// translated the body into ex.body, `raw_body` is not read and only the rest is done.
-// Exposed for tests.
-api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body);
 
 // The prompt-token estimate of ex.body (api::estimatePromptTokens); 0 before parsing.
 std::uint64_t estimatePromptTokens(const api::Exchange& ex);

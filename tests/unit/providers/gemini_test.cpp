@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "providers/gemini_endpoints.hpp"
 #include "providers/gemini_translate.hpp"
 #include "switchyard/providers/provider.hpp"
 #include "switchyard/providers/sse.hpp"

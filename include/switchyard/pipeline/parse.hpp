@@ -1,0 +1,19 @@
+#pragma once
+// The parse filter's work (filters.hpp: makeParseFilter): the JSON body of a proxied request and
+// its request-level controls, read and validated once.
+
+#include <string_view>
+
+#include "switchyard/api/error.hpp"
+#include "switchyard/api/exchange.hpp"
+
+namespace switchyard::pipeline {
+
+// Parses and validates the JSON body for ex.endpoint: fills ex.body, ex.model, ex.stream, moves
+// the request-level controls into ex.controls (as sent) and ex.options (typed, validated; a body
+// `timeout` sets ex.timeout_s unless the header already did). When an ingress filter already
+// translated the body into ex.body, `raw_body` is not read and only the rest is done.
+// Exposed for tests.
+api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body);
+
+}  // namespace switchyard::pipeline
