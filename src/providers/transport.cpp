@@ -1,4 +1,5 @@
 #include "switchyard/providers/transport.hpp"
+#include "switchyard/asio/no_throw.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -27,7 +28,6 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using api::Error;
 using api::ErrorKind;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;
 
 struct Connection {

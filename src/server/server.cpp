@@ -1,4 +1,5 @@
 #include "switchyard/server/server.hpp"
+#include "switchyard/asio/no_throw.hpp"
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
@@ -27,7 +28,6 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 void stopSignals(sigset_t& set) {
   sigemptyset(&set);

@@ -15,7 +15,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
-using session_detail::kNoThrow;
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
 
 // Arms the watch (see ClientWatch): when the socket turns readable and the client has closed

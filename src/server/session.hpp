@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 
+#include "switchyard/asio/no_throw.hpp"
 #include "switchyard/server/route_table.hpp"
 #include "worker.hpp"
 
@@ -38,7 +39,6 @@ namespace session_detail {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-inline constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 inline std::chrono::milliseconds seconds(double s) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));

@@ -26,7 +26,7 @@ struct Io<TestStream> {
                                             std::string_view b = {}) {
     std::array<boost::asio::const_buffer, 2> bufs{boost::asio::buffer(a.data(), a.size()),
                                                   boost::asio::buffer(b.data(), b.size())};
-    auto [ec, n] = co_await boost::asio::async_write(s, bufs, session_detail::kNoThrow);
+    auto [ec, n] = co_await boost::asio::async_write(s, bufs, kNoThrow);
     co_return !ec;
   }
   static void armWatch(TestStream&, const std::shared_ptr<ClientWatch>&) {}
