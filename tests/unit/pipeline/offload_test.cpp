@@ -9,6 +9,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <functional>
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -20,8 +21,9 @@ namespace {
 
 boost::asio::awaitable<std::pair<std::thread::id, std::thread::id>> runAndReport(Offload& off) {
   std::thread::id job_thread;
-  api::Result<void> r =
-      co_await off.run([&job_thread] { job_thread = std::this_thread::get_id(); });
+  // Jobs are named locals: GCC 12 destroys a lambda temporary inside a co_await expression twice.
+  std::function<void()> job = [&job_thread] { job_thread = std::this_thread::get_id(); };
+  api::Result<void> r = co_await off.run(std::move(job));
   EXPECT_TRUE(r.has_value());
   co_return std::make_pair(job_thread, std::this_thread::get_id());
 }
@@ -36,7 +38,8 @@ TEST(OffloadTest, RunsOffTheCallersThreadAndResumesOnIt) {
 }
 
 boost::asio::awaitable<api::Result<void>> runThrowing(Offload& off) {
-  co_return co_await off.run([] { throw std::runtime_error("disk on fire"); });
+  std::function<void()> job = [] { throw std::runtime_error("disk on fire"); };
+  co_return co_await off.run(std::move(job));
 }
 
 TEST(OffloadTest, AThrowingJobIsAnError) {
@@ -50,11 +53,13 @@ TEST(OffloadTest, AThrowingJobIsAnError) {
 
 boost::asio::awaitable<void> runBlocked(Offload& off, std::shared_future<void> gate,
                                         api::Result<void>& out) {
-  out = co_await off.run([gate] { gate.wait(); });
+  std::function<void()> job = [gate] { gate.wait(); };
+  out = co_await off.run(std::move(job));
 }
 
 boost::asio::awaitable<void> runFlagging(Offload& off, bool& ran, api::Result<void>& out) {
-  out = co_await off.run([&ran] { ran = true; });
+  std::function<void()> job = [&ran] { ran = true; };
+  out = co_await off.run(std::move(job));
 }
 
 TEST(OffloadTest, BoundedQueueRefusesAtOnce) {
