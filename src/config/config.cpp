@@ -4,6 +4,8 @@
 
 #include "switchyard/config/config.hpp"
 
+#include "scalars.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -165,6 +167,7 @@ class Loader {
   std::optional<std::vector<Entry>> entries(const Value& v);
   void collect(const Value& v, std::vector<Entry>& out, std::set<std::string>& seen, int depth);
   std::optional<std::string> text(const Value& v, std::string_view expected);
+  bool quotedOrEnv(const Value& v) const;
   std::optional<std::string> str(const Value& v);
   template <class T>
   std::optional<T> integer(const Value& v, std::int64_t min,
@@ -291,6 +294,11 @@ std::optional<std::string> Loader::text(const Value& v, std::string_view expecte
   return value;
 }
 
+// A quoted scalar, or an os.environ/ value: a string that Python's int() / float() converts.
+bool Loader::quotedOrEnv(const Value& v) const {
+  return v.node.Tag() == "!" || v.node.Scalar().starts_with(kEnvPrefix);
+}
+
 std::optional<std::string> Loader::str(const Value& v) {
   if (isNull(v)) return std::nullopt;
   return text(v, "expected a string");
@@ -313,16 +321,16 @@ std::optional<T> Loader::integer(const Value& v, std::int64_t min, std::int64_t 
   if (isNull(v)) return std::nullopt;
   std::optional<std::string> s = text(v, "expected an integer");
   if (!s) return std::nullopt;
-  std::string_view t = trim(*s);
   std::int64_t x = 0;
-  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
-  if (ec == std::errc::result_out_of_range) {
-    fail(v, "is out of range");
-    return std::nullopt;
-  }
-  if (t.empty() || ec != std::errc{} || end != t.data() + t.size()) {
-    fail(v, "expected an integer");
-    return std::nullopt;
+  switch (parseYamlInt(trim(*s), quotedOrEnv(v), x)) {
+    case IntParse::kOk:
+      break;
+    case IntParse::kOutOfRange:
+      fail(v, "is out of range");
+      return std::nullopt;
+    case IntParse::kMalformed:
+      fail(v, "expected an integer");
+      return std::nullopt;
   }
   if (x < min) {
     fail(v, "must be >= " + std::to_string(min));
@@ -339,15 +347,12 @@ std::optional<double> Loader::number(const Value& v, Bound bound) {
   if (isNull(v)) return std::nullopt;
   std::optional<std::string> s = text(v, "expected a number");
   if (!s) return std::nullopt;
-  std::string_view t = trim(*s);
-  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
-  double x = 0;
-  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
-  if (t.empty() || ec != std::errc{} || end != t.data() + t.size() || !std::isfinite(x)) {
+  std::optional<double> x = parseYamlNumber(trim(*s), quotedOrEnv(v));
+  if (!x) {
     fail(v, "expected a number");
     return std::nullopt;
   }
-  if (!checkBound(v, x, bound)) return std::nullopt;
+  if (!checkBound(v, *x, bound)) return std::nullopt;
   return x;
 }
 
@@ -355,7 +360,8 @@ std::optional<double> Loader::duration(const Value& v, Bound bound) {
   if (isNull(v)) return std::nullopt;
   std::optional<std::string> s = text(v, "expected a duration");
   if (!s) return std::nullopt;
-  std::optional<double> x = parseDurationSeconds(*s);
+  std::optional<double> x = parseYamlNumber(trim(*s), quotedOrEnv(v));  // plain seconds
+  if (!x) x = parseDurationSeconds(*s);
   if (!x) {
     // "-5" is a number, just out of range: say so rather than "malformed".
     std::string_view t = trim(*s);
@@ -376,11 +382,9 @@ std::optional<bool> Loader::boolean(const Value& v) {
   if (isNull(v)) return std::nullopt;
   std::optional<std::string> s = text(v, "expected true or false");
   if (!s) return std::nullopt;
-  std::string t = lower(std::string(trim(*s)));
-  if (t == "true" || t == "yes" || t == "on") return true;
-  if (t == "false" || t == "no" || t == "off") return false;
-  fail(v, "expected true or false");
-  return std::nullopt;
+  std::optional<bool> b = parseYamlBool(trim(*s));
+  if (!b) fail(v, "expected true or false");
+  return b;
 }
 
 // A list of strings; a single string counts as a list of one.
