@@ -486,9 +486,14 @@ void Loader::parseDeployment(const Value& v, Deployment& d, int& id_line) {
   if (!fields) return;
   const Value* params = nullptr;
   const Value* info = nullptr;
+  std::optional<std::uint64_t> entry_rpm, entry_tpm;
   for (const Entry& e : *fields) {
     if (e.key == "model_name") {
       assign(d.model_name, str(e.value));
+    } else if (e.key == "rpm") {  // LiteLLM's strategies read rpm/tpm on the entry too
+      entry_rpm = integer<std::uint64_t>(e.value, 0);
+    } else if (e.key == "tpm") {
+      entry_tpm = integer<std::uint64_t>(e.value, 0);
     } else if (e.key == "litellm_params") {
       params = &e.value;
     } else if (e.key == "model_info") {
@@ -503,6 +508,8 @@ void Loader::parseDeployment(const Value& v, Deployment& d, int& id_line) {
     return failAt(join(v.path, "litellm_params.model"), "is required", v.line);
   }
   parseLitellmParams(*params, d);
+  if (!d.rpm) d.rpm = entry_rpm;  // litellm_params wins when both are set
+  if (!d.tpm) d.tpm = entry_tpm;
   if (info != nullptr && ok()) parseModelInfo(*info, d, id_line);
 }
 

@@ -124,3 +124,35 @@ TEST(YamlScalarsInConfigTest, QuotedHexIsAnErrorNamingTheKey) {
 
 }  // namespace
 }  // namespace switchyard::config
+
+namespace switchyard::config {
+namespace {
+
+TEST(EntryLevelLimitsTest, RpmAndTpmOnTheEntryAreTheDeploymentsLimits) {
+  auto r = loadConfigText(R"(
+model_list:
+  - model_name: a
+    rpm: 100
+    tpm: 20_000
+    litellm_params: {model: mock/x}
+  - model_name: b
+    rpm: 100
+    litellm_params: {model: mock/x, rpm: 5}
+)",
+                          "entry.yaml");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();  // not "unknown key"
+  EXPECT_EQ(r->config.model_list[0].rpm, 100u);
+  EXPECT_EQ(r->config.model_list[0].tpm, 20000u);
+  EXPECT_EQ(r->config.model_list[1].rpm, 5u);  // litellm_params wins when both are set
+  auto bad = loadConfigText(
+      "model_list:\n  - model_name: a\n    rpm: lots\n    litellm_params: {model: mock/x}\n",
+      "entry.yaml");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("model_list[0].rpm: expected an integer (line 3)"),
+            std::string::npos)
+      << bad.error().message;
+}
+
+}  // namespace
+}  // namespace switchyard::config
