@@ -192,6 +192,7 @@ class Loader {
   void parseLitellmSettings(const Value& v);
   void parseCacheParams(const Value& v);
   void parseRoutingStrategyArgs(const Value& v);
+  void parseModelGroupAlias(const Value& v);
   void parseGeneralSettings(const Value& v);
   void assignIds();
   std::optional<std::string> envLookup(const std::string& name) const;
@@ -629,6 +630,34 @@ void Loader::parseModelInfo(const Value& v, Deployment& d, int& id_line) {
   if (!d.max_tokens) d.max_tokens = max_output_tokens;
 }
 
+// {alias: "group"} or {alias: {model: "group", hidden: true}}.
+void Loader::parseModelGroupAlias(const Value& v) {
+  std::optional<std::vector<Entry>> fields = entries(v);
+  if (!fields) return;
+  for (const Entry& e : *fields) {
+    ModelGroupAlias a;
+    a.alias = e.key;
+    if (e.value.node.IsMap()) {
+      std::optional<std::vector<Entry>> inner = entries(e.value);
+      if (!inner) return;
+      for (const Entry& f : *inner) {
+        if (f.key == "model") {
+          assign(a.model, str(f.value));
+        } else if (f.key == "hidden") {
+          assign(a.hidden, boolean(f.value));
+        } else {
+          warnUnknown(f);
+        }
+      }
+    } else {
+      assign(a.model, str(e.value));
+    }
+    if (!ok()) return;
+    if (a.model.empty()) return failAt(e.value.path, "expected a model group name", e.value.line);
+    result_.config.router_settings.model_group_alias.push_back(std::move(a));
+  }
+}
+
 void Loader::parseRouterSettings(const Value& v) {
   std::optional<std::vector<Entry>> fields = entries(v);
   if (!fields) return;
@@ -671,6 +700,8 @@ void Loader::parseRouterSettings(const Value& v) {
       assign(r.retry_after_s, duration(x, Bound::kNonNegative));
     } else if (k == "enable_pre_call_checks") {
       assign(r.enable_pre_call_checks, boolean(x));
+    } else if (k == "model_group_alias") {
+      parseModelGroupAlias(x);
     } else if (k == "disable_cooldowns") {
       assign(r.disable_cooldowns, boolean(x));
     } else if (k == "routing_strategy_args") {

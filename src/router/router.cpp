@@ -145,10 +145,19 @@ Router::Router(const config::Config& cfg, std::shared_ptr<StateRegistry> states,
     groups_[d.model_name].push_back(e);
     by_id_.try_emplace(d.id, e);
   }
+  for (const config::ModelGroupAlias& a : cfg.router_settings.model_group_alias) {
+    if (!group_alias_.try_emplace(a.alias, a.model).second) continue;
+    if (!a.hidden && !by_alias_.contains(a.alias)) aliases_.push_back(a.alias);
+  }
+}
+
+std::string_view Router::resolve(std::string_view target) const {
+  auto it = group_alias_.find(target);
+  return it == group_alias_.end() ? target : std::string_view(it->second);
 }
 
 bool Router::hasAlias(std::string_view alias) const {
-  return by_alias_.find(alias) != by_alias_.end();
+  return by_alias_.find(alias) != by_alias_.end() || group_alias_.find(alias) != group_alias_.end();
 }
 
 const std::vector<const config::Deployment*>& Router::deployments(std::string_view alias) const {
@@ -158,12 +167,14 @@ const std::vector<const config::Deployment*>& Router::deployments(std::string_vi
 }
 
 std::string_view Router::groupOf(std::string_view target) const {
+  target = resolve(target);
   if (auto it = by_alias_.find(target); it != by_alias_.end()) return it->first;
   if (auto it = by_id_.find(target); it != by_id_.end()) return it->second.deployment->model_name;
   return {};
 }
 
 std::span<const Entry> Router::members(std::string_view target) const {
+  target = resolve(target);
   if (auto it = groups_.find(target); it != groups_.end()) return it->second;
   if (auto it = by_id_.find(target); it != by_id_.end()) return {&it->second, 1};
   return {};

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "support/fake_openai.hpp"
 #include "support/http_client.hpp"
@@ -41,6 +42,36 @@ TEST(ConfigFidelityTest, EntryLevelRpmLimitsTheDeployment) {
   EXPECT_EQ(limited.status, 429u) << limited.body;
   EXPECT_EQ(limited.json()["error"]["code"], "deployment_limit_reached") << limited.body;
   EXPECT_EQ(fake.requestCount(), static_cast<std::size_t>(ok));
+}
+
+// router_settings.model_group_alias, in both of LiteLLM's forms: requests for an alias are served
+// by its group (the upstream sees the group's model), visible aliases are listed by /v1/models,
+// hidden ones are not but still answer.
+TEST(ConfigFidelityTest, ModelGroupAliasVisibleAndHidden) {
+  FakeOpenAI fake;
+  std::string yaml =
+      "model_list:\n  - model_name: real-group\n    litellm_params:\n      model: "
+      "openai/fake-real\n"
+      "      api_base: " +
+      fake.baseUrl() + "\n      api_key: " + std::string(kUpstreamKey) +
+      "\nrouter_settings:\n  model_group_alias:\n    gpt-4: real-group\n"
+      "    internal-only: {model: real-group, hidden: true}\n";
+  SY_START_GATEWAY(gw, yaml);
+  HttpClient client(gw->port());
+  for (const char* alias : {"gpt-4", "internal-only"}) {
+    auto r = client.post(kChat, chatBody(alias));
+    EXPECT_EQ(r.status, 200u) << alias << r.body;
+    EXPECT_EQ(r.headers["x-litellm-model-group"], "real-group") << alias;
+  }
+  ASSERT_EQ(fake.requestCount(), 2u);
+  for (const auto& req : fake.requests()) EXPECT_EQ(req.json()["model"], "fake-real");
+  auto models = client.get("/v1/models");
+  ASSERT_EQ(models.status, 200u) << models.body;
+  std::vector<std::string> ids;
+  json listed = models.json();
+  for (const auto& m : listed["data"]) ids.push_back(m["id"].get<std::string>());
+  EXPECT_EQ(ids, (std::vector<std::string>{"real-group", "gpt-4"})) << models.body;
+  EXPECT_EQ(client.get("/v1/models/internal-only").status, 200u);  // usable, just not listed
 }
 
 }  // namespace

@@ -51,8 +51,18 @@ struct FallbackRule {
   std::vector<std::string> fallbacks;
 };
 
+// router_settings.model_group_alias: requests for `alias` are served by the model group `model`
+// (LiteLLM: the alias is looked up first, even when a model_list entry has the same name).
+// Hidden aliases are left out of /v1/models.
+struct ModelGroupAlias {
+  std::string alias;
+  std::string model;
+  bool hidden = false;
+};
+
 struct RouterSettings {
   std::string routing_strategy = "simple-shuffle";
+  std::vector<ModelGroupAlias> model_group_alias;
   std::optional<int> num_retries;
   std::optional<double> timeout_s, stream_timeout_s;
   std::vector<FallbackRule> fallbacks, context_window_fallbacks, content_policy_fallbacks;

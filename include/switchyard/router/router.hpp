@@ -74,13 +74,15 @@ class Router {
   const Policy& policy() const noexcept { return policy_; }
   const TimeSource& time() const noexcept { return time_; }
 
+  // True for a model_list alias and for a router_settings.model_group_alias (hidden ones too).
   bool hasAlias(std::string_view alias) const;
-  // Aliases in the order they first appear in model_list.
+  // What /v1/models lists: aliases in the order they first appear in model_list, then the
+  // model_group_alias names that are not hidden.
   const std::vector<std::string>& aliases() const noexcept { return aliases_; }
   // The alias's deployments (config order); empty when unknown.
   const std::vector<const config::Deployment*>& deployments(std::string_view alias) const;
-  // The model group a target names: the alias itself, or the alias of the deployment whose
-  // model_info.id it is; empty when neither.
+  // The model group a target names: the group a model_group_alias points to, the alias itself, or
+  // the alias of the deployment whose model_info.id it is; empty when none.
   std::string_view groupOf(std::string_view target) const;
   bool knows(std::string_view target) const { return !groupOf(target).empty(); }
 
@@ -110,6 +112,8 @@ class Router {
   using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
   std::span<const Entry> members(std::string_view target) const;
+  // `target`, or the group its model_group_alias names.
+  std::string_view resolve(std::string_view target) const;
 
   Policy policy_;
   const TimeSource& time_;
@@ -120,6 +124,7 @@ class Router {
   StringMap<std::vector<const config::Deployment*>> by_alias_;
   StringMap<std::vector<Entry>> groups_;  // alias -> its entries
   StringMap<Entry> by_id_;                // model_info.id -> entry
+  StringMap<std::string> group_alias_;    // model_group_alias -> model group
 };
 
 }  // namespace switchyard::router
