@@ -8,6 +8,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -42,6 +44,26 @@ constexpr std::string_view kRoutingStrategies[] = {
 constexpr std::string_view kIgnoredLitellmParams[] = {
     "organization",    "region_name", "aws_region_name",     "vertex_project",
     "vertex_location", "drop_params", "use_in_pass_through",
+};
+// OpenAI request parameters a deployment may set as defaults (LiteLLM sends them when the client
+// did not); extra_body's fields join them at the top level.
+constexpr std::string_view kRequestDefaults[] = {
+    "temperature",
+    "max_tokens",
+    "max_completion_tokens",
+    "top_p",
+    "n",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+    "logit_bias",
+    "response_format",
+    "user",
+    "reasoning_effort",
+    "parallel_tool_calls",
+    "logprobs",
+    "top_logprobs",
 };
 constexpr std::string_view kIgnoredModelInfo[] = {
     "description", "access_groups", "tier",  // and every supports_* key
@@ -178,6 +200,9 @@ class Loader {
   std::optional<double> duration(const Value& v, Bound bound);
   std::optional<bool> boolean(const Value& v);
   std::optional<std::vector<std::string>> stringList(const Value& v);
+  // Any YAML value as JSON: plain scalars typed as PyYAML types them (null, booleans, integers,
+  // floats), quoted ones strings; os.environ/ values are read.
+  std::optional<nlohmann::json> toJson(const Value& v, int depth);
   std::optional<std::map<std::string, std::string>> stringMap(const Value& v);
   std::optional<std::vector<FallbackRule>> fallbacks(const Value& v);
   bool checkBound(const Value& v, double x, Bound bound);
@@ -388,6 +413,45 @@ std::optional<bool> Loader::boolean(const Value& v) {
   return b;
 }
 
+std::optional<nlohmann::json> Loader::toJson(const Value& v, int depth) {
+  if (depth > 32) {
+    fail(v, "nests too deeply");
+    return std::nullopt;
+  }
+  if (v.node.IsNull()) return nlohmann::json(nullptr);
+  if (v.node.IsSequence()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (std::size_t i = 0; i < v.node.size(); ++i) {
+      Value item{v.node[i], v.path + "[" + std::to_string(i) + "]", v.node[i].Mark().line + 1};
+      std::optional<nlohmann::json> j = toJson(item, depth + 1);
+      if (!j) return std::nullopt;
+      out.push_back(std::move(*j));
+    }
+    return out;
+  }
+  if (v.node.IsMap()) {
+    std::optional<std::vector<Entry>> fields = entries(v);
+    if (!fields) return std::nullopt;
+    nlohmann::json out = nlohmann::json::object();
+    for (const Entry& e : *fields) {
+      std::optional<nlohmann::json> j = toJson(e.value, depth + 1);
+      if (!j) return std::nullopt;
+      out[e.key] = std::move(*j);
+    }
+    return out;
+  }
+  std::optional<std::string> s = text(v, "expected a value");
+  if (!s) return std::nullopt;
+  if (quotedOrEnv(v)) return nlohmann::json(*s);
+  std::string_view t = trim(*s);
+  if (t == "~" || t == "null" || t == "Null" || t == "NULL") return nlohmann::json(nullptr);
+  if (std::optional<bool> b = parseYamlBool(t); b && t.size() > 1) return nlohmann::json(*b);
+  std::int64_t i = 0;
+  if (parseYamlInt(t, false, i) == IntParse::kOk) return nlohmann::json(i);
+  if (std::optional<double> d = parseYamlNumber(t, false)) return nlohmann::json(*d);
+  return nlohmann::json(*s);
+}
+
 // A list of strings; a single string counts as a list of one.
 std::optional<std::vector<std::string>> Loader::stringList(const Value& v) {
   if (isNull(v)) return std::nullopt;
@@ -518,6 +582,7 @@ void Loader::parseLitellmParams(const Value& v, Deployment& d) {
   std::optional<std::vector<Entry>> fields = entries(v);
   if (!fields) return;
   std::optional<std::string> custom_provider;
+  std::optional<nlohmann::json> defaults;
   for (const Entry& e : *fields) {
     const std::string& k = e.key;
     const Value& x = e.value;
@@ -561,11 +626,23 @@ void Loader::parseLitellmParams(const Value& v, Deployment& d) {
       }
     } else if (k == "custom_llm_provider") {
       custom_provider = str(x);
+    } else if (contains(kRequestDefaults, k) || k == "extra_body") {
+      std::optional<nlohmann::json> value = toJson(x, 0);
+      if (!value) return;
+      if (!defaults) defaults = nlohmann::json::object();
+      if (k != "extra_body") {
+        (*defaults)[k] = std::move(*value);
+      } else if (!value->is_object()) {
+        return fail(x, "expected a mapping");
+      } else {
+        for (auto& [field, fv] : value->items()) (*defaults)[field] = fv;
+      }
     } else if (!contains(kIgnoredLitellmParams, k)) {
       warnUnknown(e);
     }
     if (!ok()) return;
   }
+  if (defaults) d.request_defaults = std::make_shared<const nlohmann::json>(std::move(*defaults));
   std::string model_path = join(v.path, "model");
   if (d.model.empty()) return failAt(model_path, "is required", v.line);
   // custom_llm_provider names the provider outright (LiteLLM: `model: my-model`,

@@ -223,7 +223,11 @@ class ProviderCallFilter final : public Filter {
       ex.outcome.provider = mocked ? "mock" : d.provider;
       ex.outcome.api_base = provider->apiBase(d);
       auto started = Clock::now();
+      // The deployment's default parameters, for this attempt only: the client's values win.
+      std::vector<std::string> defaulted = applyDefaults(ex, d);
       api::Result<api::Reply> r = co_await provider->call(ex, d, optionsFor(ex, d));
+      if (ex.body)
+        for (const std::string& k : defaulted) ex.body->erase(k);
       Clock::duration elapsed = Clock::now() - started;
       ex.outcome.upstream_time += elapsed;
       if (r) {
@@ -300,6 +304,18 @@ class ProviderCallFilter final : public Filter {
     e = Error{ErrorKind::kUpstreamError, "No deployment could serve this request.",
               "no deployment left to try"};
     return {std::move(e), FailureClass::kTransient};
+  }
+
+  // Sets the deployment's request_defaults the client's body does not set; returns their names.
+  static std::vector<std::string> applyDefaults(api::Exchange& ex, const config::Deployment& d) {
+    std::vector<std::string> added;
+    if (!d.request_defaults || !ex.body) return added;
+    for (const auto& [k, v] : d.request_defaults->items()) {
+      if (ex.body->contains(k)) continue;
+      (*ex.body)[k] = v;
+      added.push_back(k);
+    }
+    return added;
   }
 
   providers::CallOptions optionsFor(const api::Exchange& ex, const config::Deployment& d) const {

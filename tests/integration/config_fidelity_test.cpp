@@ -74,5 +74,38 @@ TEST(ConfigFidelityTest, ModelGroupAliasVisibleAndHidden) {
   EXPECT_EQ(client.get("/v1/models/internal-only").status, 200u);  // usable, just not listed
 }
 
+// Default request parameters on a deployment (litellm_params.temperature, extra_body...): the
+// upstream sees them when the client did not set them, the client's value wins, and they do not
+// leak to another deployment tried for the same request.
+TEST(ConfigFidelityTest, DeploymentDefaultsAreSentUnlessTheClientSetsThem) {
+  FakeOpenAI fake;
+  std::string base = fake.baseUrl(), key = kUpstreamKey;
+  std::string yaml =
+      "model_list:\n"
+      "  - model_name: tuned\n    litellm_params:\n      model: openai/fake-tuned\n"
+      "      api_base: " +
+      base + "\n      api_key: " + key +
+      "\n"
+      "      temperature: 0.2\n      seed: 7\n      extra_body: {top_k: 40}\n"
+      "  - model_name: plain\n    litellm_params:\n      model: openai/fake-plain\n"
+      "      api_base: " +
+      base + "\n      api_key: " + key + "\n";
+  SY_START_GATEWAY(gw, yaml);
+  HttpClient client(gw->port());
+  ASSERT_EQ(client.post(kChat, chatBody("tuned")).status, 200u);
+  ASSERT_EQ(client.post(kChat, chatBody("tuned", "hi", {{"temperature", 0.9}})).status, 200u);
+  ASSERT_EQ(client.post(kChat, chatBody("plain")).status, 200u);
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  json first = requests[0].json(), second = requests[1].json(), third = requests[2].json();
+  EXPECT_EQ(first["temperature"], 0.2);
+  EXPECT_EQ(first["seed"], 7);
+  EXPECT_EQ(first["top_k"], 40);
+  EXPECT_EQ(second["temperature"], 0.9);  // the client's value wins
+  EXPECT_EQ(second["seed"], 7);
+  EXPECT_FALSE(third.contains("temperature"));
+  EXPECT_FALSE(third.contains("top_k"));
+}
+
 }  // namespace
 }  // namespace switchyard::test

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +45,10 @@ struct Deployment {
   std::optional<std::uint64_t> max_input_tokens, max_tokens;
   std::string base_model;
   std::map<std::string, std::string> headers;  // litellm_params.extra_headers / headers
+  // Default request parameters written in litellm_params (temperature, max_tokens, top_p, seed,
+  // stop, ...; extra_body's fields at the top level), as a JSON object: sent upstream when the
+  // client did not set them. Null when there are none.
+  std::shared_ptr<const nlohmann::json> request_defaults;
 };
 
 // fallbacks: [{"gpt-4o": ["claude", "gemini"]}] -> {alias, [aliases...]}

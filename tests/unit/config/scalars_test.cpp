@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "switchyard/config/config.hpp"
 
 namespace switchyard::config {
@@ -150,6 +152,45 @@ model_list:
       "entry.yaml");
   ASSERT_FALSE(bad.has_value());
   EXPECT_NE(bad.error().message.find("model_list[0].rpm: expected an integer (line 3)"),
+            std::string::npos)
+      << bad.error().message;
+}
+
+}  // namespace
+}  // namespace switchyard::config
+
+namespace switchyard::config {
+namespace {
+
+TEST(RequestDefaultsTest, OpenAiParametersInLitellmParamsBecomeDefaults) {
+  auto r = loadConfigText(R"(
+model_list:
+  - model_name: a
+    litellm_params:
+      model: openai/x
+      temperature: 0.2
+      max_tokens: 1_000
+      stop: ["\n\n", END]
+      seed: "7"
+      extra_body: {top_k: 40, safe_mode: yes, note: ~}
+  - model_name: b
+    litellm_params: {model: openai/y}
+)",
+                          "defaults.yaml");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();
+  const auto& a = r->config.model_list[0].request_defaults;
+  ASSERT_TRUE(a);
+  EXPECT_EQ(*a, nlohmann::json::parse(
+                    R"({"temperature":0.2,"max_tokens":1000,"stop":["\n\n","END"],"seed":"7",
+                        "top_k":40,"safe_mode":true,"note":null})"));
+  EXPECT_FALSE(r->config.model_list[1].request_defaults);
+  auto bad = loadConfigText(
+      "model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/x\n      "
+      "extra_body: [1]\n",
+      "defaults.yaml");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("model_list[0].litellm_params.extra_body: expected a mapping"),
             std::string::npos)
       << bad.error().message;
 }
