@@ -264,8 +264,8 @@ include:
 )yaml");
   EXPECT_THAT(
       r.warnings,
+      // litellm_params.temperature is a default request parameter now (not unknown).
       ElementsAre("unknown key model_list[0].extra (line 3)",
-                  "unknown key model_list[0].litellm_params.temperature (line 6)",
                   "unknown key model_list[0].model_info.fancy (line 8)",
                   "unknown key router_settings.what (line 10)",
                   "unknown key litellm_settings.telemetry (line 12)",
