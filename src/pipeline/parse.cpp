@@ -140,11 +140,8 @@ class ParseFilter final : public Filter {
 
 }  // namespace
 
-std::unique_ptr<Filter> makeParseFilter(api::Endpoint endpoint) {
+std::unique_ptr<Filter> makeParseFilter(std::optional<api::Endpoint> endpoint) {
   return std::make_unique<ParseFilter>(endpoint);
-}
-std::unique_ptr<Filter> makeParseFilterAsIs() {
-  return std::make_unique<ParseFilter>(std::nullopt);
 }
 
 api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {

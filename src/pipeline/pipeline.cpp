@@ -8,8 +8,6 @@
 
 namespace switchyard::pipeline {
 
-std::unique_ptr<Filter> makeParseFilterAsIs();  // parse.cpp: keeps ex.endpoint
-
 namespace {
 const auth::Authenticator& authOr(const auth::Authenticator* given,
                                   std::unique_ptr<auth::Authenticator>& own,
@@ -39,7 +37,7 @@ Pipeline::Pipeline(const config::Config& cfg, const router::Router& router,
   for (api::Endpoint e :
        {api::Endpoint::kChatCompletions, api::Endpoint::kCompletions, api::Endpoint::kEmbeddings})
     parse_[static_cast<std::size_t>(e)] = makeParseFilter(e);
-  parse_as_is_ = makeParseFilterAsIs();
+  parse_as_is_ = makeParseFilter(std::nullopt);
   provider_call_ = makeProviderCallFilter(services_);
   core_ = {auth_.get(), parse_as_is_.get(), usage_.get(), provider_call_.get()};
 }

@@ -80,8 +80,6 @@ std::string lastUserText(const json& body) {
   return text;
 }
 
-std::uint64_t estimateTokens(std::size_t chars) { return api::estimateTextTokens(chars); }
-
 std::string answerText(const api::Exchange& ex, const config::Deployment* d) {
   if (d && d->mock_response) return *d->mock_response;
   if (ex.options.mock_response) return *ex.options.mock_response;
@@ -164,7 +162,7 @@ class Mock final : public Provider {
     if (dep && dep->mock_delay_s) co_await sleepFor(*dep->mock_delay_s);
     std::string model = dep ? d.model_id : d.model_id;
     const std::int64_t created = static_cast<std::int64_t>(std::time(nullptr));
-    std::uint64_t prompt_tokens = estimateTokens(promptText(ex).size());
+    std::uint64_t prompt_tokens = api::estimateTextTokens(promptText(ex).size());
 
     std::string text = answerText(ex, dep);
     bool configured = (dep && dep->mock_response) || ex.options.mock_response.has_value();
@@ -173,7 +171,7 @@ class Mock final : public Provider {
     }
     if (ex.endpoint == api::Endpoint::kEmbeddings) co_return embeddings(ex, model, prompt_tokens);
 
-    std::uint64_t completion_tokens = estimateTokens(text.size());
+    std::uint64_t completion_tokens = api::estimateTextTokens(text.size());
     std::string id =
         (ex.endpoint == api::Endpoint::kChatCompletions ? "chatcmpl-" : "cmpl-") + api::newUuid();
     bool chat = ex.endpoint == api::Endpoint::kChatCompletions;

@@ -28,7 +28,6 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   // Edges: what every answer on a route passes through, its own error format included.
   RouteTable::Chain openai = {&p.requestId(), &p.accessLog()};
   RouteTable::Chain anthropic = {&p.requestId(), &p.accessLog(), &anthropic_errors};
-  RouteTable::Chain none = {};
 
   // Handlers of the routes that answer without a provider.
   auto& models =
@@ -60,7 +59,6 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   t.add("GET|HEAD", "/health/liveness",       openai,    {&liveness});
   t.add("GET|HEAD", "/health/readiness",      openai,    {&readiness});
   // clang-format on
-  (void)none;
   return t;
 }
 

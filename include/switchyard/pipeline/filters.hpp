@@ -19,6 +19,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "switchyard/api/exchange.hpp"
 #include "switchyard/pipeline/filter.hpp"
@@ -31,7 +32,8 @@ std::unique_ptr<Filter> makeAccessLogFilter(Services& services);
 std::unique_ptr<Filter> makeAuthFilter(Services& services);
 std::unique_ptr<Filter> makeProxyHeadersFilter();
 std::unique_ptr<Filter> makeUsageFilter();
-std::unique_ptr<Filter> makeParseFilter(api::Endpoint endpoint);
+// `endpoint` nullopt: keep ex.endpoint as set before (Pipeline::run).
+std::unique_ptr<Filter> makeParseFilter(std::optional<api::Endpoint> endpoint);
 std::unique_ptr<Filter> makeProviderCallFilter(Services& services);
 
 // A terminal filter answering with `answer(ex)`, synchronously.
