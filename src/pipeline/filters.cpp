@@ -125,7 +125,6 @@ class AuthFilter final : public Filter {
     api::Result<api::Principal> principal = auth_.authenticate(ex.auth_token);
     if (!principal) co_return fail(ex, principal.error());
     ex.principal = std::move(*principal);
-    ex.principal.authenticated = true;
     co_return co_await next(ex);
   }
 

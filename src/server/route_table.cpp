@@ -108,7 +108,6 @@ const RouteTable::Route* RouteTable::find(std::string_view method, std::string_v
     }
   }
   any = false;
-  if (first && first->has_param) param = percentDecode(path.substr(first->prefix.size()));
   return first;
 }
 

@@ -26,7 +26,8 @@ std::string_view pickToken(std::string_view authorization, std::string_view x_ap
 // every caller is a master. Errors are kUnauthorized with a client-safe message.
 api::Result<Principal> authenticate(std::string_view token, std::string_view master_key);
 
-// The seam the auth filter calls: who a token belongs to. Implementations answer from memory
+// The seam the auth filter calls: who a token belongs to (a Principal with authenticated set).
+// Implementations answer from memory
 // (no I/O on the request path) and are used from worker threads concurrently.
 class Authenticator {
  public:
