@@ -90,22 +90,31 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  auto loaded = switchyard::config::loadConfigFile(opts.config_path);
+  switchyard::config::CheckResult checked = switchyard::config::checkConfigFile(opts.config_path);
   if (check_only) {
-    if (!loaded) {
-      std::printf("error: %s\n", loaded.error().message.c_str());
+    // Errors, warnings, then every key that loads and does nothing (docs/litellm-compatibility.md).
+    for (const std::string& e : checked.errors) std::printf("error: %s\n", e.c_str());
+    for (const std::string& w : checked.loaded.warnings) std::printf("warning: %s\n", w.c_str());
+    for (const auto& k : checked.loaded.ignored) {
+      std::printf("ignored: %s\n", switchyard::config::describe(k).c_str());
+    }
+    if (!checked.errors.empty()) {
+      std::printf("config has %zu error%s: %s\n", checked.errors.size(),
+                  checked.errors.size() == 1 ? "" : "s", opts.config_path.c_str());
       return 1;
     }
-    for (const std::string& w : loaded->warnings) std::printf("warning: %s\n", w.c_str());
-    std::printf("config OK: %s (%zu deployments)\n", opts.config_path.c_str(),
-                loaded->config.model_list.size());
+    std::printf("config OK: %s (%zu deployments, %zu keys ignored)\n", opts.config_path.c_str(),
+                checked.loaded.config.model_list.size(), checked.loaded.ignored.size());
     return 0;
   }
-  if (!loaded) {
-    std::fprintf(stderr, "error: %s\n", loaded.error().message.c_str());
-    std::printf("error: %s\n", loaded.error().message.c_str());
+  if (!checked.errors.empty()) {
+    for (const std::string& e : checked.errors) {
+      std::fprintf(stderr, "error: %s\n", e.c_str());
+      std::printf("error: %s\n", e.c_str());
+    }
     return 1;
   }
+  switchyard::config::LoadResult* loaded = &checked.loaded;
   if (!switchyard::telemetry::initLogging(log_level, loaded->config.litellm_settings.json_logs)) {
     std::fprintf(stderr, "error: unknown --log-level %s\n", log_level.c_str());
     return 1;

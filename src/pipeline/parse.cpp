@@ -3,6 +3,7 @@
 
 #include "switchyard/pipeline/parse.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,7 @@ constexpr std::string_view kControls[] = {"fallbacks",
                                           "mock_testing_content_policy_fallbacks",
                                           "cache",
                                           "metadata",
+                                          "tags",
                                           "mock_response"};
 
 Error badRequest(std::string message, std::string param) {
@@ -88,6 +90,21 @@ std::optional<Error> readOptions(api::Exchange& ex) {
     auto it = c.find(key);
     return it != c.end() && it->is_boolean() && it->get<bool>();
   };
+  // Tags (tag filtering): `tags`, and LiteLLM's `metadata.tags` (metadata is free-form: a tags
+  // value of another shape carries no tags there, as in LiteLLM).
+  if (auto t = c.find("tags"); t != c.end() && !t->is_null()) {
+    if (!t->is_array()) return badRequest("'tags' must be an array of strings.", "tags");
+    for (const json& tag : *t) {
+      if (!tag.is_string()) return badRequest("'tags' must be an array of strings.", "tags");
+      o.tags.push_back(tag.get<std::string>());
+    }
+  }
+  if (auto m = c.find("metadata"); m != c.end() && m->is_object()) {
+    if (auto t = m->find("tags"); t != m->end() && t->is_array()) {
+      for (const json& tag : *t)
+        if (tag.is_string()) o.tags.push_back(tag.get<std::string>());
+    }
+  }
   o.mock_testing_fallbacks = on("mock_testing_fallbacks");
   o.mock_testing_context_fallbacks = on("mock_testing_context_fallbacks");
   o.mock_testing_content_policy_fallbacks = on("mock_testing_content_policy_fallbacks");
@@ -113,6 +130,19 @@ std::optional<Error> readFallbacks(api::Exchange& ex) {
   return std::nullopt;
 }
 
+// x-litellm-tags: "a, b,c" -> tags appended (those already there are not repeated).
+void addHeaderTags(std::string_view header, std::vector<std::string>& tags) {
+  while (!header.empty()) {
+    std::size_t comma = header.find(',');
+    std::string_view tag = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    if (!tag.empty() && std::find(tags.begin(), tags.end(), tag) == tags.end())
+      tags.emplace_back(tag);
+  }
+}
+
 class ParseFilter final : public Filter {
  public:
   explicit ParseFilter(std::optional<api::Endpoint> endpoint) : endpoint_(endpoint) {}
@@ -131,6 +161,7 @@ class ParseFilter final : public Filter {
     std::string raw = std::move(ex.raw_body);
     auto ok = parseRequest(ex, raw);
     if (!ok) co_return fail(ex, ok.error());
+    if (ex.headers) addHeaderTags(ex.headers->get("x-litellm-tags"), ex.options.tags);
     co_return co_await next(ex);
   }
 

@@ -69,8 +69,9 @@ std::int64_t totalTokensOf(const api::Reply& r) {
 // as is: no coroutine frame of its own per chunk.
 class LeasedStream final : public api::ChunkSource {
  public:
-  LeasedStream(std::unique_ptr<api::ChunkSource> inner, router::Lease lease)
-      : inner_(std::move(inner)), lease_(std::move(lease)) {}
+  LeasedStream(std::unique_ptr<api::ChunkSource> inner, router::Lease lease,
+               std::shared_ptr<const config::Deployment> resolved)
+      : inner_(std::move(inner)), lease_(std::move(lease)), resolved_(std::move(resolved)) {}
   asio::awaitable<api::Result<std::optional<std::string>>> next() override {
     return inner_->next();
   }
@@ -78,6 +79,7 @@ class LeasedStream final : public api::ChunkSource {
  private:
   std::unique_ptr<api::ChunkSource> inner_;
   router::Lease lease_;
+  std::shared_ptr<const config::Deployment> resolved_;  // a wildcard's deployment: as long as it
 };
 
 // One target's failure, for the caller to decide on fallbacks.
@@ -172,6 +174,7 @@ class ProviderCallFilter final : public Filter {
     for (;;) {
       if (last && retries_left <= 0) break;
       router::SelectInput in{ex.stream, prompt_tokens, &attempts, 1};
+      in.tags = &ex.options.tags;
       router::Selection sel = router_.select(target, in, rng_);
       if (!sel && sel.reason == router::NoPick::kExhausted && last &&
           last_cls == FailureClass::kTransient) {
@@ -197,15 +200,26 @@ class ProviderCallFilter final : public Filter {
       }
       if (!sel) {
         if (last && sel.reason != router::NoPick::kTooLarge) break;  // report what the attempts met
-        failure = noPickFailure(sel, target, prompt_tokens);
+        failure = noPickFailure(sel, target, prompt_tokens, ex.options.tags);
         co_return;
       }
       if (last) {
         --retries_left;
         ++ex.outcome.attempted_retries;
       }
-      const config::Deployment& d = *sel.deployment;
-      attempts.add(&d);
+      attempts.add(sel.deployment);
+      // A wildcard deployment serves the requested name: its model filled in for this attempt.
+      std::shared_ptr<const config::Deployment> resolved;
+      if (sel.deployment->wildcard) {
+        api::Result<config::Deployment> r =
+            router::resolveWildcard(*sel.deployment, router_.resolveAlias(target));
+        if (!r) {
+          failure = GroupFailure{std::move(r).error(), FailureClass::kRequest};
+          co_return;
+        }
+        resolved = std::make_shared<const config::Deployment>(std::move(*r));
+      }
+      const config::Deployment& d = resolved ? *resolved : *sel.deployment;
 
       providers::Provider* provider = mocked ? &providers_.mock() : providers_.find(d.provider);
       if (!provider) {
@@ -239,8 +253,8 @@ class ProviderCallFilter final : public Filter {
         sel.lease.succeed(elapsed, ex.stream, extra);
         reply = std::move(*r);
         if (reply->stream) {
-          reply->stream =
-              std::make_unique<LeasedStream>(std::move(reply->stream), std::move(sel.lease));
+          reply->stream = std::make_unique<LeasedStream>(std::move(reply->stream),
+                                                         std::move(sel.lease), std::move(resolved));
         }
         co_return;
       }
@@ -268,9 +282,23 @@ class ProviderCallFilter final : public Filter {
   }
 
   GroupFailure noPickFailure(const router::Selection& sel, std::string_view target,
-                             std::uint64_t prompt_tokens) const {
+                             std::uint64_t prompt_tokens,
+                             const std::vector<std::string>& tags) const {
     Error e;
     switch (sel.reason) {
+      case router::NoPick::kTagMismatch: {
+        // LiteLLM's no_deployments_with_tag_routing, as a 400 (the request's tags are the cause).
+        std::string list;
+        for (const std::string& t : tags) list += (list.empty() ? "'" : ", '") + t + "'";
+        e = Error{ErrorKind::kInvalidRequest,
+                  "Not allowed to access model due to tags configuration. Passed model=" +
+                      std::string(target) + " and tags=[" + list + "]",
+                  "tag filtering: no deployment carries the request's tags",
+                  400,
+                  "no_deployments_with_tag_routing",
+                  "tags"};
+        return {std::move(e), FailureClass::kRequest};
+      }
       case router::NoPick::kCoolingDown:
         e = Error{ErrorKind::kRateLimited,
                   "No deployment of `" + std::string(target) +

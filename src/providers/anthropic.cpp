@@ -1,5 +1,5 @@
-// The anthropic adapter (docs/design.md §5): OpenAI chat requests are translated to the Messages API
-// (anthropic_translate.hpp) and the answers back, streams event by event. Requests that entered
+// The anthropic adapter (docs/design.md §5): OpenAI chat requests are translated to the Messages
+// API (anthropic_translate.hpp) and the answers back, streams event by event. Requests that entered
 // as Anthropic Messages (POST /v1/messages) are passed through untouched but for `model`.
 
 #include <cstdlib>
@@ -158,7 +158,7 @@ class Anthropic final : public Provider {
  public:
   explicit Anthropic(Transport& transport) : transport_(transport) {}
 
-  std::string apiBase(const config::Deployment& d) override { return target(d).base_text; }
+  std::string apiBase(const config::Deployment& d) override { return target(d)->base_text; }
 
   boost::asio::awaitable<api::Result<api::Reply>> call(api::Exchange& ex,
                                                        const config::Deployment& d,
@@ -170,7 +170,8 @@ class Anthropic final : public Provider {
       e.code = "unsupported_endpoint";
       co_return e;
     }
-    const Target t = target(d);  // a copy: a config reload may replace the cached entry
+    std::shared_ptr<const Target> held = target(d);  // held across the awaits below
+    const Target& t = *held;
     if (t.error) co_return *t.error;
     const bool raw = ex.ingress == api::WireFormat::kAnthropic && ex.anthropic_body;
     json body;
@@ -262,7 +263,9 @@ class Anthropic final : public Provider {
   }
 
   // Resolved once per deployment (target_cache.hpp).
-  const Target& target(const config::Deployment& d) { return targets_.get(d, resolveTarget); }
+  std::shared_ptr<const Target> target(const config::Deployment& d) {
+    return targets_.get(d, resolveTarget);
+  }
 
   Transport& transport_;
   TargetCache<Target> targets_;

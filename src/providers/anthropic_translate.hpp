@@ -1,6 +1,7 @@
 #pragma once
-// OpenAI chat <-> Anthropic Messages translation (private to the providers module; docs/design.md §5).
-// Pure functions and a stream state machine: no I/O, so every rule is unit-tested without sockets.
+// OpenAI chat <-> Anthropic Messages translation (private to the providers module; docs/design.md
+// §5). Pure functions and a stream state machine: no I/O, so every rule is unit-tested without
+// sockets.
 //
 // Wire references: Anthropic Messages API (POST /v1/messages, anthropic-version 2023-06-01),
 // its streaming events (message_start, content_block_start/delta/stop, message_delta,

@@ -1,5 +1,5 @@
-// The Azure OpenAI adapter (docs/design.md §5). Azure speaks the OpenAI wire format; only the URL and the
-// auth header differ, so the call itself is callOpenAiFormat (openai_common.hpp).
+// The Azure OpenAI adapter (docs/design.md §5). Azure speaks the OpenAI wire format; only the URL
+// and the auth header differ, so the call itself is callOpenAiFormat (openai_common.hpp).
 //
 //   azure/<deployment>:  {api_base}/openai/deployments/{deployment}{/chat/completions|/completions|
 //                        /embeddings}?api-version={api_version}, header `api-key`.
@@ -74,12 +74,13 @@ class Azure final : public Provider {
  public:
   explicit Azure(Transport& transport) : transport_(transport) {}
 
-  std::string apiBase(const config::Deployment& d) override { return target(d).base_text; }
+  std::string apiBase(const config::Deployment& d) override { return target(d)->base_text; }
 
   boost::asio::awaitable<api::Result<api::Reply>> call(api::Exchange& ex,
                                                        const config::Deployment& d,
                                                        const CallOptions& opts) override {
-    const AzureTarget& t = target(d);
+    std::shared_ptr<const AzureTarget> held = target(d);  // held across the awaits below
+    const AzureTarget& t = *held;
     if (t.error) co_return *t.error;
     (*ex.body)["model"] = d.model_id;
     UpstreamRequest req;
@@ -95,7 +96,7 @@ class Azure final : public Provider {
 
  private:
   // Resolved once per deployment (target_cache.hpp).
-  const AzureTarget& target(const config::Deployment& d) {
+  std::shared_ptr<const AzureTarget> target(const config::Deployment& d) {
     return targets_.get(d, resolveAzureTarget);
   }
 

@@ -118,12 +118,13 @@ class Gemini final : public Provider {
  public:
   explicit Gemini(Transport& transport) : transport_(transport) {}
 
-  std::string apiBase(const config::Deployment& d) override { return target(d).base_text; }
+  std::string apiBase(const config::Deployment& d) override { return target(d)->base_text; }
 
   boost::asio::awaitable<api::Result<api::Reply>> call(api::Exchange& ex,
                                                        const config::Deployment& d,
                                                        const CallOptions& opts) override {
-    const GeminiTarget& t = target(d);
+    std::shared_ptr<const GeminiTarget> held = target(d);  // held across the awaits below
+    const GeminiTarget& t = *held;
     if (t.error) co_return *t.error;
     if (ex.endpoint == api::Endpoint::kCompletions) {
       co_return Error{
@@ -226,7 +227,9 @@ class Gemini final : public Provider {
     co_return reply;
   }
 
-  const GeminiTarget& target(const config::Deployment& d) { return targets_.get(d, resolve); }
+  std::shared_ptr<const GeminiTarget> target(const config::Deployment& d) {
+    return targets_.get(d, resolve);
+  }
 
   Transport& transport_;
   TargetCache<GeminiTarget> targets_;

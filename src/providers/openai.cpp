@@ -183,12 +183,13 @@ class OpenAiCompatible final : public Provider {
  public:
   explicit OpenAiCompatible(Transport& transport) : transport_(transport) {}
 
-  std::string apiBase(const config::Deployment& d) override { return target(d).base_text; }
+  std::string apiBase(const config::Deployment& d) override { return target(d)->base_text; }
 
   boost::asio::awaitable<api::Result<api::Reply>> call(api::Exchange& ex,
                                                        const config::Deployment& d,
                                                        const CallOptions& opts) override {
-    const Target& t = target(d);
+    std::shared_ptr<const Target> held = target(d);  // held across the awaits below
+    const Target& t = *held;
     if (t.error) co_return *t.error;
     (*ex.body)["model"] = d.model_id;
     UpstreamRequest req;
@@ -206,7 +207,9 @@ class OpenAiCompatible final : public Provider {
 
  private:
   // Resolved once per deployment (target_cache.hpp).
-  const Target& target(const config::Deployment& d) { return targets_.get(d, resolveTarget); }
+  std::shared_ptr<const Target> target(const config::Deployment& d) {
+    return targets_.get(d, resolveTarget);
+  }
 
   Transport& transport_;
   TargetCache<Target> targets_;

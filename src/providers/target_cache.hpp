@@ -1,10 +1,14 @@
 #pragma once
 // Per-deployment values an adapter resolves once (base URL, key, path prefix) and reuses for every
-// request. Deployments live as long as the adapter's config generation, so entries are keyed by
-// address; an entry also remembers what it was resolved from, so a different deployment at a
-// reused address is never served a stale value. One worker's adapter only: no locking.
+// request. Entries are keyed by the deployment's address and remember what they were resolved
+// from, so a different deployment at a reused address (a config reload, a wildcard deployment
+// made for one request) is never served a stale value. Values are shared: a caller holds its own
+// across awaits, so the cache may drop entries; it holds at most kMaxEntries (then starts over),
+// which bounds it when wildcard deployments make one per requested model. One worker's adapter
+// only: no locking.
 
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,14 +64,17 @@ inline BaseAndKey resolveBaseAndKey(const config::Deployment& d, const BaseSourc
 template <class T>
 class TargetCache {
  public:
+  static constexpr std::size_t kMaxEntries = 1024;
+
   // The value for `d`, calling `resolve(d)` the first time or when `d` changed.
   template <class Resolve>
-  const T& get(const config::Deployment& d, Resolve&& resolve) {
+  std::shared_ptr<const T> get(const config::Deployment& d, Resolve&& resolve) {
     auto it = entries_.find(&d);
     if (it == entries_.end() || !it->second.resolvedFrom(d)) {
+      if (it == entries_.end() && entries_.size() >= kMaxEntries) entries_.clear();
       it = entries_
-               .insert_or_assign(&d, Entry{resolve(d), d.provider, d.api_base, d.api_key,
-                                           d.api_version, d.model_id})
+               .insert_or_assign(&d, Entry{std::make_shared<const T>(resolve(d)), d.provider,
+                                           d.api_base, d.api_key, d.api_version, d.model_id})
                .first;
     }
     return it->second.value;
@@ -75,7 +82,7 @@ class TargetCache {
 
  private:
   struct Entry {
-    T value;
+    std::shared_ptr<const T> value;
     std::string provider, api_base, api_key, api_version, model_id;
     bool resolvedFrom(const config::Deployment& d) const {
       return provider == d.provider && api_base == d.api_base && api_key == d.api_key &&

@@ -75,6 +75,8 @@ Policy Policy::from(const config::Config& cfg) {
   if (r.retry_after_s) p.min_retry_wait = seconds(*r.retry_after_s);
   if (r.max_fallbacks) p.max_fallbacks = *r.max_fallbacks;
   p.pre_call_checks = r.enable_pre_call_checks;
+  p.tag_filtering = r.enable_tag_filtering;
+  p.tag_match_any = r.tag_filtering_match_any;
   if (r.lowest_latency_buffer) p.latency_buffer = *r.lowest_latency_buffer;
   if (r.latency_ttl_s) p.latency_ttl = seconds(*r.latency_ttl_s);
   p.fallbacks = !r.fallbacks.empty() ? r.fallbacks : l.fallbacks;

@@ -145,13 +145,20 @@ Router::Router(const config::Config& cfg, std::shared_ptr<StateRegistry> states,
     groups_[d.model_name].push_back(e);
     by_id_.try_emplace(d.id, e);
   }
+  for (const std::string& alias : aliases_) {
+    if (alias.find('*') != std::string::npos) patterns_.emplace_back(alias);
+  }
+  std::stable_sort(patterns_.begin(), patterns_.end(),
+                   [](const WildcardPattern& a, const WildcardPattern& b) {
+                     return a.specificity() > b.specificity();
+                   });
   for (const config::ModelGroupAlias& a : cfg.router_settings.model_group_alias) {
     if (!group_alias_.try_emplace(a.alias, a.model).second) continue;
     if (!a.hidden && !by_alias_.contains(a.alias)) aliases_.push_back(a.alias);
   }
 }
 
-std::string_view Router::resolve(std::string_view target) const {
+std::string_view Router::resolveAlias(std::string_view target) const {
   auto it = group_alias_.find(target);
   return it == group_alias_.end() ? target : std::string_view(it->second);
 }
@@ -167,16 +174,33 @@ const std::vector<const config::Deployment*>& Router::deployments(std::string_vi
 }
 
 std::string_view Router::groupOf(std::string_view target) const {
-  target = resolve(target);
+  target = resolveAlias(target);
   if (auto it = by_alias_.find(target); it != by_alias_.end()) return it->first;
   if (auto it = by_id_.find(target); it != by_id_.end()) return it->second.deployment->model_name;
+  return wildcardGroup(target);
+}
+
+std::string_view Router::wildcardGroup(std::string_view name) const {
+  if (patterns_.empty()) return {};
+  for (const WildcardPattern& p : patterns_) {
+    if (p.match(name)) return p.text();
+  }
+  std::string_view provider = inferProvider(name);
+  if (provider.empty()) return {};
+  std::string prefixed = std::string(provider) + "/" + std::string(name);
+  for (const WildcardPattern& p : patterns_) {
+    if (p.match(prefixed)) return p.text();
+  }
   return {};
 }
 
 std::span<const Entry> Router::members(std::string_view target) const {
-  target = resolve(target);
+  target = resolveAlias(target);
   if (auto it = groups_.find(target); it != groups_.end()) return it->second;
   if (auto it = by_id_.find(target); it != by_id_.end()) return {&it->second, 1};
+  if (std::string_view pattern = wildcardGroup(target); !pattern.empty()) {
+    if (auto it = groups_.find(pattern); it != groups_.end()) return it->second;
+  }
   return {};
 }
 
@@ -204,6 +228,38 @@ Selection Router::select(std::string_view target, const SelectInput& in,
     out.reason = NoPick::kUnknownTarget;
     return out;
   }
+  // Tag filtering (LiteLLM's get_deployments_for_tag), over the whole group: a tagged request is
+  // not sent to "default" deployments while one carrying its tags merely cools down.
+  enum class TagScope { kAll, kMatching, kDefault } scope = TagScope::kAll;
+  auto carries = [](const config::Deployment& d, std::string_view tag) {
+    return std::find(d.tags.begin(), d.tags.end(), tag) != d.tags.end();
+  };
+  auto matches = [&](const config::Deployment& d) {
+    const std::vector<std::string>& want = *in.tags;
+    if (policy_.tag_match_any) {
+      return std::any_of(want.begin(), want.end(), [&](const auto& t) { return carries(d, t); });
+    }
+    return std::all_of(want.begin(), want.end(), [&](const auto& t) { return carries(d, t); });
+  };
+  if (policy_.tag_filtering) {
+    auto any = [&](auto pred) {
+      return std::any_of(group.begin(), group.end(),
+                         [&](const Entry& e) { return pred(*e.deployment); });
+    };
+    bool has_default = any([&](const config::Deployment& d) { return carries(d, "default"); });
+    if (in.tags && !in.tags->empty()) {
+      if (any(matches)) {
+        scope = TagScope::kMatching;
+      } else if (has_default) {
+        scope = TagScope::kDefault;
+      } else {
+        out.reason = NoPick::kTagMismatch;
+        return out;
+      }
+    } else if (has_default) {
+      scope = TagScope::kDefault;
+    }
+  }
   const Clock::time_point now = time_.now();
   // Why nothing could be picked, from the strongest reason seen.
   bool saw_cooling = false, saw_capacity = false, saw_too_large = false;
@@ -214,6 +270,8 @@ Selection Router::select(std::string_view target, const SelectInput& in,
   pool.reserve(group.size());
   for (const Entry& e : group) {
     const config::Deployment& d = *e.deployment;
+    if (scope == TagScope::kMatching && !matches(d)) continue;
+    if (scope == TagScope::kDefault && !carries(d, "default")) continue;
     if (in.attempts) {
       int limit = d.max_retries ? std::min(in.max_attempts_each, 1 + std::max(*d.max_retries, 0))
                                 : in.max_attempts_each;

@@ -97,6 +97,7 @@ asio::awaitable<void> runHealthChecks(std::shared_ptr<Generation> gen, HealthBoa
   done->expires_after(kHealthCheckTimeout + std::chrono::seconds(5));
   for (const config::Deployment& d : gen->snapshot->config.model_list) {
     if (!only_model.empty() && d.model_name != only_model) continue;
+    if (d.wildcard) continue;  // no one model to probe (LiteLLM skips them too)
     ++*pending;
     asio::co_spawn(
         executor,

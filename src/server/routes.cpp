@@ -85,7 +85,7 @@ api::Reply countTokensReply(api::Exchange& ex, const router::Router& router,
   auto counted = ingress::anthropic::countTokens(*parsed);
   if (!counted) return pipeline::fail(ex, counted.error());
   std::string model = (*parsed)["model"].get<std::string>();
-  if (!router.hasAlias(model)) {
+  if (!router.knows(model)) {
     return pipeline::fail(
         ex, {api::ErrorKind::kModelNotFound, "model: " + model + " does not exist", "", 0,
              "model_not_found", "model"});

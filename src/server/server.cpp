@@ -43,7 +43,7 @@ void stopSignals(sigset_t& set) {
 struct Server::Impl {
   Impl(ServerOptions o, config::LoadResult initial)
       : opts(std::move(o)),
-        warnings(std::move(initial.warnings)),
+        warnings(config::logMessages(initial)),
         shared(std::move(initial.config)) {}
 
   ServerOptions opts;
@@ -100,7 +100,7 @@ void Server::Impl::reload() {
     spdlog::error("config reload failed, keeping the previous config: {}", next.error().message);
     return;
   }
-  for (const std::string& w : next->warnings) spdlog::warn("{}", w);
+  for (const std::string& w : config::logMessages(*next)) spdlog::warn("{}", w);
   telemetry::setJsonLogs(next->config.litellm_settings.json_logs);
   std::size_t models = next->config.model_list.size();
   shared.runtime.publish(std::move(next->config));

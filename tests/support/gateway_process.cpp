@@ -212,12 +212,13 @@ bool GatewayProcess::waitForLog(const std::string& needle,
 }
 
 RunResult runBinary(const std::string& binary, const std::vector<std::string>& args,
-                    std::chrono::milliseconds timeout) {
+                    std::chrono::milliseconds timeout,
+                    const std::map<std::string, std::string>& env) {
   RunResult r;
   const std::string dir = makeTempDir();
   const std::string out = dir + "/out", err = dir + "/err";
   std::string error;
-  pid_t pid = spawn(binary, args, {}, out, err, error);
+  pid_t pid = spawn(binary, args, env, out, err, error);
   if (pid < 0) {
     r.err = error;
     return r;

@@ -67,13 +67,15 @@ class GatewayProcess {
 };
 
 // Runs the binary to completion (e.g. --check-config), bounded by `timeout` (then SIGKILL).
+// `env` is added to the inherited environment (a name given there replaces the inherited one).
 struct RunResult {
   int exit_code = -1;  // 128+signal when killed
   bool timed_out = false;
   std::string out, err;
 };
 RunResult runBinary(const std::string& binary, const std::vector<std::string>& args,
-                    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+                    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000),
+                    const std::map<std::string, std::string>& env = {});
 
 // Creates a fresh temp directory (/tmp/sy-it-XXXXXX) and returns its path.
 std::string makeTempDir();

@@ -67,6 +67,9 @@ struct RequestOptions {
   bool disable_fallbacks = false;
   std::optional<int> num_retries;            // 0..10: replaces the configured num_retries
   std::optional<std::string> mock_response;  // answer with this text, no provider called
+  // `tags`, `metadata.tags` and the x-litellm-tags header: with router_settings
+  // .enable_tag_filtering, only deployments carrying them serve the request.
+  std::vector<std::string> tags;
   // mock_testing_fallbacks / _context_fallbacks / _content_policy_fallbacks: fail the requested
   // model at once with that kind of error, to try a fallback configuration.
   bool mock_testing_fallbacks = false;

@@ -4,8 +4,10 @@
 // Every key docs/design.md §2 lists is parsed here, even those whose feature lands later, so a
 // config written for LiteLLM loads today. Strings of the form `os.environ/NAME` are replaced by the
 // environment variable NAME at load time; a missing variable is an error naming the key path.
-// Unknown keys are accepted with one warning each. A recognised key with a wrong type or value
-// is an error naming the key path and the YAML line.
+// The rule (docs/litellm-compatibility.md): an error means LiteLLM would refuse the value too, and
+// every error of a file is reported at once, naming the key path and the YAML line. A key or
+// value LiteLLM accepts and Switchyard does not act on loads, and is listed as ignored (with the
+// reason) by --check-config and once in the startup log; unknown keys are listed the same way.
 
 #include <chrono>
 #include <cstdint>
@@ -26,9 +28,16 @@ struct Deployment {
   std::string model;       // litellm_params.model, "provider/model-id" as written
   std::string provider;    // the part before the first '/', lower-case ("openai", "mock"...)
   std::string model_id;    // the part after the first '/', sent upstream verbatim
-  std::string id;          // model_info.id, else a stable hash of the entry
-  std::string api_key;     // secret: never logged
-  std::string api_base;    // empty: the provider's default
+  // A wildcard deployment: model_name holds '*' ("openai/*", "*", "llm/*-fast"), and each '*' in
+  // `model` is replaced by what the request's model matched (router/wildcard.hpp).
+  bool wildcard = false;
+  // `model` names no provider ("*", with no custom_llm_provider): the provider is inferred per
+  // request from the model it resolves to.
+  bool infer_provider = false;
+  std::vector<std::string> tags;  // litellm_params.tags (tag filtering)
+  std::string id;                 // model_info.id, else a stable hash of the entry
+  std::string api_key;            // secret: never logged
+  std::string api_base;           // empty: the provider's default
   std::string api_version;
   std::optional<std::uint64_t> rpm, tpm;
   std::optional<double> weight;
@@ -68,6 +77,10 @@ struct ModelGroupAlias {
 
 struct RouterSettings {
   std::string routing_strategy = "simple-shuffle";
+  // enable_tag_filtering: a request's tags restrict it to deployments carrying them;
+  // tag_filtering_match_any: one shared tag is enough (default), else every request tag.
+  bool enable_tag_filtering = false;
+  bool tag_filtering_match_any = true;
   std::vector<ModelGroupAlias> model_group_alias;
   std::optional<int> num_retries;
   std::optional<double> timeout_s, stream_timeout_s;
@@ -87,7 +100,8 @@ struct RouterSettings {
 };
 
 struct CacheParams {
-  std::string type = "local";  // "local" | "redis"
+  std::string type = "local";  // what serves: "local" | "redis"
+  std::string requested_type;  // as written when it differs (redis-semantic, s3, disk...)
   std::string host, password, namespace_;
   std::optional<int> port;
   std::optional<double> ttl_s;
@@ -107,6 +121,8 @@ struct LitellmSettings {
   std::vector<std::string> callbacks;  // "prometheus", "otel"
   bool ssl_verify = true;              // ssl_verify: false turns verification off (not advised)
   std::string ssl_ca_file;             // ssl_verify: "/path/ca.pem" or ssl_certificate
+  // Parsed and kept for the features that will read them (teams): JSON, null when absent.
+  std::shared_ptr<const nlohmann::json> default_team_settings;
 };
 
 struct GeneralSettings {
@@ -124,6 +140,8 @@ struct GeneralSettings {
   std::uint32_t max_connections = 10000;
   std::uint32_t max_header_size_kb = 64;
   std::uint64_t max_upstream_response_mb = 64;  // bound on a buffered (non-stream) upstream body
+  // Parsed and kept for the feature that will serve them: JSON, null when absent.
+  std::shared_ptr<const nlohmann::json> pass_through_endpoints;
 };
 
 struct Config {
@@ -132,21 +150,46 @@ struct Config {
   LitellmSettings litellm_settings;
   GeneralSettings general_settings;
   std::map<std::string, std::string> environment_variables;
+  // Top-level `guardrails:`, parsed and kept for the guardrails feature: JSON, null when absent.
+  std::shared_ptr<const nlohmann::json> guardrails;
   std::string source_path;  // the file it was read from
+};
+
+// A key (or value) of the file that loads and does nothing: unknown, or LiteLLM's and not
+// implemented. `reason` says which, e.g. "not implemented yet (teams)".
+struct IgnoredKey {
+  std::string path;  // "general_settings.alerting", "model_list[2].litellm_params.vertex_project"
+  int line = 0;
+  std::string reason;
 };
 
 struct LoadResult {
   Config config;
-  std::vector<std::string>
-      warnings;  // one per unknown key, "unknown key general_settings.foo (line 12)"
+  std::vector<std::string> warnings;  // duplicate keys, unknown credential names, fallbacks...
+  std::vector<IgnoredKey> ignored;    // file order
 };
 
-// Reads and validates `path`. Errors name the key path and line, e.g.
-// "model_list[0].litellm_params.rpm: expected an integer (line 7)". Never throws.
+// "general_settings.alerting (line 12): not implemented (alerting)"
+std::string describe(const IgnoredKey& k);
+// What a load has to say in the log: its warnings, then one "ignored ..." line per ignored key.
+std::vector<std::string> logMessages(const LoadResult& r);
+
+// Everything a load found: every error (empty: `loaded` is the config), then what loaded.
+struct CheckResult {
+  std::vector<std::string>
+      errors;  // "model_list[0].litellm_params.rpm: expected an integer (line 7)"
+  LoadResult loaded;
+};
+
+// Reads and validates `path`; never throws. The Error of a failed load holds every error, one
+// per line of its message.
 api::Result<LoadResult> loadConfigFile(const std::string& path);
 // Same, from YAML text (tests). `source_name` appears in messages.
 api::Result<LoadResult> loadConfigText(const std::string& yaml,
                                        const std::string& source_name = "config");
+// The same loads, reporting errors and what was ignored together (--check-config).
+CheckResult checkConfigFile(const std::string& path);
+CheckResult checkConfigText(const std::string& yaml, const std::string& source_name = "config");
 
 // "30s", "30m", "30h", "30d", "1mo" or a bare number of seconds -> seconds. nullopt if malformed.
 std::optional<double> parseDurationSeconds(const std::string& text);

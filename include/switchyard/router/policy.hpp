@@ -48,6 +48,8 @@ struct Policy {
   Clock::duration min_retry_wait{};  // router_settings.retry_after
   int max_fallbacks = 5;
   bool pre_call_checks = false;
+  bool tag_filtering = false;   // router_settings.enable_tag_filtering
+  bool tag_match_any = true;    // router_settings.tag_filtering_match_any
   double latency_buffer = 0.1;  // latency strategy: random among those within +10% of best
   Clock::duration latency_ttl = std::chrono::seconds(60);  // older averages count as unknown
   // Backoff before retrying a deployment already tried (LiteLLM's constants).

@@ -24,6 +24,7 @@
 #include "switchyard/router/deployment_state.hpp"
 #include "switchyard/router/policy.hpp"
 #include "switchyard/router/time_source.hpp"
+#include "switchyard/router/wildcard.hpp"
 
 namespace switchyard::router {
 
@@ -43,6 +44,10 @@ struct SelectInput {
   int max_attempts_each = 1;
   // Only tell whether a deployment could be picked: no slot is taken, the lease stays empty.
   bool dry_run = false;
+  // The request's tags (router_settings.enable_tag_filtering): LiteLLM's tag routing. With tags,
+  // only the deployments carrying one of them (every one: tag_filtering_match_any false) serve,
+  // else those tagged "default", else none; without, those tagged "default" if any, else all.
+  const std::vector<std::string>* tags = nullptr;
 };
 
 enum class NoPick : std::uint8_t {
@@ -52,6 +57,7 @@ enum class NoPick : std::uint8_t {
                    // until the clock minute rolls for rpm/tpm; the soonest of those)
   kTooLarge,       // pre-call checks: the prompt exceeds every deployment's max_input_tokens
   kExhausted,      // every candidate was already attempted by this request
+  kTagMismatch,    // tag filtering: no deployment carries the request's tags, none is "default"
 };
 
 struct Selection {
@@ -74,17 +80,21 @@ class Router {
   const Policy& policy() const noexcept { return policy_; }
   const TimeSource& time() const noexcept { return time_; }
 
-  // True for a model_list alias and for a router_settings.model_group_alias (hidden ones too).
+  // True for a model_list alias and for a router_settings.model_group_alias (hidden ones too);
+  // not for names only a wildcard deployment matches (knows() is).
   bool hasAlias(std::string_view alias) const;
   // What /v1/models lists: aliases in the order they first appear in model_list, then the
   // model_group_alias names that are not hidden.
   const std::vector<std::string>& aliases() const noexcept { return aliases_; }
   // The alias's deployments (config order); empty when unknown.
   const std::vector<const config::Deployment*>& deployments(std::string_view alias) const;
-  // The model group a target names: the group a model_group_alias points to, the alias itself, or
-  // the alias of the deployment whose model_info.id it is; empty when none.
+  // The model group a target names: the group a model_group_alias points to, the alias itself, the
+  // alias of the deployment whose model_info.id it is, or the wildcard pattern that matches it
+  // (router/wildcard.hpp); empty when none.
   std::string_view groupOf(std::string_view target) const;
   bool knows(std::string_view target) const { return !groupOf(target).empty(); }
+  // `target`, or the group its model_group_alias names.
+  std::string_view resolveAlias(std::string_view target) const;
 
   // Picks a deployment of `target` (an alias or a model_info.id) for one attempt.
   Selection select(std::string_view target, const SelectInput& in, std::mt19937_64& rng) const;
@@ -112,8 +122,8 @@ class Router {
   using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
   std::span<const Entry> members(std::string_view target) const;
-  // `target`, or the group its model_group_alias names.
-  std::string_view resolve(std::string_view target) const;
+  // The most specific wildcard model_name matching `name` (or its provider-prefixed form).
+  std::string_view wildcardGroup(std::string_view name) const;
 
   Policy policy_;
   const TimeSource& time_;
@@ -122,9 +132,10 @@ class Router {
   std::vector<Entry> entries_;                           // config order
   std::vector<std::string> aliases_;
   StringMap<std::vector<const config::Deployment*>> by_alias_;
-  StringMap<std::vector<Entry>> groups_;  // alias -> its entries
-  StringMap<Entry> by_id_;                // model_info.id -> entry
-  StringMap<std::string> group_alias_;    // model_group_alias -> model group
+  StringMap<std::vector<Entry>> groups_;   // alias -> its entries
+  StringMap<Entry> by_id_;                 // model_info.id -> entry
+  StringMap<std::string> group_alias_;     // model_group_alias -> model group
+  std::vector<WildcardPattern> patterns_;  // wildcard model_names, most specific first
 };
 
 }  // namespace switchyard::router

@@ -60,6 +60,12 @@ std::string loadError(const std::string& yaml) {
   return r.error().message;
 }
 
+std::vector<std::string> ignoredOf(const LoadResult& r) {
+  std::vector<std::string> out;
+  for (const IgnoredKey& k : r.ignored) out.push_back(describe(k));
+  return out;
+}
+
 constexpr char kSeed[] = R"yaml(model_list:
   - model_name: gpt-4o
     litellm_params:
@@ -262,16 +268,20 @@ general_settings:
 include:
   - other.yaml
 )yaml");
-  EXPECT_THAT(
-      r.warnings,
-      // litellm_params.temperature is a default request parameter now (not unknown).
-      ElementsAre("unknown key model_list[0].extra (line 3)",
-                  "unknown key model_list[0].model_info.fancy (line 8)",
-                  "unknown key router_settings.what (line 10)",
-                  "unknown key litellm_settings.telemetry (line 12)",
-                  "unknown key litellm_settings.cache_params.similarity_threshold "
-                  "(line 14)",
-                  "unknown key general_settings.foo (line 16)", "unknown key include (line 17)"));
+  EXPECT_THAT(r.warnings, IsEmpty());
+  // litellm_params.temperature is a default request parameter now (not unknown); model_info is
+  // free-form in LiteLLM (metadata), cache settings of other cache types are LiteLLM's.
+  EXPECT_THAT(ignoredOf(r),
+              ElementsAre("model_list[0].extra (line 3): unknown key",
+                          "model_list[0].model_info.fancy (line 8): model metadata Switchyard "
+                          "does not use",
+                          "router_settings.what (line 10): unknown key",
+                          "litellm_settings.telemetry (line 12): unknown key",
+                          "litellm_settings.cache_params.similarity_threshold (line 14): cache "
+                          "setting not implemented",
+                          "general_settings.foo (line 16): unknown key",
+                          "include (line 17): not implemented yet (include: inline the included "
+                          "files)"));
   EXPECT_EQ(r.config.model_list.at(0).model_id, "gpt-4o");
 }
 
@@ -397,12 +407,12 @@ TEST(ConfigTest, WrongTypesNamePathAndLine) {
       {"router_settings: [1, 2]\n", "router_settings: expected a mapping (line 1)"},
       {"litellm_settings:\n  cache: sometimes\n",
        "litellm_settings.cache: expected true or false (line 2)"},
-      {"litellm_settings:\n  cache_params:\n    type: redis-semantic\n",
-       "litellm_settings.cache_params.type: unsupported cache type \"redis-semantic\"; expected "
-       "local or redis (line 3)"},
-      {"litellm_settings:\n  cache_params:\n    mode: default_on\n",
-       "litellm_settings.cache_params.mode: unsupported mode \"default_on\"; expected default_off "
-       "(line 3)"},
+      {"litellm_settings:\n  cache_params:\n    type: memcached\n",
+       "litellm_settings.cache_params.type: unknown cache type \"memcached\"; expected local, "
+       "redis, redis-semantic, qdrant-semantic, s3, gcs, disk (line 3)"},
+      {"litellm_settings:\n  cache_params:\n    mode: sometimes\n",
+       "litellm_settings.cache_params.mode: unknown mode \"sometimes\"; expected default_on or "
+       "default_off (line 3)"},
       {"litellm_settings:\n  cache_params:\n    port: 0\n",
        "litellm_settings.cache_params.port: must be >= 1 (line 3)"},
       {"litellm_settings:\n  cache_params:\n    ttl: 0\n",
@@ -442,9 +452,19 @@ TEST(ConfigTest, DocumentLevelErrors) {
   EXPECT_THAT(syntax, HasSubstr("(line 3)"));
 }
 
-TEST(ConfigTest, TheFirstErrorWins) {
-  EXPECT_EQ(loadError("router_settings:\n  num_retries: x\n  timeout: y\n"),
-            "router_settings.num_retries: expected an integer (line 2)");
+TEST(ConfigTest, EveryErrorOfTheFileIsReported) {
+  EXPECT_EQ(loadError("router_settings:\n  num_retries: x\n  timeout: y\n"
+                      "model_list:\n  - model_name: a\n    litellm_params: {rpm: many}\n"
+                      "  - litellm_params: {model: openai/x}\n"),
+            "router_settings.num_retries: expected an integer (line 2)\n"
+            "router_settings.timeout: expected a number of seconds or a duration such as \"30s\", "
+            "\"5m\", \"1h\" (line 3)\n"
+            "model_list[0].litellm_params.rpm: expected an integer (line 6)\n"
+            "model_list[0].litellm_params.model: is required (line 6)\n"
+            "model_list[1].model_name: is required (line 7)");
+  CheckResult c = checkConfigText("general_settings: {max_connections: 0}\nfoo: 1\n", "t.yaml");
+  EXPECT_THAT(c.errors, ElementsAre("general_settings.max_connections: must be >= 1 (line 1)"));
+  EXPECT_THAT(ignoredOf(c.loaded), ElementsAre("foo (line 2): unknown key"));
 }
 
 // --- lenient scalars
@@ -800,7 +820,7 @@ model_list:
       model: openai/gpt-4o
       rpm: 20
 )yaml");
-  EXPECT_THAT(r.warnings, ElementsAre("unknown key x-defaults (line 1)"));
+  EXPECT_THAT(ignoredOf(r), ElementsAre("x-defaults (line 1): unknown key"));
   const Deployment& d = r.config.model_list.at(0);
   EXPECT_EQ(d.api_key, "sk-shared");
   EXPECT_EQ(d.rpm, 20u);  // the explicit key wins
@@ -915,8 +935,8 @@ TEST(ConfigRouterTest, RoutingStrategyArgsErrorsNameThePath) {
   EXPECT_THAT(loadError("router_settings:\n  routing_strategy_args: {lowest_latency_buffer: -1}\n"),
               HasSubstr("router_settings.routing_strategy_args.lowest_latency_buffer"));
   LoadResult r = loadOk("router_settings:\n  routing_strategy_args: {frobnicate: 1}\n");
-  ASSERT_EQ(r.warnings.size(), 1u);
-  EXPECT_THAT(r.warnings[0], HasSubstr("frobnicate"));
+  ASSERT_EQ(r.ignored.size(), 1u);
+  EXPECT_EQ(r.ignored[0].path, "router_settings.routing_strategy_args.frobnicate");
 }
 
 }  // namespace

@@ -1,0 +1,54 @@
+#pragma once
+// The config.yaml loader (private to the config module): one Loader per load, its sections in
+// model_list.cpp (model_list, credential_list) and settings.cpp (router_settings, litellm_settings,
+// general_settings), the document and the ids in config.cpp.
+
+#include <string>
+#include <vector>
+
+#include "reader.hpp"
+
+namespace switchyard::config {
+
+class Loader : public Reader {
+ public:
+  explicit Loader(std::string source) : Reader(std::move(source)) {
+    environment_ = &result_.config.environment_variables;
+  }
+
+  CheckResult load(const std::string& yaml);
+
+ private:
+  // model_list.cpp
+  void parseCredentialList(const Value& v);
+  void parseModelList(const Value& v);
+  void parseDeployment(const Value& v, Deployment& d, int& id_line);
+  void parseLitellmParams(const Value& v, Deployment& d);
+  void applyCredential(const Value& name, Deployment& d);
+  void parseModelInfo(const Value& v, Deployment& d, int& id_line);
+  // settings.cpp
+  void parseRouterSettings(const Value& v);
+  void parseModelGroupAlias(const Value& v);
+  void parseRoutingStrategyArgs(const Value& v);
+  void parseLitellmSettings(const Value& v);
+  void parseCacheParams(const Value& v);
+  void parseGeneralSettings(const Value& v);
+  // A setting kept as JSON for a later feature: a list of mappings, else an error.
+  std::shared_ptr<const nlohmann::json> keepList(const Entry& e, std::string_view area);
+  // config.cpp
+  void parseEnvironment(const Value& v);
+  void assignIds();
+
+  // A named credential of credential_list (secrets: never logged).
+  struct Credential {
+    std::string api_key, api_base, api_version;
+  };
+
+  LoadResult result_;
+  std::map<std::string, Credential> credentials_;
+  bool master_key_set_ = false;
+  bool database_url_set_ = false;
+  std::vector<int> id_lines_;  // per deployment: line of an explicit model_info.id, else 0
+};
+
+}  // namespace switchyard::config
