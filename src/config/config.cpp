@@ -24,7 +24,6 @@ using api::ErrorKind;
 
 // Top-level keys of LiteLLM's config that Switchyard does not read.
 constexpr std::pair<std::string_view, std::string_view> kIgnoredTopLevel[] = {
-    {"include", "not implemented yet (include: inline the included files)"},
     {"callback_settings", "not implemented yet (metrics and traces)"},
     {"mcp_servers", "not implemented (MCP)"},
     {"mcp_aliases", "not implemented (MCP)"},
@@ -96,6 +95,53 @@ void Loader::assignIds() {
   }
 }
 
+// LiteLLM's `include: [file.yaml, ...]` (or one file name), relative to this file's directory:
+// each included file's top-level lists extend this file's (model_list), other keys replace them.
+// Lines in messages about included keys are those of the included file.
+void Loader::processIncludes(YAML::Node& root) {
+  YAML::Node include = root["include"];
+  if (!include.IsDefined()) return;
+  Value v{include, "include", lineOf(include, 1)};
+  root.remove("include");
+  std::vector<std::string> files;
+  if (include.IsScalar()) {
+    if (auto f = str(v)) files.push_back(std::move(*f));
+  } else if (auto list = stringList(v)) {
+    files = std::move(*list);
+  }
+  const std::filesystem::path base = std::filesystem::path(source()).parent_path();
+  for (const std::string& name : files) {
+    std::filesystem::path file = base / name;
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      fail(v, "included file not found: " + file.string());
+      continue;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    YAML::Node doc;
+    try {
+      doc = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      failAt(file.string(), "YAML syntax error: " + e.msg, e.mark.line >= 0 ? e.mark.line + 1 : 0);
+      continue;
+    }
+    if (!doc.IsDefined() || doc.IsNull()) continue;
+    if (!doc.IsMap()) {
+      failAt(file.string(), "expected a mapping at the top level", lineOf(doc, 0));
+      continue;
+    }
+    for (const auto& kv : doc) {
+      const std::string key = kv.first.Scalar();
+      YAML::Node mine = root[key];
+      if (mine.IsDefined() && mine.IsSequence() && kv.second.IsSequence()) {
+        for (const auto& item : kv.second) mine.push_back(item);
+      } else {
+        root[key] = kv.second;
+      }
+    }
+  }
+}
+
 CheckResult Loader::load(const std::string& yaml) {
   CheckResult out;
   auto finish = [&]() -> CheckResult {
@@ -120,6 +166,7 @@ CheckResult Loader::load(const std::string& yaml) {
     failFile("expected a mapping at the top level", lineOf(root, 0));
     return finish();
   }
+  processIncludes(root);
   Value top{root, "", 1};
   std::optional<std::vector<Entry>> fields = entries(top);
   if (!fields) return finish();

@@ -36,6 +36,7 @@ class Loader : public Reader {
   // A setting kept as JSON for a later feature: a list of mappings, else an error.
   std::shared_ptr<const nlohmann::json> keepList(const Entry& e, std::string_view area);
   // config.cpp
+  void processIncludes(YAML::Node& root);
   void parseEnvironment(const Value& v);
   void assignIds();
 

@@ -265,8 +265,8 @@ litellm_settings:
     similarity_threshold: 0.8
 general_settings:
   foo: bar
-include:
-  - other.yaml
+vector_store_registry:
+  - other
 )yaml");
   EXPECT_THAT(r.warnings, IsEmpty());
   // litellm_params.temperature is a default request parameter now (not unknown); model_info is
@@ -280,8 +280,7 @@ include:
                           "litellm_settings.cache_params.similarity_threshold (line 14): cache "
                           "setting not implemented",
                           "general_settings.foo (line 16): unknown key",
-                          "include (line 17): not implemented yet (include: inline the included "
-                          "files)"));
+                          "vector_store_registry (line 17): not implemented (vector stores)"));
   EXPECT_EQ(r.config.model_list.at(0).model_id, "gpt-4o");
 }
 
