@@ -69,7 +69,7 @@ api::Reply modelsReply(const router::Router& router) {
 }
 
 api::Reply modelReply(const router::Router& router, std::string_view id) {
-  if (!router.hasAlias(id)) {
+  if (!router.hasAlias(id) && !router.matchesWildcard(id)) {
     return api::Reply::fromError(
         {api::ErrorKind::kModelNotFound,
          "The model `" + std::string(id) + "` does not exist or you do not have access to it.", "",

@@ -83,6 +83,8 @@ class Router {
   // True for a model_list alias and for a router_settings.model_group_alias (hidden ones too);
   // not for names only a wildcard deployment matches (knows() is).
   bool hasAlias(std::string_view alias) const;
+  // True when only a wildcard deployment serves `name` (GET /v1/models/{id} answers for it).
+  bool matchesWildcard(std::string_view name) const { return !wildcardGroup(name).empty(); }
   // What /v1/models lists: aliases in the order they first appear in model_list, then the
   // model_group_alias names that are not hidden.
   const std::vector<std::string>& aliases() const noexcept { return aliases_; }
@@ -93,6 +95,8 @@ class Router {
   // (router/wildcard.hpp); empty when none.
   std::string_view groupOf(std::string_view target) const;
   bool knows(std::string_view target) const { return !groupOf(target).empty(); }
+  // The most specific wildcard model_name matching `name` (or its provider-prefixed form).
+  std::string_view wildcardGroup(std::string_view name) const;
   // `target`, or the group its model_group_alias names.
   std::string_view resolveAlias(std::string_view target) const;
 
@@ -122,8 +126,6 @@ class Router {
   using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
   std::span<const Entry> members(std::string_view target) const;
-  // The most specific wildcard model_name matching `name` (or its provider-prefixed form).
-  std::string_view wildcardGroup(std::string_view name) const;
 
   Policy policy_;
   const TimeSource& time_;
