@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "switchyard/config/config.hpp"
+#include "switchyard/providers/provider.hpp"
 #include "switchyard/server/server.hpp"
 #include "switchyard/telemetry/log.hpp"
 
@@ -91,6 +92,7 @@ int main(int argc, char** argv) {
   }
 
   switchyard::config::CheckResult checked = switchyard::config::checkConfigFile(opts.config_path);
+  switchyard::providers::listUnsupportedProviders(checked.loaded);
   if (check_only) {
     // Errors, warnings, then every key that loads and does nothing (docs/litellm-compatibility.md).
     for (const std::string& e : checked.errors) std::printf("error: %s\n", e.c_str());

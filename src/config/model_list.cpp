@@ -257,6 +257,7 @@ void Loader::parseLitellmParams(const Value& v, Deployment& d) {
       unknown(e);
     }
   }
+  d.model_line = model_line;
   if (defaults) d.request_defaults = std::make_shared<const nlohmann::json>(std::move(*defaults));
   if (credential != nullptr) applyCredential(*credential, d);
   std::string model_path = joinPath(v.path, "model");

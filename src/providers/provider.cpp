@@ -32,12 +32,29 @@ void Providers::add(std::string prefix, std::unique_ptr<Provider> adapter) {
 Provider* Providers::find(std::string_view provider) {
   for (auto& [p, a] : added_)
     if (p == provider) return a.get();
+  if (!isBuiltIn(provider)) return nullptr;
   if (provider == "mock") return mock_.get();
   if (provider == "azure" || provider == "azure_ai") return azure_.get();
   if (provider == "anthropic") return anthropic_.get();
   if (provider == "gemini") return gemini_.get();
   if (isOpenAiCompatible(provider)) return openai_.get();
   return nullptr;
+}
+
+bool isBuiltIn(std::string_view provider) noexcept {
+  return provider == "mock" || provider == "azure" || provider == "azure_ai" ||
+         provider == "anthropic" || provider == "gemini" || isOpenAiCompatible(provider);
+}
+
+void listUnsupportedProviders(config::LoadResult& loaded) {
+  const auto& list = loaded.config.model_list;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const config::Deployment& d = list[i];
+    if (d.infer_provider || isBuiltIn(d.provider)) continue;
+    loaded.ignored.push_back(config::IgnoredKey{
+        "model_list[" + std::to_string(i) + "].litellm_params.model", d.model_line,
+        "provider " + d.provider + " not implemented; its requests get 501"});
+  }
 }
 
 Provider& Providers::mock() {

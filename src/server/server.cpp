@@ -96,6 +96,7 @@ asio::awaitable<void> Server::Impl::acceptLoop() {
 void Server::Impl::reload() {
   if (opts.config_path.empty()) return;
   auto next = config::loadConfigFile(opts.config_path);
+  if (next) providers::listUnsupportedProviders(*next);
   if (!next) {
     spdlog::error("config reload failed, keeping the previous config: {}", next.error().message);
     return;

@@ -35,6 +35,7 @@ struct Deployment {
   // request from the model it resolves to.
   bool infer_provider = false;
   std::vector<std::string> tags;  // litellm_params.tags (tag filtering)
+  int model_line = 0;             // the YAML line of litellm_params.model (messages)
   std::string id;                 // model_info.id, else a stable hash of the entry
   std::string api_key;            // secret: never logged
   std::string api_base;           // empty: the provider's default

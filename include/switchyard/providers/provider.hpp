@@ -75,5 +75,10 @@ class Providers {
 
 // True for the prefixes served by the OpenAI-compatible adapter.
 bool isOpenAiCompatible(std::string_view provider) noexcept;
+// True for every prefix a built-in adapter serves (the others load and get 501 at request time).
+bool isBuiltIn(std::string_view provider) noexcept;
+// Lists each deployment whose provider no built-in adapter serves among `loaded.ignored`
+// (--check-config, the startup log): it loads, and its requests get 501.
+void listUnsupportedProviders(config::LoadResult& loaded);
 
 }  // namespace switchyard::providers
