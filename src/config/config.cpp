@@ -23,7 +23,7 @@ using api::Error;
 using api::ErrorKind;
 
 // Top-level keys of LiteLLM's config that Switchyard does not read.
-constexpr std::pair<std::string_view, std::string_view> kIgnoredTopLevel[] = {
+constexpr Ignored kIgnoredTopLevel[] = {
     {"callback_settings", "not implemented yet (metrics and traces)"},
     {"mcp_servers", "not implemented (MCP)"},
     {"mcp_aliases", "not implemented (MCP)"},
@@ -191,10 +191,8 @@ CheckResult Loader::load(const std::string& yaml) {
       result_.config.guardrails = keepList(e, "guardrails");
     } else if (e.key == "environment_variables" || e.key == "credential_list") {
       continue;
-    } else if (auto it = std::find_if(std::begin(kIgnoredTopLevel), std::end(kIgnoredTopLevel),
-                                      [&](const auto& i) { return i.first == e.key; });
-               it != std::end(kIgnoredTopLevel)) {
-      ignore(e, std::string(it->second));
+    } else if (const Ignored* i = findIgnored(kIgnoredTopLevel, e.key)) {
+      ignore(e, std::string(i->reason));
     } else {
       unknown(e);
     }

@@ -8,11 +8,6 @@
 namespace switchyard::config {
 namespace {
 
-struct Ignored {
-  std::string_view key;
-  std::string_view reason;
-};
-
 // litellm_params LiteLLM reads and Switchyard does not act on.
 constexpr Ignored kIgnoredLitellmParams[] = {
     {"region_name", "provider not implemented (Bedrock, SageMaker, Vertex)"},
@@ -71,13 +66,6 @@ constexpr std::string_view kRequestDefaults[] = {
     "logprobs",
     "top_logprobs",
 };
-
-template <std::size_t N>
-const Ignored* findIgnored(const Ignored (&table)[N], std::string_view key) {
-  auto it = std::find_if(std::begin(table), std::end(table),
-                         [key](const Ignored& i) { return i.key == key; });
-  return it == std::end(table) ? nullptr : it;
-}
 
 bool isRequestDefault(std::string_view key) {
   return std::find(std::begin(kRequestDefaults), std::end(kRequestDefaults), key) !=

@@ -6,7 +6,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
@@ -35,6 +37,19 @@ struct Entry {
 };
 
 enum class Bound { kAny, kNonNegative, kPositive };
+
+// A LiteLLM key Switchyard reads and does not act on, with the reason --check-config gives.
+struct Ignored {
+  std::string_view key;
+  std::string_view reason;
+};
+
+template <std::size_t N>
+const Ignored* findIgnored(const Ignored (&table)[N], std::string_view key) {
+  auto it = std::find_if(std::begin(table), std::end(table),
+                         [key](const Ignored& i) { return i.key == key; });
+  return it == std::end(table) ? nullptr : it;
+}
 
 std::string joinPath(const std::string& path, std::string_view key);
 std::string indexedPath(const std::string& path, std::size_t i);

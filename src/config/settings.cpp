@@ -11,18 +11,6 @@
 namespace switchyard::config {
 namespace {
 
-struct Ignored {
-  std::string_view key;
-  std::string_view reason;
-};
-
-template <std::size_t N>
-const Ignored* findIgnored(const Ignored (&table)[N], std::string_view key) {
-  auto it = std::find_if(std::begin(table), std::end(table),
-                         [key](const Ignored& i) { return i.key == key; });
-  return it == std::end(table) ? nullptr : it;
-}
-
 constexpr std::string_view kRoutingStrategies[] = {
     "simple-shuffle",     "least-busy",          "latency-based-routing",
     "cost-based-routing", "usage-based-routing", "usage-based-routing-v2",
