@@ -228,8 +228,10 @@ CheckResult failed(std::string message) {
 std::string describe(const IgnoredKey& k) { return withLine(k.path, k.line) + ": " + k.reason; }
 
 std::vector<std::string> logMessages(const LoadResult& r) {
-  std::vector<std::string> out = r.warnings;
-  for (const IgnoredKey& k : r.ignored) out.push_back("ignored " + describe(k));
+  std::vector<std::string> out = r.warnings;  // unknown keys are among them already
+  for (const IgnoredKey& k : r.ignored) {
+    if (k.reason != "unknown key") out.push_back("ignored " + describe(k));
+  }
   return out;
 }
 

@@ -16,6 +16,7 @@ constexpr std::string_view kEnvPrefix = "os.environ/";
 constexpr int kMaxMergeDepth = 16;
 constexpr int kMaxJsonDepth = 32;
 constexpr std::size_t kMaxErrors = 100;  // a file of garbage reports this many, then stops adding
+constexpr std::string_view kUnknownKey = "unknown key";
 
 }  // namespace
 
@@ -66,6 +67,11 @@ void Reader::failFile(std::string_view what, int line) {
 
 void Reader::ignore(const Value& v, int line, std::string reason) {
   ignored_.push_back(IgnoredKey{v.path, line, std::move(reason)});
+}
+
+void Reader::unknown(const Entry& e) {
+  warn(withLine("unknown key " + e.value.path, e.key_line));
+  ignore(e, std::string(kUnknownKey));
 }
 
 // --- readers ---------------------------------------------------------------------------------

@@ -74,7 +74,8 @@ class Reader {
   void ignore(const Entry& e, std::string reason) {
     ignore(e.value, e.key_line, std::move(reason));
   }
-  void unknown(const Entry& e) { ignore(e, "unknown key"); }
+  // A key neither LiteLLM nor Switchyard knows (a typo, most often): a warning, and ignored.
+  void unknown(const Entry& e);
   std::size_t errorCount() const noexcept { return errors_.size(); }
 
   // --- readers -----------------------------------------------------------------------------------

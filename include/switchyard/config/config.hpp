@@ -166,13 +166,14 @@ struct IgnoredKey {
 
 struct LoadResult {
   Config config;
-  std::vector<std::string> warnings;  // duplicate keys, unknown credential names, fallbacks...
+  std::vector<std::string> warnings;  // unknown keys (listed in `ignored` too), duplicate keys...
   std::vector<IgnoredKey> ignored;    // file order
 };
 
 // "general_settings.alerting (line 12): not implemented (alerting)"
 std::string describe(const IgnoredKey& k);
-// What a load has to say in the log: its warnings, then one "ignored ..." line per ignored key.
+// What a load has to say in the log: its warnings (unknown keys among them), then one
+// "ignored ..." line per other ignored key.
 std::vector<std::string> logMessages(const LoadResult& r);
 
 // Everything a load found: every error (empty: `loaded` is the config), then what loaded.

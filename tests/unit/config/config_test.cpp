@@ -1,4 +1,5 @@
 #include "switchyard/config/config.hpp"
+#include "unit/config/load_helpers.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,6 +15,10 @@
 
 namespace switchyard::config {
 namespace {
+
+using testing::ignoredOf;
+using testing::loadError;
+using testing::loadOk;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -46,25 +51,6 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
-LoadResult loadOk(const std::string& yaml) {
-  api::Result<LoadResult> r = loadConfigText(yaml, "test.yaml");
-  EXPECT_TRUE(r.has_value()) << (r.has_value() ? "" : r.error().message);
-  return r.has_value() ? std::move(*r) : LoadResult{};
-}
-
-std::string loadError(const std::string& yaml) {
-  api::Result<LoadResult> r = loadConfigText(yaml, "test.yaml");
-  EXPECT_FALSE(r.has_value()) << "expected an error for:\n" << yaml;
-  if (r.has_value()) return "";
-  EXPECT_EQ(r.error().kind, api::ErrorKind::kInvalidRequest);
-  return r.error().message;
-}
-
-std::vector<std::string> ignoredOf(const LoadResult& r) {
-  std::vector<std::string> out;
-  for (const IgnoredKey& k : r.ignored) out.push_back(describe(k));
-  return out;
-}
 
 constexpr char kSeed[] = R"yaml(model_list:
   - model_name: gpt-4o
@@ -268,7 +254,10 @@ general_settings:
 vector_store_registry:
   - other
 )yaml");
-  EXPECT_THAT(r.warnings, IsEmpty());
+  EXPECT_THAT(r.warnings, ElementsAre("unknown key model_list[0].extra (line 3)",
+                                      "unknown key router_settings.what (line 10)",
+                                      "unknown key litellm_settings.telemetry (line 12)",
+                                      "unknown key general_settings.foo (line 16)"));
   // litellm_params.temperature is a default request parameter now (not unknown); model_info is
   // free-form in LiteLLM (metadata), cache settings of other cache types are LiteLLM's.
   EXPECT_THAT(ignoredOf(r),

@@ -8,9 +8,14 @@
 #include <vector>
 
 #include "switchyard/config/config.hpp"
+#include "unit/config/load_helpers.hpp"
 
 namespace switchyard::config {
 namespace {
+
+using testing::ignoredOf;
+using testing::loadError;
+using testing::loadOk;
 
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -19,25 +24,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 
-LoadResult loadOk(const std::string& yaml) {
-  api::Result<LoadResult> r = loadConfigText(yaml, "test.yaml");
-  EXPECT_TRUE(r.has_value()) << (r.has_value() ? "" : r.error().message);
-  return r.has_value() ? std::move(*r) : LoadResult{};
-}
-
-std::string loadError(const std::string& yaml) {
-  api::Result<LoadResult> r = loadConfigText(yaml, "test.yaml");
-  EXPECT_FALSE(r.has_value()) << "expected an error for:\n" << yaml;
-  if (r.has_value()) return "";
-  EXPECT_EQ(r.error().kind, api::ErrorKind::kInvalidRequest);
-  return r.error().message;
-}
-
-std::vector<std::string> ignoredOf(const LoadResult& r) {
-  std::vector<std::string> out;
-  for (const IgnoredKey& k : r.ignored) out.push_back(describe(k));
-  return out;
-}
 
 // --- credential_list -----------------------------------------------------------------------------
 
