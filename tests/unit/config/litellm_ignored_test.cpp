@@ -25,7 +25,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 
-
 // The ignored entry for `path`; fails the test when there is none.
 IgnoredKey ignoredAt(const LoadResult& r, const std::string& path) {
   for (const IgnoredKey& k : r.ignored)

@@ -24,7 +24,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 
-
 // --- credential_list -----------------------------------------------------------------------------
 
 TEST(CredentialListTest, FillsWhatTheDeploymentDoesNotSet) {
