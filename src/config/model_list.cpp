@@ -250,22 +250,15 @@ void Loader::parseLitellmParams(const Value& v, Deployment& d) {
   if (credential != nullptr) applyCredential(*credential, d);
   std::string model_path = joinPath(v.path, "model");
   if (d.model.empty()) return failAt(model_path, "is required", v.line);
-  // custom_llm_provider names the provider outright (LiteLLM: `model: my-model`,
-  // `custom_llm_provider: openai`); a matching "provider/" prefix is then dropped.
-  if (custom_provider && !custom_provider->empty()) {
-    d.provider = lowerCase(*custom_provider);
-    std::string prefix = d.provider + "/";
-    bool prefixed = lowerCase(d.model.substr(0, std::min(d.model.size(), prefix.size()))) == prefix;
-    d.model_id = prefixed ? d.model.substr(prefix.size()) : d.model;
-  } else if (std::size_t slash = d.model.find('/'); slash != std::string::npos) {
-    d.provider = lowerCase(d.model.substr(0, slash));
-    d.model_id = d.model.substr(slash + 1);
-  } else if (d.model.find('*') != std::string::npos) {
-    d.infer_provider = true;  // "*": the model a request names says which provider serves it
-    d.model_id = d.model;
-  } else {
-    d.provider = "openai";  // LiteLLM: a bare model name is an OpenAI model
-    d.model_id = d.model;
+  ModelRef ref = splitModel(d.model, custom_provider.value_or(""));
+  d.provider = std::move(ref.provider);
+  d.model_id = std::move(ref.model_id);
+  if (d.provider.empty() && d.model.find('/') == std::string::npos) {
+    if (d.model.find('*') != std::string::npos) {
+      d.infer_provider = true;  // "*": the model a request names says which provider serves it
+    } else {
+      d.provider = "openai";  // LiteLLM: a bare model name is an OpenAI model
+    }
   }
   if (!d.infer_provider && (d.provider.empty() || d.model_id.empty())) {
     failAt(model_path, "expected \"provider/model-id\", got \"" + d.model + "\"", model_line);
@@ -274,6 +267,21 @@ void Loader::parseLitellmParams(const Value& v, Deployment& d) {
   if (organization && !organization->empty() && !d.headers.contains("OpenAI-Organization")) {
     d.headers["OpenAI-Organization"] = std::move(*organization);
   }
+}
+
+ModelRef splitModel(std::string_view model, std::string_view custom_provider) {
+  if (!custom_provider.empty()) {
+    // custom_llm_provider names the provider outright (LiteLLM: `model: my-model`,
+    // `custom_llm_provider: openai`); a matching "provider/" prefix is then dropped.
+    std::string provider = lowerCase(std::string(custom_provider));
+    std::string prefix = provider + "/";
+    bool prefixed =
+        lowerCase(std::string(model.substr(0, std::min(model.size(), prefix.size())))) == prefix;
+    return {std::move(provider), std::string(prefixed ? model.substr(prefix.size()) : model)};
+  }
+  std::size_t slash = model.find('/');
+  if (slash == std::string_view::npos) return {"", std::string(model)};
+  return {lowerCase(std::string(model.substr(0, slash))), std::string(model.substr(slash + 1))};
 }
 
 void Loader::applyCredential(const Value& name_value, Deployment& d) {

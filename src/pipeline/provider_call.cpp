@@ -212,7 +212,7 @@ class ProviderCallFilter final : public Filter {
       std::shared_ptr<const config::Deployment> resolved;
       if (sel.deployment->wildcard) {
         api::Result<config::Deployment> r =
-            router::resolveWildcard(*sel.deployment, router_.resolveAlias(target));
+            router_.resolveWildcard(*sel.deployment, router_.resolveAlias(target));
         if (!r) {
           failure = GroupFailure{std::move(r).error(), FailureClass::kRequest};
           co_return;

@@ -194,6 +194,14 @@ std::string_view Router::wildcardGroup(std::string_view name) const {
   return {};
 }
 
+api::Result<config::Deployment> Router::resolveWildcard(const config::Deployment& d,
+                                                        std::string_view requested) const {
+  auto it = std::find_if(patterns_.begin(), patterns_.end(),
+                         [&](const WildcardPattern& p) { return p.text() == d.model_name; });
+  if (it == patterns_.end()) return router::resolveWildcard(d, requested);  // not this router's
+  return router::resolveWildcard(*it, d, requested);
+}
+
 std::span<const Entry> Router::members(std::string_view target) const {
   target = resolveAlias(target);
   if (auto it = groups_.find(target); it != groups_.end()) return it->second;

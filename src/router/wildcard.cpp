@@ -1,7 +1,6 @@
 #include "switchyard/router/wildcard.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace switchyard::router {
 namespace {
@@ -89,9 +88,9 @@ std::string_view inferProvider(std::string_view model) {
   return {};
 }
 
-api::Result<config::Deployment> resolveWildcard(const config::Deployment& d,
+api::Result<config::Deployment> resolveWildcard(const WildcardPattern& pattern,
+                                                const config::Deployment& d,
                                                 std::string_view requested) {
-  WildcardPattern pattern(d.model_name);
   std::optional<std::vector<std::string_view>> caps = pattern.match(requested);
   std::string prefixed;
   if (!caps) {
@@ -113,26 +112,17 @@ api::Result<config::Deployment> resolveWildcard(const config::Deployment& d,
   }
   out.model = model;
   if (!d.infer_provider) {
-    // As config.cpp reads `model`: the id is what follows "provider/" (custom_llm_provider: the
+    // As the config reads `model`: the id is what follows "provider/" (custom_llm_provider: the
     // whole name when it has no such prefix).
-    std::string prefix = d.provider + "/";
-    std::string head = model.substr(0, std::min(model.size(), prefix.size()));
-    for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.model_id = head == prefix ? model.substr(prefix.size()) : model;
+    out.model_id = config::splitModel(model, d.provider).model_id;
     return out;
   }
   // model: "*": the resolved name says which provider serves it.
-  std::size_t slash = model.find('/');
-  std::string_view inferred = inferProvider(model);
-  if (slash != std::string::npos && slash > 0 && slash + 1 < model.size()) {
-    std::string head = model.substr(0, slash);
-    for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.provider = std::move(head);
-    out.model_id = model.substr(slash + 1);
-  } else if (!inferred.empty()) {
-    out.provider = std::string(inferred);
-    out.model_id = model;
-  } else {
+  config::ModelRef ref = config::splitModel(model);
+  if (ref.provider.empty() || ref.model_id.empty()) {
+    ref = {std::string(inferProvider(model)), model};
+  }
+  if (ref.provider.empty()) {
     return api::Error{api::ErrorKind::kInvalidRequest,
                       "LLM Provider NOT provided. Pass in the LLM provider you are trying to call. "
                       "You passed model=" +
@@ -142,6 +132,8 @@ api::Result<config::Deployment> resolveWildcard(const config::Deployment& d,
                       "invalid_request",
                       "model"};
   }
+  out.provider = std::move(ref.provider);
+  out.model_id = std::move(ref.model_id);
   out.infer_provider = false;
   return out;
 }

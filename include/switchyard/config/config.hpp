@@ -16,6 +16,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "switchyard/api/error.hpp"
@@ -192,6 +193,16 @@ api::Result<LoadResult> loadConfigText(const std::string& yaml,
 // The same loads, reporting errors and what was ignored together (--check-config).
 CheckResult checkConfigFile(const std::string& path);
 CheckResult checkConfigText(const std::string& yaml, const std::string& source_name = "config");
+
+// litellm_params.model as LiteLLM splits it. With `custom_provider` (custom_llm_provider): that
+// provider, lower-cased, and the model without a matching "provider/" prefix (any case). Without:
+// the part before the first '/', lower-cased, and the rest; a name without '/' gives an empty
+// provider (the caller's default: openai, or inferred for wildcards).
+struct ModelRef {
+  std::string provider;
+  std::string model_id;  // sent upstream verbatim
+};
+ModelRef splitModel(std::string_view model, std::string_view custom_provider = {});
 
 // "30s", "30m", "30h", "30d", "1mo" or a bare number of seconds -> seconds. nullopt if malformed.
 std::optional<double> parseDurationSeconds(const std::string& text);

@@ -97,6 +97,10 @@ class Router {
   bool knows(std::string_view target) const { return !groupOf(target).empty(); }
   // The most specific wildcard model_name matching `name` (or its provider-prefixed form).
   std::string_view wildcardGroup(std::string_view name) const;
+  // The deployment a wildcard deployment `d` of this router makes for `requested`, with the
+  // router's compiled pattern (router/wildcard.hpp).
+  api::Result<config::Deployment> resolveWildcard(const config::Deployment& d,
+                                                  std::string_view requested) const;
   // `target`, or the group its model_group_alias names.
   std::string_view resolveAlias(std::string_view target) const;
 

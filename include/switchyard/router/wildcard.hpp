@@ -46,9 +46,15 @@ class WildcardPattern {
 // "openai"; "claude-..." -> "anthropic"; "gemini-..." -> "gemini"); empty when not known.
 std::string_view inferProvider(std::string_view model);
 
-// The deployment that serves `requested` from the wildcard deployment `d` (which must match it,
-// directly or with its inferred provider prefix). An error (400) when no provider can be told.
-api::Result<config::Deployment> resolveWildcard(const config::Deployment& d,
+// The deployment that serves `requested` from the wildcard deployment `d`, whose model_name
+// `pattern` is (it must match, directly or with its inferred provider prefix). An error (400) when
+// no provider can be told. The router keeps its patterns compiled (Router::resolveWildcard).
+api::Result<config::Deployment> resolveWildcard(const WildcardPattern& pattern,
+                                                const config::Deployment& d,
                                                 std::string_view requested);
+inline api::Result<config::Deployment> resolveWildcard(const config::Deployment& d,
+                                                       std::string_view requested) {
+  return resolveWildcard(WildcardPattern(d.model_name), d, requested);
+}
 
 }  // namespace switchyard::router
