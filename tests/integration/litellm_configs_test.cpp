@@ -126,6 +126,15 @@ bool reportsIgnored(const std::vector<std::string>& out, const std::string& path
   return false;
 }
 
+// True if the file writes the last key of `path` ("model_list[2].litellm_params.model" -> a
+// "model:" key), so an expect-not-ignored line cannot pass for a key the file does not have.
+bool writesKey(const std::string& text, const std::string& path) {
+  std::string key = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+  key = key.substr(0, key.find('['));
+  const std::regex written("(^|[\\s{,])" + key + ":", std::regex::multiline);
+  return std::regex_search(text, written);
+}
+
 std::string testName(const ::testing::TestParamInfo<std::string>& info) {
   std::string name = fs::path(info.param).stem().string();
   for (char& c : name) {
@@ -176,6 +185,7 @@ TEST_P(LitellmConfigs, CheckConfigPassesWithItsExpectations) {
         << report;
   }
   for (const std::string& key : expect.not_ignored) {
+    EXPECT_TRUE(writesKey(text, key)) << "expect-not-ignored: the file has no key " << key;
     EXPECT_FALSE(reportsIgnored(out, key))
         << "expect-not-ignored: a line reports \"" << key << "\" (or a key under it) ignored\n"
         << report;
