@@ -26,6 +26,8 @@ constexpr std::string_view kMetrics = "not implemented yet (metrics and traces)"
 constexpr std::string_view kSpendLogs = "not implemented yet (spend logs)";
 constexpr std::string_view kStore = "not implemented yet (database store)";
 
+// Keys listed as ignored, with the reason. A planned feature's keys are also read (and
+// type-checked: a wrong value is an error for LiteLLM too) by the section below, ready for it.
 constexpr Ignored kIgnoredRouterSettings[] = {
     {"provider_budget_config", kBudgets},
     {"optional_pre_call_checks", "not implemented"},
@@ -227,20 +229,20 @@ void Loader::parseRouterSettings(const Value& v) {
       if (auto b = boolean(x)) r.disable_cooldowns = *b;
     } else if (k == "routing_strategy_args") {
       parseRoutingStrategyArgs(x);
-    } else if (const Ignored* i = findIgnored(kIgnoredRouterSettings, k)) {
-      // Still type-checked: a wrong value is an error for LiteLLM too.
-      if (k == "redis_port") {
-        if (auto p = integer(x, 1, 65535)) r.redis_port = static_cast<int>(*p);
-      } else if (k.starts_with("redis_")) {
-        std::optional<std::string> s = str(x);
-        if (k == "redis_host" && s) r.redis_host = std::move(*s);
-        if (k == "redis_password" && s) r.redis_password = std::move(*s);
-        if (k == "redis_url" && s) r.redis_url = std::move(*s);
-      }
-      ignore(e, std::string(i->reason));
-    } else {
+    } else if (k == "redis_host") {
+      if (auto t = str(x)) r.redis_host = std::move(*t);
+    } else if (k == "redis_port") {
+      if (auto p = integer(x, 1, 65535)) r.redis_port = static_cast<int>(*p);
+    } else if (k == "redis_password") {
+      if (auto t = str(x)) r.redis_password = std::move(*t);
+    } else if (k == "redis_url") {
+      if (auto t = str(x)) r.redis_url = std::move(*t);
+    } else if (!findIgnored(kIgnoredRouterSettings, k)) {
       unknown(e);
     }
+    // Read above or not, a key of the table is listed with its reason.
+    if (const Ignored* i = findIgnored(kIgnoredRouterSettings, k))
+      ignore(e, std::string(i->reason));
   }
 }
 
@@ -302,16 +304,16 @@ void Loader::parseLitellmSettings(const Value& v) {
       if (auto t = str(x)) s.ssl_ca_file = std::move(*t);
     } else if (k == "default_team_settings") {
       s.default_team_settings = keepList(e, "teams");
-    } else if (const Ignored* i = findIgnored(kIgnoredLitellmSettings, k)) {
-      if (k == "cache") {
-        if (auto b = boolean(x)) s.cache = *b;
-      } else if (k == "callbacks") {
-        if (auto c = stringList(x)) s.callbacks = std::move(*c);
-      }
-      ignore(e, std::string(i->reason));
-    } else {
+    } else if (k == "cache") {
+      if (auto b = boolean(x)) s.cache = *b;
+    } else if (k == "callbacks") {
+      if (auto c = stringList(x)) s.callbacks = std::move(*c);
+    } else if (!findIgnored(kIgnoredLitellmSettings, k)) {
       unknown(e);
     }
+    // Read above or not, a key of the table is listed with its reason.
+    if (const Ignored* i = findIgnored(kIgnoredLitellmSettings, k))
+      ignore(e, std::string(i->reason));
   }
 }
 
@@ -425,19 +427,19 @@ void Loader::parseGeneralSettings(const Value& v) {
       if (auto n = integerOf<std::uint64_t>(x, 1)) g.max_upstream_response_mb = *n;
     } else if (k == "pass_through_endpoints") {
       g.pass_through_endpoints = keepList(e, "pass-through endpoints");
-    } else if (const Ignored* i = findIgnored(kIgnoredGeneralSettings, k)) {
-      if (k == "database_url") {
-        if (std::optional<std::string> url = str(x)) {
-          g.database_url = std::move(*url);
-          database_url_set_ = true;
-        }
-      } else if (k == "disable_spend_logs") {
-        if (auto b = boolean(x)) g.disable_spend_logs = *b;
+    } else if (k == "database_url") {
+      if (std::optional<std::string> url = str(x)) {
+        g.database_url = std::move(*url);
+        database_url_set_ = true;
       }
-      ignore(e, std::string(i->reason));
-    } else {
+    } else if (k == "disable_spend_logs") {
+      if (auto b = boolean(x)) g.disable_spend_logs = *b;
+    } else if (!findIgnored(kIgnoredGeneralSettings, k)) {
       unknown(e);
     }
+    // Read above or not, a key of the table is listed with its reason.
+    if (const Ignored* i = findIgnored(kIgnoredGeneralSettings, k))
+      ignore(e, std::string(i->reason));
   }
 }
 
