@@ -230,7 +230,7 @@ std::string describe(const IgnoredKey& k) { return withLine(k.path, k.line) + ":
 std::vector<std::string> logMessages(const LoadResult& r) {
   std::vector<std::string> out = r.warnings;  // unknown keys are among them already
   for (const IgnoredKey& k : r.ignored) {
-    if (k.reason != "unknown key") out.push_back("ignored " + describe(k));
+    if (k.reason != kUnknownKeyReason) out.push_back("ignored " + describe(k));
   }
   return out;
 }

@@ -16,7 +16,6 @@ constexpr std::string_view kEnvPrefix = "os.environ/";
 constexpr int kMaxMergeDepth = 16;
 constexpr int kMaxJsonDepth = 32;
 constexpr std::size_t kMaxErrors = 100;  // a file of garbage reports this many, then stops adding
-constexpr std::string_view kUnknownKey = "unknown key";
 
 }  // namespace
 
@@ -71,7 +70,7 @@ void Reader::ignore(const Value& v, int line, std::string reason) {
 
 void Reader::unknown(const Entry& e) {
   warn(withLine("unknown key " + e.value.path, e.key_line));
-  ignore(e, std::string(kUnknownKey));
+  ignore(e, std::string(kUnknownKeyReason));
 }
 
 // --- readers ---------------------------------------------------------------------------------

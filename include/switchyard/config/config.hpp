@@ -159,6 +159,8 @@ struct Config {
 
 // A key (or value) of the file that loads and does nothing: unknown, or LiteLLM's and not
 // implemented. `reason` says which, e.g. "not implemented yet (teams)".
+inline constexpr std::string_view kUnknownKeyReason = "unknown key";  // the reason of unknown keys
+
 struct IgnoredKey {
   std::string path;  // "general_settings.alerting", "model_list[2].litellm_params.vertex_project"
   int line = 0;
