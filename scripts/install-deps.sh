@@ -3,7 +3,7 @@
 # Boost comes as libboost1.81-dev by name (libboost-dev would pull 1.74).
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config libboost1.81-dev nlohmann-json3-dev
-      libyaml-cpp-dev libspdlog-dev libfmt-dev libssl-dev libmimalloc-dev libgtest-dev libgmock-dev openssl
+      libyaml-cpp-dev libspdlog-dev libfmt-dev libssl-dev libmimalloc-dev libgtest-dev libgmock-dev libsqlite3-dev sqlite3 openssl
       curl ca-certificates nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

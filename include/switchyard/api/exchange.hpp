@@ -36,10 +36,14 @@ struct Header {
 
 // Token usage as the provider reported it (OpenAI names; Anthropic's input_tokens are counted
 // into prompt_tokens with the cache reads and writes, as OpenAI does).
+// cached_tokens (cache reads) and cache_creation_tokens (cache writes) are part of prompt_tokens;
+// reasoning_tokens are part of completion_tokens (OpenAI's completion_tokens_details).
 struct Usage {
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
   std::uint64_t cached_tokens = 0;
+  std::uint64_t cache_creation_tokens = 0;
+  std::uint64_t reasoning_tokens = 0;
 };
 
 // The request's header fields, as the session received them. Implemented by the session over its

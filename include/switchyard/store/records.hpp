@@ -1,0 +1,139 @@
+#pragma once
+// What the store keeps (docs/keys.md): virtual keys, spend-log rows, the admin audit trail, and
+// the questions the admin routes ask of them. Plain values: no SQL, no JSON DOM (JSON-valued
+// fields are kept as serialized text), so the SQLite and PostgreSQL stores share them.
+//
+// Times are milliseconds since the Unix epoch (UTC). Money is US dollars as double.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace switchyard::store {
+
+using UnixMs = std::int64_t;
+
+// model_max_budget entry: {"budget_limit": 1.5, "time_period": "1d"} (LiteLLM's shape).
+struct ModelBudget {
+  double budget_limit = 0;
+  std::string time_period;  // a budget_duration; empty: never resets
+};
+
+// One model's spend on a key, for model_max_budget (reset per its time_period).
+struct ModelSpend {
+  double spend = 0;
+  std::optional<UnixMs> reset_at;
+};
+
+// A virtual key (LiteLLM's LiteLLM_VerificationToken). The key itself is never stored: `token`
+// is its SHA-256 hex (auth::hashKey), `key_name` its abbreviation ("sk-...abcd").
+struct KeyRow {
+  std::string token;      // primary key
+  std::string key_name;   // "sk-...abcd"
+  std::string key_alias;  // unique when not empty
+  std::vector<std::string> models;  // empty: every model; may name access groups
+  std::map<std::string, std::string> aliases;  // requested model -> model used
+  std::optional<double> max_budget, soft_budget;
+  std::string budget_duration;  // "" : the budget never resets
+  std::optional<UnixMs> budget_reset_at;
+  double spend = 0;
+  std::optional<std::int64_t> rpm_limit, tpm_limit, max_parallel_requests;
+  std::optional<UnixMs> expires;
+  std::string metadata = "{}";  // JSON object, as given
+  std::vector<std::string> tags;
+  bool blocked = false;
+  std::string user_id, team_id;
+  std::map<std::string, ModelBudget> model_max_budget;
+  std::map<std::string, std::int64_t> model_rpm_limit, model_tpm_limit;
+  std::map<std::string, ModelSpend> model_spend;
+  UnixMs created_at = 0, updated_at = 0;
+  std::string created_by, updated_by;  // "master", or the caller's key alias / user
+  // After /key/regenerate with a grace period: the previous key's hash stays valid until then.
+  std::string previous_token;
+  std::optional<UnixMs> previous_token_expires;
+};
+
+// One request, as the spend log records it (LiteLLM's LiteLLM_SpendLogs, DESIGN §8).
+struct SpendRow {
+  std::string request_id;
+  std::string call_type;  // "acompletion", "aembedding", "atext_completion", "anthropic_messages"
+  std::string api_key;    // the key's hash ("" for the master key or an open gateway)
+  std::string key_alias;
+  std::string user;      // the key's user_id
+  std::string team_id;
+  std::string end_user;  // the request's `user` field
+  std::string model;     // the alias requested
+  std::string model_group;
+  std::string model_id;  // deployment id (model_info.id)
+  std::string custom_llm_provider;
+  std::string api_base;
+  std::uint64_t prompt_tokens = 0, completion_tokens = 0, total_tokens = 0;
+  std::uint64_t cached_tokens = 0, cache_creation_tokens = 0, reasoning_tokens = 0;
+  double spend = 0;
+  UnixMs start_time = 0, end_time = 0;
+  std::optional<double> ttft_ms;  // streams: time to the first chunk
+  std::string status;             // "success" | "failure"
+  int http_status = 0;
+  bool cache_hit = false;
+  std::vector<std::string> request_tags;
+  bool stream = false;
+};
+
+// One admin action (who, what, when; never a key).
+struct AuditRow {
+  UnixMs at = 0;
+  std::string actor;       // "master" or a key alias
+  std::string action;      // "key.generate", "key.update", "key.delete", ...
+  std::string object_id;   // the key's hash
+  std::string detail;      // JSON: the fields changed (no key material)
+};
+
+// GET /key/list
+struct KeyQuery {
+  std::optional<std::string> key_alias, user_id, team_id;
+  std::string sort_by = "created_at";  // created_at | updated_at | spend | key_alias | expires
+  bool descending = true;
+  std::int64_t page = 1, size = 10;  // page >= 1, 1 <= size <= 100
+};
+struct KeyPage {
+  std::vector<KeyRow> rows;
+  std::int64_t total = 0;
+};
+
+// GET /spend/logs
+struct SpendQuery {
+  std::optional<std::string> api_key;  // hash
+  std::optional<std::string> request_id;
+  std::optional<UnixMs> start, end;  // start_time within [start, end)
+  std::int64_t limit = 1000;
+};
+
+// GET /global/spend/report, /global/spend/keys, /global/spend/models
+enum class SpendGroupBy : std::uint8_t { kKey, kModel, kTeam, kDay };
+struct SpendReportQuery {
+  SpendGroupBy group_by = SpendGroupBy::kKey;
+  std::optional<UnixMs> start, end;
+  std::int64_t limit = 1000;
+};
+struct SpendGroup {
+  std::string group;      // key hash, model alias, team id, or "YYYY-MM-DD"
+  std::string key_alias;  // kKey: the key's alias
+  double spend = 0;
+  std::uint64_t requests = 0, prompt_tokens = 0, completion_tokens = 0, total_tokens = 0;
+};
+
+// What one batched write carries, applied in one transaction in this order.
+struct KeySpendDelta {
+  std::string token;
+  double spend = 0;
+  std::string model;  // the model alias, for model_spend ("" when not tracked)
+};
+struct BudgetReset {
+  std::string token;
+  std::string model;  // "" : the key's budget; else that model's model_max_budget
+  UnixMs next_reset_at = 0;
+};
+
+}  // namespace switchyard::store

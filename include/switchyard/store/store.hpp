@@ -1,0 +1,87 @@
+#pragma once
+// The store seam (docs/keys.md): where keys, spend rows and the audit trail persist. One
+// implementation per database engine (SQLite now, PostgreSQL later); the SQL stays inside the
+// implementation, callers see only these calls and the records of records.hpp.
+//
+// Threading: a Store is used by one thread at a time (the store thread of store_thread.hpp owns
+// it); every call blocks on I/O and must never run on a worker thread.
+// Errors: api::Error values; kInvalidRequest with code "duplicate" for a unique-constraint
+// violation (key alias or token), kUnavailable when the database cannot be reached or is busy,
+// kInternal for anything else. Messages never contain key material.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "switchyard/api/error.hpp"
+#include "switchyard/store/records.hpp"
+
+namespace switchyard::store {
+
+// One transaction's worth of background writes, applied in the order: spend rows, key spend
+// deltas (spend += delta, and model_spend[model] += delta), budget resets (spend = 0 or
+// model_spend[model].spend = 0, and the next reset time), audit rows.
+struct WriteBatch {
+  std::vector<SpendRow> rows;
+  std::vector<KeySpendDelta> deltas;
+  std::vector<BudgetReset> resets;
+  std::vector<AuditRow> audit;
+  bool empty() const noexcept {
+    return rows.empty() && deltas.empty() && resets.empty() && audit.empty();
+  }
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Brings the schema to the newest version (versioned migrations, each in its own transaction;
+  // a no-op when current). Called once, before anything else.
+  virtual api::Result<void> migrate() = 0;
+  virtual int schemaVersion() = 0;
+  virtual std::string_view engine() const noexcept = 0;  // "sqlite"
+
+  // Keys.
+  virtual api::Result<void> forEachKey(const std::function<void(KeyRow&&)>& each) = 0;
+  virtual api::Result<std::optional<KeyRow>> findKey(std::string_view token) = 0;
+  virtual api::Result<std::optional<KeyRow>> findKeyByAlias(std::string_view alias) = 0;
+  virtual api::Result<void> insertKey(const KeyRow& row) = 0;
+  // Replaces every field of the row whose token is row.token; false when there is none.
+  virtual api::Result<bool> updateKey(const KeyRow& row) = 0;
+  // Moves a key to a new token (regenerate): the row `old_token` becomes `row` (whose token is
+  // the new one), in one transaction. False when old_token is unknown.
+  virtual api::Result<bool> replaceKey(std::string_view old_token, const KeyRow& row) = 0;
+  // Deletes these keys; returns how many existed.
+  virtual api::Result<std::size_t> deleteKeys(const std::vector<std::string>& tokens) = 0;
+  virtual api::Result<KeyPage> listKeys(const KeyQuery& q) = 0;
+  virtual api::Result<std::int64_t> countKeys() = 0;
+
+  // Background writes, in one transaction (all or nothing).
+  virtual api::Result<void> write(const WriteBatch& batch) = 0;
+
+  // Reports.
+  virtual api::Result<std::vector<SpendRow>> spendLogs(const SpendQuery& q) = 0;
+  virtual api::Result<std::vector<SpendGroup>> spendReport(const SpendReportQuery& q) = 0;
+  virtual api::Result<std::vector<AuditRow>> auditLog(std::int64_t limit) = 0;
+};
+
+// general_settings.database_url (or env DATABASE_URL) as the store understands it:
+//   sqlite:///relative/path.db   (relative to the working directory)
+//   sqlite:////absolute/path.db
+//   sqlite://:memory: / sqlite:///:memory:  (tests)
+//   postgresql://... / postgres://...        (engine "postgresql", not built yet)
+// An empty url means "./switchyard.db".
+struct DatabaseUrl {
+  std::string engine;  // "sqlite" | "postgresql"
+  std::string path;    // sqlite: the file path (":memory:" for an in-memory database)
+  std::string url;     // as given (may hold a password: never log it)
+};
+api::Result<DatabaseUrl> parseDatabaseUrl(std::string_view url);
+
+// Opens the store for `url` (the file is created when missing; WAL mode, busy timeout). Does
+// not migrate.
+api::Result<std::unique_ptr<Store>> openStore(const DatabaseUrl& url);
+
+}  // namespace switchyard::store
