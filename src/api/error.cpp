@@ -11,6 +11,7 @@ unsigned Error::httpStatus() const noexcept {
     case ErrorKind::kInvalidRequest:
     case ErrorKind::kContextWindowExceeded:
     case ErrorKind::kContentPolicy:
+    case ErrorKind::kBudgetExceeded:
       return 400;
     case ErrorKind::kUnauthorized:
       return 401;
@@ -54,6 +55,8 @@ std::string_view Error::type() const noexcept {
       return "permission_error";
     case ErrorKind::kRateLimited:
       return "rate_limit_error";
+    case ErrorKind::kBudgetExceeded:
+      return "budget_exceeded";
     case ErrorKind::kUpstreamTimeout:
       return "timeout_error";
     case ErrorKind::kUpstreamError:
@@ -88,6 +91,8 @@ std::string_view Error::codeOrDefault() const noexcept {
       return "request_too_large";
     case ErrorKind::kRateLimited:
       return "rate_limit_exceeded";
+    case ErrorKind::kBudgetExceeded:
+      return "budget_exceeded";
     case ErrorKind::kUpstreamTimeout:
       return "upstream_timeout";
     case ErrorKind::kUpstreamError:

@@ -68,6 +68,13 @@ std::optional<std::uint64_t> numberAt(std::string_view obj, std::string_view key
   return std::nullopt;
 }
 
+// The number at `key`, else at `fallback`.
+std::optional<std::uint64_t> numberAt(std::string_view obj, std::string_view key,
+                                      std::string_view fallback) noexcept {
+  if (auto n = numberAt(obj, key)) return n;
+  return numberAt(obj, fallback);
+}
+
 }  // namespace
 
 std::uint64_t estimateTextTokens(std::size_t chars) noexcept { return (chars + 3) / 4; }
@@ -108,7 +115,13 @@ std::optional<Usage> scanUsage(std::string_view text) noexcept {
     if (prompt || completion) {
       u.prompt_tokens = prompt.value_or(0);
       u.completion_tokens = completion.value_or(0);
-      u.cached_tokens = numberAt(obj, "cached_tokens").value_or(0);
+      // prompt_tokens_details.cached_tokens; LiteLLM (and the Anthropic translation) also give
+      // Anthropic's cache counts at the top level.
+      u.cached_tokens = numberAt(obj, "cached_tokens", "cache_read_input_tokens").value_or(0);
+      u.cache_creation_tokens =
+          numberAt(obj, "cache_creation_tokens", "cache_creation_input_tokens").value_or(0);
+      // completion_tokens_details.reasoning_tokens
+      u.reasoning_tokens = numberAt(obj, "reasoning_tokens").value_or(0);
       return u;
     }
     auto input = numberAt(obj, "input_tokens");
@@ -119,6 +132,7 @@ std::optional<Usage> scanUsage(std::string_view text) noexcept {
     u.prompt_tokens = input.value_or(0) + reads + writes;
     u.completion_tokens = output.value_or(0);
     u.cached_tokens = reads;
+    u.cache_creation_tokens = writes;
     return u;
   }
   return std::nullopt;

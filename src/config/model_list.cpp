@@ -212,6 +212,12 @@ void Loader::parseLitellmParams(const Value& v, Deployment& d) {
       d.input_cost_per_token = number(x, Bound::kNonNegative);
     } else if (k == "output_cost_per_token") {
       d.output_cost_per_token = number(x, Bound::kNonNegative);
+    } else if (k == "cache_read_input_token_cost") {
+      d.cache_read_input_token_cost = number(x, Bound::kNonNegative);
+    } else if (k == "cache_creation_input_token_cost") {
+      d.cache_creation_input_token_cost = number(x, Bound::kNonNegative);
+    } else if (k == "output_cost_per_reasoning_token") {
+      d.output_cost_per_reasoning_token = number(x, Bound::kNonNegative);
     } else if (k == "mock_response") {
       d.mock_response = str(x);
     } else if (k == "mock_delay") {
@@ -303,7 +309,8 @@ void Loader::applyCredential(const Value& name_value, Deployment& d) {
 void Loader::parseModelInfo(const Value& v, Deployment& d, int& id_line) {
   std::optional<std::vector<Entry>> fields = entries(v);
   if (!fields) return;
-  std::optional<double> input_cost, output_cost;
+  std::optional<double> input_cost, output_cost, cache_read_cost, cache_creation_cost,
+      reasoning_cost;
   std::optional<std::uint64_t> max_output_tokens;
   for (const Entry& e : *fields) {
     const std::string& k = e.key;
@@ -320,6 +327,12 @@ void Loader::parseModelInfo(const Value& v, Deployment& d, int& id_line) {
       input_cost = number(x, Bound::kNonNegative);
     } else if (k == "output_cost_per_token") {
       output_cost = number(x, Bound::kNonNegative);
+    } else if (k == "cache_read_input_token_cost") {
+      cache_read_cost = number(x, Bound::kNonNegative);
+    } else if (k == "cache_creation_input_token_cost") {
+      cache_creation_cost = number(x, Bound::kNonNegative);
+    } else if (k == "output_cost_per_reasoning_token") {
+      reasoning_cost = number(x, Bound::kNonNegative);
     } else if (k == "max_input_tokens") {
       d.max_input_tokens = integerOf<std::uint64_t>(x, 1);
     } else if (k == "max_tokens") {
@@ -336,6 +349,9 @@ void Loader::parseModelInfo(const Value& v, Deployment& d, int& id_line) {
   // litellm_params' prices win over model_info's.
   if (!d.input_cost_per_token) d.input_cost_per_token = input_cost;
   if (!d.output_cost_per_token) d.output_cost_per_token = output_cost;
+  if (!d.cache_read_input_token_cost) d.cache_read_input_token_cost = cache_read_cost;
+  if (!d.cache_creation_input_token_cost) d.cache_creation_input_token_cost = cache_creation_cost;
+  if (!d.output_cost_per_reasoning_token) d.output_cost_per_reasoning_token = reasoning_cost;
   if (!d.max_tokens) d.max_tokens = max_output_tokens;
 }
 

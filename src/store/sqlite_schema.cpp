@@ -1,1 +1,453 @@
-// placeholder: being written
+// The SQLite schema (sqlite_schema.hpp): the migration steps, and how the records map to their
+// rows. Column names follow LiteLLM's LiteLLM_VerificationToken and LiteLLM_SpendLogs where they
+// have one. Times are INTEGER milliseconds since the epoch; lists and maps are JSON text; optional
+// values are NULL when absent.
+
+#include "sqlite_schema.hpp"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace switchyard::store::sqlite {
+namespace {
+
+// Version 1: keys, spend logs, audit trail.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE keys (
+  token TEXT NOT NULL PRIMARY KEY,
+  key_name TEXT NOT NULL DEFAULT '',
+  key_alias TEXT NOT NULL DEFAULT '',
+  models TEXT NOT NULL DEFAULT '[]',
+  aliases TEXT NOT NULL DEFAULT '{}',
+  max_budget REAL,
+  soft_budget REAL,
+  budget_duration TEXT NOT NULL DEFAULT '',
+  budget_reset_at INTEGER,
+  spend REAL NOT NULL DEFAULT 0,
+  rpm_limit INTEGER,
+  tpm_limit INTEGER,
+  max_parallel_requests INTEGER,
+  expires INTEGER,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  tags TEXT NOT NULL DEFAULT '[]',
+  blocked INTEGER NOT NULL DEFAULT 0,
+  user_id TEXT NOT NULL DEFAULT '',
+  team_id TEXT NOT NULL DEFAULT '',
+  model_max_budget TEXT NOT NULL DEFAULT '{}',
+  model_rpm_limit TEXT NOT NULL DEFAULT '{}',
+  model_tpm_limit TEXT NOT NULL DEFAULT '{}',
+  model_spend TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL DEFAULT '',
+  updated_by TEXT NOT NULL DEFAULT '',
+  previous_token TEXT NOT NULL DEFAULT '',
+  previous_token_expires INTEGER
+);
+CREATE UNIQUE INDEX keys_key_alias ON keys (key_alias) WHERE key_alias <> '';
+CREATE INDEX keys_user_id ON keys (user_id);
+CREATE INDEX keys_team_id ON keys (team_id);
+CREATE INDEX keys_created_at ON keys (created_at);
+
+CREATE TABLE spend_logs (
+  id INTEGER PRIMARY KEY,
+  request_id TEXT NOT NULL DEFAULT '',
+  call_type TEXT NOT NULL DEFAULT '',
+  api_key TEXT NOT NULL DEFAULT '',
+  key_alias TEXT NOT NULL DEFAULT '',
+  "user" TEXT NOT NULL DEFAULT '',
+  team_id TEXT NOT NULL DEFAULT '',
+  end_user TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  model_group TEXT NOT NULL DEFAULT '',
+  model_id TEXT NOT NULL DEFAULT '',
+  custom_llm_provider TEXT NOT NULL DEFAULT '',
+  api_base TEXT NOT NULL DEFAULT '',
+  prompt_tokens INTEGER NOT NULL DEFAULT 0,
+  completion_tokens INTEGER NOT NULL DEFAULT 0,
+  total_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_creation_tokens INTEGER NOT NULL DEFAULT 0,
+  reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+  spend REAL NOT NULL DEFAULT 0,
+  start_time INTEGER NOT NULL DEFAULT 0,
+  end_time INTEGER NOT NULL DEFAULT 0,
+  ttft_ms REAL,
+  status TEXT NOT NULL DEFAULT '',
+  http_status INTEGER NOT NULL DEFAULT 0,
+  cache_hit INTEGER NOT NULL DEFAULT 0,
+  request_tags TEXT NOT NULL DEFAULT '[]',
+  stream INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX spend_logs_start_time ON spend_logs (start_time);
+CREATE INDEX spend_logs_api_key ON spend_logs (api_key, start_time);
+CREATE INDEX spend_logs_request_id ON spend_logs (request_id);
+CREATE INDEX spend_logs_model ON spend_logs (model);
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL DEFAULT 0,
+  actor TEXT NOT NULL DEFAULT '',
+  action TEXT NOT NULL DEFAULT '',
+  object_id TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kV1},
+};
+
+constexpr std::string_view kCreateMigrations =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+    "applied_at INTEGER NOT NULL)";
+
+std::int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The newest applied version; 0 when none.
+api::Result<int> readVersion(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", -1,
+                              &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return sqliteError(db, rc, "read schema version");
+  }
+  rc = sqlite3_step(stmt);
+  int version = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW) return sqliteError(db, rc, "read schema version");
+  return version;
+}
+
+void rollback(sqlite3* db) {
+  if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+// Applies one step unless another process already has; in one transaction.
+api::Result<void> applyStep(sqlite3* db, const Migration& m) {
+  if (auto r = exec(db, "BEGIN IMMEDIATE", "begin migration"); !r) return r;
+  auto current = readVersion(db);
+  if (!current) {
+    rollback(db);
+    return current.error();
+  }
+  if (*current >= m.version) {
+    rollback(db);
+    return {};
+  }
+  const std::string sql(m.sql);
+  std::string what = "migration " + std::to_string(m.version);
+  if (auto r = exec(db, sql.c_str(), what); !r) {
+    rollback(db);
+    return r;
+  }
+  const std::string mark = "INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+                           std::to_string(m.version) + ", " + std::to_string(nowMs()) + ")";
+  if (auto r = exec(db, mark.c_str(), what); !r) {
+    rollback(db);
+    return r;
+  }
+  if (auto r = exec(db, "COMMIT", what); !r) {
+    rollback(db);
+    return r;
+  }
+  return {};
+}
+
+// ---- records <-> rows: helpers ----
+
+using nlohmann::json;
+
+std::optional<std::int64_t> colOptInt(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return colInt(s, i);
+}
+std::optional<double> colOptReal(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return colReal(s, i);
+}
+
+// Never throws: invalid UTF-8 is replaced.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// The readers below throw json::exception on malformed text; readKey/readSpend catch it.
+template <class T>
+T decodeAs(const std::string& text) {
+  return json::parse(text).get<T>();
+}
+
+std::string encodeBudgets(const std::map<std::string, ModelBudget>& m) {
+  json j = json::object();
+  for (const auto& [model, b] : m) {
+    j[model] = {{"budget_limit", b.budget_limit}, {"time_period", b.time_period}};
+  }
+  return dump(j);
+}
+
+std::map<std::string, ModelBudget> decodeBudgets(const std::string& text) {
+  std::map<std::string, ModelBudget> out;
+  const json j = json::parse(text);
+  for (const auto& [model, v] : j.get_ref<const json::object_t&>()) {
+    ModelBudget b;
+    if (auto it = v.find("budget_limit"); it != v.end() && it->is_number()) b.budget_limit = *it;
+    if (auto it = v.find("time_period"); it != v.end() && it->is_string()) b.time_period = *it;
+    out.emplace(model, std::move(b));
+  }
+  return out;
+}
+
+std::map<std::string, ModelSpend> decodeModelSpendOrThrow(const std::string& text) {
+  std::map<std::string, ModelSpend> out;
+  const json j = json::parse(text);
+  for (const auto& [model, v] : j.get_ref<const json::object_t&>()) {
+    ModelSpend s;
+    if (v.is_number()) {
+      s.spend = v;
+    } else {
+      if (auto it = v.find("spend"); it != v.end() && it->is_number()) s.spend = *it;
+      if (auto it = v.find("reset_at"); it != v.end() && it->is_number()) {
+        s.reset_at = it->get<UnixMs>();
+      }
+    }
+    out.emplace(model, s);
+  }
+  return out;
+}
+
+api::Error corruptColumn(std::string_view column, const json::exception& e) {
+  return {api::ErrorKind::kInternal, "Internal database error.",
+          "sqlite: column " + std::string(column) + " holds malformed JSON (nlohmann error " +
+              std::to_string(e.id) + ")"};
+}
+
+std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+std::uint64_t u64(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+}  // namespace
+
+std::span<const Migration> migrations() noexcept { return kMigrations; }
+
+int latestVersion() noexcept { return kMigrations[std::size(kMigrations) - 1].version; }
+
+api::Result<void> migrate(sqlite3* db) {
+  const std::string create(kCreateMigrations);
+  if (auto r = exec(db, create.c_str(), "create schema_migrations"); !r) return r;
+  auto current = readVersion(db);
+  if (!current) return current.error();
+  for (const Migration& m : kMigrations) {
+    if (m.version <= *current) continue;
+    if (auto r = applyStep(db, m); !r) return r;
+  }
+  return {};
+}
+
+int schemaVersion(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(
+      db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", -1,
+      &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return -1;
+  }
+  rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  if (rc == SQLITE_DONE) return 0;
+  if (rc != SQLITE_ROW) return -1;
+  auto v = readVersion(db);
+  return v ? *v : -1;
+}
+
+api::Error sqliteError(sqlite3* db, int rc, std::string_view what) {
+  std::string detail = "sqlite: ";
+  detail += what;
+  detail += ": ";
+  detail += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  detail += " (" + std::to_string(rc) + ")";
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return {api::ErrorKind::kUnavailable, "The database is busy: try again shortly.",
+              std::move(detail)};
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PROTOCOL:
+    case SQLITE_PERM:
+      return {api::ErrorKind::kUnavailable, "The database is unavailable: try again shortly.",
+              std::move(detail)};
+    default:
+      return {api::ErrorKind::kInternal, "Internal database error.", std::move(detail)};
+  }
+}
+
+api::Result<void> exec(sqlite3* db, const char* sql, std::string_view what) {
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return sqliteError(db, rc, what);
+  return {};
+}
+
+// ---- records <-> rows ----
+
+void bindKey(Stmt& s, const KeyRow& k) {
+  int i = 1;
+  s.text(i++, k.token);
+  s.text(i++, k.key_name);
+  s.text(i++, k.key_alias);
+  s.text(i++, dump(json(k.models)));
+  s.text(i++, dump(json(k.aliases)));
+  s.real(i++, k.max_budget);
+  s.real(i++, k.soft_budget);
+  s.text(i++, k.budget_duration);
+  s.integer(i++, k.budget_reset_at);
+  s.real(i++, k.spend);
+  s.integer(i++, k.rpm_limit);
+  s.integer(i++, k.tpm_limit);
+  s.integer(i++, k.max_parallel_requests);
+  s.integer(i++, k.expires);
+  s.text(i++, k.metadata);
+  s.text(i++, dump(json(k.tags)));
+  s.integer(i++, k.blocked ? 1 : 0);
+  s.text(i++, k.user_id);
+  s.text(i++, k.team_id);
+  s.text(i++, encodeBudgets(k.model_max_budget));
+  s.text(i++, dump(json(k.model_rpm_limit)));
+  s.text(i++, dump(json(k.model_tpm_limit)));
+  s.text(i++, encodeModelSpend(k.model_spend));
+  s.integer(i++, k.created_at);
+  s.integer(i++, k.updated_at);
+  s.text(i++, k.created_by);
+  s.text(i++, k.updated_by);
+  s.text(i++, k.previous_token);
+  s.integer(i++, k.previous_token_expires);
+}
+
+api::Result<KeyRow> readKey(sqlite3_stmt* s) {
+  KeyRow k;
+  int i = 0;
+  std::string_view column;
+  try {
+    k.token = colText(s, i++);
+    k.key_name = colText(s, i++);
+    k.key_alias = colText(s, i++);
+    column = "models";
+    k.models = decodeAs<std::vector<std::string>>(colText(s, i++));
+    column = "aliases";
+    k.aliases = decodeAs<std::map<std::string, std::string>>(colText(s, i++));
+    k.max_budget = colOptReal(s, i++);
+    k.soft_budget = colOptReal(s, i++);
+    k.budget_duration = colText(s, i++);
+    k.budget_reset_at = colOptInt(s, i++);
+    k.spend = colReal(s, i++);
+    k.rpm_limit = colOptInt(s, i++);
+    k.tpm_limit = colOptInt(s, i++);
+    k.max_parallel_requests = colOptInt(s, i++);
+    k.expires = colOptInt(s, i++);
+    k.metadata = colText(s, i++);
+    column = "tags";
+    k.tags = decodeAs<std::vector<std::string>>(colText(s, i++));
+    k.blocked = colInt(s, i++) != 0;
+    k.user_id = colText(s, i++);
+    k.team_id = colText(s, i++);
+    column = "model_max_budget";
+    k.model_max_budget = decodeBudgets(colText(s, i++));
+    column = "model_rpm_limit";
+    k.model_rpm_limit = decodeAs<std::map<std::string, std::int64_t>>(colText(s, i++));
+    column = "model_tpm_limit";
+    k.model_tpm_limit = decodeAs<std::map<std::string, std::int64_t>>(colText(s, i++));
+    column = "model_spend";
+    k.model_spend = decodeModelSpendOrThrow(colText(s, i++));
+  } catch (const json::exception& e) {
+    return corruptColumn(column, e);
+  }
+  k.created_at = colInt(s, i++);
+  k.updated_at = colInt(s, i++);
+  k.created_by = colText(s, i++);
+  k.updated_by = colText(s, i++);
+  k.previous_token = colText(s, i++);
+  k.previous_token_expires = colOptInt(s, i++);
+  return k;
+}
+
+void bindSpend(Stmt& s, const SpendRow& r) {
+  int i = 1;
+  for (const std::string* t :
+       {&r.request_id, &r.call_type, &r.api_key, &r.key_alias, &r.user, &r.team_id, &r.end_user,
+        &r.model, &r.model_group, &r.model_id, &r.custom_llm_provider, &r.api_base}) {
+    s.text(i++, *t);
+  }
+  for (std::uint64_t n : {r.prompt_tokens, r.completion_tokens, r.total_tokens, r.cached_tokens,
+                          r.cache_creation_tokens, r.reasoning_tokens}) {
+    s.integer(i++, i64(n));
+  }
+  s.real(i++, r.spend);
+  s.integer(i++, r.start_time);
+  s.integer(i++, r.end_time);
+  s.real(i++, r.ttft_ms);
+  s.text(i++, r.status);
+  s.integer(i++, r.http_status);
+  s.integer(i++, r.cache_hit ? 1 : 0);
+  s.text(i++, dump(json(r.request_tags)));
+  s.integer(i++, r.stream ? 1 : 0);
+}
+
+api::Result<SpendRow> readSpend(sqlite3_stmt* s) {
+  SpendRow r;
+  int i = 0;
+  for (std::string* t :
+       {&r.request_id, &r.call_type, &r.api_key, &r.key_alias, &r.user, &r.team_id, &r.end_user,
+        &r.model, &r.model_group, &r.model_id, &r.custom_llm_provider, &r.api_base}) {
+    *t = colText(s, i++);
+  }
+  for (std::uint64_t* n : {&r.prompt_tokens, &r.completion_tokens, &r.total_tokens,
+                           &r.cached_tokens, &r.cache_creation_tokens, &r.reasoning_tokens}) {
+    *n = u64(colInt(s, i++));
+  }
+  r.spend = colReal(s, i++);
+  r.start_time = colInt(s, i++);
+  r.end_time = colInt(s, i++);
+  r.ttft_ms = colOptReal(s, i++);
+  r.status = colText(s, i++);
+  r.http_status = static_cast<int>(colInt(s, i++));
+  r.cache_hit = colInt(s, i++) != 0;
+  try {
+    r.request_tags = decodeAs<std::vector<std::string>>(colText(s, i++));
+  } catch (const json::exception& e) {
+    return corruptColumn("request_tags", e);
+  }
+  r.stream = colInt(s, i++) != 0;
+  return r;
+}
+
+std::string placeholders(int n) {
+  std::string out;
+  for (int i = 1; i <= n; ++i) out += (i > 1 ? ", ?" : "?") + std::to_string(i);
+  return out;
+}
+
+std::string encodeModelSpend(const std::map<std::string, ModelSpend>& m) {
+  json j = json::object();
+  for (const auto& [model, s] : m) {
+    j[model] = {{"spend", s.spend}, {"reset_at", s.reset_at ? json(*s.reset_at) : json(nullptr)}};
+  }
+  return dump(j);
+}
+
+std::optional<std::map<std::string, ModelSpend>> decodeModelSpend(const std::string& text) {
+  try {
+    return decodeModelSpendOrThrow(text);
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace switchyard::store::sqlite

@@ -1,1 +1,494 @@
-// placeholder: being written
+// The SQLite store (sqlite_store.hpp): the Store calls as SQL over the schema of
+// sqlite_schema.cpp, with cached prepared statements. Only whitelisted names reach SQL text;
+// every value is bound.
+
+#include "sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "sqlite_schema.hpp"
+
+namespace switchyard::store {
+namespace {
+
+using api::Error;
+using api::ErrorKind;
+using sqlite::colInt;
+using sqlite::colReal;
+using sqlite::colText;
+using sqlite::kKeyColumnCount;
+using sqlite::kKeyColumns;
+using sqlite::kSpendColumnCount;
+using sqlite::kSpendColumns;
+using sqlite::Stmt;
+
+std::uint64_t u64(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(sqlite3* db) : db_(db) {
+    const std::string cols(kKeyColumns);
+    std::string sets;
+    int n = 0;
+    for (std::size_t at = 0; at < cols.size();) {
+      std::size_t comma = std::min(cols.find(", ", at), cols.size());
+      sets += (n > 0 ? ", " : "") + cols.substr(at, comma - at) + " = ?" + std::to_string(n + 1);
+      ++n;
+      at = comma + 2;
+    }
+    select_key_ = "SELECT " + cols + " FROM keys";
+    insert_key_ =
+        "INSERT INTO keys (" + cols + ") VALUES (" + sqlite::placeholders(kKeyColumnCount) + ")";
+    update_key_ =
+        "UPDATE keys SET " + sets + " WHERE token = ?" + std::to_string(kKeyColumnCount + 1);
+    insert_spend_ = "INSERT INTO spend_logs (" + std::string(kSpendColumns) + ") VALUES (" +
+                    sqlite::placeholders(kSpendColumnCount) + ")";
+  }
+  ~SqliteStore() override {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  api::Result<void> migrate() override { return sqlite::migrate(db_); }
+  int schemaVersion() override { return sqlite::schemaVersion(db_); }
+  std::string_view engine() const noexcept override { return "sqlite"; }
+  sqlite3* handle() const noexcept { return db_; }
+
+  api::Result<void> forEachKey(const std::function<void(KeyRow&&)>& each) override {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db_, select_key_.c_str(), -1, &raw, nullptr);
+    Stmt s(raw, /*owned=*/true);
+    if (rc != SQLITE_OK) return sqlite::sqliteError(db_, rc, "prepare key scan");
+    while ((rc = s.step()) == SQLITE_ROW) {
+      auto row = sqlite::readKey(s.get());
+      if (!row) return row.error();
+      each(std::move(*row));
+    }
+    if (rc != SQLITE_DONE) return sqlite::sqliteError(db_, rc, "scan keys");
+    return {};
+  }
+
+  api::Result<std::optional<KeyRow>> findKey(std::string_view token) override {
+    return findOne(select_key_ + " WHERE token = ?1", token);
+  }
+
+  api::Result<std::optional<KeyRow>> findKeyByAlias(std::string_view alias) override {
+    if (alias.empty()) return std::optional<KeyRow>();
+    // The second term lets the planner use the partial unique index on key_alias.
+    return findOne(select_key_ + " WHERE key_alias = ?1 AND key_alias <> ''", alias);
+  }
+
+  api::Result<void> insertKey(const KeyRow& row) override {
+    auto s = prepare(insert_key_);
+    if (!s) return s.error();
+    sqlite::bindKey(*s, row);
+    if (int rc = s->step(); rc != SQLITE_DONE) return keyWriteError(rc, row, "insert key");
+    return {};
+  }
+
+  api::Result<bool> updateKey(const KeyRow& row) override { return replaceKey(row.token, row); }
+
+  api::Result<bool> replaceKey(std::string_view old_token, const KeyRow& row) override {
+    auto s = prepare(update_key_);
+    if (!s) return s.error();
+    sqlite::bindKey(*s, row);
+    s->text(kKeyColumnCount + 1, old_token);
+    if (int rc = s->step(); rc != SQLITE_DONE) return keyWriteError(rc, row, "update key");
+    return sqlite3_changes(db_) > 0;
+  }
+
+  api::Result<std::size_t> deleteKeys(const std::vector<std::string>& tokens) override {
+    Transaction tx(db_);
+    if (auto r = tx.begin(); !r) return r.error();
+    std::size_t deleted = 0;
+    for (const std::string& token : tokens) {
+      auto s = prepare("DELETE FROM keys WHERE token = ?1");
+      if (!s) return s.error();
+      s->text(1, token);
+      if (int rc = s->step(); rc != SQLITE_DONE) return sqlite::sqliteError(db_, rc, "delete key");
+      deleted += static_cast<std::size_t>(sqlite3_changes(db_));
+    }
+    if (auto r = tx.commit(); !r) return r.error();
+    return deleted;
+  }
+
+  api::Result<KeyPage> listKeys(const KeyQuery& q) override;
+  api::Result<std::int64_t> countKeys() override;
+  api::Result<void> write(const WriteBatch& batch) override;
+  api::Result<std::vector<SpendRow>> spendLogs(const SpendQuery& q) override;
+  api::Result<std::vector<SpendGroup>> spendReport(const SpendReportQuery& q) override;
+  api::Result<std::vector<AuditRow>> auditLog(std::int64_t limit) override;
+
+ private:
+  // BEGIN IMMEDIATE ... COMMIT; rolled back when it ends uncommitted.
+  class Transaction {
+   public:
+    explicit Transaction(sqlite3* db) : db_(db) {}
+    ~Transaction() {
+      if (open_ && !sqlite3_get_autocommit(db_)) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      }
+    }
+    api::Result<void> begin() {
+      auto r = sqlite::exec(db_, "BEGIN IMMEDIATE", "begin transaction");
+      open_ = r.has_value();
+      return r;
+    }
+    api::Result<void> commit() {
+      auto r = sqlite::exec(db_, "COMMIT", "commit transaction");
+      if (r) open_ = false;
+      return r;
+    }
+
+   private:
+    sqlite3* db_;
+    bool open_ = false;
+  };
+
+  // The cached statement for `sql`, prepared on first use.
+  api::Result<Stmt> prepare(std::string_view sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      sqlite3_stmt* raw = nullptr;
+      int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+      if (rc != SQLITE_OK) {
+        sqlite3_finalize(raw);
+        return sqlite::sqliteError(db_, rc, "prepare statement");
+      }
+      it = cache_.emplace(std::string(sql), raw).first;
+    }
+    return Stmt(it->second, /*owned=*/false);
+  }
+
+  api::Result<std::optional<KeyRow>> findOne(const std::string& sql, std::string_view value) {
+    auto s = prepare(sql);
+    if (!s) return s.error();
+    s->text(1, value);
+    int rc = s->step();
+    if (rc == SQLITE_DONE) return std::optional<KeyRow>();
+    if (rc != SQLITE_ROW) return sqlite::sqliteError(db_, rc, "find key");
+    auto row = sqlite::readKey(s->get());
+    if (!row) return row.error();
+    return std::optional<KeyRow>(std::move(*row));
+  }
+
+  // A unique-constraint violation names the column (key_alias or token); values stay out.
+  Error keyWriteError(int rc, const KeyRow& row, std::string_view what) {
+    if (rc != SQLITE_CONSTRAINT_UNIQUE && rc != SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return sqlite::sqliteError(db_, rc, what);
+    }
+    std::string detail = "sqlite: " + std::string(what) + ": " + sqlite3_errmsg(db_);
+    if (detail.find("key_alias") != std::string::npos) {
+      return {.kind = ErrorKind::kInvalidRequest,
+              .message = "key_alias '" + row.key_alias + "' already exists",
+              .detail = std::move(detail),
+              .code = "duplicate",
+              .param = "key_alias"};
+    }
+    return {.kind = ErrorKind::kInvalidRequest,
+            .message = "this key already exists",
+            .detail = std::move(detail),
+            .code = "duplicate",
+            .param = "key"};
+  }
+
+  // model_spend of `token`, or nullopt when the key is gone. A column that does not decode
+  // starts again from {} (a background write must not fail forever on one bad row).
+  api::Result<std::optional<std::map<std::string, ModelSpend>>> modelSpend(
+      const std::string& token) {
+    auto s = prepare("SELECT model_spend FROM keys WHERE token = ?1");
+    if (!s) return s.error();
+    s->text(1, token);
+    int rc = s->step();
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) return sqlite::sqliteError(db_, rc, "read model_spend");
+    auto spend = sqlite::decodeModelSpend(colText(s->get(), 0));
+    return spend ? std::move(spend) : std::optional(std::map<std::string, ModelSpend>());
+  }
+
+  // Steps a statement that returns no rows.
+  api::Result<void> run(Stmt& s, std::string_view what) {
+    if (int rc = s.step(); rc != SQLITE_DONE) return sqlite::sqliteError(db_, rc, what);
+    return {};
+  }
+
+  api::Result<void> applyDelta(const KeySpendDelta& d);
+  api::Result<void> applyReset(const BudgetReset& r);
+
+  sqlite3* db_;
+  std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
+  std::string select_key_, insert_key_, update_key_, insert_spend_;
+};
+
+api::Result<std::int64_t> SqliteStore::countKeys() {
+  auto s = prepare("SELECT COUNT(*) FROM keys");
+  if (!s) return s.error();
+  int rc = s->step();
+  if (rc != SQLITE_ROW) return sqlite::sqliteError(db_, rc, "count keys");
+  return colInt(s->get(), 0);
+}
+
+api::Result<KeyPage> SqliteStore::listKeys(const KeyQuery& q) {
+  // Only whitelisted column names reach the SQL text; values are bound.
+  std::string where = " WHERE 1 = 1";
+  std::vector<const std::string*> values;
+  const std::pair<const std::optional<std::string>*, const char*> filters[] = {
+      {&q.key_alias, " AND key_alias = ?"},
+      {&q.user_id, " AND user_id = ?"},
+      {&q.team_id, " AND team_id = ?"}};
+  for (const auto& [value, clause] : filters) {
+    if (!value->has_value()) continue;
+    values.push_back(&value->value());
+    where += clause + std::to_string(values.size());
+  }
+  if (q.key_alias && !q.key_alias->empty()) where += " AND key_alias <> ''";  // partial index
+  std::string_view sort = "created_at";
+  for (std::string_view allowed : {"updated_at", "spend", "key_alias", "expires"}) {
+    if (q.sort_by == allowed) sort = allowed;
+  }
+  const char* dir = q.descending ? " DESC" : " ASC";
+  const std::int64_t size = std::clamp<std::int64_t>(q.size, 1, 100);
+  const std::int64_t page = std::clamp<std::int64_t>(q.page, 1, INT64_MAX / 100);
+  const int n = static_cast<int>(values.size());
+
+  KeyPage out;
+  {
+    auto s = prepare("SELECT COUNT(*) FROM keys" + where);
+    if (!s) return s.error();
+    for (int i = 0; i < n; ++i) s->text(i + 1, *values[i]);
+    int rc = s->step();
+    if (rc != SQLITE_ROW) return sqlite::sqliteError(db_, rc, "count keys");
+    out.total = colInt(s->get(), 0);
+  }
+  std::string sql = select_key_ + where + " ORDER BY " + std::string(sort) + dir + ", token" + dir +
+                    " LIMIT ?" + std::to_string(n + 1) + " OFFSET ?" + std::to_string(n + 2);
+  auto s = prepare(sql);
+  if (!s) return s.error();
+  for (int i = 0; i < n; ++i) s->text(i + 1, *values[i]);
+  s->integer(n + 1, size);
+  s->integer(n + 2, (page - 1) * size);
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) {
+    auto row = sqlite::readKey(s->get());
+    if (!row) return row.error();
+    out.rows.push_back(std::move(*row));
+  }
+  if (rc != SQLITE_DONE) return sqlite::sqliteError(db_, rc, "list keys");
+  return out;
+}
+
+api::Result<void> SqliteStore::applyDelta(const KeySpendDelta& d) {
+  if (d.model.empty()) {
+    auto s = prepare("UPDATE keys SET spend = spend + ?2 WHERE token = ?1");
+    if (!s) return s.error();
+    s->text(1, d.token);
+    s->real(2, d.spend);
+    return run(*s, "add key spend");
+  }
+  auto spend = modelSpend(d.token);
+  if (!spend) return spend.error();
+  if (!*spend) return {};  // the key was deleted
+  (**spend)[d.model].spend += d.spend;
+  auto s = prepare("UPDATE keys SET spend = spend + ?2, model_spend = ?3 WHERE token = ?1");
+  if (!s) return s.error();
+  s->text(1, d.token);
+  s->real(2, d.spend);
+  s->text(3, sqlite::encodeModelSpend(**spend));
+  return run(*s, "add key spend");
+}
+
+api::Result<void> SqliteStore::applyReset(const BudgetReset& r) {
+  if (r.model.empty()) {
+    auto s = prepare("UPDATE keys SET spend = 0, budget_reset_at = ?2 WHERE token = ?1");
+    if (!s) return s.error();
+    s->text(1, r.token);
+    s->integer(2, r.next_reset_at);
+    return run(*s, "reset key budget");
+  }
+  auto spend = modelSpend(r.token);
+  if (!spend) return spend.error();
+  if (!*spend) return {};  // the key was deleted
+  (**spend)[r.model] = ModelSpend{.spend = 0, .reset_at = r.next_reset_at};
+  auto s = prepare("UPDATE keys SET model_spend = ?2 WHERE token = ?1");
+  if (!s) return s.error();
+  s->text(1, r.token);
+  s->text(2, sqlite::encodeModelSpend(**spend));
+  return run(*s, "reset model budget");
+}
+
+api::Result<void> SqliteStore::write(const WriteBatch& batch) {
+  if (batch.empty()) return {};
+  Transaction tx(db_);
+  if (auto r = tx.begin(); !r) return r;
+  for (const SpendRow& row : batch.rows) {
+    auto s = prepare(insert_spend_);
+    if (!s) return s.error();
+    sqlite::bindSpend(*s, row);
+    if (auto r = run(*s, "insert spend row"); !r) return r;
+  }
+  for (const KeySpendDelta& d : batch.deltas) {
+    if (auto r = applyDelta(d); !r) return r;
+  }
+  for (const BudgetReset& reset : batch.resets) {
+    if (auto r = applyReset(reset); !r) return r;
+  }
+  for (const AuditRow& a : batch.audit) {
+    auto s = prepare(
+        "INSERT INTO audit_log (at, actor, action, object_id, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!s) return s.error();
+    s->integer(1, a.at);
+    s->text(2, a.actor);
+    s->text(3, a.action);
+    s->text(4, a.object_id);
+    s->text(5, a.detail);
+    if (auto r = run(*s, "insert audit row"); !r) return r;
+  }
+  return tx.commit();
+}
+
+api::Result<std::vector<SpendRow>> SqliteStore::spendLogs(const SpendQuery& q) {
+  std::string sql = "SELECT " + std::string(kSpendColumns) + " FROM spend_logs WHERE 1 = 1";
+  int n = 0;
+  if (q.api_key) sql += " AND api_key = ?" + std::to_string(++n);
+  if (q.request_id) sql += " AND request_id = ?" + std::to_string(++n);
+  if (q.start) sql += " AND start_time >= ?" + std::to_string(++n);
+  if (q.end) sql += " AND start_time < ?" + std::to_string(++n);
+  sql += " ORDER BY start_time DESC, id DESC LIMIT ?" + std::to_string(++n);
+  auto s = prepare(sql);
+  if (!s) return s.error();
+  int i = 0;
+  if (q.api_key) s->text(++i, *q.api_key);
+  if (q.request_id) s->text(++i, *q.request_id);
+  if (q.start) s->integer(++i, *q.start);
+  if (q.end) s->integer(++i, *q.end);
+  s->integer(++i, std::max<std::int64_t>(q.limit, 0));
+  std::vector<SpendRow> out;
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) {
+    auto row = sqlite::readSpend(s->get());
+    if (!row) return row.error();
+    out.push_back(std::move(*row));
+  }
+  if (rc != SQLITE_DONE) return sqlite::sqliteError(db_, rc, "read spend logs");
+  return out;
+}
+
+api::Result<std::vector<SpendGroup>> SqliteStore::spendReport(const SpendReportQuery& q) {
+  std::string_view group = "s.api_key";
+  std::string_view alias = "''";
+  std::string_view join;
+  switch (q.group_by) {
+    case SpendGroupBy::kKey:
+      alias = "COALESCE(NULLIF(MAX(k.key_alias), ''), MAX(s.key_alias), '')";
+      join = " LEFT JOIN keys k ON k.token = s.api_key";
+      break;
+    case SpendGroupBy::kModel:
+      group = "s.model";
+      break;
+    case SpendGroupBy::kTeam:
+      group = "s.team_id";
+      break;
+    case SpendGroupBy::kDay:
+      group = "strftime('%Y-%m-%d', s.start_time / 1000, 'unixepoch')";
+      break;
+  }
+  std::string sql = "SELECT " + std::string(group) + ", " + std::string(alias) +
+                    ", TOTAL(s.spend), COUNT(*), SUM(s.prompt_tokens), SUM(s.completion_tokens), "
+                    "SUM(s.total_tokens) FROM spend_logs s" +
+                    std::string(join) + " WHERE 1 = 1";
+  int n = 0;
+  if (q.start) sql += " AND s.start_time >= ?" + std::to_string(++n);
+  if (q.end) sql += " AND s.start_time < ?" + std::to_string(++n);
+  sql += " GROUP BY 1 ORDER BY 3 DESC, 1 ASC LIMIT ?" + std::to_string(++n);
+  auto s = prepare(sql);
+  if (!s) return s.error();
+  int i = 0;
+  if (q.start) s->integer(++i, *q.start);
+  if (q.end) s->integer(++i, *q.end);
+  s->integer(++i, std::max<std::int64_t>(q.limit, 0));
+  std::vector<SpendGroup> out;
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) {
+    sqlite3_stmt* st = s->get();
+    out.push_back(SpendGroup{.group = colText(st, 0),
+                             .key_alias = colText(st, 1),
+                             .spend = colReal(st, 2),
+                             .requests = u64(colInt(st, 3)),
+                             .prompt_tokens = u64(colInt(st, 4)),
+                             .completion_tokens = u64(colInt(st, 5)),
+                             .total_tokens = u64(colInt(st, 6))});
+  }
+  if (rc != SQLITE_DONE) return sqlite::sqliteError(db_, rc, "spend report");
+  return out;
+}
+
+api::Result<std::vector<AuditRow>> SqliteStore::auditLog(std::int64_t limit) {
+  auto s = prepare(
+      "SELECT at, actor, action, object_id, detail FROM audit_log ORDER BY at DESC, id DESC "
+      "LIMIT ?1");
+  if (!s) return s.error();
+  s->integer(1, std::max<std::int64_t>(limit, 0));
+  std::vector<AuditRow> out;
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) {
+    sqlite3_stmt* st = s->get();
+    out.push_back(AuditRow{.at = colInt(st, 0),
+                           .actor = colText(st, 1),
+                           .action = colText(st, 2),
+                           .object_id = colText(st, 3),
+                           .detail = colText(st, 4)});
+  }
+  if (rc != SQLITE_DONE) return sqlite::sqliteError(db_, rc, "read audit log");
+  return out;
+}
+
+}  // namespace
+
+api::Result<std::unique_ptr<Store>> openSqliteStore(const std::string& path,
+                                                    const SqliteOptions& options) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = sqlite::sqliteError(db, rc, "open " + path);
+    sqlite3_close_v2(db);
+    return e;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+  // journal_mode answers a row ("wal"; "memory" for an in-memory database).
+  for (const char* pragma :
+       {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"}) {
+    if (auto r = sqlite::exec(db, pragma, "open " + path); !r) {
+      sqlite3_close_v2(db);
+      return r.error();
+    }
+  }
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(db));
+}
+
+sqlite3* sqliteHandle(Store& store) noexcept {
+  auto* sqlite_store = dynamic_cast<SqliteStore*>(&store);
+  return sqlite_store != nullptr ? sqlite_store->handle() : nullptr;
+}
+
+api::Result<std::unique_ptr<Store>> openStore(const DatabaseUrl& url) {
+  if (url.engine == "sqlite") return openSqliteStore(url.path);
+  if (url.engine == "postgresql") {
+    return Error{.kind = ErrorKind::kInvalidRequest,
+                 .message = "database_url: the postgresql store is not built yet",
+                 .param = "database_url"};
+  }
+  return Error{.kind = ErrorKind::kInvalidRequest,
+               .message = "database_url: unsupported database engine",
+               .param = "database_url"};
+}
+
+}  // namespace switchyard::store

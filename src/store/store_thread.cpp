@@ -1,1 +1,271 @@
-// placeholder: being written
+// The store thread (store_thread.hpp): a bounded, ordered buffer of background writes written in
+// batched transactions, and commands run in between, all on one thread that owns the Store.
+
+#include "switchyard/store/store_thread.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <variant>
+#include <vector>
+
+namespace switchyard::store {
+namespace {
+
+namespace asio = boost::asio;
+using Item = std::variant<SpendRow, KeySpendDelta, BudgetReset, AuditRow>;
+using Clock = std::chrono::steady_clock;
+
+api::Error unavailable(std::string detail) {
+  return {api::ErrorKind::kUnavailable, "The database is unavailable: try again shortly.",
+          std::move(detail)};
+}
+
+// How a command's caller learns it ran: resumes the awaiting coroutine on its executor, or wakes
+// a blocked thread.
+struct Completion {
+  virtual ~Completion() = default;
+  virtual void complete(api::Result<void> result) = 0;
+};
+
+template <class Handler>
+struct HandlerCompletion final : Completion {
+  explicit HandlerCompletion(Handler&& h) : handler(std::move(h)) {}
+  void complete(api::Result<void> result) override {
+    auto ex = asio::get_associated_executor(handler);
+    asio::post(ex, [h = std::move(handler), r = std::move(result)]() mutable { h(std::move(r)); });
+  }
+  Handler handler;
+};
+
+struct PromiseCompletion final : Completion {
+  void complete(api::Result<void> result) override { promise.set_value(std::move(result)); }
+  std::promise<api::Result<void>> promise;
+};
+
+struct Command {
+  std::function<void(Store&)> job;
+  std::unique_ptr<Completion> done;
+};
+
+// Splits `items` (in order) into batches of at most `max` items, starting a new batch where a
+// key spend delta would follow a budget reset (a batch applies deltas before resets).
+std::size_t takeBatch(const std::deque<Item>& items, std::size_t max, WriteBatch& b) {
+  std::size_t n = 0;
+  for (const Item& it : items) {
+    if (n == max) break;
+    if (std::holds_alternative<KeySpendDelta>(it) && !b.resets.empty()) break;
+    std::visit(
+        [&b](const auto& v) {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, SpendRow>) b.rows.push_back(v);
+          if constexpr (std::is_same_v<T, KeySpendDelta>) b.deltas.push_back(v);
+          if constexpr (std::is_same_v<T, BudgetReset>) b.resets.push_back(v);
+          if constexpr (std::is_same_v<T, AuditRow>) b.audit.push_back(v);
+        },
+        it);
+    ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+struct StoreThread::Impl {
+  Impl(std::unique_ptr<Store> s, StoreThreadOptions o) : store(std::move(s)), opts(o) {}
+
+  std::unique_ptr<Store> store;
+  const StoreThreadOptions opts;
+  std::string engine_name = std::string(store->engine());
+
+  mutable std::mutex mu;
+  std::condition_variable wake;
+  std::deque<Item> incoming;     // mu
+  std::deque<Command> commands;  // mu
+  bool stopping = false;         // mu
+  bool stopped = false;          // mu: the thread has ended
+
+  // Store thread only.
+  std::deque<Item> pending;  // taken from `incoming`, not yet written (in order)
+  std::chrono::milliseconds backoff{0};
+  Clock::time_point retry_at{};
+
+  std::atomic<std::uint64_t> written{0}, dropped{0}, failures{0};
+  std::atomic<std::size_t> buffered{0};
+  std::thread thread;
+
+  bool push(Item item) {
+    {
+      std::lock_guard lock(mu);
+      if (stopped || buffered.load(std::memory_order_relaxed) >= opts.max_buffered) {
+        dropped.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      incoming.push_back(std::move(item));
+      buffered.fetch_add(1, std::memory_order_relaxed);
+      if (incoming.size() < opts.max_batch) return true;
+    }
+    wake.notify_one();
+    return true;
+  }
+
+  // Writes `pending` in batches; stops at the first failure (kept for a retry). True when empty.
+  bool flushPending() {
+    while (!pending.empty()) {
+      WriteBatch batch;
+      std::size_t n = takeBatch(pending, opts.max_batch, batch);
+      api::Result<void> r = store->write(batch);
+      if (!r) {
+        failures.fetch_add(1, std::memory_order_relaxed);
+        backoff = backoff.count() == 0 ? opts.retry_initial : std::min(opts.retry_max, backoff * 2);
+        retry_at = Clock::now() + backoff;
+        spdlog::warn("store: writing {} item(s) failed, retrying in {} ms ({} buffered): {}", n,
+                     backoff.count(), buffered.load(),
+                     r.error().detail.empty() ? r.error().message : r.error().detail);
+        return false;
+      }
+      if (backoff.count() != 0) spdlog::info("store: writes succeed again");
+      backoff = std::chrono::milliseconds(0);
+      pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
+      buffered.fetch_sub(n, std::memory_order_relaxed);
+      written.fetch_add(n, std::memory_order_relaxed);
+    }
+    return true;
+  }
+
+  void loop() {
+    std::unique_lock lock(mu);
+    for (;;) {
+      auto deadline = Clock::now() + opts.flush_interval;
+      wake.wait_until(lock, deadline, [this] {
+        return stopping || !commands.empty() || incoming.size() >= opts.max_batch;
+      });
+      std::deque<Command> todo;
+      todo.swap(commands);
+      while (!incoming.empty()) {
+        pending.push_back(std::move(incoming.front()));
+        incoming.pop_front();
+      }
+      bool stop_now = stopping;
+      lock.unlock();
+
+      if (Clock::now() >= retry_at || !todo.empty() || stop_now) flushPending();
+      for (Command& c : todo) {
+        api::Result<void> r;
+        try {
+          c.job(*store);
+        } catch (const std::exception& e) {
+          r = api::Error{api::ErrorKind::kInternal, "Internal error.",
+                         std::string("store command threw: ") + e.what()};
+        }
+        c.done->complete(std::move(r));
+      }
+      if (stop_now) {
+        auto give_up = Clock::now() + opts.stop_timeout;
+        while (!pending.empty() && Clock::now() < give_up) {
+          std::this_thread::sleep_for(std::min(backoff, std::chrono::milliseconds(500)));
+          flushPending();
+        }
+        lock.lock();
+        while (!incoming.empty()) {  // arrived during the final flush
+          pending.push_back(std::move(incoming.front()));
+          incoming.pop_front();
+        }
+        lock.unlock();
+        flushPending();
+        if (!pending.empty()) {
+          dropped.fetch_add(pending.size(), std::memory_order_relaxed);
+          spdlog::error("store: {} item(s) could not be written before exit", pending.size());
+        }
+        lock.lock();
+        stopped = true;
+        for (Command& c : commands) c.done->complete(unavailable("store stopped"));
+        commands.clear();
+        return;
+      }
+      lock.lock();
+    }
+  }
+
+  // async_initiate's initiation for run(): queues the command with the coroutine's handler, or
+  // completes it at once when the queue is full or the thread stopped.
+  struct Start {
+    Impl* impl;
+    template <class Handler>
+    void operator()(Handler&& handler, std::function<void(Store&)> job) const {
+      using H = std::decay_t<Handler>;
+      Command c{std::move(job), std::make_unique<HandlerCompletion<H>>(std::move(handler))};
+      std::unique_lock lock(impl->mu);
+      if (impl->stopping || impl->stopped || impl->commands.size() >= impl->opts.max_commands) {
+        lock.unlock();
+        c.done->complete(unavailable("store command queue full or stopped"));
+        return;
+      }
+      impl->commands.push_back(std::move(c));
+      lock.unlock();
+      impl->wake.notify_one();
+    }
+  };
+
+  bool enqueueCommand(Command c) {
+    {
+      std::lock_guard lock(mu);
+      if (stopping || stopped || commands.size() >= opts.max_commands) return false;
+      commands.push_back(std::move(c));
+    }
+    wake.notify_one();
+    return true;
+  }
+};
+
+StoreThread::StoreThread(std::unique_ptr<Store> store, StoreThreadOptions options)
+    : impl_(std::make_shared<Impl>(std::move(store), options)) {
+  impl_->thread = std::thread([impl = impl_.get()] { impl->loop(); });
+}
+
+StoreThread::~StoreThread() { stop(); }
+
+bool StoreThread::write(SpendRow row) { return impl_->push(std::move(row)); }
+bool StoreThread::write(KeySpendDelta delta) { return impl_->push(std::move(delta)); }
+bool StoreThread::write(BudgetReset reset) { return impl_->push(std::move(reset)); }
+bool StoreThread::write(AuditRow row) { return impl_->push(std::move(row)); }
+
+asio::awaitable<api::Result<void>> StoreThread::run(std::function<void(Store&)> job) {
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(api::Result<void>)>(
+      Impl::Start{impl_.get()}, asio::use_awaitable, std::move(job));
+}
+
+api::Result<void> StoreThread::runBlocking(std::function<void(Store&)> job) {
+  auto done = std::make_unique<PromiseCompletion>();
+  auto future = done->promise.get_future();
+  if (!impl_->enqueueCommand(Command{std::move(job), std::move(done)})) {
+    return unavailable("store command queue full or stopped");
+  }
+  return future.get();
+}
+
+void StoreThread::stop() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_one();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+StoreStats StoreThread::stats() const {
+  return {impl_->written.load(), impl_->dropped.load(), impl_->failures.load(),
+          impl_->buffered.load()};
+}
+
+std::string_view StoreThread::engine() const noexcept { return impl_->engine_name; }
+
+}  // namespace switchyard::store

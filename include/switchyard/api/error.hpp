@@ -20,6 +20,7 @@ enum class ErrorKind : std::uint8_t {
   kMethodNotAllowed,       // 405
   kPayloadTooLarge,        // 413
   kRateLimited,            // 429: key or provider rate limit, budget, no healthy deployment.
+  kBudgetExceeded,         // 400 "budget_exceeded" (LiteLLM's type): a key's budget is spent.
   kUpstreamTimeout,        // 504 after every attempt timed out.
   kUpstreamError,          // 502: connect failure, 5xx, malformed upstream answer.
   kOverloaded,             // 503: the provider says it is overloaded (Anthropic 529

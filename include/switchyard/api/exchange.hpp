@@ -17,6 +17,13 @@
 
 #include "switchyard/api/error.hpp"
 
+namespace switchyard::keys {
+class KeyEntry;
+}
+namespace switchyard::store {
+struct KeyRow;
+}
+
 namespace switchyard::api {
 
 using Clock = std::chrono::steady_clock;
@@ -60,6 +67,9 @@ struct Principal {
   bool authenticated = false;  // false until the auth filter ran (routes without auth)
   bool is_master = false;
   std::string key_alias;  // loggable name; never the key
+  // A virtual key: its live counters and its settings as they were when the request began.
+  std::shared_ptr<keys::KeyEntry> key;
+  std::shared_ptr<const store::KeyRow> key_row;
 };
 
 // The request-level controls of a proxied request, taken out of the JSON body once by the parse

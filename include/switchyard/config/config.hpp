@@ -48,6 +48,9 @@ struct Deployment {
   std::optional<int> max_retries;
   std::optional<int> max_parallel_requests;
   std::optional<double> input_cost_per_token, output_cost_per_token;  // litellm_params wins
+  // Prompt-cache and reasoning prices (USD per token), read like the two above (spend/cost.hpp).
+  std::optional<double> cache_read_input_token_cost, cache_creation_input_token_cost;
+  std::optional<double> output_cost_per_reasoning_token;
   std::optional<std::string> mock_response;
   std::optional<double> mock_delay_s;  // mock/: delay before the answer (LiteLLM's mock_delay)
   std::optional<double> mock_chunk_delay_s;  // mock/: delay between streamed chunks

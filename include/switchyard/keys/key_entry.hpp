@@ -1,0 +1,131 @@
+#pragma once
+// One virtual key in memory: its settings and its live counters (docs/keys.md).
+//
+//   rate limits  rpm_limit / tpm_limit (and model_rpm_limit / model_tpm_limit) count requests and
+//                tokens in the current clock minute (a fixed window: a new minute starts from
+//                zero); max_parallel_requests counts requests in flight (a stream until it ends).
+//   budgets      a request is admitted only while spend + the reservations of the requests in
+//                flight is below max_budget (and model_max_budget for its model); it then
+//                reserves its worst-case cost, and settle() replaces the reservation by the real
+//                cost. So concurrent requests overshoot a budget by at most one reservation.
+//                budget_duration windows reset spend to zero at their boundary
+//                (keys::nextBudgetReset), on the first request after it.
+//
+// Every method is thread-safe (one mutex per key, held for a few loads and stores, never across
+// I/O). The counters of one process; a shared implementation (Redis) comes with multi-instance.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "switchyard/store/records.hpp"
+
+namespace switchyard::keys {
+
+using SysClock = std::chrono::system_clock;
+
+struct AdmitRequest {
+  std::string_view model;            // the alias the request is for (key aliases applied)
+  std::uint64_t tokens = 0;          // estimated tokens (prompt + expected output) for tpm
+  double reservation = 0;            // worst-case cost in USD
+};
+
+enum class Verdict : std::uint8_t { kAdmitted, kRateLimited, kBudgetExceeded };
+
+// The x-ratelimit-* figures of one dimension.
+struct RateFigures {
+  std::int64_t limit = 0, remaining = 0;
+};
+
+struct AdmitResult {
+  Verdict verdict = Verdict::kAdmitted;
+  std::string message;         // client-safe, for a refusal
+  unsigned retry_after_s = 0;  // kRateLimited
+  std::optional<RateFigures> requests, tokens;  // where the key has rpm / tpm limits
+  std::vector<store::BudgetReset> resets;       // budget windows that rolled over (to persist)
+  double spend = 0;                             // the key's spend after any reset
+};
+
+class KeyEntry {
+ public:
+  explicit KeyEntry(store::KeyRow row);
+
+  std::shared_ptr<const store::KeyRow> row() const;
+  // New settings; the live counters stay. `spend_set`: the row's spend replaces the live spend
+  // (an admin set it), else the live spend and budget window are kept.
+  void setRow(store::KeyRow row, bool spend_set);
+
+  // Checks and takes: one request in this minute, one in flight, `reservation` of the budget.
+  // Nothing is taken unless the verdict is kAdmitted. Each admitted request must be followed by
+  // exactly one finish().
+  AdmitResult admit(const AdmitRequest& r, SysClock::time_point now);
+  // The request ended: frees its slot and reservation, adds `cost` to the spend (of the key and
+  // of `model`) and `tokens` to this minute's tokens.
+  void finish(std::string_view model, double reservation, double cost, std::uint64_t tokens,
+              SysClock::time_point now);
+
+  double spend() const;
+  double reserved() const;
+  int inFlight() const;
+
+ private:
+  struct Window {  // one clock minute
+    std::int64_t minute = -1;
+    std::int64_t requests = 0, tokens = 0;
+    void roll(std::int64_t now_minute) {
+      if (minute != now_minute) minute = now_minute, requests = 0, tokens = 0;
+    }
+  };
+  struct ModelCounters {
+    Window window;
+    double spend = 0, reserved = 0;
+    std::optional<store::UnixMs> reset_at;
+  };
+  ModelCounters& modelCounters(std::string_view model);  // mu_ held
+  void rollBudgets(SysClock::time_point now, AdmitResult& out);  // mu_ held
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const store::KeyRow> row_;
+  double spend_ = 0, reserved_ = 0;
+  std::optional<store::UnixMs> reset_at_;
+  int in_flight_ = 0;
+  Window window_;
+  std::map<std::string, ModelCounters, std::less<>> models_;
+};
+
+// The slot an admitted request holds; finish() settles it, and destruction without finish()
+// (the client left, an exception) releases the slot and the reservation with no cost.
+class KeyLease {
+ public:
+  KeyLease() = default;
+  KeyLease(std::shared_ptr<KeyEntry> entry, std::string model, double reservation)
+      : entry_(std::move(entry)), model_(std::move(model)), reservation_(reservation) {}
+  KeyLease(KeyLease&& o) noexcept = default;
+  KeyLease& operator=(KeyLease&& o) noexcept {
+    if (this != &o) {
+      release();
+      entry_ = std::move(o.entry_);
+      model_ = std::move(o.model_);
+      reservation_ = o.reservation_;
+    }
+    return *this;
+  }
+  ~KeyLease() { release(); }
+
+  void finish(double cost, std::uint64_t tokens, SysClock::time_point now);
+  void release() noexcept;
+  explicit operator bool() const noexcept { return entry_ != nullptr; }
+  KeyEntry* entry() const noexcept { return entry_.get(); }
+
+ private:
+  std::shared_ptr<KeyEntry> entry_;
+  std::string model_;
+  double reservation_ = 0;
+};
+
+}  // namespace switchyard::keys

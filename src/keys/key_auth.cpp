@@ -1,0 +1,57 @@
+// KeyAuthenticator (key_auth.hpp).
+
+#include "switchyard/keys/key_auth.hpp"
+
+#include "switchyard/keys/key_entry.hpp"
+
+namespace switchyard::keys {
+namespace {
+
+store::UnixMs nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             SysClock::now().time_since_epoch())
+      .count();
+}
+
+api::Error unauthorized(std::string message) {
+  return {api::ErrorKind::kUnauthorized, std::move(message)};
+}
+
+}  // namespace
+
+api::Result<auth::Principal> KeyAuthenticator::authenticate(std::string_view token) const {
+  bool open = master_key_.empty();
+  if (!open && !token.empty() && auth::constantTimeEquals(token, master_key_)) {
+    return auth::Principal{true, true, "master"};
+  }
+  TokenHash used{};
+  std::shared_ptr<KeyEntry> entry;
+  if (!token.empty()) entry = registry_.find(used = hashOfKey(token));
+  if (!entry) {
+    if (open) return auth::Principal{true, true, "open"};
+    return auth::authenticate(token, master_key_);  // the missing / invalid key errors
+  }
+  std::shared_ptr<const store::KeyRow> row = entry->row();
+  store::UnixMs now = nowMs();
+  if (!row->previous_token.empty() && row->previous_token_expires) {
+    // Found by the previous key of a regeneration: valid only within the grace period.
+    TokenHash current;
+    if (parseTokenHex(row->token, current) && used != current &&
+        now >= *row->previous_token_expires) {
+      return unauthorized("Authentication Error: invalid API key.");
+    }
+  }
+  if (row->blocked) {
+    return unauthorized("Authentication Error: this key has been blocked. Ask the proxy admin to "
+                        "unblock it.");
+  }
+  if (row->expires && now >= *row->expires) {
+    return unauthorized("Authentication Error: this key has expired.");
+  }
+  auth::Principal p{true, false, row->key_alias.empty() ? row->key_name : row->key_alias};
+  p.key = std::move(entry);
+  p.key_row = std::move(row);
+  return p;
+}
+
+}  // namespace switchyard::keys

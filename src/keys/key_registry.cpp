@@ -1,0 +1,129 @@
+// KeyRegistry (key_registry.hpp): the keys in memory, sharded by the first byte of their hash.
+
+#include "switchyard/keys/key_registry.hpp"
+
+#include <openssl/sha.h>
+
+#include <cstring>
+
+#include "switchyard/keys/key_entry.hpp"
+
+namespace switchyard::keys {
+namespace {
+
+int hexValue(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+bool parseTokenHex(std::string_view hex, TokenHash& out) noexcept {
+  if (hex.size() != 64) return false;
+  for (std::size_t i = 0; i < 32; ++i) {
+    int hi = hexValue(hex[2 * i]), lo = hexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+TokenHash hashOfKey(std::string_view key) noexcept {
+  TokenHash h;
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), h.data());
+  return h;
+}
+
+std::size_t KeyRegistry::TokenHasher::operator()(const TokenHash& t) const noexcept {
+  std::size_t v;
+  std::memcpy(&v, t.data() + 8, sizeof v);  // a SHA-256 is uniform: any 8 bytes will do
+  return v;
+}
+
+KeyRegistry::KeyRegistry() = default;
+KeyRegistry::~KeyRegistry() = default;
+
+std::shared_ptr<KeyEntry> KeyRegistry::find(const TokenHash& token) const {
+  const Shard& s = shardOf(token);
+  std::shared_lock lock(s.mu);
+  auto it = s.map.find(token);
+  return it == s.map.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<KeyEntry> KeyRegistry::find(std::string_view token_hex) const {
+  TokenHash t;
+  if (!parseTokenHex(token_hex, t)) return nullptr;
+  return find(t);
+}
+
+void KeyRegistry::insertAlias(const TokenHash& t, std::shared_ptr<KeyEntry> e) {
+  Shard& s = shardOf(t);
+  std::unique_lock lock(s.mu);
+  s.map[t] = std::move(e);
+}
+
+void KeyRegistry::eraseHash(const TokenHash& t) {
+  Shard& s = shardOf(t);
+  std::unique_lock lock(s.mu);
+  s.map.erase(t);
+}
+
+std::shared_ptr<KeyEntry> KeyRegistry::put(store::KeyRow row) {
+  TokenHash t, previous;
+  if (!parseTokenHex(row.token, t)) return nullptr;
+  bool has_previous = parseTokenHex(row.previous_token, previous);
+  std::shared_ptr<KeyEntry> entry = find(t);
+  if (entry) {
+    entry->setRow(std::move(row), true);
+  } else {
+    entry = std::make_shared<KeyEntry>(std::move(row));
+    Shard& s = shardOf(t);
+    std::unique_lock lock(s.mu);
+    auto [it, inserted] = s.map.try_emplace(t, entry);
+    if (!inserted) {
+      // Raced with another put of the same key: keep the one that won.
+      it->second->setRow(*entry->row(), true);
+      return it->second;
+    }
+    size_.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (has_previous) insertAlias(previous, entry);
+  return entry;
+}
+
+std::shared_ptr<KeyEntry> KeyRegistry::rekey(std::string_view old_token_hex, store::KeyRow row) {
+  TokenHash old_t, new_t, previous;
+  if (!parseTokenHex(old_token_hex, old_t) || !parseTokenHex(row.token, new_t)) return nullptr;
+  std::shared_ptr<KeyEntry> entry = find(old_t);
+  if (!entry) return put(std::move(row));
+  // The old hash stays only as the grace-period alias the row names.
+  std::string old_previous = entry->row()->previous_token;
+  bool keep_old = row.previous_token == old_token_hex;
+  bool has_previous = parseTokenHex(row.previous_token, previous);
+  entry->setRow(std::move(row), false);
+  insertAlias(new_t, entry);
+  if (!keep_old) eraseHash(old_t);
+  TokenHash stale;
+  if (parseTokenHex(old_previous, stale) && (!has_previous || stale != previous)) eraseHash(stale);
+  return entry;
+}
+
+bool KeyRegistry::erase(std::string_view token_hex) {
+  TokenHash t;
+  if (!parseTokenHex(token_hex, t)) return false;
+  std::shared_ptr<KeyEntry> entry = find(t);
+  if (!entry) return false;
+  std::shared_ptr<const store::KeyRow> row = entry->row();
+  TokenHash main, previous;
+  if (parseTokenHex(row->previous_token, previous)) eraseHash(previous);
+  if (parseTokenHex(row->token, main)) eraseHash(main);
+  eraseHash(t);
+  size_.fetch_sub(1, std::memory_order_relaxed);
+  return true;
+}
+
+std::size_t KeyRegistry::size() const { return size_.load(std::memory_order_relaxed); }
+
+}  // namespace switchyard::keys

@@ -1,0 +1,141 @@
+#pragma once
+// The SQLite schema (private to the store): its tables, their versioned migrations, how the
+// records of records.hpp map to their rows, and the few connection-level helpers the schema and
+// the store share (statements, error mapping).
+//
+// Migrations are a list of SQL steps; step i (1-based) brings the schema to version i. Each step
+// runs in its own BEGIN IMMEDIATE transaction together with its row in schema_migrations, and the
+// version is read again inside that transaction, so two processes migrating one file at once
+// apply each step once. A future schema change only appends a step.
+
+#include <sqlite3.h>
+
+#include <climits>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "switchyard/api/error.hpp"
+#include "switchyard/store/records.hpp"
+
+namespace switchyard::store::sqlite {
+
+// ---- migrations ----
+
+struct Migration {
+  int version;
+  std::string_view sql;  // one or more statements
+};
+
+// Every step, in order (versions 1, 2, ...).
+std::span<const Migration> migrations() noexcept;
+// The version the newest step brings the schema to.
+int latestVersion() noexcept;
+
+// Applies the steps newer than the database's version.
+api::Result<void> migrate(sqlite3* db);
+// The database's version: 0 before the first migration, -1 when it cannot be read.
+int schemaVersion(sqlite3* db);
+
+// ---- connection helpers ----
+
+// An api::Error for a failed SQLite call: busy/locked/unreachable -> kUnavailable, anything else
+// -> kInternal. `what` says which operation failed (detail only; never key material).
+api::Error sqliteError(sqlite3* db, int rc, std::string_view what);
+// Runs statements that return no rows.
+api::Result<void> exec(sqlite3* db, const char* sql, std::string_view what);
+
+// A prepared statement in use: reset and unbound (cached) or finalized (owned) when it goes out
+// of scope, so no read transaction stays open. A failed bind is reported by step().
+class Stmt {
+ public:
+  Stmt(sqlite3_stmt* s, bool owned) : s_(s), owned_(owned) {}
+  Stmt(Stmt&& o) noexcept : s_(std::exchange(o.s_, nullptr)), owned_(o.owned_), rc_(o.rc_) {}
+  Stmt& operator=(Stmt&&) = delete;
+  ~Stmt() {
+    if (s_ == nullptr) return;
+    if (owned_) {
+      sqlite3_finalize(s_);
+    } else {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+    }
+  }
+
+  void text(int i, std::string_view v) {
+    if (v.size() > INT_MAX) return check(SQLITE_TOOBIG);
+    check(sqlite3_bind_text(s_, i, v.data() != nullptr ? v.data() : "", static_cast<int>(v.size()),
+                            SQLITE_TRANSIENT));
+  }
+  void integer(int i, std::int64_t v) { check(sqlite3_bind_int64(s_, i, v)); }
+  void real(int i, double v) { check(sqlite3_bind_double(s_, i, v)); }
+  void null(int i) { check(sqlite3_bind_null(s_, i)); }
+  void integer(int i, const std::optional<std::int64_t>& v) { v ? integer(i, *v) : null(i); }
+  void real(int i, const std::optional<double>& v) { v ? real(i, *v) : null(i); }
+
+  // SQLITE_ROW, SQLITE_DONE, or an error code.
+  int step() { return rc_ != SQLITE_OK ? rc_ : sqlite3_step(s_); }
+  sqlite3_stmt* get() const { return s_; }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK && rc_ == SQLITE_OK) rc_ = rc;
+  }
+
+  sqlite3_stmt* s_;
+  bool owned_;
+  int rc_ = SQLITE_OK;
+};
+
+inline std::string colText(sqlite3_stmt* s, int i) {
+  const unsigned char* p = sqlite3_column_text(s, i);
+  return p != nullptr ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s, i))
+                      : std::string();
+}
+inline std::int64_t colInt(sqlite3_stmt* s, int i) { return sqlite3_column_int64(s, i); }
+inline double colReal(sqlite3_stmt* s, int i) { return sqlite3_column_double(s, i); }
+
+// "?1, ?2, ..., ?n"
+std::string placeholders(int n);
+
+// ---- records <-> rows ----
+
+constexpr int countColumns(std::string_view columns) {
+  int n = 1;
+  for (char c : columns) n += c == ',' ? 1 : 0;
+  return n;
+}
+
+// The columns of `keys`, in the order bindKey binds them (?1..) and readKey reads them.
+inline constexpr std::string_view kKeyColumns =
+    "token, key_name, key_alias, models, aliases, max_budget, soft_budget, budget_duration, "
+    "budget_reset_at, spend, rpm_limit, tpm_limit, max_parallel_requests, expires, metadata, tags, "
+    "blocked, user_id, team_id, model_max_budget, model_rpm_limit, model_tpm_limit, model_spend, "
+    "created_at, updated_at, created_by, updated_by, previous_token, previous_token_expires";
+inline constexpr int kKeyColumnCount = countColumns(kKeyColumns);
+
+void bindKey(Stmt& s, const KeyRow& k);
+// kInternal when a JSON column does not decode.
+api::Result<KeyRow> readKey(sqlite3_stmt* s);
+
+// The columns of `spend_logs` but its rowid, in bindSpend's and readSpend's order.
+inline constexpr std::string_view kSpendColumns =
+    "request_id, call_type, api_key, key_alias, \"user\", team_id, end_user, model, model_group, "
+    "model_id, custom_llm_provider, api_base, prompt_tokens, completion_tokens, total_tokens, "
+    "cached_tokens, cache_creation_tokens, reasoning_tokens, spend, start_time, end_time, ttft_ms, "
+    "status, http_status, cache_hit, request_tags, stream";
+inline constexpr int kSpendColumnCount = countColumns(kSpendColumns);
+
+void bindSpend(Stmt& s, const SpendRow& r);
+api::Result<SpendRow> readSpend(sqlite3_stmt* s);
+
+// keys.model_spend: {"model": {"spend": 1.5, "reset_at": ms | null}}. Decoding also reads
+// LiteLLM's {"model": 1.5}; nullopt when the text is not such an object.
+std::string encodeModelSpend(const std::map<std::string, ModelSpend>& m);
+std::optional<std::map<std::string, ModelSpend>> decodeModelSpend(const std::string& text);
+
+}  // namespace switchyard::store::sqlite

@@ -1,0 +1,131 @@
+#pragma once
+// Shared by the store tests: a temporary directory holding a real SQLite file, sample records,
+// and a direct sqlite3 connection for checks the Store interface does not offer.
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "store/sqlite_store.hpp"
+#include "switchyard/store/store.hpp"
+
+namespace switchyard::store::test {
+
+// mkdtemp under /tmp; removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/sy-store-test-XXXXXX";
+    const char* p = ::mkdtemp(tmpl);
+    if (p != nullptr) path_ = p;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// A second, plain connection to the same file (closed on scope exit).
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << "cannot open " << path;
+    }
+    sqlite3_busy_timeout(db_, 2000);
+  }
+  ~RawDb() { sqlite3_close_v2(db_); }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+
+  sqlite3* get() const { return db_; }
+  // Runs statements; returns the SQLite result code (and adds a failure when asked to).
+  int exec(const std::string& sql) {
+    return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  }
+  // The first column of the first row, as text ("" when none).
+  std::string scalar(const std::string& sql) {
+    sqlite3_stmt* s = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != nullptr) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+    }
+    sqlite3_finalize(s);
+    return out;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+inline std::unique_ptr<Store> openMigrated(const std::string& path,
+                                           const SqliteOptions& options = {}) {
+  auto store = openSqliteStore(path, options);
+  EXPECT_TRUE(store.has_value()) << (store ? "" : store.error().detail);
+  if (!store) return nullptr;
+  auto migrated = (*store)->migrate();
+  EXPECT_TRUE(migrated.has_value()) << (migrated ? "" : migrated.error().detail);
+  return std::move(*store);
+}
+
+// A key with every field set to something other than its default.
+inline KeyRow fullKey(const std::string& token, const std::string& alias) {
+  KeyRow k;
+  k.token = token;
+  k.key_name = "sk-...abcd";
+  k.key_alias = alias;
+  k.models = {"gpt-4o", "claude-*", "group:fast"};
+  k.aliases = {{"gpt4", "gpt-4o"}, {"fast", "gpt-4o-mini"}};
+  k.max_budget = 12.5;
+  k.soft_budget = 10.25;
+  k.budget_duration = "30d";
+  k.budget_reset_at = 1'700'000'000'123;
+  k.spend = 3.75;
+  k.rpm_limit = 60;
+  k.tpm_limit = 100'000;
+  k.max_parallel_requests = 4;
+  k.expires = 1'800'000'000'000;
+  k.metadata = R"({"team":"ml","nested":{"a":[1,2,{"b":null}]},"unicode":"h\u00e9llo"})";
+  k.tags = {"prod", "eu"};
+  k.blocked = true;
+  k.user_id = "user-1";
+  k.team_id = "team-1";
+  k.model_max_budget = {{"gpt-4o", {.budget_limit = 1.5, .time_period = "1d"}},
+                        {"claude-3", {.budget_limit = 2, .time_period = ""}}};
+  k.model_rpm_limit = {{"gpt-4o", 10}};
+  k.model_tpm_limit = {{"gpt-4o", 5000}, {"claude-3", 7000}};
+  k.model_spend = {{"gpt-4o", {.spend = 0.5, .reset_at = 1'700'000'100'000}},
+                   {"claude-3", {.spend = 0.25, .reset_at = std::nullopt}}};
+  k.created_at = 1'690'000'000'000;
+  k.updated_at = 1'690'000'000'500;
+  k.created_by = "master";
+  k.updated_by = "admin-key";
+  k.previous_token = "prev-" + token;
+  k.previous_token_expires = 1'690'000'900'000;
+  return k;
+}
+
+// A key with only the token, alias and creation time set.
+inline KeyRow plainKey(const std::string& token, const std::string& alias = "",
+                       UnixMs created_at = 0) {
+  KeyRow k;
+  k.token = token;
+  k.key_alias = alias;
+  k.created_at = created_at;
+  k.updated_at = created_at;
+  return k;
+}
+
+}  // namespace switchyard::store::test
