@@ -341,6 +341,8 @@ void Loader::parseModelInfo(const Value& v, Deployment& d, int& id_line) {
       max_output_tokens = integerOf<std::uint64_t>(x, 1);
     } else if (k == "base_model") {
       if (auto s = str(x)) d.base_model = std::move(*s);
+    } else if (k == "access_groups") {
+      if (auto groups = stringList(x)) d.access_groups = std::move(*groups);
     } else {
       // model_info is free-form in LiteLLM: description, supports_*, access_groups...
       ignore(e, "model metadata Switchyard does not use");

@@ -70,13 +70,13 @@ void KeyRegistry::eraseHash(const TokenHash& t) {
   s.map.erase(t);
 }
 
-std::shared_ptr<KeyEntry> KeyRegistry::put(store::KeyRow row) {
+std::shared_ptr<KeyEntry> KeyRegistry::put(store::KeyRow row, bool spend_set) {
   TokenHash t, previous;
   if (!parseTokenHex(row.token, t)) return nullptr;
   bool has_previous = parseTokenHex(row.previous_token, previous);
   std::shared_ptr<KeyEntry> entry = find(t);
   if (entry) {
-    entry->setRow(std::move(row), true);
+    entry->setRow(std::move(row), spend_set);
   } else {
     entry = std::make_shared<KeyEntry>(std::move(row));
     Shard& s = shardOf(t);

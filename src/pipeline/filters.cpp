@@ -153,6 +153,9 @@ class ProxyHeadersFilter final : public Filter {
 };
 
 // Reads usage from a stream's chunks as the session sends them; sets ex.usage once seen.
+// The usage the client does not see (a usage-only chunk the adapter asked for and kept back, a
+// translated stream without include_usage) the adapter's source has already written to ex.usage
+// (exchange.hpp): what the chunks carry is merged into it, field by field.
 class UsageTap final : public api::StreamObserver {
  public:
   explicit UsageTap(api::Exchange& ex) : ex_(ex) {}
@@ -162,11 +165,15 @@ class UsageTap final : public api::StreamObserver {
     if (!::memmem(bytes.data(), bytes.size(), kKey.data(), kKey.size())) return;
     std::optional<api::Usage> u = api::scanUsage(bytes);
     if (!u) return;
-    // Anthropic streams report input tokens at message_start and output tokens at message_delta.
+    // Counts only grow: Anthropic streams report input tokens (and cache reads and writes) at
+    // message_start and output tokens at message_delta; a chunk repeating the usage the adapter
+    // wrote changes nothing.
     api::Usage& have = ex_.usage ? *ex_.usage : ex_.usage.emplace();
     have.prompt_tokens = std::max(have.prompt_tokens, u->prompt_tokens);
     have.completion_tokens = std::max(have.completion_tokens, u->completion_tokens);
     have.cached_tokens = std::max(have.cached_tokens, u->cached_tokens);
+    have.cache_creation_tokens = std::max(have.cache_creation_tokens, u->cache_creation_tokens);
+    have.reasoning_tokens = std::max(have.reasoning_tokens, u->reasoning_tokens);
   }
 
  private:

@@ -251,6 +251,9 @@ class ProviderCallFilter final : public Filter {
           if (total >= 0) extra = total - static_cast<std::int64_t>(prompt_tokens);
         }
         sel.lease.succeed(elapsed, ex.stream, extra);
+        ex.outcome.served = resolved ? resolved
+                                     : std::shared_ptr<const config::Deployment>(
+                                           std::shared_ptr<const void>(), sel.deployment);
         reply = std::move(*r);
         if (reply->stream) {
           reply->stream = std::make_unique<LeasedStream>(std::move(reply->stream),

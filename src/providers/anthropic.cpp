@@ -69,15 +69,18 @@ void keepUpstreamBody(Error& e, std::string_view body, std::string_view secret) 
 
 // The Messages SSE stream of one call, relayed as OpenAI chunks (translate) or as it is
 // (pass-through). Either way the events are run through a StreamTranslator, which tells when the
-// answer is committed and turns `error` events into Errors.
+// answer is committed and turns `error` events into Errors. Translated, the client sees the
+// usage only with include_usage; the final usage is written to `usage_out` (&ex.usage) either
+// way once message_stop has gone by (a passed-through stream carries it in its own events).
 class AnthropicStream final : public api::ChunkSource {
  public:
   AnthropicStream(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle, bool raw,
-                  bool include_usage, std::string secret)
+                  bool include_usage, std::string secret, std::optional<api::Usage>* usage_out)
       : events_(std::move(upstream), idle),
         raw_(raw),
         secret_(std::move(secret)),
-        translator_(include_usage, static_cast<std::int64_t>(std::time(nullptr)), secret_) {}
+        translator_(include_usage, static_cast<std::int64_t>(std::time(nullptr)), secret_),
+        usage_out_(raw ? nullptr : usage_out) {}
 
   // Reads ahead until the answer is committed (text, a tool call, a stop reason) or the stream
   // ended. An error event before that is returned as an Error so that the router can fail over
@@ -97,6 +100,10 @@ class AnthropicStream final : public api::ChunkSource {
 
   boost::asio::awaitable<api::Result<std::optional<std::string>>> next() override {
     for (;;) {
+      if (usage_out_ && translator_.finished()) {  // once, as the last events go out
+        *usage_out_ = anthropic::replyUsage(translator_.usage());
+        usage_out_ = nullptr;
+      }
       if (!pending_.empty()) co_return std::optional<std::string>{std::exchange(pending_, {})};
       if (failed_) co_return *failed_;
       if (events_.ended()) co_return std::optional<std::string>{};
@@ -147,11 +154,14 @@ class AnthropicStream final : public api::ChunkSource {
   anthropic::StreamTranslator translator_;
   std::string pending_;
   std::optional<Error> failed_;  // the stream broke after pending_: reported once it is sent
+  std::optional<api::Usage>* usage_out_;  // null once written (or passed through)
 };
 
 bool includeUsage(const json& body) {
   auto so = body.find("stream_options");
-  return so != body.end() && so->is_object() && so->value("include_usage", false);
+  if (so == body.end() || !so->is_object()) return false;
+  auto iu = so->find("include_usage");
+  return iu != so->end() && iu->is_boolean() && iu->get<bool>();
 }
 
 class Anthropic final : public Provider {
@@ -198,7 +208,7 @@ class Anthropic final : public Provider {
     req.body = api::dumpJson(body);
 
     if (!stream) co_return co_await callOnce(t, req, raw, opts);
-    co_return co_await callStream(t, req, raw, include_usage, opts);
+    co_return co_await callStream(t, req, raw, include_usage, &ex.usage, opts);
   }
 
  private:
@@ -231,6 +241,7 @@ class Anthropic final : public Provider {
 
   boost::asio::awaitable<api::Result<api::Reply>> callStream(const Target& t, UpstreamRequest& req,
                                                              bool raw, bool include_usage,
+                                                             std::optional<api::Usage>* usage_out,
                                                              const CallOptions& opts) {
     req.headers.push_back({"accept", "text/event-stream"});
     auto s = co_await transport_.open(*t.base, req, opts.stream_timeout);
@@ -251,7 +262,7 @@ class Anthropic final : public Provider {
                       "anthropic answered a stream request with " + content_type};
     }
     auto relay = std::make_unique<AnthropicStream>(std::move(up), opts.stream_timeout, raw,
-                                                   include_usage, t.api_key);
+                                                   include_usage, t.api_key, usage_out);
     auto primed = co_await relay->prime();
     if (!primed) co_return primed.error();
     api::Reply reply;

@@ -342,6 +342,8 @@ api::Usage replyUsage(const json& openai_usage) {
   u.prompt_tokens = u64(openai_usage, "prompt_tokens");
   u.completion_tokens = u64(openai_usage, "completion_tokens");
   u.cached_tokens = u64(openai_usage, "cache_read_input_tokens");
+  u.cache_creation_tokens = u64(openai_usage, "cache_creation_input_tokens");
+  // Anthropic counts thinking in output_tokens without a separate figure: reasoning_tokens 0.
   return u;
 }
 

@@ -37,6 +37,9 @@ api::Result<nlohmann::json> toMessagesRequest(const nlohmann::json& chat, std::s
 // write, completion_tokens = output, total, prompt_tokens_details.cached_tokens = cache read,
 // plus cache_creation_input_tokens / cache_read_input_tokens as LiteLLM reports them.
 nlohmann::json openAiUsage(const nlohmann::json& anthropic_usage);
+// The Usage of an openAiUsage() object: prompt and completion tokens, cached_tokens = cache
+// reads, cache_creation_tokens = cache writes (reasoning_tokens 0: Anthropic counts thinking in
+// output_tokens without a separate figure).
 api::Usage replyUsage(const nlohmann::json& openai_usage);
 
 // "end_turn"/"stop_sequence"/"pause_turn" -> "stop", "max_tokens" -> "length",
@@ -77,7 +80,8 @@ class StreamTranslator {
   bool committed() const noexcept { return committed_; }
   // True once message_stop was seen ([DONE] emitted).
   bool finished() const noexcept { return finished_; }
-  // The usage so far (OpenAI shape), null before message_start.
+  // The usage so far (OpenAI shape, openAiUsage()), null before message_start; final once
+  // finished(). It reaches the client only with include_usage, but is there either way.
   const nlohmann::json& usage() const noexcept { return usage_; }
 
  private:

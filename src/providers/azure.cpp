@@ -89,9 +89,13 @@ class Azure final : public Provider {
     req.headers.push_back({"content-type", "application/json"});
     if (!t.api_key.empty()) req.headers.push_back({"api-key", t.api_key});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
-    req.body = api::dumpJson(*ex.body);
+    // stream_options for azure/ only, from api-version 2024-09-01 on (openai_common.hpp);
+    // azure_ai/ serverless models vary.
+    const bool ask_usage = d.provider == "azure" && azureAcceptsStreamUsage(t.api_version);
+    UpstreamBody body = openAiBody(ex, ask_usage);
+    req.body = std::move(body.text);
     co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d,
-                                        t.api_key, opts);
+                                        t.api_key, opts, body.hide_usage ? &ex.usage : nullptr);
   }
 
  private:

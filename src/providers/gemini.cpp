@@ -59,11 +59,17 @@ bool isJsonObjectText(std::string_view body) {
 }
 
 // Turns the upstream SSE stream into chat.completion.chunk events (gemini::StreamTranslator).
+// The client sees the usage only with include_usage; the final usage is written to `usage_out`
+// (&ex.usage) either way once the upstream has ended.
 class GeminiStream final : public api::ChunkSource {
  public:
   GeminiStream(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle,
-               gemini::StreamTranslator tr, std::string secret)
-      : events_(std::move(upstream), idle), tr_(std::move(tr)), secret_(std::move(secret)) {}
+               gemini::StreamTranslator tr, std::string secret,
+               std::optional<api::Usage>* usage_out)
+      : events_(std::move(upstream), idle),
+        tr_(std::move(tr)),
+        secret_(std::move(secret)),
+        usage_out_(usage_out) {}
 
   // Reads until the first frame that commits the answer (content, a tool call, a finish); an
   // error, a safety block or the end of the stream before it is returned as an Error, so the
@@ -84,6 +90,10 @@ class GeminiStream final : public api::ChunkSource {
     while (pending_.empty() && !done_) {
       auto r = co_await pump();
       if (!r) co_return r.error();
+    }
+    if (done_ && usage_out_) {  // once, as the last frames go out
+      if (tr_.usage()) *usage_out_ = *tr_.usage();
+      usage_out_ = nullptr;
     }
     if (pending_.empty()) co_return std::optional<std::string>{};
     co_return std::optional<std::string>{std::exchange(pending_, {})};
@@ -112,6 +122,7 @@ class GeminiStream final : public api::ChunkSource {
   std::string secret_;
   std::string pending_;
   bool done_ = false;
+  std::optional<api::Usage>* usage_out_;  // null once written
 };
 
 class Gemini final : public Provider {
@@ -178,11 +189,13 @@ class Gemini final : public Provider {
       co_return invalidResponse(status);
     }
     bool include_usage = false;
-    if (auto so = ex.body->find("stream_options"); so != ex.body->end() && so->is_object())
-      include_usage = so->value("include_usage", false);
+    if (auto so = ex.body->find("stream_options"); so != ex.body->end() && so->is_object()) {
+      auto iu = so->find("include_usage");
+      include_usage = iu != so->end() && iu->is_boolean() && iu->get<bool>();
+    }
     auto stream = std::make_unique<GeminiStream>(
         std::move(up), opts.stream_timeout,
-        gemini::StreamTranslator(d.model_id, id, created, include_usage), t.api_key);
+        gemini::StreamTranslator(d.model_id, id, created, include_usage), t.api_key, &ex.usage);
     auto primed = co_await stream->prime();
     if (!primed) co_return primed.error();
     api::Reply reply;
@@ -223,7 +236,7 @@ class Gemini final : public Provider {
     if (!out) co_return out.error();
     api::Reply reply;
     reply.body = api::dumpJson(*out);
-    reply.usage = api::Usage{tokens, 0, 0};
+    reply.usage = api::Usage{.prompt_tokens = tokens};
     co_return reply;
   }
 

@@ -425,7 +425,13 @@ json usageJson(const json& um, api::Usage* out) {
   json u = {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", total}};
   u["prompt_tokens_details"] = {{"cached_tokens", cached}};
   u["completion_tokens_details"] = {{"reasoning_tokens", thoughts}};
-  if (out) *out = api::Usage{prompt, completion, cached};
+  if (out) {
+    *out = api::Usage{};
+    out->prompt_tokens = prompt;
+    out->completion_tokens = completion;
+    out->cached_tokens = cached;  // implicit or explicit context cache reads
+    out->reasoning_tokens = thoughts;
+  }
   return u;
 }
 

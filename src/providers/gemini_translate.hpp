@@ -37,7 +37,10 @@ inline constexpr std::string_view kUnsupportedParams[] = {
 // messages, and for unsupported parameters unless `drop_params`.
 api::Result<nlohmann::json> toGenerateContent(const nlohmann::json& chat, bool drop_params);
 
-// The OpenAI usage object and Usage from a usageMetadata (null when absent).
+// The OpenAI usage object and Usage from a usageMetadata (null when absent): prompt_tokens =
+// promptTokenCount, completion_tokens = candidatesTokenCount + thoughtsTokenCount,
+// prompt_tokens_details.cached_tokens = cachedContentTokenCount,
+// completion_tokens_details.reasoning_tokens = thoughtsTokenCount (Gemini has no cache writes).
 nlohmann::json usageJson(const nlohmann::json& usage_metadata, api::Usage* out);
 
 // OpenAI finish_reason for a Gemini finishReason (empty string: not finished).
@@ -66,6 +69,7 @@ class StreamTranslator {
   void finish(std::string& out);
   // True once a frame with content, a tool call or a finish reason has been produced.
   bool committed() const noexcept { return committed_; }
+  // The last usageMetadata seen (each event carries the counts so far), asked for or not.
   const std::optional<api::Usage>& usage() const noexcept { return usage_; }
 
  private:

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -12,6 +13,7 @@
 #include "errors.hpp"
 #include "openai_common.hpp"
 #include "switchyard/api/json_guard.hpp"
+#include "switchyard/api/usage.hpp"
 #include "target_cache.hpp"
 #include "upstream_events.hpp"
 
@@ -80,11 +82,13 @@ Target resolveTarget(const config::Deployment& d) {
   return t;
 }
 
-// Relays an upstream SSE body as whole events, as they arrive.
+// Relays an upstream SSE body as whole events, as they arrive. With `hidden_usage`, the
+// usage-only chunk is not relayed: its usage is written there (openai_common.hpp).
 class SseRelay final : public api::ChunkSource {
  public:
-  SseRelay(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle)
-      : events_(std::move(upstream), idle) {}
+  SseRelay(std::unique_ptr<UpstreamStream> upstream, Clock::duration idle,
+           std::optional<api::Usage>* hidden_usage)
+      : events_(std::move(upstream), idle), hidden_usage_(hidden_usage) {}
 
   // Reads ahead until the first event that commits the answer: one with content, a tool call, a
   // finish_reason or usage, or [DONE]. An error event before it (OpenAI-compatible servers send
@@ -106,7 +110,7 @@ class SseRelay final : public api::ChunkSource {
       ++inspected;
       EventKind kind = classify(ev->data);
       if (kind == EventKind::kError) co_return streamError(ev->data, provider, secret);
-      pending_ += ev->raw;
+      if (!hide(ev->data)) pending_ += ev->raw;
       if (kind == EventKind::kCommits) break;
     }
     co_return api::Result<void>{};
@@ -116,7 +120,8 @@ class SseRelay final : public api::ChunkSource {
   boost::asio::awaitable<api::Result<std::optional<std::string>>> next() override {
     std::string out = std::exchange(pending_, {});
     for (;;) {
-      while (std::optional<SseEvent> ev = events_.take()) out += ev->raw;
+      while (std::optional<SseEvent> ev = events_.take())
+        if (!hide(ev->data)) out += ev->raw;
       if (!out.empty()) co_return std::optional<std::string>{std::move(out)};
       if (events_.overflowed()) co_return sseOverflowError();
       if (events_.ended()) co_return std::optional<std::string>{};
@@ -175,8 +180,46 @@ class SseRelay final : public api::ChunkSource {
     return e;
   }
 
+  // With hidden_usage_: whether event `data` is the usage-only chunk (a non-null `usage`, and
+  // `choices` empty or absent), whose usage then goes to *hidden_usage_. Costs one memmem per
+  // event (memmem: std::string_view::find stops at every '"'); chunks carrying `"usage":null`
+  // (every chunk once include_usage is set) are scanned once more, in place.
+  bool hide(std::string_view data) {
+    static constexpr std::string_view kUsage = "\"usage\"";
+    if (!hidden_usage_ || !::memmem(data.data(), data.size(), kUsage.data(), kUsage.size()))
+      return false;
+    std::optional<api::Usage> u = api::scanUsage(data);
+    if (!u || !choicesEmpty(data)) return false;
+    *hidden_usage_ = *u;
+    return true;
+  }
+
+  // Whether the chunk's `choices` is absent or [] (read in place; keys inside strings have
+  // escaped quotes, so the first match is the chunk's own).
+  static bool choicesEmpty(std::string_view data) {
+    static constexpr std::string_view kChoices = "\"choices\"";
+    const void* at = ::memmem(data.data(), data.size(), kChoices.data(), kChoices.size());
+    if (!at) return true;
+    std::size_t i = static_cast<std::size_t>(static_cast<const char*>(at) - data.data());
+    i += kChoices.size();
+    auto skipSpace = [&] {
+      while (i < data.size() &&
+             (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r'))
+        ++i;
+    };
+    skipSpace();
+    if (i >= data.size() || data[i] != ':') return false;
+    ++i;
+    skipSpace();
+    if (i >= data.size() || data[i] != '[') return false;
+    ++i;
+    skipSpace();
+    return i < data.size() && data[i] == ']';
+  }
+
   UpstreamEvents events_;
-  std::string pending_;  // events read by prime(), not yet handed out
+  std::optional<api::Usage>* hidden_usage_;  // null: relay every event
+  std::string pending_;                      // events read by prime(), not yet handed out
 };
 
 class OpenAiCompatible final : public Provider {
@@ -200,9 +243,10 @@ class OpenAiCompatible final : public Provider {
     req.headers.push_back({"content-type", "application/json"});
     if (!t.authorization.empty()) req.headers.push_back({"authorization", t.authorization});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
-    req.body = api::dumpJson(*ex.body);
+    UpstreamBody body = openAiBody(ex, acceptsStreamUsage(d.provider));
+    req.body = std::move(body.text);
     co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d,
-                                        t.api_key, opts);
+                                        t.api_key, opts, body.hide_usage ? &ex.usage : nullptr);
   }
 
  private:
@@ -217,9 +261,62 @@ class OpenAiCompatible final : public Provider {
 
 }  // namespace
 
+bool acceptsStreamUsage(std::string_view provider) noexcept {
+  static constexpr std::string_view kAccepting[] = {
+      "openai", "text-completion-openai", "groq", "deepseek", "xai", "openrouter",
+  };
+  for (std::string_view p : kAccepting)
+    if (p == provider) return true;
+  return false;
+}
+
+bool azureAcceptsStreamUsage(std::string_view api_version) noexcept {
+  // Dated versions ("2024-10-21", "2025-01-01-preview") compare as text; the v1 API's
+  // "preview" and "latest" sort after every date.
+  return api_version >= std::string_view("2024-09-01");
+}
+
+UpstreamBody openAiBody(api::Exchange& ex, bool ask_usage) {
+  nlohmann::json& body = *ex.body;
+  UpstreamBody out;
+  if (!ask_usage || !ex.stream || ex.endpoint == api::Endpoint::kEmbeddings) {
+    out.text = api::dumpJson(body);
+    return out;
+  }
+  // Set include_usage for the text sent, then put back what the client sent.
+  auto so = body.find("stream_options");
+  if (so != body.end() && so->is_object()) {
+    auto iu = so->find("include_usage");
+    if (iu != so->end() && iu->is_boolean() && iu->get<bool>()) {
+      out.text = api::dumpJson(body);  // the client asked: its stream is relayed as it is
+      return out;
+    }
+    std::optional<nlohmann::json> had;
+    if (iu != so->end()) had = std::move(*iu);
+    (*so)["include_usage"] = true;
+    out.text = api::dumpJson(body);
+    if (had)
+      (*so)["include_usage"] = std::move(*had);
+    else
+      so->erase("include_usage");
+  } else {
+    std::optional<nlohmann::json> had;  // stream_options: null (or not an object)
+    if (so != body.end()) had = std::move(*so);
+    body["stream_options"] = {{"include_usage", true}};
+    out.text = api::dumpJson(body);
+    if (had)
+      body["stream_options"] = std::move(*had);
+    else
+      body.erase("stream_options");
+  }
+  out.hide_usage = true;
+  return out;
+}
+
 boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(
     Transport& transport, const Url& url, UpstreamRequest req, bool stream,
-    const config::Deployment& d, std::string_view secret, const CallOptions& opts) {
+    const config::Deployment& d, std::string_view secret, const CallOptions& opts,
+    std::optional<api::Usage>* hidden_usage) {
   if (!stream) {
     auto r = co_await transport.send(url, req, opts.timeout);
     if (!r) co_return r.error();
@@ -260,7 +357,7 @@ boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(
     if (!content_type.empty()) reply.content_type = content_type;
     co_return reply;
   }
-  auto relay = std::make_unique<SseRelay>(std::move(up), opts.stream_timeout);
+  auto relay = std::make_unique<SseRelay>(std::move(up), opts.stream_timeout, hidden_usage);
   auto primed = co_await relay->prime(d.provider, secret);
   if (!primed) co_return primed.error();
   api::Reply reply;

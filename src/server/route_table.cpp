@@ -57,7 +57,8 @@ bool hasMethod(std::string_view methods, std::string_view method) {
 struct RouteTable::Route {
   std::string methods;
   std::string prefix;      // the literal part of the pattern
-  bool has_param = false;  // the pattern ends in {name}
+  bool has_param = false;  // the pattern has a {name}
+  std::string suffix;      // literal segments after {name} ("/regenerate"), or empty
   Chain chain, not_allowed, reject;
 };
 
@@ -83,6 +84,10 @@ void RouteTable::add(std::string_view methods, std::string_view pattern, const C
   r.has_param = brace != std::string_view::npos;
   r.prefix = std::string(normalizePath(pattern.substr(0, brace)));
   if (r.has_param && !r.prefix.ends_with('/')) r.prefix += '/';
+  if (r.has_param) {
+    std::size_t close = pattern.find('}', brace);
+    if (close != std::string_view::npos) r.suffix = std::string(pattern.substr(close + 1));
+  }
   r.chain = edge;
   r.chain.insert(r.chain.end(), handler.begin(), handler.end());
   r.not_allowed = edge;
@@ -97,13 +102,17 @@ const RouteTable::Route* RouteTable::find(std::string_view method, std::string_v
   path = normalizePath(path);
   const Route* first = nullptr;
   for (const Route& r : routes_) {
-    bool hit = r.has_param ? path.size() > r.prefix.size() && path.starts_with(r.prefix)
+    bool hit = r.has_param ? path.size() > r.prefix.size() + r.suffix.size() &&
+                                 path.starts_with(r.prefix) && path.ends_with(r.suffix)
                            : path == r.prefix;
     if (!hit) continue;
     if (!first) first = &r;
     if (hasMethod(r.methods, method)) {
       any = true;
-      if (r.has_param) param = percentDecode(path.substr(r.prefix.size()));
+      if (r.has_param) {
+        param = percentDecode(
+            path.substr(r.prefix.size(), path.size() - r.prefix.size() - r.suffix.size()));
+      }
       return &r;
     }
   }
@@ -136,7 +145,7 @@ std::span<Filter* const> RouteTable::rejectChain(std::string_view method,
 std::vector<std::string> RouteTable::describe() const {
   std::vector<std::string> out;
   for (const Route& r : routes_)
-    out.push_back(r.methods + " " + r.prefix + (r.has_param ? "{param}" : ""));
+    out.push_back(r.methods + " " + r.prefix + (r.has_param ? "{param}" + r.suffix : ""));
   return out;
 }
 
@@ -147,41 +156,6 @@ std::string_view normalizePath(std::string_view path) noexcept {
     path = "/";
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   return path;
-}
-
-std::string percentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  auto hex = [](char c) {
-    return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10);
-  };
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::string queryParam(std::string_view target, std::string_view key) {
-  std::size_t q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    std::size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    std::size_t eq = pair.find('=');
-    if (eq == std::string_view::npos || pair.substr(0, eq) != key) continue;
-    std::string value(pair.substr(eq + 1));
-    std::replace(value.begin(), value.end(), '+', ' ');
-    return percentDecode(value);
-  }
-  return {};
 }
 
 }  // namespace switchyard::server

@@ -39,18 +39,27 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   }));
   auto& liveness =
       p.own(makeReplyFilter("liveness", [](api::Exchange&) { return livenessReply(); }));
-  auto& readiness = p.own(makeReplyFilter("readiness", [draining = deps.draining](api::Exchange&) {
-    return readinessReply(draining && draining());
-  }));
+  bool db = deps.admin && deps.admin->store;
+  auto& readiness =
+      p.own(makeReplyFilter("readiness", [draining = deps.draining, db](api::Exchange&) {
+        return readinessReply(draining && draining(), db);
+      }));
   auto& health = p.own(makeAsyncReplyFilter("health", std::move(deps.health)));
+
+  // The admin routes: handlers in admin/, each a coroutine of (exchange, context).
+  using AdminFn = admin::Reply (*)(api::Exchange&, const admin::AdminContext&);
+  auto adminRoute = [&p, &deps](std::string_view name, AdminFn fn) -> pipeline::Filter& {
+    return p.own(makeAsyncReplyFilter(
+        name, [fn, ctx = *deps.admin](api::Exchange& ex) { return fn(ex, ctx); }));
+  };
 
   RouteTable t(openai);
   // clang-format off
   //     method     path                      edge       handler
-  t.add("POST",     "/chat/completions",      openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kChatCompletions), &p.usage(), &p.providerCall()});
-  t.add("POST",     "/completions",           openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kCompletions), &p.usage(), &p.providerCall()});
-  t.add("POST",     "/embeddings",            openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kEmbeddings), &p.usage(), &p.providerCall()});
-  t.add("POST",     "/messages",              anthropic, {&p.proxyHeaders(), &p.auth(), &anthropic_ingress, &p.parse(E::kChatCompletions), &p.usage(), &p.providerCall()});
+  t.add("POST",     "/chat/completions",      openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kChatCompletions), &p.keyLimits(), &p.usage(), &p.providerCall()});
+  t.add("POST",     "/completions",           openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kCompletions), &p.keyLimits(), &p.usage(), &p.providerCall()});
+  t.add("POST",     "/embeddings",            openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kEmbeddings), &p.keyLimits(), &p.usage(), &p.providerCall()});
+  t.add("POST",     "/messages",              anthropic, {&p.proxyHeaders(), &p.auth(), &anthropic_ingress, &p.parse(E::kChatCompletions), &p.keyLimits(), &p.usage(), &p.providerCall()});
   t.add("POST",     "/messages/count_tokens", anthropic, {&p.auth(), &count_tokens});
   t.add("GET",      "/models",                openai,    {&p.auth(), &models});
   t.add("GET",      "/models/{id}",           openai,    {&p.auth(), &model});
@@ -58,6 +67,22 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   t.add("GET|HEAD", "/health/liveliness",     openai,    {&liveness});
   t.add("GET|HEAD", "/health/liveness",       openai,    {&liveness});
   t.add("GET|HEAD", "/health/readiness",      openai,    {&readiness});
+  if (deps.admin) {
+    //     method  path                      edge    handler
+    t.add("POST",  "/key/generate",          openai, {&p.auth(), &adminRoute("key_generate", admin::generateKey)});
+    t.add("GET",   "/key/info",              openai, {&p.auth(), &adminRoute("key_info", admin::keyInfo)});
+    t.add("POST",  "/key/update",            openai, {&p.auth(), &adminRoute("key_update", admin::updateKey)});
+    t.add("POST",  "/key/delete",            openai, {&p.auth(), &adminRoute("key_delete", admin::deleteKeys)});
+    t.add("GET",   "/key/list",              openai, {&p.auth(), &adminRoute("key_list", admin::listKeys)});
+    t.add("POST",  "/key/regenerate",        openai, {&p.auth(), &adminRoute("key_regenerate", admin::regenerateKey)});
+    t.add("POST",  "/key/{key}/regenerate",  openai, {&p.auth(), &adminRoute("key_regenerate", admin::regenerateKey)});
+    t.add("POST",  "/key/block",             openai, {&p.auth(), &adminRoute("key_block", admin::blockKey)});
+    t.add("POST",  "/key/unblock",           openai, {&p.auth(), &adminRoute("key_unblock", admin::unblockKey)});
+    t.add("GET",   "/spend/logs",            openai, {&p.auth(), &adminRoute("spend_logs", admin::spendLogs)});
+    t.add("GET",   "/global/spend/report",   openai, {&p.auth(), &adminRoute("spend_report", admin::spendReport)});
+    t.add("GET",   "/global/spend/keys",     openai, {&p.auth(), &adminRoute("spend_keys", admin::spendKeys)});
+    t.add("GET",   "/global/spend/models",   openai, {&p.auth(), &adminRoute("spend_models", admin::spendModels)});
+  }
   // clang-format on
   return t;
 }
@@ -95,9 +120,9 @@ api::Reply countTokensReply(api::Exchange& ex, const router::Router& router,
 
 api::Reply livenessReply() { return api::Reply::json(200, "\"I'm alive!\""); }
 
-api::Reply readinessReply(bool draining) {
+api::Reply readinessReply(bool draining, bool db) {
   nlohmann::json j = {{"status", draining ? "draining" : "connected"},
-                      {"db", "Not connected"},
+                      {"db", db ? "connected" : "Not connected"},
                       {"cache", nullptr},
                       {"switchyard_version", "0.1.0"}};
   return api::Reply::json(draining ? 503 : 200, api::dumpJson(j));

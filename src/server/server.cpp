@@ -19,6 +19,7 @@
 #include <optional>
 #include <thread>
 
+#include "switchyard/store/store.hpp"
 #include "switchyard/telemetry/log.hpp"
 #include "worker.hpp"
 
@@ -58,6 +59,7 @@ struct Server::Impl {
   bool drain_started = false;
   bool stopping = false;  // drain done: the signal loop ends
 
+  bool openStore();
   asio::awaitable<void> acceptLoop();
   asio::awaitable<void> signalLoop();
   asio::awaitable<void> drain();
@@ -91,6 +93,46 @@ asio::awaitable<void> Server::Impl::acceptLoop() {
     asio::co_spawn(w.context(), serveConnection(std::move(socket), w, std::move(watch)),
                    asio::bind_cancellation_slot(slot_owner.signal.slot(), asio::detached));
   }
+}
+
+// Opens the database, migrates it and loads every virtual key into memory (docs/keys.md).
+bool Server::Impl::openStore() {
+  const config::Config& cfg = shared.runtime.current()->config;
+  auto url = store::parseDatabaseUrl(cfg.general_settings.database_url);
+  if (!url) {
+    std::fprintf(stderr, "error: database_url: %s\n", url.error().message.c_str());
+    return false;
+  }
+  auto opened = store::openStore(*url);
+  if (!opened) {
+    std::fprintf(stderr, "error: cannot open the database (%s %s): %s\n", url->engine.c_str(),
+                 url->path.c_str(), opened.error().message.c_str());
+    return false;
+  }
+  shared.store = std::make_unique<store::StoreThread>(std::move(*opened));
+  auto started = Clock::now();
+  std::optional<api::Error> failed;
+  std::size_t loaded = 0;
+  int version = 0;
+  auto ran = shared.store->runBlocking([&](store::Store& st) {
+    if (auto m = st.migrate(); !m) return void(failed = m.error());
+    version = st.schemaVersion();
+    auto each = st.forEachKey([&](store::KeyRow&& row) {
+      shared.keys.put(std::move(row));
+      ++loaded;
+    });
+    if (!each) failed = each.error();
+  });
+  if (!ran) failed = ran.error();
+  if (failed) {
+    std::fprintf(stderr, "error: database %s: %s %s\n", url->path.c_str(),
+                 failed->message.c_str(), failed->detail.c_str());
+    return false;
+  }
+  double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+  spdlog::info("store: {} {} (schema v{}), {} virtual key(s) loaded in {:.0f} ms", url->engine,
+               url->path, version, loaded, ms);
+  return true;
 }
 
 void Server::Impl::reload() {
@@ -183,6 +225,7 @@ int Server::run() {
     spdlog::warn("no master_key configured: the gateway is open to anyone who can reach it");
   }
 
+  if (!s.openStore()) return 1;
   for (unsigned i = 0; i < n; ++i) s.workers.push_back(std::make_unique<Worker>(i, s.shared));
   // Only the main thread takes SIGTERM/SIGINT/SIGHUP: worker threads are started with them
   // blocked (a thread inherits its creator's mask).
@@ -205,6 +248,12 @@ int Server::run() {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   }
   for (auto& w : s.workers) w->join();
+  if (s.shared.store) {
+    // Every request has ended: what they queued (spend rows, key spend) is written now.
+    s.shared.store->stop();
+    store::StoreStats st = s.shared.store->stats();
+    spdlog::info("store: {} item(s) written, {} dropped", st.written, st.dropped);
+  }
   spdlog::info("stopped");
   spdlog::default_logger()->flush();
   return 0;

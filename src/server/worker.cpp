@@ -21,6 +21,25 @@ providers::Transport::Options transportOptions(const config::Config& c) {
   return o;
 }
 
+telemetry::RequestSinks sinksOf(telemetry::RequestSink& access_log,
+                                std::optional<keys::SpendLog>& spend_log,
+                                const config::Config& cfg, store::StoreThread* store) {
+  telemetry::RequestSinks sinks;
+  sinks.add(access_log);
+  if (store && !cfg.general_settings.disable_spend_logs) sinks.add(spend_log.emplace(*store));
+  return sinks;
+}
+
+RouteDeps routeDeps(Generation& g, SharedState& shared) {
+  RouteDeps deps{[&shared] { return shared.draining.load(); },
+                 [&g, &shared](api::Exchange& ex) {
+                   return healthAnswer(g.shared_from_this(), shared.health, ex);
+                 },
+                 std::nullopt};
+  deps.admin.emplace(admin::AdminContext{shared.keys, shared.store.get()});
+  return deps;
+}
+
 }  // namespace
 
 Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
@@ -28,12 +47,12 @@ Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<provid
     : snapshot(std::move(s)),
       transport(std::move(t)),
       providers(transport),
-      pipeline(snapshot->config, snapshot->router, providers),
-      routes(buildRoutes(pipeline, RouteDeps{[&shared] { return shared.draining.load(); },
-                                             [this, &shared](api::Exchange& ex) {
-                                               return healthAnswer(shared_from_this(),
-                                                                   shared.health, ex);
-                                             }})) {}
+      auth(snapshot->config.general_settings.master_key, shared.keys),
+      sinks(sinksOf(access_log, spend_log, snapshot->config, shared.store.get())),
+      pipeline(snapshot->config, snapshot->router, providers, &auth, &sinks, &shared.keys,
+               shared.store.get()),
+      routes(buildRoutes(pipeline, routeDeps(*this, shared))) {}
+
 
 Worker::Worker(unsigned index, SharedState& shared) : index_(index), shared_(shared) {}
 

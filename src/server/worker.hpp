@@ -12,6 +12,10 @@
 #include <unordered_set>
 
 #include "health_checks.hpp"
+#include "switchyard/keys/key_auth.hpp"
+#include "switchyard/keys/key_registry.hpp"
+#include "switchyard/keys/spend_log.hpp"
+#include "switchyard/store/store_thread.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
 #include "switchyard/providers/provider.hpp"
 #include "switchyard/providers/transport.hpp"
@@ -28,6 +32,8 @@ struct SharedState {
   std::atomic<bool> draining{false};
   std::atomic<std::uint32_t> connections{0};
   HealthBoard health;  // GET /health, background health checks
+  keys::KeyRegistry keys;                      // every virtual key, in memory
+  std::unique_ptr<store::StoreThread> store;   // the database (set before the workers start)
 };
 
 // The state of one config generation on one worker: its adapters, its pipeline (services and
@@ -38,6 +44,10 @@ struct Generation : std::enable_shared_from_this<Generation> {
   std::shared_ptr<const Snapshot> snapshot;
   std::shared_ptr<providers::Transport> transport;
   providers::Providers providers;
+  keys::KeyAuthenticator auth;  // master key of this generation's config, then virtual keys
+  telemetry::AccessLog access_log;
+  std::optional<keys::SpendLog> spend_log;  // unless disable_spend_logs or no database
+  telemetry::RequestSinks sinks;            // access_log, spend_log
   pipeline::Pipeline pipeline;
   RouteTable routes;
 };

@@ -126,7 +126,10 @@ GatewayProcess::GatewayProcess(const std::string& config_yaml, GatewayOptions op
       "--config", config_path_, "--host",    "127.0.0.1",
       "--port",   "0",          "--workers", std::to_string(options.workers)};
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
-  pid_ = spawn(options.binary, args, options.env, stdout_path_, stderr_path_, start_error_);
+  // The database lands in the private temp dir unless the test chose one.
+  std::map<std::string, std::string> env = options.env;
+  if (!env.count("DATABASE_URL")) env["DATABASE_URL"] = "sqlite:///" + dir_ + "/switchyard.db";
+  pid_ = spawn(options.binary, args, env, stdout_path_, stderr_path_, start_error_);
   if (pid_ < 0) return;
 
   static const std::regex kLine(

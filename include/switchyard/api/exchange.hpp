@@ -23,6 +23,9 @@ class KeyEntry;
 namespace switchyard::store {
 struct KeyRow;
 }
+namespace switchyard::config {
+struct Deployment;
+}
 
 namespace switchyard::api {
 
@@ -94,6 +97,14 @@ struct RequestOptions {
 // A streamed response body. The session calls next() until it yields nullopt (clean end) or an
 // Error (the stream broke: the session ends the client stream). Each value is bytes to send as
 // they are (already framed, e.g. "data: {...}\n\n"). Destroying the source cancels the upstream.
+//
+// Usage the client does not see: a provider's source that keeps usage out of the stream (the
+// usage-only chunk the gateway asked for upstream when the client did not set
+// stream_options.include_usage, or a translated stream whose client did not ask for usage)
+// writes it to the Exchange's `usage` itself, from next(), before it hands out the last chunks.
+// The adapter gives its source &ex.usage (the exchange outlives the reply and its source); no
+// wrapper of the source needs to forward anything, and the usage filter's observer merges what
+// the chunks themselves carry into it.
 class ChunkSource {
  public:
   virtual ~ChunkSource() = default;
@@ -153,6 +164,11 @@ struct Outcome {
   int attempted_retries = 0;
   int attempted_fallbacks = 0;
   std::optional<Error> error;  // set when the reply is an error
+  // The deployment whose answer the client got (its prices price the usage). Not owning for a
+  // deployment of the config (the request holds its config generation); owning for a wildcard
+  // deployment resolved for this request.
+  std::shared_ptr<const config::Deployment> served;
+  std::optional<double> cost;  // USD, once the usage is known and priced
 };
 
 struct Exchange {
@@ -186,8 +202,10 @@ struct Exchange {
   Principal principal;  // set by the auth filter
   // Outcome
   Outcome outcome;
-  // The provider's usage once known: from the body of a whole reply, from the final chunk of a
-  // stream (set when the stream has passed it to the client).
+  // The provider's usage once known: from the body of a whole reply (Reply::usage when the
+  // adapter read it), from the chunks of a stream as they pass to the client (the usage filter's
+  // observer), or written by the stream's source for usage the client does not see (ChunkSource).
+  // All five counts, when the provider reports them.
   std::optional<Usage> usage;
 
   Exchange();

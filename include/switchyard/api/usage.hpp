@@ -21,10 +21,22 @@ std::uint64_t estimateTextTokens(std::size_t chars) noexcept;
 std::uint64_t estimatePromptTokens(const nlohmann::json& body);
 
 // The usage object nearest the end of `text` (a chat.completion body, an SSE chunk or event
-// carrying `"usage":{...}`), read in place: OpenAI names (prompt_tokens, completion_tokens,
-// prompt_tokens_details.cached_tokens) or Anthropic's (input_tokens + cache_read_input_tokens +
-// cache_creation_input_tokens as prompt tokens, output_tokens, cache reads as cached). nullopt
-// when `text` has no usage object (or `"usage":null`).
+// carrying `"usage":{...}`), read in place, no allocation. Keys are matched anywhere inside that
+// object (nested details included); absent ones count 0.
+//   OpenAI shape (has prompt_tokens or completion_tokens):
+//     prompt_tokens, completion_tokens;
+//     cached_tokens          <- prompt_tokens_details.cached_tokens, else
+//                               cache_read_input_tokens (LiteLLM's top-level copy);
+//     cache_creation_tokens  <- cache_creation_tokens, else cache_creation_input_tokens;
+//     reasoning_tokens       <- completion_tokens_details.reasoning_tokens.
+//   Anthropic shape (input_tokens or output_tokens):
+//     prompt_tokens          <- input_tokens + cache_read_input_tokens +
+//                               cache_creation_input_tokens;
+//     completion_tokens      <- output_tokens;
+//     cached_tokens          <- cache_read_input_tokens;
+//     cache_creation_tokens  <- cache_creation_input_tokens; reasoning_tokens 0 (Anthropic counts
+//                               thinking in output_tokens).
+// nullopt when `text` has no usage object (or `"usage":null`), or one with neither shape.
 std::optional<Usage> scanUsage(std::string_view text) noexcept;
 
 }  // namespace switchyard::api

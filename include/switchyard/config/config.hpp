@@ -58,6 +58,9 @@ struct Deployment {
   std::string mode;  // "chat", "embedding", "completion"...; empty: unspecified
   std::optional<std::uint64_t> max_input_tokens, max_tokens;
   std::string base_model;
+  // model_info.access_groups: a virtual key whose `models` names one of these may use this
+  // deployment's alias.
+  std::vector<std::string> access_groups;
   std::map<std::string, std::string> headers;  // litellm_params.extra_headers / headers
   // Default request parameters written in litellm_params (temperature, max_tokens, top_p, seed,
   // stop, ...; extra_body's fields at the top level), as a JSON object: sent upstream when the

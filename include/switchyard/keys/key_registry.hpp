@@ -42,10 +42,10 @@ class KeyRegistry {
   std::shared_ptr<KeyEntry> find(const TokenHash& token) const;
   std::shared_ptr<KeyEntry> find(std::string_view token_hex) const;
 
-  // Adds a key, or replaces the settings of the key with row.token (keeping its live counters).
-  // A row with a previous_token (regenerated with a grace period) is found by both hashes.
-  // Returns the entry.
-  std::shared_ptr<KeyEntry> put(store::KeyRow row);
+  // Adds a key, or replaces the settings of the key with row.token (keeping its live counters;
+  // `spend_set`: the row's spend replaces the live one, see KeyEntry::setRow). A row with a
+  // previous_token (regenerated with a grace period) is found by both hashes. Returns the entry.
+  std::shared_ptr<KeyEntry> put(store::KeyRow row, bool spend_set = true);
   // Moves an entry to a new token (regenerate): the entry of `old_token_hex` is found by
   // row.token from now on, and by the old hash only while row.previous_token names it.
   std::shared_ptr<KeyEntry> rekey(std::string_view old_token_hex, store::KeyRow row);

@@ -13,6 +13,8 @@
 //                   -overhead-duration-ms, -attempted-retries, -attempted-fallbacks
 //   usage           ex.usage from the reply body, or from a stream's chunks as they pass
 //   parse(endpoint) the JSON body -> ex.body, ex.model, ex.stream, ex.options (parseRequest)
+//   key_limits      a virtual key's models, rate limits and budget (429 / 400 / 403), then the
+//                   cost of the answer (ex.outcome.cost), x-litellm-response-cost / key-spend
 //   provider_call   terminal: router, retries, fallbacks, the provider adapters
 //   reply(fn)       terminal: answers with fn(ex) (models, health, liveness...)
 
@@ -35,6 +37,8 @@ std::unique_ptr<Filter> makeUsageFilter();
 // `endpoint` nullopt: keep ex.endpoint as set before (Pipeline::run).
 std::unique_ptr<Filter> makeParseFilter(std::optional<api::Endpoint> endpoint);
 std::unique_ptr<Filter> makeProviderCallFilter(Services& services);
+// After parse: a virtual key's models, limits and budget; the cost of every request (key_limits.cpp).
+std::unique_ptr<Filter> makeKeyLimitsFilter(Services& services);
 
 // A terminal filter answering with `answer(ex)`, synchronously.
 using ReplyFn = std::function<api::Reply(api::Exchange&)>;

@@ -25,6 +25,12 @@ class Authenticator;
 namespace switchyard::telemetry {
 class RequestSink;
 }
+namespace switchyard::keys {
+class KeyRegistry;
+}
+namespace switchyard::store {
+class StoreThread;
+}
 
 namespace switchyard::pipeline {
 
@@ -37,6 +43,8 @@ struct Services {
   const auth::Authenticator& auth;   // token -> Principal
   telemetry::RequestSink& requests;  // finished requests (access log)
   Offload* offload = nullptr;        // blocking work off the worker thread (null: none needed)
+  keys::KeyRegistry* keys = nullptr;  // virtual keys (null: master key only)
+  store::StoreThread* store = nullptr;  // background writes and admin queries (null: no database)
 };
 
 }  // namespace switchyard::pipeline

@@ -2,14 +2,16 @@
 // The route table: method + path pattern -> the chain of filters that answers it.
 //
 // Every route is served with and without the /v1 prefix, and trailing slashes are ignored, as
-// LiteLLM does. A pattern is literal segments, optionally ending in one "{name}" that takes the
-// rest of the path (slashes included), percent-decoded, into Exchange::route_param.
+// LiteLLM does. A pattern is literal segments with at most one "{name}", which takes what lies
+// between the literal parts around it (slashes included), percent-decoded, into
+// Exchange::route_param: "/models/{id}", "/key/{key}/regenerate".
 //
 // Each route has an `edge`, the filters that every answer on it passes through (request id,
 // access log, error format), and a handler chain after it. Answers the table makes itself use
 // the same edge: a wrong method (405) and rejects the session decides before routing (413 body
 // too large) keep the route's error format; an unknown path (404) uses the table's default edge.
 
+#include "switchyard/api/query.hpp"
 #include <boost/asio/awaitable.hpp>
 #include <memory>
 #include <span>
@@ -64,10 +66,7 @@ class RouteTable {
 
 // The path as routes are matched: without the /v1 prefix and trailing slashes.
 std::string_view normalizePath(std::string_view path) noexcept;
-// %XX sequences decoded; malformed ones kept literally.
-std::string percentDecode(std::string_view s);
-// The value of `key` in the query string of request target `target` ('+' and %XX decoded), or
-// "" when absent.
-std::string queryParam(std::string_view target, std::string_view key);
+using api::percentDecode;  // api/query.hpp
+using api::queryParam;
 
 }  // namespace switchyard::server

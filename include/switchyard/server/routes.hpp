@@ -3,8 +3,10 @@
 // buildRoutes() is the one place to read them all, and to add one: a line here plus its handler.
 
 #include <functional>
+#include <optional>
 #include <string_view>
 
+#include "switchyard/admin/routes.hpp"
 #include "switchyard/api/exchange.hpp"
 #include "switchyard/pipeline/filters.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
@@ -17,6 +19,7 @@ namespace switchyard::server {
 struct RouteDeps {
   std::function<bool()> draining;  // readiness answers 503 while true
   pipeline::AsyncReplyFn health;   // GET /health
+  std::optional<admin::AdminContext> admin;  // the /key/* and spend routes (none: not served)
 };
 
 // The route table of one worker and config generation. Filters and handlers are owned by
@@ -30,6 +33,6 @@ api::Reply modelReply(const router::Router& router, std::string_view id);
 // body, 404 unknown model) that the route's Anthropic error filter shapes.
 api::Reply countTokensReply(api::Exchange& ex, const router::Router& router, std::string_view body);
 api::Reply livenessReply();
-api::Reply readinessReply(bool draining);
+api::Reply readinessReply(bool draining, bool db = false);
 
 }  // namespace switchyard::server

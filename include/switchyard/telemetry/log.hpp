@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <string_view>
+#include <vector>
 
 #include "switchyard/api/exchange.hpp"
 
@@ -36,6 +37,18 @@ class RequestSink {
  public:
   virtual ~RequestSink() = default;
   virtual void record(const api::Exchange& ex, unsigned status, bool stream) = 0;
+};
+
+// Reports each request to several sinks, in order (the access log, the spend log...).
+class RequestSinks final : public RequestSink {
+ public:
+  void add(RequestSink& sink) { sinks_.push_back(&sink); }
+  void record(const api::Exchange& ex, unsigned status, bool stream) override {
+    for (RequestSink* s : sinks_) s->record(ex, status, stream);
+  }
+
+ private:
+  std::vector<RequestSink*> sinks_;
 };
 
 // One access-log line per request (logAccess), with the caller's key alias, never the key.

@@ -1,0 +1,28 @@
+#pragma once
+// The spend log (docs/spend.md): one store::SpendRow per proxied request — success or failure,
+// stream or not — handed to the store thread when the request is reported finished. Never
+// blocks: a full buffer drops the row (counted by the store thread).
+
+#include "switchyard/telemetry/log.hpp"
+
+namespace switchyard::store {
+class StoreThread;
+struct SpendRow;
+}
+
+namespace switchyard::keys {
+
+// The row of a finished exchange (status as the client got it).
+store::SpendRow spendRowOf(const api::Exchange& ex, unsigned status, bool stream);
+
+class SpendLog final : public telemetry::RequestSink {
+ public:
+  explicit SpendLog(store::StoreThread& store) : store_(store) {}
+  // Requests that named no model (health, admin routes) have no row.
+  void record(const api::Exchange& ex, unsigned status, bool stream) override;
+
+ private:
+  store::StoreThread& store_;
+};
+
+}  // namespace switchyard::keys

@@ -1,0 +1,349 @@
+// LiteLLM's /key/* routes (routes.hpp): validate, write on the store thread, then update the
+// in-memory registry so the change holds on this instance at once.
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include "admin_common.hpp"
+#include "switchyard/admin/key_request.hpp"
+#include "switchyard/admin/routes.hpp"
+#include "switchyard/api/query.hpp"
+#include "switchyard/auth/key_hash.hpp"
+#include "switchyard/keys/key_registry.hpp"
+#include "switchyard/store/store_thread.hpp"
+
+namespace switchyard::admin {
+namespace {
+
+using nlohmann::json;
+using pipeline::fail;
+
+store::AuditRow audit(const api::Exchange& ex, std::string action, const std::string& token,
+                      const json& detail) {
+  return {nowMs(), actorOf(ex), std::move(action), token, api::dumpJson(detail)};
+}
+
+// The audit detail of a body: the names of the fields it set (values may be sensitive).
+json fieldsOf(const json& body) {
+  json names = json::array();
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "key" && it.key() != "new_key") names.push_back(it.key());
+  }
+  return {{"fields", std::move(names)}};
+}
+
+std::string newKey(const std::optional<std::string>& custom) {
+  return custom ? *custom : auth::generateKey();
+}
+
+}  // namespace
+
+Reply generateKey(api::Exchange& ex, const AdminContext& c) {
+  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  if (!c.store) co_return fail(ex, noDatabase());
+  auto body = bodyOf(ex);
+  if (!body) co_return fail(ex, body.error());
+  store::UnixMs now = nowMs();
+  store::KeyRow row;
+  if (auto r = applyKeyFields(*body, KeyBodyMode::kGenerate, now, row); !r) {
+    co_return fail(ex, r.error());
+  }
+  auto custom = customKey(*body);
+  if (!custom) co_return fail(ex, custom.error());
+  std::string key;
+  try {
+    key = newKey(*custom);
+  } catch (const std::exception& e) {
+    co_return fail(ex, {api::ErrorKind::kInternal, "Could not generate a key.", e.what()});
+  }
+  row.token = auth::hashKey(key);
+  row.key_name = auth::abbreviateKey(key);
+  row.created_at = row.updated_at = now;
+  row.created_by = row.updated_by = actorOf(ex);
+
+  api::Result<void> written = api::Error{};
+  store::AuditRow trail = audit(ex, "key.generate", row.token, fieldsOf(*body));
+  std::function<void(store::Store&)> job = [&](store::Store& s) {
+    written = s.insertKey(row);
+    if (written) s.write(store::WriteBatch{{}, {}, {}, {trail}});
+  };
+  auto ran = co_await c.store->run(std::move(job));
+  if (!ran) co_return fail(ex, ran.error());
+  if (!written) co_return fail(ex, written.error());
+  c.keys.put(row);
+  co_return ok(generateResponse(row, key));
+}
+
+Reply keyInfo(api::Exchange& ex, const AdminContext& c) {
+  std::string asked = api::queryParam(ex.target, "key");
+  std::string token;
+  if (asked.empty()) {
+    if (!ex.principal.key_row) {
+      co_return fail(ex, {api::ErrorKind::kInvalidRequest,
+                          "Pass the key to look up as ?key=, or call with a virtual key.", "", 0,
+                          "", "key"});
+    }
+    token = ex.principal.key_row->token;
+  } else {
+    token = tokenOf(asked);
+  }
+  // A virtual key may read its own info only.
+  if (!ex.principal.is_master && (!ex.principal.key_row || ex.principal.key_row->token != token)) {
+    co_return fail(ex, {api::ErrorKind::kForbidden,
+                        "A virtual key may only read its own /key/info.", "", 0, "admin_only"});
+  }
+  if (!c.store) co_return fail(ex, noDatabase());
+  api::Result<std::optional<store::KeyRow>> found = std::optional<store::KeyRow>{};
+  std::function<void(store::Store&)> job = [&](store::Store& s) { found = s.findKey(token); };
+  auto ran = co_await c.store->run(std::move(job));
+  if (!ran) co_return fail(ex, ran.error());
+  if (!found) co_return fail(ex, found.error());
+  if (!*found) co_return fail(ex, keyNotFound());
+  json info = admin::keyInfo(**found);
+  info.erase("token");  // LiteLLM's /key/info does not show the hash either
+  co_return ok({{"key", asked.empty() ? (*found)->key_name : asked}, {"info", std::move(info)}});
+}
+
+Reply updateKey(api::Exchange& ex, const AdminContext& c) {
+  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  if (!c.store) co_return fail(ex, noDatabase());
+  auto body = bodyOf(ex);
+  if (!body) co_return fail(ex, body.error());
+  auto key = parseKeyParam(*body);
+  if (!key) co_return fail(ex, key.error());
+  std::string token = tokenOf(*key);
+  store::UnixMs now = nowMs();
+
+  std::optional<api::Error> failed;
+  store::KeyRow row;
+  store::AuditRow trail = audit(ex, "key.update", token, fieldsOf(*body));
+  std::function<void(store::Store&)> job = [&](store::Store& s) {
+    auto found = s.findKey(token);
+    if (!found) return void(failed = found.error());
+    if (!*found) return void(failed = keyNotFound());
+    row = std::move(**found);
+    if (auto r = applyKeyFields(*body, KeyBodyMode::kUpdate, now, row); !r) {
+      return void(failed = r.error());
+    }
+    row.updated_at = now;
+    row.updated_by = actorOf(ex);
+    auto updated = s.updateKey(row);
+    if (!updated) return void(failed = updated.error());
+    if (!*updated) return void(failed = keyNotFound());
+    s.write(store::WriteBatch{{}, {}, {}, {trail}});
+  };
+  auto ran = co_await c.store->run(std::move(job));
+  if (!ran) co_return fail(ex, ran.error());
+  if (failed) co_return fail(ex, std::move(*failed));
+  c.keys.put(row, body->contains("spend"));
+  json info = admin::keyInfo(row);
+  info["key"] = *key;
+  co_return ok(info);
+}
+
+Reply deleteKeys(api::Exchange& ex, const AdminContext& c) {
+  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  if (!c.store) co_return fail(ex, noDatabase());
+  auto body = bodyOf(ex);
+  if (!body) co_return fail(ex, body.error());
+  auto req = parseDeleteRequest(*body);
+  if (!req) co_return fail(ex, req.error());
+
+  std::optional<api::Error> failed;
+  std::vector<std::string> tokens;
+  std::size_t deleted = 0;
+  for (const std::string& k : req->keys) tokens.push_back(tokenOf(k));
+  std::string actor = actorOf(ex);
+  std::function<void(store::Store&)> job = [&](store::Store& s) {
+    for (const std::string& alias : req->key_aliases) {
+      auto found = s.findKeyByAlias(alias);
+      if (!found) return void(failed = found.error());
+      if (*found) tokens.push_back((*found)->token);
+    }
+    auto n = s.deleteKeys(tokens);
+    if (!n) return void(failed = n.error());
+    deleted = *n;
+    store::WriteBatch trail;
+    for (const std::string& t : tokens) {
+      trail.audit.push_back({nowMs(), actor, "key.delete", t, "{}"});
+    }
+    s.write(trail);
+  };
+  auto ran = co_await c.store->run(std::move(job));
+  if (!ran) co_return fail(ex, ran.error());
+  if (failed) co_return fail(ex, std::move(*failed));
+  for (const std::string& t : tokens) c.keys.erase(t);
+  if (deleted == 0) co_return fail(ex, keyNotFound());
+  json shown = req->keys;
+  for (const std::string& a : req->key_aliases) shown.push_back(a);
+  co_return ok({{"deleted_keys", std::move(shown)}});
+}
+
+Reply listKeys(api::Exchange& ex, const AdminContext& c) {
+  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  if (!c.store) co_return fail(ex, noDatabase());
+  store::KeyQuery q;
+  auto text = [&](const char* name) -> std::optional<std::string> {
+    std::string v = api::queryParam(ex.target, name);
+    if (v.empty()) return std::nullopt;
+    return v;
+  };
+  auto integer = [&](const char* name, std::int64_t lo, std::int64_t hi,
+                     std::int64_t& out) -> std::optional<api::Error> {
+    auto v = text(name);
+    if (!v) return std::nullopt;
+    try {
+      std::size_t used = 0;
+      long long n = std::stoll(*v, &used);
+      if (used == v->size() && n >= lo && n <= hi) {
+        out = n;
+        return std::nullopt;
+      }
+    } catch (...) {
+    }
+    return api::Error{api::ErrorKind::kInvalidRequest,
+                      std::string(name) + " must be an integer from " + std::to_string(lo) +
+                          " to " + std::to_string(hi) + ".",
+                      "", 0, "", name};
+  };
+  if (auto e = integer("page", 1, 1'000'000'000, q.page)) co_return fail(ex, std::move(*e));
+  if (auto e = integer("size", 1, 100, q.size)) co_return fail(ex, std::move(*e));
+  q.key_alias = text("key_alias");
+  q.user_id = text("user_id");
+  q.team_id = text("team_id");
+  if (auto s = text("sort_by")) {
+    static constexpr std::string_view kSortable[] = {"created_at", "updated_at", "spend",
+                                                     "key_alias", "expires"};
+    if (std::find(std::begin(kSortable), std::end(kSortable), *s) == std::end(kSortable)) {
+      co_return fail(ex, {api::ErrorKind::kInvalidRequest,
+                          "sort_by must be one of created_at, updated_at, spend, key_alias, "
+                          "expires.",
+                          "", 0, "", "sort_by"});
+    }
+    q.sort_by = *s;
+  }
+  if (auto o = text("sort_order")) {
+    if (*o != "asc" && *o != "desc") {
+      co_return fail(ex, {api::ErrorKind::kInvalidRequest, "sort_order must be asc or desc.", "",
+                          0, "", "sort_order"});
+    }
+    q.descending = *o == "desc";
+  }
+  bool full = api::queryParam(ex.target, "return_full_object") == "true";
+
+  api::Result<store::KeyPage> page = store::KeyPage{};
+  std::function<void(store::Store&)> job = [&](store::Store& s) { page = s.listKeys(q); };
+  auto ran = co_await c.store->run(std::move(job));
+  if (!ran) co_return fail(ex, ran.error());
+  if (!page) co_return fail(ex, page.error());
+  json keys = json::array();
+  for (const store::KeyRow& row : page->rows) {
+    if (full) {
+      keys.push_back(admin::keyInfo(row));
+    } else {
+      keys.push_back(row.token);  // LiteLLM lists the hashes, never a key
+    }
+  }
+  std::int64_t pages = (page->total + q.size - 1) / q.size;
+  co_return ok({{"keys", std::move(keys)},
+                {"total_count", page->total},
+                {"current_page", q.page},
+                {"total_pages", pages}});
+}
+
+Reply regenerateKey(api::Exchange& ex, const AdminContext& c) {
+  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  if (!c.store) co_return fail(ex, noDatabase());
+  auto body = bodyOf(ex);
+  if (!body) co_return fail(ex, body.error());
+  auto req = parseRegenerateRequest(*body);
+  if (!req) co_return fail(ex, req.error());
+  std::string old_key = ex.route_param.empty() ? req->key : ex.route_param;
+  if (old_key.empty()) {
+    co_return fail(ex, {api::ErrorKind::kInvalidRequest, "Pass the key to regenerate as \"key\".",
+                        "", 0, "", "key"});
+  }
+  std::string old_token = tokenOf(old_key);
+  std::string key;
+  try {
+    key = newKey(req->new_key);
+  } catch (const std::exception& e) {
+    co_return fail(ex, {api::ErrorKind::kInternal, "Could not generate a key.", e.what()});
+  }
+  store::UnixMs now = nowMs();
+
+  std::optional<api::Error> failed;
+  store::KeyRow row;
+  json detail = fieldsOf(*body);
+  std::string actor = actorOf(ex);
+  std::function<void(store::Store&)> job = [&](store::Store& s) {
+    auto found = s.findKey(old_token);
+    if (!found) return void(failed = found.error());
+    if (!*found) return void(failed = keyNotFound());
+    row = std::move(**found);
+    if (auto r = applyKeyFields(*body, KeyBodyMode::kUpdate, now, row); !r) {
+      return void(failed = r.error());
+    }
+    row.token = auth::hashKey(key);
+    row.key_name = auth::abbreviateKey(key);
+    row.updated_at = now;
+    row.updated_by = actor;
+    if (req->grace_period_s && *req->grace_period_s > 0) {
+      row.previous_token = old_token;
+      row.previous_token_expires = now + static_cast<store::UnixMs>(*req->grace_period_s * 1000);
+    } else {
+      row.previous_token.clear();
+      row.previous_token_expires.reset();
+    }
+    auto replaced = s.replaceKey(old_token, row);
+    if (!replaced) return void(failed = replaced.error());
+    if (!*replaced) return void(failed = keyNotFound());
+    s.write(store::WriteBatch{{}, {}, {}, {{now, actor, "key.regenerate", row.token,
+                                            api::dumpJson(detail)}}});
+  };
+  auto ran = co_await c.store->run(std::move(job));
+  if (!ran) co_return fail(ex, ran.error());
+  if (failed) co_return fail(ex, std::move(*failed));
+  c.keys.rekey(old_token, row);
+  co_return ok(generateResponse(row, key));
+}
+
+namespace {
+
+Reply setBlocked(api::Exchange& ex, const AdminContext& c, bool blocked) {
+  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  if (!c.store) co_return fail(ex, noDatabase());
+  auto body = bodyOf(ex);
+  if (!body) co_return fail(ex, body.error());
+  auto key = parseKeyParam(*body);
+  if (!key) co_return fail(ex, key.error());
+  std::string token = tokenOf(*key);
+  store::UnixMs now = nowMs();
+  std::optional<api::Error> failed;
+  store::KeyRow row;
+  std::string actor = actorOf(ex);
+  std::function<void(store::Store&)> job = [&](store::Store& s) {
+    auto found = s.findKey(token);
+    if (!found) return void(failed = found.error());
+    if (!*found) return void(failed = keyNotFound());
+    row = std::move(**found);
+    row.blocked = blocked;
+    row.updated_at = now;
+    row.updated_by = actor;
+    auto updated = s.updateKey(row);
+    if (!updated) return void(failed = updated.error());
+    s.write(store::WriteBatch{
+        {}, {}, {}, {{now, actor, blocked ? "key.block" : "key.unblock", token, "{}"}}});
+  };
+  auto ran = co_await c.store->run(std::move(job));
+  if (!ran) co_return fail(ex, ran.error());
+  if (failed) co_return fail(ex, std::move(*failed));
+  c.keys.put(row, false);
+  co_return ok(admin::keyInfo(row));
+}
+
+}  // namespace
+
+Reply blockKey(api::Exchange& ex, const AdminContext& c) { return setBlocked(ex, c, true); }
+Reply unblockKey(api::Exchange& ex, const AdminContext& c) { return setBlocked(ex, c, false); }
+
+}  // namespace switchyard::admin

@@ -1,0 +1,78 @@
+// SpendLog (spend_log.hpp).
+
+#include "switchyard/keys/spend_log.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "switchyard/store/records.hpp"
+#include "switchyard/store/store_thread.hpp"
+
+namespace switchyard::keys {
+namespace {
+
+std::string_view callTypeOf(const api::Exchange& ex) {
+  if (ex.ingress == api::WireFormat::kAnthropic) return "anthropic_messages";
+  switch (ex.endpoint) {
+    case api::Endpoint::kChatCompletions:
+      return "acompletion";
+    case api::Endpoint::kCompletions:
+      return "atext_completion";
+    case api::Endpoint::kEmbeddings:
+      return "aembedding";
+  }
+  return "acompletion";
+}
+
+store::UnixMs toMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+store::SpendRow spendRowOf(const api::Exchange& ex, unsigned status, bool stream) {
+  store::SpendRow r;
+  r.request_id = ex.request_id;
+  r.call_type = callTypeOf(ex);
+  if (const store::KeyRow* key = ex.principal.key_row.get()) {
+    r.api_key = key->token;
+    r.key_alias = key->key_alias;
+    r.user = key->user_id;
+    r.team_id = key->team_id;
+  }
+  if (ex.body) {
+    auto u = ex.body->find("user");
+    if (u != ex.body->end() && u->is_string()) r.end_user = u->get<std::string>();
+  }
+  const api::Outcome& o = ex.outcome;
+  r.model = ex.model;
+  r.model_group = o.model_group;
+  r.model_id = o.deployment_id;
+  r.custom_llm_provider = o.provider;
+  r.api_base = o.api_base;
+  if (ex.usage) {
+    r.prompt_tokens = ex.usage->prompt_tokens;
+    r.completion_tokens = ex.usage->completion_tokens;
+    r.total_tokens = r.prompt_tokens + r.completion_tokens;
+    r.cached_tokens = ex.usage->cached_tokens;
+    r.cache_creation_tokens = ex.usage->cache_creation_tokens;
+    r.reasoning_tokens = ex.usage->reasoning_tokens;
+  }
+  r.spend = o.cost.value_or(0);
+  auto now = std::chrono::system_clock::now();
+  auto took = std::chrono::duration_cast<std::chrono::system_clock::duration>(api::Clock::now() -
+                                                                              ex.started);
+  r.end_time = toMs(now);
+  r.start_time = toMs(now - took);
+  r.status = status >= 200 && status < 300 ? "success" : "failure";
+  r.http_status = static_cast<int>(status);
+  r.request_tags = ex.options.tags;
+  r.stream = stream;
+  return r;
+}
+
+void SpendLog::record(const api::Exchange& ex, unsigned status, bool stream) {
+  if (ex.model.empty()) return;
+  store_.write(spendRowOf(ex, status, stream));
+}
+
+}  // namespace switchyard::keys

@@ -1,0 +1,262 @@
+// key_limits: a virtual key's model list, rate limits and budget before the call, and the cost of
+// every request after it (docs/keys.md).
+//
+//   before next   key aliases applied to the model; model outside the key's `models` -> 403;
+//                 KeyEntry::admit (parallel, rpm, tpm, budget + reservations) -> 429 / 400
+//   after next    cost = the served deployment's prices x the usage (ex.outcome.cost); the key's
+//                 lease settled with it (a stream: when it ends) and the spend delta written to
+//                 the store; x-litellm-response-cost, x-litellm-key-spend,
+//                 x-litellm-key-max-budget and x-ratelimit-* headers on the reply.
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "switchyard/api/usage.hpp"
+#include "switchyard/keys/key_entry.hpp"
+#include "switchyard/pipeline/filters.hpp"
+#include "switchyard/pipeline/pipeline.hpp"
+#include "switchyard/spend/cost.hpp"
+#include "switchyard/store/store_thread.hpp"
+
+namespace switchyard::pipeline {
+namespace {
+
+using nlohmann::json;
+
+// Output tokens a budget reservation assumes when the request sets no max_tokens and the model's
+// limit is unknown.
+constexpr std::uint64_t kDefaultReservedOutputTokens = 4096;
+
+std::string_view formatNumber(char* buf, double v) {
+  int n = std::snprintf(buf, 48, "%.12g", v);
+  return {buf, static_cast<std::size_t>(n)};
+}
+std::string_view formatInt(char* buf, std::int64_t v) {
+  auto [p, ec] = std::to_chars(buf, buf + 48, v);
+  return {buf, static_cast<std::size_t>(p - buf)};
+}
+
+bool globMatch(std::string_view pattern, std::string_view name) {
+  // '*' matches any run of characters (key models such as "openai/*").
+  std::size_t star = pattern.find('*');
+  if (star == std::string_view::npos) return pattern == name;
+  std::string_view head = pattern.substr(0, star), tail = pattern.substr(star + 1);
+  if (!name.starts_with(head)) return false;
+  name.remove_prefix(head.size());
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    if (globMatch(tail, name.substr(i))) return true;
+  }
+  return false;
+}
+
+// The key may use `model` (an alias, after the key's aliases): its `models` is empty, names it,
+// names everything ("*", "all-proxy-models"), matches it as a pattern, or names an access group
+// of a deployment serving it.
+bool modelAllowed(const store::KeyRow& row, std::string_view model, const router::Router& router) {
+  if (row.models.empty()) return true;
+  for (const std::string& m : row.models) {
+    if (m == model || m == "*" || m == "all-proxy-models") return true;
+    if (m.find('*') != std::string::npos && globMatch(m, model)) return true;
+  }
+  std::string_view group = router.groupOf(model);
+  if (group.empty()) return false;
+  for (const config::Deployment* d : router.deployments(group)) {
+    for (const std::string& g : d->access_groups) {
+      if (std::find(row.models.begin(), row.models.end(), g) != row.models.end()) return true;
+    }
+  }
+  return false;
+}
+
+bool budgetApplies(const store::KeyRow& row, std::string_view model) {
+  return row.max_budget.has_value() || row.model_max_budget.find(std::string(model)) !=
+                                           row.model_max_budget.end();
+}
+
+std::optional<std::uint64_t> requestedMaxTokens(const api::Exchange& ex) {
+  if (!ex.body) return std::nullopt;
+  for (const char* k : {"max_completion_tokens", "max_tokens"}) {
+    auto it = ex.body->find(k);
+    if (it != ex.body->end() && it->is_number_unsigned()) return it->get<std::uint64_t>();
+  }
+  return std::nullopt;
+}
+
+// Writes settled spend: the key's delta (and its model's, when the key budgets it).
+void persistSpend(store::StoreThread* store, const store::KeyRow& row, std::string_view model,
+                  double cost) {
+  if (!store || cost <= 0) return;
+  bool per_model = row.model_max_budget.find(std::string(model)) != row.model_max_budget.end();
+  store->write(store::KeySpendDelta{row.token, cost, per_model ? std::string(model) : ""});
+}
+
+class KeyLimitsFilter;
+
+// Settles a stream's lease when the stream ends (or is abandoned), with its cost.
+class StreamSettler final : public api::StreamObserver {
+ public:
+  StreamSettler(KeyLimitsFilter& filter, api::Exchange& ex, keys::KeyLease lease)
+      : filter_(filter), ex_(ex), lease_(std::move(lease)) {}
+  ~StreamSettler() override { settle(); }
+  void onEnd(api::StreamEnd) override { settle(); }
+
+ private:
+  void settle();
+  KeyLimitsFilter& filter_;
+  api::Exchange& ex_;  // the session keeps the exchange alive longer than the reply
+  keys::KeyLease lease_;
+  bool done_ = false;
+};
+
+class KeyLimitsFilter final : public Filter {
+ public:
+  explicit KeyLimitsFilter(Services& s) : s_(s) {}
+  std::string_view name() const noexcept override { return "key_limits"; }
+
+  boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
+    keys::KeyLease lease;
+    keys::AdmitResult admitted;
+    const store::KeyRow* row = ex.principal.key_row.get();
+    if (row) {
+      if (auto e = admit(ex, *row, lease, admitted)) {
+        api::Reply refused = fail(ex, std::move(*e));
+        addRateHeaders(refused, admitted);
+        co_return refused;
+      }
+    }
+    api::Reply reply = co_await next(ex);
+    if (reply.stream) {
+      reply.observers.push_back(std::make_unique<StreamSettler>(*this, ex, std::move(lease)));
+    } else {
+      settle(ex, lease);
+      if (ex.outcome.cost) {
+        char buf[48];
+        reply.addHeader("x-litellm-response-cost", formatNumber(buf, *ex.outcome.cost));
+      }
+    }
+    if (row) {
+      char buf[48];
+      reply.addHeader("x-litellm-key-spend", formatNumber(buf, ex.principal.key->spend()));
+      if (row->max_budget) {
+        reply.addHeader("x-litellm-key-max-budget", formatNumber(buf, *row->max_budget));
+      }
+      addRateHeaders(reply, admitted);
+    }
+    co_return reply;
+  }
+
+  // The cost of the answer (ex.outcome.cost) and the settlement of the key's lease.
+  void settle(api::Exchange& ex, keys::KeyLease& lease) {
+    double cost = 0;
+    if (ex.usage && ex.outcome.served) {
+      if (const spend::Prices* p = pricesOf(*ex.outcome.served)) {
+        cost = spend::costOf(*p, *ex.usage);
+        ex.outcome.cost = cost;
+      }
+    }
+    if (!lease) return;
+    std::uint64_t tokens = ex.usage ? ex.usage->prompt_tokens + ex.usage->completion_tokens : 0;
+    lease.finish(cost, tokens, keys::SysClock::now());
+    if (ex.principal.key_row) persistSpend(s_.store, *ex.principal.key_row, ex.model, cost);
+  }
+
+ private:
+  std::optional<api::Error> admit(api::Exchange& ex, const store::KeyRow& row,
+                                  keys::KeyLease& lease, keys::AdmitResult& out) {
+    if (auto a = row.aliases.find(ex.model); a != row.aliases.end()) {
+      ex.model = a->second;
+      if (ex.body) (*ex.body)["model"] = ex.model;
+    }
+    if (!modelAllowed(row, ex.model, s_.router)) {
+      return api::Error{api::ErrorKind::kForbidden,
+                        "key not allowed to access model. This key can only access models=" +
+                            json(row.models).dump() + ". Tried to access " + ex.model,
+                        "", 0, "key_model_access_denied", "model"};
+    }
+    double reservation = budgetApplies(row, ex.model) ? reservationFor(ex) : 0;
+    out = ex.principal.key->admit({ex.model, 0, reservation}, keys::SysClock::now());
+    if (s_.store) {
+      for (store::BudgetReset& r : out.resets) s_.store->write(std::move(r));
+    }
+    switch (out.verdict) {
+      case keys::Verdict::kAdmitted:
+        lease = keys::KeyLease(ex.principal.key, ex.model, reservation);
+        return std::nullopt;
+      case keys::Verdict::kRateLimited: {
+        api::Error e{api::ErrorKind::kRateLimited, out.message};
+        e.retry_after_s = out.retry_after_s;
+        return e;
+      }
+      case keys::Verdict::kBudgetExceeded:
+        return api::Error{api::ErrorKind::kBudgetExceeded, out.message};
+    }
+    return std::nullopt;
+  }
+
+  // The worst case over the deployments that may serve the request's alias.
+  double reservationFor(const api::Exchange& ex) {
+    std::string_view group = s_.router.groupOf(ex.model);
+    if (group.empty()) return 0;
+    std::uint64_t prompt = estimatePromptTokens(ex);
+    std::optional<std::uint64_t> asked = requestedMaxTokens(ex);
+    double worst = 0;
+    for (const config::Deployment* d : s_.router.deployments(group)) {
+      const spend::Prices* p = pricesOf(*d, d->wildcard ? ex.model : d->model_id);
+      if (!p) continue;
+      std::uint64_t out = asked.value_or(p->max_output_tokens.value_or(
+          d->max_tokens.value_or(kDefaultReservedOutputTokens)));
+      worst = std::max(worst, spend::worstCaseCost(*p, prompt, out));
+    }
+    return worst;
+  }
+
+  // Prices of a deployment, remembered per deployment of this config generation (the filter is
+  // per worker: no lock). Wildcard deployments resolved per request are priced each time.
+  const spend::Prices* pricesOf(const config::Deployment& d) {
+    return pricesOf(d, d.model_id);
+  }
+  const spend::Prices* pricesOf(const config::Deployment& d, std::string_view model_id) {
+    const auto& list = s_.config.model_list;
+    bool configured = !list.empty() && &d >= &list.front() && &d <= &list.back() && !d.wildcard;
+    if (configured) {
+      auto [it, inserted] = prices_.try_emplace(&d);
+      if (inserted) it->second = spend::pricesFor(d, model_id);
+      return it->second ? &*it->second : nullptr;
+    }
+    scratch_ = spend::pricesFor(d, model_id);
+    return scratch_ ? &*scratch_ : nullptr;
+  }
+
+  static void addRateHeaders(api::Reply& reply, const keys::AdmitResult& a) {
+    char buf[48];
+    if (a.requests) {
+      reply.addHeader("x-ratelimit-limit-requests", formatInt(buf, a.requests->limit));
+      reply.addHeader("x-ratelimit-remaining-requests", formatInt(buf, a.requests->remaining));
+    }
+    if (a.tokens) {
+      reply.addHeader("x-ratelimit-limit-tokens", formatInt(buf, a.tokens->limit));
+      reply.addHeader("x-ratelimit-remaining-tokens", formatInt(buf, a.tokens->remaining));
+    }
+  }
+
+  Services& s_;
+  std::unordered_map<const config::Deployment*, std::optional<spend::Prices>> prices_;
+  std::optional<spend::Prices> scratch_;
+};
+
+void StreamSettler::settle() {
+  if (done_) return;
+  done_ = true;
+  filter_.settle(ex_, lease_);
+}
+
+}  // namespace
+
+std::unique_ptr<Filter> makeKeyLimitsFilter(Services& services) {
+  return std::make_unique<KeyLimitsFilter>(services);
+}
+
+}  // namespace switchyard::pipeline
