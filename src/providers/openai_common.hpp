@@ -23,9 +23,9 @@ namespace switchyard::providers {
 // not know the option may answer 400, so only these ask for it:
 //   openai, text-completion-openai  OpenAI API reference (chat and legacy completions).
 //   azure       api-version 2024-09-01-preview and later (GA: 2024-10-21; earlier ones answer
-//               400 "Unrecognized request argument"); the v1 API ("preview", "latest") too.
-//   groq        its chat API takes stream_options.include_usage (Groq's SDK types; LangChain's
-//               ChatGroq sends it on every stream by default).
+//               400); the v1 API ("preview", "latest") too.
+//   groq        its chat API takes stream_options.include_usage (LangChain's ChatGroq sends it
+//               on every stream by default).
 //   deepseek    its Create Chat Completion reference lists stream_options.include_usage.
 //   xai         recorded api.x.ai streams requested with stream_options.include_usage (OpenAI
 //               Go SDK) are answered 200.

@@ -1,4 +1,4 @@
-// Request costs (docs/spend.md): a deployment's prices and what a usage costs at them.
+// Request costs (docs/keys.md): a deployment's prices and what a usage costs at them.
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-// The built-in price table (docs/spend.md) and the lookup rules of spend::builtinPrices.
+// The built-in price table (docs/keys.md) and the lookup rules of spend::builtinPrices.
 
 #include <algorithm>
 #include <string>

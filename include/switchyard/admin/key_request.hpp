@@ -28,7 +28,7 @@ enum class KeyBodyMode : std::uint8_t { kGenerate, kUpdate };
 //   model_tpm_limit ({"model": n}; LiteLLM also accepts them inside metadata).
 // A field given as null clears it (kUpdate) or leaves the default (kGenerate). Negative
 // numbers, wrong types and durations with an unknown unit are errors. `key` (the custom key
-// value) and `key`/`new_key` of other routes are not handled here (keyFromBody).
+// value) and `key`/`new_key` of other routes are not handled here (customKey, parseRegenerateRequest).
 api::Result<void> applyKeyFields(const nlohmann::json& body, KeyBodyMode mode,
                                  store::UnixMs now_ms, store::KeyRow& row);
 

@@ -1,5 +1,5 @@
 #pragma once
-// The admin routes (docs/keys.md, docs/spend.md): LiteLLM's /key/* and spend reports. Each is a
+// The admin routes (docs/keys.md, docs/keys.md): LiteLLM's /key/* and spend reports. Each is a
 // coroutine answering one request; the route table (server/routes.cpp) calls it from a reply
 // filter after the auth filter. Master key only, except GET /key/info on the caller's own key.
 // Database work runs on the store thread (store::StoreThread::run), never on the worker.

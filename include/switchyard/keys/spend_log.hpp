@@ -1,5 +1,5 @@
 #pragma once
-// The spend log (docs/spend.md): one store::SpendRow per proxied request — success or failure,
+// The spend log (docs/keys.md): one store::SpendRow per proxied request — success or failure,
 // stream or not — handed to the store thread when the request is reported finished. Never
 // blocks: a full buffer drops the row (counted by the store thread).
 

@@ -1,5 +1,5 @@
 #pragma once
-// What a request costs (docs/spend.md): per-token prices from the built-in table
+// What a request costs (docs/keys.md): per-token prices from the built-in table
 // (price_table.cpp: the popular models of every provider Switchyard speaks) or from the
 // deployment's own litellm_params / model_info, times the usage the provider reported.
 
