@@ -24,7 +24,7 @@ constexpr std::string_view kBudgets = "not implemented yet (budgets)";
 constexpr std::string_view kKeys = "not implemented yet (virtual keys)";
 constexpr std::string_view kMetrics = "not implemented yet (metrics and traces)";
 constexpr std::string_view kSpendLogs = "not implemented yet (spend logs)";
-constexpr std::string_view kStore = "not implemented yet (database store)";
+constexpr std::string_view kStore = "not implemented yet (PostgreSQL store)";
 
 // Keys listed as ignored, with the reason. A planned feature's keys are also read (and
 // type-checked: a wrong value is an error for LiteLLM too) by the section below, ready for it.
@@ -93,11 +93,9 @@ constexpr Ignored kIgnoredLitellmSettings[] = {
 
 constexpr std::string_view kAlerting = "not implemented (alerting)";
 constexpr Ignored kIgnoredGeneralSettings[] = {
-    {"database_url", kStore},
     {"database_connection_pool_limit", kStore},
     {"database_connection_timeout", kStore},
     {"allow_requests_on_db_unavailable", kStore},
-    {"disable_spend_logs", kSpendLogs},
     {"store_prompts_in_spend_logs", kSpendLogs},
     {"disable_error_logs", kSpendLogs},
     {"maximum_spend_logs_retention_period", kSpendLogs},

@@ -37,9 +37,12 @@ TokenHash hashOfKey(std::string_view key) noexcept {
 }
 
 std::size_t KeyRegistry::TokenHasher::operator()(const TokenHash& t) const noexcept {
-  std::size_t v;
-  std::memcpy(&v, t.data() + 8, sizeof v);  // a SHA-256 is uniform: any 8 bytes will do
-  return v;
+  // A SHA-256 is uniform, but a token imported from elsewhere need not be: mix all 32 bytes.
+  std::uint64_t w[4];
+  std::memcpy(w, t.data(), sizeof w);
+  std::uint64_t v = w[0] ^ (w[1] * 0x9e3779b97f4a7c15ULL) ^ (w[2] * 0xc2b2ae3d27d4eb4fULL) ^
+                    (w[3] * 0x165667b19e3779f9ULL);
+  return static_cast<std::size_t>(v ^ (v >> 29));
 }
 
 KeyRegistry::KeyRegistry() = default;

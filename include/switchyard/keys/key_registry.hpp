@@ -63,7 +63,9 @@ class KeyRegistry {
     mutable std::shared_mutex mu;
     std::unordered_map<TokenHash, std::shared_ptr<KeyEntry>, TokenHasher> map;
   };
-  Shard& shardOf(const TokenHash& t) const noexcept { return shards_[t[0] % kShards]; }
+  Shard& shardOf(const TokenHash& t) const noexcept {
+    return shards_[(t[0] ^ t[31]) % kShards];
+  }
   void insertAlias(const TokenHash& t, std::shared_ptr<KeyEntry> e);
   void eraseHash(const TokenHash& t);
 
