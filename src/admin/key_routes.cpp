@@ -8,6 +8,7 @@
 #include "switchyard/admin/routes.hpp"
 #include "switchyard/api/query.hpp"
 #include "switchyard/auth/key_hash.hpp"
+#include "switchyard/keys/key_entry.hpp"
 #include "switchyard/keys/key_registry.hpp"
 #include "switchyard/store/store_thread.hpp"
 
@@ -151,7 +152,12 @@ Reply deleteKeys(api::Exchange& ex, const AdminContext& c) {
   std::optional<api::Error> failed;
   std::vector<std::string> tokens;
   std::size_t deleted = 0;
-  for (const std::string& k : req->keys) tokens.push_back(tokenOf(k));
+  for (const std::string& k : req->keys) {
+    // The previous key of a regeneration names the key it became.
+    std::string t = tokenOf(k);
+    if (auto e = c.keys.find(t)) t = e->row()->token;
+    tokens.push_back(std::move(t));
+  }
   std::string actor = actorOf(ex);
   std::function<void(store::Store&)> job = [&](store::Store& s) {
     for (const std::string& alias : req->key_aliases) {
@@ -171,8 +177,8 @@ Reply deleteKeys(api::Exchange& ex, const AdminContext& c) {
   auto ran = co_await c.store->run(std::move(job));
   if (!ran) co_return fail(ex, ran.error());
   if (failed) co_return fail(ex, std::move(*failed));
-  for (const std::string& t : tokens) c.keys.erase(t);
   if (deleted == 0) co_return fail(ex, keyNotFound());
+  for (const std::string& t : tokens) c.keys.erase(t);
   json shown = req->keys;
   for (const std::string& a : req->key_aliases) shown.push_back(a);
   co_return ok({{"deleted_keys", std::move(shown)}});

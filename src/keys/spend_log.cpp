@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "switchyard/keys/key_entry.hpp"
 #include "switchyard/store/records.hpp"
 #include "switchyard/store/store_thread.hpp"
 
@@ -33,7 +34,10 @@ store::SpendRow spendRowOf(const api::Exchange& ex, unsigned status, bool stream
   store::SpendRow r;
   r.request_id = ex.request_id;
   r.call_type = callTypeOf(ex);
-  if (const store::KeyRow* key = ex.principal.key_row.get()) {
+  // The key's current row (a regeneration meanwhile changed its hash).
+  std::shared_ptr<const store::KeyRow> current =
+      ex.principal.key ? ex.principal.key->row() : ex.principal.key_row;
+  if (const store::KeyRow* key = current.get()) {
     r.api_key = key->token;
     r.key_alias = key->key_alias;
     r.user = key->user_id;

@@ -55,7 +55,10 @@ bool globMatch(std::string_view pattern, std::string_view name) {
 // The key may use `model` (an alias, after the key's aliases): its `models` is empty, names it,
 // names everything ("*", "all-proxy-models"), matches it as a pattern, or names an access group
 // of a deployment serving it.
-bool modelAllowed(const store::KeyRow& row, std::string_view model, const router::Router& router) {
+}  // namespace
+
+bool keyAllowsModel(const store::KeyRow& row, std::string_view model,
+                    const router::Router& router) {
   if (row.models.empty()) return true;
   for (const std::string& m : row.models) {
     if (m == model || m == "*" || m == "all-proxy-models") return true;
@@ -70,6 +73,8 @@ bool modelAllowed(const store::KeyRow& row, std::string_view model, const router
   }
   return false;
 }
+
+namespace {
 
 bool budgetApplies(const store::KeyRow& row, std::string_view model) {
   return row.max_budget.has_value() || row.model_max_budget.find(std::string(model)) !=
@@ -160,7 +165,8 @@ class KeyLimitsFilter final : public Filter {
     if (!lease) return;
     std::uint64_t tokens = ex.usage ? ex.usage->prompt_tokens + ex.usage->completion_tokens : 0;
     lease.finish(cost, tokens, keys::SysClock::now());
-    if (ex.principal.key_row) persistSpend(s_.store, *ex.principal.key_row, ex.model, cost);
+    // The key's current row: a regeneration meanwhile moved its spend to the new hash.
+    if (ex.principal.key) persistSpend(s_.store, *ex.principal.key->row(), ex.model, cost);
   }
 
  private:
@@ -170,7 +176,7 @@ class KeyLimitsFilter final : public Filter {
       ex.model = a->second;
       if (ex.body) (*ex.body)["model"] = ex.model;
     }
-    if (!modelAllowed(row, ex.model, s_.router)) {
+    if (!keyAllowsModel(row, ex.model, s_.router)) {
       return api::Error{api::ErrorKind::kForbidden,
                         "key not allowed to access model. This key can only access models=" +
                             json(row.models).dump() + ". Tried to access " + ex.model,

@@ -31,9 +31,9 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
 
   // Handlers of the routes that answer without a provider.
   auto& models =
-      p.own(makeReplyFilter("models", [&router](api::Exchange&) { return modelsReply(router); }));
+      p.own(makeReplyFilter("models", [&router](api::Exchange& ex) { return modelsReply(router, ex.principal); }));
   auto& model = p.own(makeReplyFilter(
-      "model", [&router](api::Exchange& ex) { return modelReply(router, ex.route_param); }));
+      "model", [&router](api::Exchange& ex) { return modelReply(router, ex.route_param, ex.principal); }));
   auto& count_tokens = p.own(makeReplyFilter("count_tokens", [&router](api::Exchange& ex) {
     return countTokensReply(ex, router, ex.raw_body);
   }));
@@ -87,14 +87,19 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   return t;
 }
 
-api::Reply modelsReply(const router::Router& router) {
+api::Reply modelsReply(const router::Router& router, const api::Principal& caller) {
   nlohmann::json data = nlohmann::json::array();
-  for (const std::string& alias : router.aliases()) data.push_back(modelObject(alias));
+  for (const std::string& alias : router.aliases()) {
+    if (caller.key_row && !pipeline::keyAllowsModel(*caller.key_row, alias, router)) continue;
+    data.push_back(modelObject(alias));
+  }
   return api::Reply::json(200, api::dumpJson({{"object", "list"}, {"data", std::move(data)}}));
 }
 
-api::Reply modelReply(const router::Router& router, std::string_view id) {
-  if (!router.hasAlias(id) && !router.matchesWildcard(id)) {
+api::Reply modelReply(const router::Router& router, std::string_view id,
+                      const api::Principal& caller) {
+  bool allowed = !caller.key_row || pipeline::keyAllowsModel(*caller.key_row, id, router);
+  if (!allowed || (!router.hasAlias(id) && !router.matchesWildcard(id))) {
     return api::Reply::fromError(
         {api::ErrorKind::kModelNotFound,
          "The model `" + std::string(id) + "` does not exist or you do not have access to it.", "",

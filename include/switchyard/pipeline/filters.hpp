@@ -27,6 +27,13 @@
 #include "switchyard/pipeline/filter.hpp"
 #include "switchyard/pipeline/services.hpp"
 
+namespace switchyard::store {
+struct KeyRow;
+}
+namespace switchyard::router {
+class Router;
+}
+
 namespace switchyard::pipeline {
 
 std::unique_ptr<Filter> makeRequestIdFilter();
@@ -37,6 +44,11 @@ std::unique_ptr<Filter> makeUsageFilter();
 // `endpoint` nullopt: keep ex.endpoint as set before (Pipeline::run).
 std::unique_ptr<Filter> makeParseFilter(std::optional<api::Endpoint> endpoint);
 std::unique_ptr<Filter> makeProviderCallFilter(Services& services);
+// A virtual key may use alias `model`: its `models` is empty, names it, names everything ("*",
+// "all-proxy-models"), matches it as a pattern ("openai/*"), or names an access group
+// (model_info.access_groups) of a deployment serving it.
+bool keyAllowsModel(const store::KeyRow& row, std::string_view model,
+                    const router::Router& router);
 // After parse: a virtual key's models, limits and budget; the cost of every request (key_limits.cpp).
 std::unique_ptr<Filter> makeKeyLimitsFilter(Services& services);
 

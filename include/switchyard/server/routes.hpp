@@ -27,8 +27,10 @@ struct RouteDeps {
 RouteTable buildRoutes(pipeline::Pipeline& pipeline, RouteDeps deps);
 
 // The answers of the routes that do not call a provider.
-api::Reply modelsReply(const router::Router& router);
-api::Reply modelReply(const router::Router& router, std::string_view id);
+// With a virtual key: only the aliases the key may use.
+api::Reply modelsReply(const router::Router& router, const api::Principal& caller = {});
+api::Reply modelReply(const router::Router& router, std::string_view id,
+                      const api::Principal& caller = {});
 // POST /v1/messages/count_tokens: {"input_tokens": N} (an estimate), or an error (400 invalid
 // body, 404 unknown model) that the route's Anthropic error filter shapes.
 api::Reply countTokensReply(api::Exchange& ex, const router::Router& router, std::string_view body);
