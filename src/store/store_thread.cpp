@@ -14,6 +14,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -57,17 +58,28 @@ struct Command {
 };
 
 // Splits `items` (in order) into batches of at most `max` items, starting a new batch where a
-// key spend delta would follow a budget reset (a batch applies deltas before resets).
+// key spend delta would follow a budget reset (a batch applies deltas before resets). The
+// deltas of one key and model are summed into one (one UPDATE per key per batch, not per
+// request).
 std::size_t takeBatch(const std::deque<Item>& items, std::size_t max, WriteBatch& b) {
   std::size_t n = 0;
+  std::unordered_map<std::string, std::size_t> delta_at;  // token + '\n' + model -> index
+  auto addDelta = [&](const KeySpendDelta& d) {
+    auto [it, fresh] = delta_at.try_emplace(d.token + '\n' + d.model, b.deltas.size());
+    if (fresh) {
+      b.deltas.push_back(d);
+    } else {
+      b.deltas[it->second].spend += d.spend;
+    }
+  };
   for (const Item& it : items) {
     if (n == max) break;
     if (std::holds_alternative<KeySpendDelta>(it) && !b.resets.empty()) break;
     std::visit(
-        [&b](const auto& v) {
+        [&b, &addDelta](const auto& v) {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, SpendRow>) b.rows.push_back(v);
-          if constexpr (std::is_same_v<T, KeySpendDelta>) b.deltas.push_back(v);
+          if constexpr (std::is_same_v<T, KeySpendDelta>) addDelta(v);
           if constexpr (std::is_same_v<T, BudgetReset>) b.resets.push_back(v);
           if constexpr (std::is_same_v<T, AuditRow>) b.audit.push_back(v);
         },
