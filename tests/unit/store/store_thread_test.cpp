@@ -96,6 +96,25 @@ TEST(StoreThread, DeltasAfterAResetGoToTheNextBatch) {
   EXPECT_DOUBLE_EQ(s->batches[1].deltas[0].spend, 2.0);
 }
 
+TEST(StoreThread, DeltasOfOneKeyAndModelAreSummedInABatch) {
+  auto owned = std::make_unique<RecordingStore>();
+  RecordingStore* s = owned.get();
+  StoreThreadOptions o;
+  o.flush_interval = std::chrono::milliseconds(10000);
+  StoreThread t(std::move(owned), o);
+  for (int i = 0; i < 100; ++i) t.write(KeySpendDelta{"k1", 0.5, ""});
+  t.write(KeySpendDelta{"k1", 2.0, "gpt-4o"});
+  t.write(KeySpendDelta{"k2", 1.0, ""});
+  ASSERT_TRUE(t.runBlocking([](Store&) {}));
+  std::lock_guard l(s->mu);
+  ASSERT_EQ(s->batches.size(), 1u);
+  ASSERT_EQ(s->batches[0].deltas.size(), 3u);
+  EXPECT_DOUBLE_EQ(s->batches[0].deltas[0].spend, 50.0);
+  EXPECT_EQ(s->batches[0].deltas[1].model, "gpt-4o");
+  EXPECT_DOUBLE_EQ(s->batches[0].deltas[2].spend, 1.0);
+  EXPECT_EQ(t.stats().written, 102u);
+}
+
 TEST(StoreThread, FailedWritesAreRetriedAndNothingIsLost) {
   auto owned = std::make_unique<RecordingStore>();
   RecordingStore* s = owned.get();
