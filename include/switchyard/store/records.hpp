@@ -55,7 +55,7 @@ struct KeyRow {
   std::optional<UnixMs> previous_token_expires;
 };
 
-// One request, as the spend log records it (LiteLLM's LiteLLM_SpendLogs, DESIGN §8).
+// One request, as the spend log records it (LiteLLM's LiteLLM_SpendLogs; docs/keys.md#spend-logs).
 struct SpendRow {
   std::string request_id;
   std::string call_type;  // "acompletion", "aembedding", "atext_completion", "anthropic_messages"
