@@ -162,7 +162,9 @@ class UsageTap final : public api::StreamObserver {
   void onChunk(std::string_view bytes) override {
     // memmem (two-way search): std::string_view::find stops at every '"' of the JSON.
     static constexpr std::string_view kKey = "\"usage\"";
-    if (!::memmem(bytes.data(), bytes.size(), kKey.data(), kKey.size())) return;
+    if (bytes.size() < kKey.size() ||  // memmem: no null (empty) haystack
+        !::memmem(bytes.data(), bytes.size(), kKey.data(), kKey.size()))
+      return;
     std::optional<api::Usage> u = api::scanUsage(bytes);
     if (!u) return;
     // Counts only grow: Anthropic streams report input tokens (and cache reads and writes) at

@@ -186,7 +186,8 @@ class SseRelay final : public api::ChunkSource {
   // (every chunk once include_usage is set) are scanned once more, in place.
   bool hide(std::string_view data) {
     static constexpr std::string_view kUsage = "\"usage\"";
-    if (!hidden_usage_ || !::memmem(data.data(), data.size(), kUsage.data(), kUsage.size()))
+    if (!hidden_usage_ || data.size() < kUsage.size() ||  // memmem: no null (empty) haystack
+        !::memmem(data.data(), data.size(), kUsage.data(), kUsage.size()))
       return false;
     std::optional<api::Usage> u = api::scanUsage(data);
     if (!u || !choicesEmpty(data)) return false;
