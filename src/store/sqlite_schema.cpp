@@ -84,7 +84,6 @@ CREATE TABLE spend_logs (
 CREATE INDEX spend_logs_start_time ON spend_logs (start_time);
 CREATE INDEX spend_logs_api_key ON spend_logs (api_key, start_time);
 CREATE INDEX spend_logs_request_id ON spend_logs (request_id);
-CREATE INDEX spend_logs_model ON spend_logs (model);
 
 CREATE TABLE audit_log (
   id INTEGER PRIMARY KEY,
@@ -378,12 +377,12 @@ api::Result<KeyRow> readKey(sqlite3_stmt* s) {
   return k;
 }
 
-void bindSpend(Stmt& s, const SpendRow& r) {
-  int i = 1;
+void bindSpend(Stmt& s, const SpendRow& r, int first) {
+  int i = first;
   for (const std::string* t :
        {&r.request_id, &r.call_type, &r.api_key, &r.key_alias, &r.user, &r.team_id, &r.end_user,
         &r.model, &r.model_group, &r.model_id, &r.custom_llm_provider, &r.api_base}) {
-    s.text(i++, *t);
+    s.textRef(i++, *t);
   }
   for (std::uint64_t n : {r.prompt_tokens, r.completion_tokens, r.total_tokens, r.cached_tokens,
                           r.cache_creation_tokens, r.reasoning_tokens}) {
@@ -393,10 +392,14 @@ void bindSpend(Stmt& s, const SpendRow& r) {
   s.integer(i++, r.start_time);
   s.integer(i++, r.end_time);
   s.real(i++, r.ttft_ms);
-  s.text(i++, r.status);
+  s.textRef(i++, r.status);
   s.integer(i++, r.http_status);
   s.integer(i++, r.cache_hit ? 1 : 0);
-  s.text(i++, dump(json(r.request_tags)));
+  if (r.request_tags.empty()) {
+    s.textRef(i++, "[]");
+  } else {
+    s.text(i++, dump(json(r.request_tags)));
+  }
   s.integer(i++, r.stream ? 1 : 0);
 }
 
@@ -428,9 +431,9 @@ api::Result<SpendRow> readSpend(sqlite3_stmt* s) {
   return r;
 }
 
-std::string placeholders(int n) {
+std::string placeholders(int n, int first) {
   std::string out;
-  for (int i = 1; i <= n; ++i) out += (i > 1 ? ", ?" : "?") + std::to_string(i);
+  for (int i = first; i < first + n; ++i) out += (i > first ? ", ?" : "?") + std::to_string(i);
   return out;
 }
 

@@ -71,6 +71,12 @@ class Stmt {
     check(sqlite3_bind_text(s_, i, v.data() != nullptr ? v.data() : "", static_cast<int>(v.size()),
                             SQLITE_TRANSIENT));
   }
+  // Binds without a copy: `v` must stay unchanged until the statement is reset.
+  void textRef(int i, std::string_view v) {
+    if (v.size() > INT_MAX) return check(SQLITE_TOOBIG);
+    check(sqlite3_bind_text(s_, i, v.data() != nullptr ? v.data() : "", static_cast<int>(v.size()),
+                            SQLITE_STATIC));
+  }
   void integer(int i, std::int64_t v) { check(sqlite3_bind_int64(s_, i, v)); }
   void real(int i, double v) { check(sqlite3_bind_double(s_, i, v)); }
   void null(int i) { check(sqlite3_bind_null(s_, i)); }
@@ -79,6 +85,12 @@ class Stmt {
 
   // SQLITE_ROW, SQLITE_DONE, or an error code.
   int step() { return rc_ != SQLITE_OK ? rc_ : sqlite3_step(s_); }
+  // Ready for the next set of bindings (one prepared insert used for many rows).
+  void rearm() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    rc_ = SQLITE_OK;
+  }
   sqlite3_stmt* get() const { return s_; }
 
  private:
@@ -99,8 +111,8 @@ inline std::string colText(sqlite3_stmt* s, int i) {
 inline std::int64_t colInt(sqlite3_stmt* s, int i) { return sqlite3_column_int64(s, i); }
 inline double colReal(sqlite3_stmt* s, int i) { return sqlite3_column_double(s, i); }
 
-// "?1, ?2, ..., ?n"
-std::string placeholders(int n);
+// "?first, ?first+1, ..., ?first+n-1" ("?1, ..., ?n" by default)
+std::string placeholders(int n, int first = 1);
 
 // ---- records <-> rows ----
 
@@ -130,7 +142,9 @@ inline constexpr std::string_view kSpendColumns =
     "status, http_status, cache_hit, request_tags, stream";
 inline constexpr int kSpendColumnCount = countColumns(kSpendColumns);
 
-void bindSpend(Stmt& s, const SpendRow& r);
+// Binds `r` to parameters first .. first + kSpendColumnCount - 1, its strings by reference: `r`
+// must outlive the statement's step.
+void bindSpend(Stmt& s, const SpendRow& r, int first = 1);
 api::Result<SpendRow> readSpend(sqlite3_stmt* s);
 
 // keys.model_spend: {"model": {"spend": 1.5, "reset_at": ms | null}}. Decoding also reads

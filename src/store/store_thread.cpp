@@ -13,6 +13,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <variant>
@@ -57,33 +58,34 @@ struct Command {
   std::unique_ptr<Completion> done;
 };
 
-// Splits `items` (in order) into batches of at most `max` items, starting a new batch where a
-// key spend delta would follow a budget reset (a batch applies deltas before resets). The
-// deltas of one key and model are summed into one (one UPDATE per key per batch, not per
-// request).
-std::size_t takeBatch(const std::deque<Item>& items, std::size_t max, WriteBatch& b) {
+// Moves the first items of `items` (in order) into `b`: at most `max`, stopping where a key spend
+// delta would follow a budget reset (a batch applies deltas before resets). The deltas of one key
+// and model are summed into one (one UPDATE per key per batch, not per request). Returns how many
+// items were taken.
+std::size_t takeBatch(std::deque<Item>& items, std::size_t max, WriteBatch& b) {
   std::size_t n = 0;
   std::unordered_map<std::string, std::size_t> delta_at;  // token + '\n' + model -> index
-  auto addDelta = [&](const KeySpendDelta& d) {
+  auto addDelta = [&](KeySpendDelta&& d) {
     auto [it, fresh] = delta_at.try_emplace(d.token + '\n' + d.model, b.deltas.size());
     if (fresh) {
-      b.deltas.push_back(d);
+      b.deltas.push_back(std::move(d));
     } else {
       b.deltas[it->second].spend += d.spend;
     }
   };
-  for (const Item& it : items) {
-    if (n == max) break;
+  while (!items.empty() && n < max) {
+    Item& it = items.front();
     if (std::holds_alternative<KeySpendDelta>(it) && !b.resets.empty()) break;
     std::visit(
-        [&b, &addDelta](const auto& v) {
+        [&b, &addDelta](auto&& v) {
           using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, SpendRow>) b.rows.push_back(v);
-          if constexpr (std::is_same_v<T, KeySpendDelta>) addDelta(v);
-          if constexpr (std::is_same_v<T, BudgetReset>) b.resets.push_back(v);
-          if constexpr (std::is_same_v<T, AuditRow>) b.audit.push_back(v);
+          if constexpr (std::is_same_v<T, SpendRow>) b.rows.push_back(std::move(v));
+          if constexpr (std::is_same_v<T, KeySpendDelta>) addDelta(std::move(v));
+          if constexpr (std::is_same_v<T, BudgetReset>) b.resets.push_back(std::move(v));
+          if constexpr (std::is_same_v<T, AuditRow>) b.audit.push_back(std::move(v));
         },
-        it);
+        std::move(it));
+    items.pop_front();
     ++n;
   }
   return n;
@@ -106,7 +108,11 @@ struct StoreThread::Impl {
   bool stopped = false;          // mu: the thread has ended
 
   // Store thread only.
-  std::deque<Item> pending;  // taken from `incoming`, not yet written (in order)
+  std::deque<Item> pending;  // taken from `incoming`, not yet in a batch (in order)
+  // The batch being written, taken from the front of `pending` (so written before it); after a
+  // failed write it stays here and is retried as is.
+  std::optional<WriteBatch> batch;
+  std::size_t batch_items = 0;  // the items `batch` was made of
   std::chrono::milliseconds backoff{0};
   Clock::time_point retry_at{};
 
@@ -129,26 +135,31 @@ struct StoreThread::Impl {
     return true;
   }
 
-  // Writes `pending` in batches; stops at the first failure (kept for a retry). True when empty.
+  bool idle() const { return pending.empty() && !batch; }
+
+  // Writes `pending` in batches; stops at the first failure (kept for a retry). True when idle.
   bool flushPending() {
-    while (!pending.empty()) {
-      WriteBatch batch;
-      std::size_t n = takeBatch(pending, opts.max_batch, batch);
-      api::Result<void> r = store->write(batch);
+    while (!idle()) {
+      if (!batch) {
+        batch.emplace();
+        batch_items = takeBatch(pending, opts.max_batch, *batch);
+      }
+      api::Result<void> r = store->write(*batch);
       if (!r) {
         failures.fetch_add(1, std::memory_order_relaxed);
         backoff = backoff.count() == 0 ? opts.retry_initial : std::min(opts.retry_max, backoff * 2);
         retry_at = Clock::now() + backoff;
-        spdlog::warn("store: writing {} item(s) failed, retrying in {} ms ({} buffered): {}", n,
-                     backoff.count(), buffered.load(),
+        spdlog::warn("store: writing {} item(s) failed, retrying in {} ms ({} buffered): {}",
+                     batch_items, backoff.count(), buffered.load(),
                      r.error().detail.empty() ? r.error().message : r.error().detail);
         return false;
       }
       if (backoff.count() != 0) spdlog::info("store: writes succeed again");
       backoff = std::chrono::milliseconds(0);
-      pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
-      buffered.fetch_sub(n, std::memory_order_relaxed);
-      written.fetch_add(n, std::memory_order_relaxed);
+      buffered.fetch_sub(batch_items, std::memory_order_relaxed);
+      written.fetch_add(batch_items, std::memory_order_relaxed);
+      batch.reset();
+      batch_items = 0;
     }
     return true;
   }
@@ -182,7 +193,7 @@ struct StoreThread::Impl {
       }
       if (stop_now) {
         auto give_up = Clock::now() + opts.stop_timeout;
-        while (!pending.empty() && Clock::now() < give_up) {
+        while (!idle() && Clock::now() < give_up) {
           std::this_thread::sleep_for(std::min(backoff, std::chrono::milliseconds(500)));
           flushPending();
         }
@@ -193,9 +204,10 @@ struct StoreThread::Impl {
         }
         lock.unlock();
         flushPending();
-        if (!pending.empty()) {
-          dropped.fetch_add(pending.size(), std::memory_order_relaxed);
-          spdlog::error("store: {} item(s) could not be written before exit", pending.size());
+        if (!idle()) {
+          std::size_t lost = pending.size() + (batch ? batch_items : 0);
+          dropped.fetch_add(lost, std::memory_order_relaxed);
+          spdlog::error("store: {} item(s) could not be written before exit", lost);
         }
         lock.lock();
         stopped = true;

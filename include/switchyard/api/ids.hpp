@@ -5,7 +5,8 @@
 
 namespace switchyard::api {
 
-// A UUID-v4-shaped random id (per-thread PRNG seeded from the OS).
+// A UUID version 7: the time in milliseconds, then random bits (per-thread PRNG seeded from the
+// OS). Not a secret: never use it for key material.
 std::string newUuid();
 
 }  // namespace switchyard::api

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdint>
 #include <regex>
 #include <set>
 #include <string>
@@ -11,13 +13,34 @@
 namespace switchyard::api {
 namespace {
 
-TEST(NewUuidTest, HasVersion4Format) {
-  const std::regex kShape("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+TEST(NewUuidTest, HasVersion7Format) {
+  const std::regex kShape("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
   for (int i = 0; i < 1000; ++i) {
     std::string id = newUuid();
     ASSERT_EQ(id.size(), 36u);
     ASSERT_TRUE(std::regex_match(id, kShape)) << id;
   }
+}
+
+TEST(NewUuidTest, StartsWithTheTimeInMilliseconds) {
+  auto nowMs = [] {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+  };
+  std::uint64_t before = nowMs();
+  std::string id = newUuid();
+  std::uint64_t after = nowMs();
+  std::uint64_t ms = std::stoull(id.substr(0, 8) + id.substr(9, 4), nullptr, 16);
+  EXPECT_GE(ms, before);
+  EXPECT_LE(ms, after);
+}
+
+TEST(NewUuidTest, LaterIdsSortLater) {
+  std::string first = newUuid();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::string second = newUuid();
+  EXPECT_LT(first, second);
 }
 
 TEST(NewUuidTest, Unique) {

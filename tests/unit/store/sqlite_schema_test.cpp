@@ -98,7 +98,7 @@ TEST(SqliteSchema, TablesUseLiteLLMColumnNames) {
             (std::set<std::string>{"id", "at", "actor", "action", "object_id", "detail"}));
   // The indexes the queries rely on.
   for (const char* index : {"keys_key_alias", "spend_logs_start_time", "spend_logs_api_key",
-                            "spend_logs_request_id", "spend_logs_model"}) {
+                            "spend_logs_request_id"}) {
     EXPECT_EQ(raw.scalar(std::string("SELECT name FROM sqlite_master WHERE type = 'index' AND "
                                      "name = '") +
                          index + "'"),

@@ -154,6 +154,32 @@ TEST_F(SqliteWrite, SpendRowsRoundTripEveryField) {
   EXPECT_TRUE((*rows)[1].request_tags.empty());
 }
 
+// A batch larger than one multi-row INSERT: every row lands, each with its own values, whether
+// written in a group of rows or alone after the last full group.
+TEST_F(SqliteWrite, ALargeBatchKeepsEveryRowAndItsValues) {
+  constexpr int kRows = 75;
+  WriteBatch batch;
+  for (int i = 0; i < kRows; ++i) {
+    SpendRow r = fullSpend("req-" + std::to_string(i));
+    r.prompt_tokens = static_cast<std::uint64_t>(i);
+    r.start_time = kJan1 + i;
+    r.request_tags = i % 2 == 0 ? std::vector<std::string>{} : std::vector<std::string>{"odd"};
+    batch.rows.push_back(std::move(r));
+  }
+  mustWrite(batch);
+  auto rows = store_->spendLogs({.limit = 1000});
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), static_cast<std::size_t>(kRows));
+  for (int i = 0; i < kRows; ++i) {
+    const SpendRow& got = (*rows)[static_cast<std::size_t>(kRows - 1 - i)];  // newest first
+    EXPECT_EQ(got.request_id, "req-" + std::to_string(i));
+    EXPECT_EQ(got.prompt_tokens, static_cast<std::uint64_t>(i));
+    EXPECT_EQ(got.start_time, kJan1 + i);
+    EXPECT_EQ(got.request_tags.size(), i % 2 == 0 ? 0u : 1u) << i;
+    EXPECT_EQ(got.api_base, "https://api.openai.test/v1");
+  }
+}
+
 TEST_F(SqliteWrite, ARetriedRequestIdIsKeptTwice) {
   mustWrite({.rows = {fullSpend("same"), fullSpend("same")}});
   EXPECT_EQ(idsOf({.request_id = "same"}).size(), 2u);
