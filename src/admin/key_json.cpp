@@ -30,7 +30,7 @@ json optionalOrNull(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
-json limitsOrNull(const std::map<std::string, std::int64_t>& limits) {
+json limitsOrNull(const store::ByModel<std::int64_t>& limits) {
   return limits.empty() ? json(nullptr) : json(limits);
 }
 

@@ -155,11 +155,11 @@ api::Result<bool> readBool(const json& v, const std::string& param) {
   return v.get<bool>();
 }
 
-api::Result<std::map<std::string, std::string>> readAliases(const json& v,
+api::Result<store::ByModel<std::string>> readAliases(const json& v,
                                                             const std::string& param) {
   const std::string what = param + " must be an object of model names to model names";
   if (!v.is_object()) return bad(param, what);
-  std::map<std::string, std::string> out;
+  store::ByModel<std::string> out;
   for (const auto& [from, to] : v.items()) {
     if (!to.is_string()) return bad(param, what);
     out[from] = to.get<std::string>();
@@ -167,11 +167,11 @@ api::Result<std::map<std::string, std::string>> readAliases(const json& v,
   return out;
 }
 
-api::Result<std::map<std::string, std::int64_t>> readModelLimits(const json& v,
+api::Result<store::ByModel<std::int64_t>> readModelLimits(const json& v,
                                                                  const std::string& param) {
   const std::string what = param + " must be an object of model names to non-negative integers";
   if (!v.is_object()) return bad(param, what);
-  std::map<std::string, std::int64_t> out;
+  store::ByModel<std::int64_t> out;
   for (const auto& [model, limit] : v.items()) {
     std::optional<std::int64_t> n = asInteger(limit);
     if (!n || *n < 0) return bad(param, what);
@@ -183,13 +183,13 @@ api::Result<std::map<std::string, std::int64_t>> readModelLimits(const json& v,
 // {"model": {"budget_limit": 1.5, "time_period": "1d"}}; LiteLLM's BudgetConfig also takes the
 // names max_budget and budget_duration, and a budget_limit given as a numeric string. A bare
 // number per model is refused, as LiteLLM's validate_model_max_budget refuses it.
-api::Result<std::map<std::string, store::ModelBudget>> readModelMaxBudget(
+api::Result<store::ByModel<store::ModelBudget>> readModelMaxBudget(
     const json& v, const std::string& param) {
   const std::string what =
       "model_max_budget must be an object of model names to "
       "{\"budget_limit\": <non-negative number>, \"time_period\": <duration>}";
   if (!v.is_object()) return bad(param, what);
-  std::map<std::string, store::ModelBudget> out;
+  store::ByModel<store::ModelBudget> out;
   for (const auto& [model, entry] : v.items()) {
     if (!entry.is_object()) return bad(param, what);
     const json* limit = nullptr;
@@ -287,7 +287,7 @@ api::Result<void> FieldApplier::applyMetadata() {
   if (!v->is_object()) return bad("metadata", "metadata must be an object");
   json meta = *v;
   std::vector<std::string> tags;
-  std::map<std::string, std::int64_t> rpm, tpm;
+  store::ByModel<std::int64_t> rpm, tpm;
   if (auto it = meta.find("tags"); it != meta.end() && !it->is_null()) {
     auto r = readStringList(*it, "metadata.tags");
     if (!r) return r.error();

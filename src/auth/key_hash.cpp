@@ -1,7 +1,11 @@
+// SHA256_Init/Update/Final: deprecated by OpenSSL 3.0 in favour of EVP, whose per-call fetch and
+// allocation cost more than the hash of a key.
+#define OPENSSL_API_COMPAT 0x10100000L
+
 #include "switchyard/auth/key_hash.hpp"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <array>
 #include <stdexcept>
@@ -33,6 +37,18 @@ std::string base64Url(const unsigned char* data, std::size_t n) {
 
 }  // namespace
 
+std::array<std::uint8_t, 32> sha256(std::string_view bytes) {
+  // The low-level interface: no provider lookup, no allocation (deprecated since OpenSSL 3.0,
+  // kept for exactly this; OPENSSL_API_COMPAT above admits it).
+  SHA256_CTX ctx;
+  std::array<std::uint8_t, 32> out{};
+  if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, bytes.data(), bytes.size()) != 1 ||
+      SHA256_Final(out.data(), &ctx) != 1) {
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return out;
+}
+
 std::string generateKey() {
   std::array<unsigned char, kRandomBytes> bytes{};
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
@@ -42,14 +58,10 @@ std::string generateKey() {
 }
 
 std::string hashKey(std::string_view key) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int len = 0;
-  if (EVP_Digest(key.data(), key.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");
-  }
+  const std::array<std::uint8_t, 32> digest = sha256(key);
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(static_cast<std::size_t>(len) * 2, '0');
-  for (unsigned int i = 0; i < len; ++i) {
+  std::string out(digest.size() * 2, '0');
+  for (std::size_t i = 0; i < digest.size(); ++i) {
     out[2 * i] = kHex[digest[i] >> 4];
     out[2 * i + 1] = kHex[digest[i] & 0xf];
   }

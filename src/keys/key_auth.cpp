@@ -22,13 +22,13 @@ api::Error unauthorized(std::string message) {
 api::Result<auth::Principal> KeyAuthenticator::authenticate(std::string_view token) const {
   bool open = master_key_.empty();
   if (!open && !token.empty() && auth::constantTimeEquals(token, master_key_)) {
-    return auth::Principal{true, true, "master"};
+    return auth::Principal{true, true, "master", {}, {}};
   }
   TokenHash used{};
   std::shared_ptr<KeyEntry> entry;
   if (!token.empty()) entry = registry_.find(used = hashOfKey(token));
   if (!entry) {
-    if (open) return auth::Principal{true, true, "open"};
+    if (open) return auth::Principal{true, true, "open", {}, {}};
     return auth::authenticate(token, master_key_);  // the missing / invalid key errors
   }
   std::shared_ptr<const store::KeyRow> row = entry->row();
@@ -48,7 +48,7 @@ api::Result<auth::Principal> KeyAuthenticator::authenticate(std::string_view tok
   if (row->expires && now >= *row->expires) {
     return unauthorized("Authentication Error: this key has expired.");
   }
-  auth::Principal p{true, false, row->key_alias.empty() ? row->key_name : row->key_alias};
+  auth::Principal p{true, false, row->key_alias.empty() ? row->key_name : row->key_alias, {}, {}};
   p.key = std::move(entry);
   p.key_row = std::move(row);
   return p;

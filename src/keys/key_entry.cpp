@@ -99,9 +99,9 @@ AdmitResult KeyEntry::admit(const AdmitRequest& r, SysClock::time_point now) {
   window_.roll(minute);
 
   // Limits of the key, then of the model.
-  auto model_rpm = row.model_rpm_limit.find(std::string(r.model));
-  auto model_tpm = row.model_tpm_limit.find(std::string(r.model));
-  auto model_budget = row.model_max_budget.find(std::string(r.model));
+  auto model_rpm = row.model_rpm_limit.find(r.model);
+  auto model_tpm = row.model_tpm_limit.find(r.model);
+  auto model_budget = row.model_max_budget.find(r.model);
   ModelCounters* mc = nullptr;
   if (model_rpm != row.model_rpm_limit.end() || model_tpm != row.model_tpm_limit.end() ||
       model_budget != row.model_max_budget.end()) {

@@ -2,7 +2,7 @@
 
 #include "switchyard/keys/key_registry.hpp"
 
-#include <openssl/sha.h>
+#include "switchyard/auth/key_hash.hpp"
 
 #include <cstring>
 
@@ -30,11 +30,7 @@ bool parseTokenHex(std::string_view hex, TokenHash& out) noexcept {
   return true;
 }
 
-TokenHash hashOfKey(std::string_view key) noexcept {
-  TokenHash h;
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), h.data());
-  return h;
-}
+TokenHash hashOfKey(std::string_view key) { return auth::sha256(key); }
 
 std::size_t KeyRegistry::TokenHasher::operator()(const TokenHash& t) const noexcept {
   // A SHA-256 is uniform, but a token imported from elsewhere need not be: mix all 32 bytes.

@@ -21,10 +21,11 @@ namespace {
 
 using api::Clock;
 
-// Into `buf` (32 bytes), no allocation.
+// Into `buf` (32 bytes), no allocation; as printf's "%.3f" (to_chars: without printf's cost).
 std::string_view formatMs(char* buf, double ms) {
-  int n = std::snprintf(buf, 32, "%.3f", ms < 0 ? 0.0 : ms);
-  return std::string_view(buf, static_cast<std::size_t>(n));
+  auto [p, ec] = std::to_chars(buf, buf + 32, ms < 0 ? 0.0 : ms, std::chars_format::fixed, 3);
+  if (ec != std::errc()) return "0.000";  // beyond 32 characters: not a duration
+  return std::string_view(buf, static_cast<std::size_t>(p - buf));
 }
 std::string_view formatInt(char* buf, int v) {
   auto [p, ec] = std::to_chars(buf, buf + 32, v);

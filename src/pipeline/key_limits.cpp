@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -30,9 +29,10 @@ using nlohmann::json;
 // limit is unknown.
 constexpr std::uint64_t kDefaultReservedOutputTokens = 4096;
 
+// As printf's "%.12g" (to_chars: a tenth of snprintf's time).
 std::string_view formatNumber(char* buf, double v) {
-  int n = std::snprintf(buf, 48, "%.12g", v);
-  return {buf, static_cast<std::size_t>(n)};
+  auto [p, ec] = std::to_chars(buf, buf + 48, v, std::chars_format::general, 12);
+  return {buf, static_cast<std::size_t>(p - buf)};
 }
 std::string_view formatInt(char* buf, std::int64_t v) {
   auto [p, ec] = std::to_chars(buf, buf + 48, v);
@@ -77,7 +77,7 @@ bool keyAllowsModel(const store::KeyRow& row, std::string_view model,
 namespace {
 
 bool budgetApplies(const store::KeyRow& row, std::string_view model) {
-  return row.max_budget.has_value() || row.model_max_budget.find(std::string(model)) !=
+  return row.max_budget.has_value() || row.model_max_budget.find(model) !=
                                            row.model_max_budget.end();
 }
 
@@ -94,7 +94,7 @@ std::optional<std::uint64_t> requestedMaxTokens(const api::Exchange& ex) {
 void persistSpend(store::StoreThread* store, const store::KeyRow& row, std::string_view model,
                   double cost) {
   if (!store || cost <= 0) return;
-  bool per_model = row.model_max_budget.find(std::string(model)) != row.model_max_budget.end();
+  bool per_model = row.model_max_budget.find(model) != row.model_max_budget.end();
   store->write(store::KeySpendDelta{row.token, cost, per_model ? std::string(model) : ""});
 }
 

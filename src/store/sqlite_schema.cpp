@@ -183,7 +183,7 @@ T decodeAs(const std::string& text) {
   return json::parse(text).get<T>();
 }
 
-std::string encodeBudgets(const std::map<std::string, ModelBudget>& m) {
+std::string encodeBudgets(const ByModel<ModelBudget>& m) {
   json j = json::object();
   for (const auto& [model, b] : m) {
     j[model] = {{"budget_limit", b.budget_limit}, {"time_period", b.time_period}};
@@ -191,8 +191,8 @@ std::string encodeBudgets(const std::map<std::string, ModelBudget>& m) {
   return dump(j);
 }
 
-std::map<std::string, ModelBudget> decodeBudgets(const std::string& text) {
-  std::map<std::string, ModelBudget> out;
+ByModel<ModelBudget> decodeBudgets(const std::string& text) {
+  ByModel<ModelBudget> out;
   const json j = json::parse(text);
   for (const auto& [model, v] : j.get_ref<const json::object_t&>()) {
     ModelBudget b;
@@ -203,8 +203,8 @@ std::map<std::string, ModelBudget> decodeBudgets(const std::string& text) {
   return out;
 }
 
-std::map<std::string, ModelSpend> decodeModelSpendOrThrow(const std::string& text) {
-  std::map<std::string, ModelSpend> out;
+ByModel<ModelSpend> decodeModelSpendOrThrow(const std::string& text) {
+  ByModel<ModelSpend> out;
   const json j = json::parse(text);
   for (const auto& [model, v] : j.get_ref<const json::object_t&>()) {
     ModelSpend s;
@@ -341,7 +341,7 @@ api::Result<KeyRow> readKey(sqlite3_stmt* s) {
     column = "models";
     k.models = decodeAs<std::vector<std::string>>(colText(s, i++));
     column = "aliases";
-    k.aliases = decodeAs<std::map<std::string, std::string>>(colText(s, i++));
+    k.aliases = decodeAs<ByModel<std::string>>(colText(s, i++));
     k.max_budget = colOptReal(s, i++);
     k.soft_budget = colOptReal(s, i++);
     k.budget_duration = colText(s, i++);
@@ -360,9 +360,9 @@ api::Result<KeyRow> readKey(sqlite3_stmt* s) {
     column = "model_max_budget";
     k.model_max_budget = decodeBudgets(colText(s, i++));
     column = "model_rpm_limit";
-    k.model_rpm_limit = decodeAs<std::map<std::string, std::int64_t>>(colText(s, i++));
+    k.model_rpm_limit = decodeAs<ByModel<std::int64_t>>(colText(s, i++));
     column = "model_tpm_limit";
-    k.model_tpm_limit = decodeAs<std::map<std::string, std::int64_t>>(colText(s, i++));
+    k.model_tpm_limit = decodeAs<ByModel<std::int64_t>>(colText(s, i++));
     column = "model_spend";
     k.model_spend = decodeModelSpendOrThrow(colText(s, i++));
   } catch (const json::exception& e) {
@@ -437,7 +437,7 @@ std::string placeholders(int n, int first) {
   return out;
 }
 
-std::string encodeModelSpend(const std::map<std::string, ModelSpend>& m) {
+std::string encodeModelSpend(const ByModel<ModelSpend>& m) {
   json j = json::object();
   for (const auto& [model, s] : m) {
     j[model] = {{"spend", s.spend}, {"reset_at", s.reset_at ? json(*s.reset_at) : json(nullptr)}};
@@ -445,7 +445,7 @@ std::string encodeModelSpend(const std::map<std::string, ModelSpend>& m) {
   return dump(j);
 }
 
-std::optional<std::map<std::string, ModelSpend>> decodeModelSpend(const std::string& text) {
+std::optional<ByModel<ModelSpend>> decodeModelSpend(const std::string& text) {
   try {
     return decodeModelSpendOrThrow(text);
   } catch (const json::exception&) {

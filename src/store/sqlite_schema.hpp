@@ -149,7 +149,7 @@ api::Result<SpendRow> readSpend(sqlite3_stmt* s);
 
 // keys.model_spend: {"model": {"spend": 1.5, "reset_at": ms | null}}. Decoding also reads
 // LiteLLM's {"model": 1.5}; nullopt when the text is not such an object.
-std::string encodeModelSpend(const std::map<std::string, ModelSpend>& m);
-std::optional<std::map<std::string, ModelSpend>> decodeModelSpend(const std::string& text);
+std::string encodeModelSpend(const ByModel<ModelSpend>& m);
+std::optional<ByModel<ModelSpend>> decodeModelSpend(const std::string& text);
 
 }  // namespace switchyard::store::sqlite

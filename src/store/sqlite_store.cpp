@@ -206,7 +206,7 @@ class SqliteStore final : public Store {
 
   // model_spend of `token`, or nullopt when the key is gone. A column that does not decode
   // starts again from {} (a background write must not fail forever on one bad row).
-  api::Result<std::optional<std::map<std::string, ModelSpend>>> modelSpend(
+  api::Result<std::optional<ByModel<ModelSpend>>> modelSpend(
       const std::string& token) {
     auto s = prepare("SELECT model_spend FROM keys WHERE token = ?1");
     if (!s) return s.error();
@@ -215,7 +215,7 @@ class SqliteStore final : public Store {
     if (rc == SQLITE_DONE) return std::nullopt;
     if (rc != SQLITE_ROW) return sqlite::sqliteError(db_, rc, "read model_spend");
     auto spend = sqlite::decodeModelSpend(colText(s->get(), 0));
-    return spend ? std::move(spend) : std::optional(std::map<std::string, ModelSpend>());
+    return spend ? std::move(spend) : std::optional(ByModel<ModelSpend>());
   }
 
   // Steps a statement that returns no rows.

@@ -29,7 +29,7 @@ using TokenHash = std::array<std::uint8_t, 32>;
 // From 64 hex digits; false when `hex` is not that.
 bool parseTokenHex(std::string_view hex, TokenHash& out) noexcept;
 // SHA-256 of a key as the client sent it.
-TokenHash hashOfKey(std::string_view key) noexcept;
+TokenHash hashOfKey(std::string_view key);
 
 class KeyRegistry {
  public:

@@ -15,6 +15,10 @@ namespace switchyard::store {
 
 using UnixMs = std::int64_t;
 
+// Settings and counters per model name, looked up by string_view on the request path.
+template <class V>
+using ByModel = std::map<std::string, V, std::less<>>;
+
 // model_max_budget entry: {"budget_limit": 1.5, "time_period": "1d"} (LiteLLM's shape).
 struct ModelBudget {
   double budget_limit = 0;
@@ -34,7 +38,7 @@ struct KeyRow {
   std::string key_name;   // "sk-...abcd"
   std::string key_alias;  // unique when not empty
   std::vector<std::string> models;  // empty: every model; may name access groups
-  std::map<std::string, std::string> aliases;  // requested model -> model used
+  ByModel<std::string> aliases;  // requested model -> model used
   std::optional<double> max_budget, soft_budget;
   std::string budget_duration;  // "" : the budget never resets
   std::optional<UnixMs> budget_reset_at;
@@ -45,9 +49,9 @@ struct KeyRow {
   std::vector<std::string> tags;
   bool blocked = false;
   std::string user_id, team_id;
-  std::map<std::string, ModelBudget> model_max_budget;
-  std::map<std::string, std::int64_t> model_rpm_limit, model_tpm_limit;
-  std::map<std::string, ModelSpend> model_spend;
+  ByModel<ModelBudget> model_max_budget;
+  ByModel<std::int64_t> model_rpm_limit, model_tpm_limit;
+  ByModel<ModelSpend> model_spend;
   UnixMs created_at = 0, updated_at = 0;
   std::string created_by, updated_by;  // "master", or the caller's key alias / user
   // After /key/regenerate with a grace period: the previous key's hash stays valid until then.

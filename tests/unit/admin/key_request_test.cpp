@@ -55,7 +55,7 @@ TEST(KeyFieldsTest, GenerateAppliesEveryField) {
   store::KeyRow row = fullRow();
   EXPECT_EQ(row.key_alias, "team-a");
   EXPECT_EQ(row.models, (std::vector<std::string>{"gpt-4o", "claude"}));
-  EXPECT_EQ(row.aliases, (std::map<std::string, std::string>{{"gpt-4", "gpt-4o"}}));
+  EXPECT_EQ(row.aliases, (store::ByModel<std::string>{{"gpt-4", "gpt-4o"}}));
   EXPECT_EQ(row.max_budget, 10.5);
   EXPECT_EQ(row.soft_budget, 8.0);
   EXPECT_EQ(row.budget_duration, "30d");
@@ -73,8 +73,8 @@ TEST(KeyFieldsTest, GenerateAppliesEveryField) {
   ASSERT_EQ(row.model_max_budget.count("gpt-4o"), 1u);
   EXPECT_EQ(row.model_max_budget["gpt-4o"].budget_limit, 2.0);
   EXPECT_EQ(row.model_max_budget["gpt-4o"].time_period, "1d");
-  EXPECT_EQ(row.model_rpm_limit, (std::map<std::string, std::int64_t>{{"gpt-4o", 10}}));
-  EXPECT_EQ(row.model_tpm_limit, (std::map<std::string, std::int64_t>{{"gpt-4o", 1000}}));
+  EXPECT_EQ(row.model_rpm_limit, (store::ByModel<std::int64_t>{{"gpt-4o", 10}}));
+  EXPECT_EQ(row.model_tpm_limit, (store::ByModel<std::int64_t>{{"gpt-4o", 1000}}));
 }
 
 TEST(KeyFieldsTest, UpdateChangesOnlyTheFieldsGiven) {
@@ -269,8 +269,8 @@ TEST(KeyFieldsTest, MetadataCarriesLiteLLMsFields) {
   store::KeyRow row = applied(R"({"metadata": {"app": "x", "tags": ["a", "b"],
       "model_rpm_limit": {"m": 5}, "model_tpm_limit": {"m": 50}}})");
   EXPECT_EQ(row.tags, (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(row.model_rpm_limit, (std::map<std::string, std::int64_t>{{"m", 5}}));
-  EXPECT_EQ(row.model_tpm_limit, (std::map<std::string, std::int64_t>{{"m", 50}}));
+  EXPECT_EQ(row.model_rpm_limit, (store::ByModel<std::int64_t>{{"m", 5}}));
+  EXPECT_EQ(row.model_tpm_limit, (store::ByModel<std::int64_t>{{"m", 50}}));
   // Kept once, in the row's fields; key_json renders them back into metadata.
   EXPECT_EQ(json::parse(row.metadata), json::parse(R"({"app": "x"})"));
 }
@@ -279,7 +279,7 @@ TEST(KeyFieldsTest, TopLevelWinsOverMetadata) {
   store::KeyRow row = applied(R"({"metadata": {"tags": ["in-meta"], "model_rpm_limit": {"m": 5}},
       "tags": ["top"], "model_rpm_limit": {"m": 7}})");
   EXPECT_EQ(row.tags, std::vector<std::string>{"top"});
-  EXPECT_EQ(row.model_rpm_limit, (std::map<std::string, std::int64_t>{{"m", 7}}));
+  EXPECT_EQ(row.model_rpm_limit, (store::ByModel<std::int64_t>{{"m", 7}}));
 }
 
 TEST(KeyFieldsTest, UpdatedMetadataReplacesTheOldOneWhole) {

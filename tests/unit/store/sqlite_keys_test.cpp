@@ -19,8 +19,8 @@ namespace {
 using test::fullKey;
 using test::plainKey;
 
-void expectSameModelSpend(const std::map<std::string, ModelSpend>& a,
-                          const std::map<std::string, ModelSpend>& b) {
+void expectSameModelSpend(const ByModel<ModelSpend>& a,
+                          const ByModel<ModelSpend>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [model, s] : a) {
     ASSERT_TRUE(b.count(model)) << model;
