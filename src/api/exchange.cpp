@@ -32,7 +32,7 @@ Reply Reply::json(unsigned status, std::string body) {
 }
 
 void Reply::addHeader(std::string_view name, std::string_view value) {
-  if (header_lines.empty()) header_lines.reserve(512);
+  if (header_lines.empty()) header_lines.reserve(1024);  // one allocation for a key's headers too
   header_lines.append(name).append(": ").append(value).append("\r\n");
 }
 
