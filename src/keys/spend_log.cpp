@@ -2,6 +2,7 @@
 
 #include "switchyard/keys/spend_log.hpp"
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "switchyard/keys/key_entry.hpp"
@@ -25,7 +26,10 @@ std::string_view callTypeOf(const api::Exchange& ex) {
 }
 
 store::UnixMs toMs(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+store::UnixMs toMsCeil(std::chrono::system_clock::time_point t) {
+  return std::chrono::ceil<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace
@@ -62,11 +66,16 @@ store::SpendRow spendRowOf(const api::Exchange& ex, unsigned status, bool stream
     r.reasoning_tokens = ex.usage->reasoning_tokens;
   }
   r.spend = o.cost.value_or(0);
+  // Start rounded down and end rounded up to the millisecond, so that end_time - start_time is
+  // never shorter than the request (nor than its time to first token).
+  const api::Clock::time_point ended = api::Clock::now();
   auto now = std::chrono::system_clock::now();
-  auto took = std::chrono::duration_cast<std::chrono::system_clock::duration>(api::Clock::now() -
-                                                                              ex.started);
-  r.end_time = toMs(now);
+  auto took = std::chrono::duration_cast<std::chrono::system_clock::duration>(ended - ex.started);
+  r.end_time = toMsCeil(now);
   r.start_time = toMs(now - took);
+  if (stream && ex.first_chunk) {
+    r.ttft_ms = std::chrono::duration<double, std::milli>(*ex.first_chunk - ex.started).count();
+  }
   r.status = status >= 200 && status < 300 ? "success" : "failure";
   r.http_status = static_cast<int>(status);
   r.request_tags = ex.options.tags;

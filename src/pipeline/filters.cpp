@@ -171,12 +171,7 @@ class UsageTap final : public api::StreamObserver {
     // Counts only grow: Anthropic streams report input tokens (and cache reads and writes) at
     // message_start and output tokens at message_delta; a chunk repeating the usage the adapter
     // wrote changes nothing.
-    api::Usage& have = ex_.usage ? *ex_.usage : ex_.usage.emplace();
-    have.prompt_tokens = std::max(have.prompt_tokens, u->prompt_tokens);
-    have.completion_tokens = std::max(have.completion_tokens, u->completion_tokens);
-    have.cached_tokens = std::max(have.cached_tokens, u->cached_tokens);
-    have.cache_creation_tokens = std::max(have.cache_creation_tokens, u->cache_creation_tokens);
-    have.reasoning_tokens = std::max(have.reasoning_tokens, u->reasoning_tokens);
+    api::mergeUsage(ex_.usage ? *ex_.usage : ex_.usage.emplace(), *u);
   }
 
  private:

@@ -6,7 +6,9 @@
 //   after next    cost = the served deployment's prices x the usage (ex.outcome.cost); the key's
 //                 lease settled with it (a stream: when it ends) and the spend delta written to
 //                 the store; x-litellm-response-cost, x-litellm-key-spend,
-//                 x-litellm-key-max-budget and x-ratelimit-* headers on the reply.
+//                 x-litellm-key-max-budget and x-ratelimit-* headers on the reply; with
+//                 `"usage": {"include": true}`, the same cost as usage.cost in the answer
+//                 (usage_accounting.hpp: the body rewritten, or the stream's usage chunk).
 
 #include <algorithm>
 #include <charconv>
@@ -17,6 +19,7 @@
 #include "switchyard/keys/key_entry.hpp"
 #include "switchyard/pipeline/filters.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
+#include "switchyard/pipeline/usage_accounting.hpp"
 #include "switchyard/spend/cost.hpp"
 #include "switchyard/store/store_thread.hpp"
 
@@ -133,7 +136,14 @@ class KeyLimitsFilter final : public Filter {
       }
     }
     api::Reply reply = co_await next(ex);
+    bool usage_cost = wantsUsageCost(ex, reply);
     if (reply.stream) {
+      if (usage_cost) {
+        UsageCostFn cost = [this](const api::Exchange& e, const api::Usage& u) {
+          return costOf(e, u).value_or(0);
+        };
+        reply.stream = withUsageCost(std::move(reply.stream), ex, reply.usage, std::move(cost));
+      }
       reply.observers.push_back(std::make_unique<StreamSettler>(*this, ex, std::move(lease)));
     } else {
       settle(ex, lease);
@@ -141,6 +151,8 @@ class KeyLimitsFilter final : public Filter {
         char buf[48];
         reply.addHeader("x-litellm-response-cost", formatNumber(buf, *ex.outcome.cost));
       }
+      // Unpriced (no price anywhere, the free mock): 0, as the spend row says.
+      if (usage_cost && ex.usage) api::setUsageCost(reply.body, ex.outcome.cost.value_or(0));
     }
     if (row) {
       char buf[48];
@@ -156,9 +168,9 @@ class KeyLimitsFilter final : public Filter {
   // The cost of the answer (ex.outcome.cost) and the settlement of the key's lease.
   void settle(api::Exchange& ex, keys::KeyLease& lease) {
     double cost = 0;
-    if (ex.usage && ex.outcome.served) {
-      if (const spend::Prices* p = pricesOf(*ex.outcome.served)) {
-        cost = spend::costOf(*p, *ex.usage);
+    if (ex.usage) {
+      if (std::optional<double> c = costOf(ex, *ex.usage)) {
+        cost = *c;
         ex.outcome.cost = cost;
       }
     }
@@ -167,6 +179,14 @@ class KeyLimitsFilter final : public Filter {
     lease.finish(cost, tokens, keys::SysClock::now());
     // The key's current row: a regeneration meanwhile moved its spend to the new hash.
     if (ex.principal.key) persistSpend(s_.store, *ex.principal.key->row(), ex.model, cost);
+  }
+
+  // The cost of `usage` at the served deployment's prices; nullopt when it has none.
+  std::optional<double> costOf(const api::Exchange& ex, const api::Usage& usage) {
+    if (!ex.outcome.served) return std::nullopt;
+    const spend::Prices* p = pricesOf(*ex.outcome.served);
+    if (!p) return std::nullopt;
+    return spend::costOf(*p, usage);
   }
 
  private:

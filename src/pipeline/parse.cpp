@@ -130,6 +130,27 @@ std::optional<Error> readFallbacks(api::Exchange& ex) {
   return std::nullopt;
 }
 
+// OpenRouter's usage accounting, `"usage": {"include": true}` -> ex.options.usage_include, the
+// field taken out of the body (no provider but OpenRouter knows it, and OpenRouter no longer needs
+// it). Only chat/completions and completions sent in OpenAI format read it; other bodies keep it.
+std::optional<Error> readUsageOption(api::Exchange& ex, json& body) {
+  if (ex.ingress != api::WireFormat::kOpenAI || ex.endpoint == api::Endpoint::kEmbeddings)
+    return std::nullopt;
+  auto u = body.find("usage");
+  if (u == body.end()) return std::nullopt;
+  if (u->is_object()) {
+    if (auto inc = u->find("include"); inc != u->end() && !inc->is_null()) {
+      if (!inc->is_boolean())
+        return badRequest("Invalid type for 'usage.include': expected a boolean.", "usage.include");
+      ex.options.usage_include = inc->get<bool>();
+    }
+  } else if (!u->is_null()) {
+    return badRequest("Invalid type for 'usage': expected an object.", "usage");
+  }
+  body.erase(u);
+  return std::nullopt;
+}
+
 // x-litellm-tags: "a, b,c" -> tags appended (those already there are not repeated).
 void addHeaderTags(std::string_view header, std::vector<std::string>& tags) {
   while (!header.empty()) {
@@ -258,6 +279,7 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
       break;
     }
   }
+  if (auto e = readUsageOption(ex, *body)) return std::move(*e);
   if (auto e = readFallbacks(ex)) return std::move(*e);
   ex.body = std::move(body);
   return {};

@@ -77,10 +77,11 @@ asio::awaitable<bool> writeWhole(Stream& stream, unsigned version, api::Reply& r
 
 // Streams a reply chunk by chunk, showing each chunk to the reply's observers. A client that goes
 // away cancels the source (and so the upstream). A source that fails after the head was sent
-// ends the stream with an error event (reply.stream_error frames it).
+// ends the stream with an error event (reply.stream_error frames it). Sets ex.first_chunk when
+// the first chunk of data goes out, before its observers see it.
 template <class Stream>
 asio::awaitable<bool> writeStream(Stream& stream, unsigned version, api::Reply& reply,
-                                  bool keep_alive) {
+                                  bool keep_alive, api::Exchange& ex) {
   bool chunked = version >= 11;
   if (!chunked) keep_alive = false;  // HTTP/1.0: the body ends when the connection does
   std::string head = formatHead(version, reply, keep_alive, std::nullopt);
@@ -108,6 +109,7 @@ asio::awaitable<bool> writeStream(Stream& stream, unsigned version, api::Reply& 
       bytes = std::move(**chunk);
     }
     if (!bytes.empty()) {
+      if (!ex.first_chunk && !last) ex.first_chunk = api::Clock::now();
       for (auto& o : reply.observers) o->onChunk(bytes);
       bool written;
       if (chunked) {
@@ -164,7 +166,7 @@ asio::awaitable<bool> handleRequest(Stream& stream, http::request<http::string_b
   bool ok;
   if (reply.stream) {
     try {
-      ok = co_await writeStream(stream, req.version(), reply, keep_alive);
+      ok = co_await writeStream(stream, req.version(), reply, keep_alive, ex);
     } catch (const boost::system::system_error& e) {
       if (e.code() != asio::error::operation_aborted) throw;
       client_gone = true;  // cancelled mid-stream by the watch

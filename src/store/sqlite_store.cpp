@@ -405,49 +405,73 @@ api::Result<std::vector<SpendRow>> SqliteStore::spendLogs(const SpendQuery& q) {
 }
 
 api::Result<std::vector<SpendGroup>> SqliteStore::spendReport(const SpendReportQuery& q) {
-  std::string_view group = "s.api_key";
-  std::string_view alias = "''";
-  std::string_view join;
-  switch (q.group_by) {
-    case SpendGroupBy::kKey:
-      alias = "COALESCE(NULLIF(MAX(k.key_alias), ''), MAX(s.key_alias), '')";
-      join = " LEFT JOIN keys k ON k.token = s.api_key";
-      break;
-    case SpendGroupBy::kModel:
-      group = "s.model";
-      break;
-    case SpendGroupBy::kTeam:
-      group = "s.team_id";
-      break;
-    case SpendGroupBy::kDay:
-      group = "strftime('%Y-%m-%d', s.start_time / 1000, 'unixepoch')";
-      break;
+  if (q.group_by.empty()) {
+    return Error{.kind = ErrorKind::kInvalidRequest, .message = "spend report: no group_by"};
   }
-  std::string sql = "SELECT " + std::string(group) + ", " + std::string(alias) +
-                    ", TOTAL(s.spend), COUNT(*), SUM(s.prompt_tokens), SUM(s.completion_tokens), "
+  bool by_key = false;
+  std::string columns;
+  for (SpendGroupBy by : q.group_by) {
+    switch (by) {
+      case SpendGroupBy::kKey:
+        columns += "s.api_key, ";
+        by_key = true;
+        break;
+      case SpendGroupBy::kModel:
+        columns += "s.model, ";
+        break;
+      case SpendGroupBy::kTeam:
+        columns += "s.team_id, ";
+        break;
+      case SpendGroupBy::kDay:
+        columns += "strftime('%Y-%m-%d', s.start_time / 1000, 'unixepoch'), ";
+        break;
+      case SpendGroupBy::kCustomer:
+        columns += "s.end_user, ";
+        break;
+    }
+  }
+  const std::size_t n_groups = q.group_by.size();
+  std::string sql = "SELECT " + columns +
+                    (by_key ? "COALESCE(NULLIF(MAX(k.key_alias), ''), MAX(s.key_alias), ''), "
+                              "COALESCE(MAX(k.key_name), ''), "
+                            : "'', '', ") +
+                    "TOTAL(s.spend), COUNT(*), SUM(s.prompt_tokens), SUM(s.completion_tokens), "
                     "SUM(s.total_tokens) FROM spend_logs s" +
-                    std::string(join) + " WHERE 1 = 1";
+                    (by_key ? " LEFT JOIN keys k ON k.token = s.api_key" : "") + " WHERE 1 = 1";
   int n = 0;
   if (q.start) sql += " AND s.start_time >= ?" + std::to_string(++n);
   if (q.end) sql += " AND s.start_time < ?" + std::to_string(++n);
-  sql += " GROUP BY 1 ORDER BY 3 DESC, 1 ASC LIMIT ?" + std::to_string(++n);
+  if (q.api_key) sql += " AND s.api_key = ?" + std::to_string(++n);
+  if (q.user) sql += " AND s.\"user\" = ?" + std::to_string(++n);
+  sql += " GROUP BY ";
+  for (std::size_t g = 1; g <= n_groups; ++g) sql += (g > 1 ? ", " : "") + std::to_string(g);
+  sql += " ORDER BY " + std::to_string(n_groups + 3) + " DESC";
+  for (std::size_t g = 1; g <= n_groups; ++g) sql += ", " + std::to_string(g) + " ASC";
+  sql += " LIMIT ?" + std::to_string(++n);
   auto s = prepare(sql);
   if (!s) return s.error();
   int i = 0;
   if (q.start) s->integer(++i, *q.start);
   if (q.end) s->integer(++i, *q.end);
-  s->integer(++i, std::max<std::int64_t>(q.limit, 0));
+  if (q.api_key) s->text(++i, *q.api_key);
+  if (q.user) s->text(++i, *q.user);
+  s->integer(++i, q.limit < 0 ? -1 : q.limit);  // SQLite: a negative LIMIT has no upper bound
   std::vector<SpendGroup> out;
   int rc;
+  const int c = static_cast<int>(n_groups);
   while ((rc = s->step()) == SQLITE_ROW) {
     sqlite3_stmt* st = s->get();
-    out.push_back(SpendGroup{.group = colText(st, 0),
-                             .key_alias = colText(st, 1),
-                             .spend = colReal(st, 2),
-                             .requests = u64(colInt(st, 3)),
-                             .prompt_tokens = u64(colInt(st, 4)),
-                             .completion_tokens = u64(colInt(st, 5)),
-                             .total_tokens = u64(colInt(st, 6))});
+    SpendGroup g;
+    g.groups.reserve(n_groups);
+    for (int col = 0; col < c; ++col) g.groups.push_back(colText(st, col));
+    g.key_alias = colText(st, c);
+    g.key_name = colText(st, c + 1);
+    g.spend = colReal(st, c + 2);
+    g.requests = u64(colInt(st, c + 3));
+    g.prompt_tokens = u64(colInt(st, c + 4));
+    g.completion_tokens = u64(colInt(st, c + 5));
+    g.total_tokens = u64(colInt(st, c + 6));
+    out.push_back(std::move(g));
   }
   if (rc != SQLITE_DONE) return sqlite::sqliteError(db_, rc, "spend report");
   return out;
@@ -508,7 +532,7 @@ api::Result<std::unique_ptr<Store>> openStore(const DatabaseUrl& url) {
   if (url.engine == "sqlite") return openSqliteStore(url.path);
   if (url.engine == "postgresql") {
     return Error{.kind = ErrorKind::kInvalidRequest,
-                 .message = "database_url: the postgresql store is not built yet",
+                 .message = startupRefusal(url.url).value_or("database_url: postgresql"),
                  .param = "database_url"};
   }
   return Error{.kind = ErrorKind::kInvalidRequest,

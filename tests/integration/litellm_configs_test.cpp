@@ -2,6 +2,7 @@
 // "config OK: " line, no "error:" line, and the expectation comments each file carries:
 //   # expect-ignored: KEY.PATH      an output line starts "ignored: KEY.PATH"
 //   # expect-not-ignored: KEY.PATH  no output line starts "ignored: KEY.PATH" (nor a key under it)
+//   # expect-warning: TEXT          an output line starts "warning: TEXT"
 // Every os.environ/NAME a file reads gets a dummy value in the child's environment, unless the
 // file's environment_variables section defines NAME.
 
@@ -64,16 +65,20 @@ bool startsWith(const std::string& s, const std::string& prefix) {
 }
 
 struct Expectations {
-  std::vector<std::string> ignored, not_ignored;
+  std::vector<std::string> ignored, not_ignored, warnings;
 };
 
 Expectations expectationsOf(const std::string& text) {
   static const std::regex kExpect(R"(#\s*expect-(not-)?ignored:\s*(\S+))");
+  static const std::regex kWarning(R"(#\s*expect-warning:\s*(\S.*\S|\S))");
   Expectations e;
   for (const std::string& line : splitLines(text)) {
     std::smatch m;
-    if (!std::regex_search(line, m, kExpect)) continue;
-    (m[1].matched ? e.not_ignored : e.ignored).push_back(m[2].str());
+    if (std::regex_search(line, m, kWarning)) {
+      e.warnings.push_back(m[1].str());
+    } else if (std::regex_search(line, m, kExpect)) {
+      (m[1].matched ? e.not_ignored : e.ignored).push_back(m[2].str());
+    }
   }
   return e;
 }
@@ -182,6 +187,13 @@ TEST_P(LitellmConfigs, CheckConfigPassesWithItsExpectations) {
   for (const std::string& key : expect.ignored) {
     EXPECT_TRUE(reportsIgnored(out, key))
         << "expect-ignored: no line starts with \"ignored: " << key << "\"\n"
+        << report;
+  }
+  for (const std::string& text : expect.warnings) {
+    EXPECT_TRUE(
+        std::any_of(out.begin(), out.end(),
+                    [&](const std::string& l) { return startsWith(l, "warning: " + text); }))
+        << "expect-warning: no line starts with \"warning: " << text << "\"\n"
         << report;
   }
   for (const std::string& key : expect.not_ignored) {

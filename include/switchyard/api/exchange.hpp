@@ -92,6 +92,11 @@ struct RequestOptions {
   bool mock_testing_fallbacks = false;
   bool mock_testing_context_fallbacks = false;
   bool mock_testing_content_policy_fallbacks = false;
+  // OpenRouter's usage accounting, `"usage": {"include": true}` (chat/completions and completions
+  // in OpenAI format only; the field is taken out of the body either way): the answer's usage
+  // object gets `cost`, the gateway's cost of the request in USD (key_limits, docs/keys.md#cost),
+  // and a stream gets its usage chunk even without stream_options.include_usage.
+  bool usage_include = false;
 };
 
 // A streamed response body. The session calls next() until it yields nullopt (clean end) or an
@@ -199,6 +204,10 @@ struct Exchange {
   // replaces timeout and stream_timeout for every attempt.
   std::optional<double> timeout_s;
   Clock::time_point started = Clock::now();
+  // A streamed reply: when the session wrote the first chunk of data to the client (just before
+  // its observers see it; an error event that breaks the stream is not data). Unset for a whole
+  // reply and for a stream that sent no data. first_chunk - started is the time to first token.
+  std::optional<Clock::time_point> first_chunk;
   Principal principal;  // set by the auth filter
   // Outcome
   Outcome outcome;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "switchyard/api/exchange.hpp"
@@ -27,7 +28,8 @@ std::uint64_t estimatePromptTokens(const nlohmann::json& body);
 //     prompt_tokens, completion_tokens;
 //     cached_tokens          <- prompt_tokens_details.cached_tokens, else
 //                               cache_read_input_tokens (LiteLLM's top-level copy);
-//     cache_creation_tokens  <- cache_creation_tokens, else cache_creation_input_tokens;
+//     cache_creation_tokens  <- cache_creation_tokens, else cache_creation_input_tokens, else
+//                               prompt_tokens_details.cache_write_tokens (OpenRouter's);
 //     reasoning_tokens       <- completion_tokens_details.reasoning_tokens.
 //   Anthropic shape (input_tokens or output_tokens):
 //     prompt_tokens          <- input_tokens + cache_read_input_tokens +
@@ -38,5 +40,16 @@ std::uint64_t estimatePromptTokens(const nlohmann::json& body);
 //                               thinking in output_tokens).
 // nullopt when `text` has no usage object (or `"usage":null`), or one with neither shape.
 std::optional<Usage> scanUsage(std::string_view text) noexcept;
+
+// Sets `"cost"` in the usage object scanUsage reads (the one nearest the end of `text`): the
+// value of its own "cost" member is replaced (not one inside a nested object), else the member is
+// added last. The number is written as x-litellm-response-cost is (printf's "%.12g"; a value
+// that is not finite as 0). The rest of `text` is kept byte for byte. Returns false, `text`
+// unchanged, when scanUsage finds no usage object there.
+bool setUsageCost(std::string& text, double cost);
+
+// `from` merged into `into`, field by field, counts only growing: a stream may report its usage
+// in parts (Anthropic: input at message_start, output at message_delta) or more than once.
+void mergeUsage(Usage& into, const Usage& from) noexcept;
 
 }  // namespace switchyard::api

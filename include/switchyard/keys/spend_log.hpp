@@ -12,7 +12,10 @@ struct SpendRow;
 
 namespace switchyard::keys {
 
-// The row of a finished exchange (status as the client got it).
+// The row of a finished exchange (status as the client got it). start_time is rounded down and
+// end_time up to the millisecond; ttft_ms is a stream's time from the request's start to its
+// first chunk of data (Exchange::first_chunk), at most end_time - start_time, and nullopt for a
+// whole reply or a stream that sent no data.
 store::SpendRow spendRowOf(const api::Exchange& ex, unsigned status, bool stream);
 
 class SpendLog final : public telemetry::RequestSink {

@@ -14,7 +14,8 @@
 //   usage           ex.usage from the reply body, or from a stream's chunks as they pass
 //   parse(endpoint) the JSON body -> ex.body, ex.model, ex.stream, ex.options (parseRequest)
 //   key_limits      a virtual key's models, rate limits and budget (429 / 400 / 403), then the
-//                   cost of the answer (ex.outcome.cost), x-litellm-response-cost / key-spend
+//                   cost of the answer (ex.outcome.cost), x-litellm-response-cost / key-spend,
+//                   and usage.cost in the answer when asked (usage_accounting.hpp)
 //   provider_call   terminal: router, retries, fallbacks, the provider adapters
 //   reply(fn)       terminal: answers with fn(ex) (models, health, liveness...)
 

@@ -11,7 +11,9 @@ namespace switchyard::pipeline {
 
 // Parses and validates the JSON body for ex.endpoint: fills ex.body, ex.model, ex.stream, moves
 // the request-level controls into ex.controls (as sent) and ex.options (typed, validated; a body
-// `timeout` sets ex.timeout_s unless the header already did). When an ingress filter already
+// `timeout` sets ex.timeout_s unless the header already did). OpenRouter's `usage` of a
+// chat/completions or completions body in OpenAI format is read into ex.options.usage_include and
+// removed from the body (not kept in ex.controls). When an ingress filter already
 // translated the body into ex.body, `raw_body` is not read and only the rest is done.
 // Exposed for tests.
 api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body);

@@ -114,16 +114,29 @@ struct SpendQuery {
   std::int64_t limit = 1000;
 };
 
-// GET /global/spend/report, /global/spend/keys, /global/spend/models
-enum class SpendGroupBy : std::uint8_t { kKey, kModel, kTeam, kDay };
+// GET /global/spend/report, /global/spend/keys, /global/spend/models: the spend rows summed per
+// distinct combination of the group_by columns. Every row counts, failures included (LiteLLM's
+// report queries count every LiteLLM_SpendLogs row; a failure's spend is what its key was
+// charged: 0 unless the provider's usage was known). Groups come biggest spend first, then by
+// their values in order.
+enum class SpendGroupBy : std::uint8_t {
+  kKey,       // api_key (the key's hash; "" for the master key or an open gateway)
+  kModel,     // model (the alias requested)
+  kTeam,      // team_id of the key
+  kDay,       // the UTC day of start_time, "YYYY-MM-DD"
+  kCustomer,  // end_user (the request's `user` field)
+};
 struct SpendReportQuery {
-  SpendGroupBy group_by = SpendGroupBy::kKey;
-  std::optional<UnixMs> start, end;
-  std::int64_t limit = 1000;
+  std::vector<SpendGroupBy> group_by = {SpendGroupBy::kKey};  // at least one
+  std::optional<UnixMs> start, end;                           // start_time within [start, end)
+  std::optional<std::string> api_key;                         // only this key's rows (hash)
+  std::optional<std::string> user;  // only rows of keys owned by this user_id
+  std::int64_t limit = 1000;        // most groups returned; negative: no limit
 };
 struct SpendGroup {
-  std::string group;      // key hash, model alias, team id, or "YYYY-MM-DD"
-  std::string key_alias;  // kKey: the key's alias
+  std::vector<std::string> groups;  // one value per SpendReportQuery::group_by, in its order
+  std::string key_alias;            // grouped by key: the key's current alias (else the rows')
+  std::string key_name;             // grouped by key: "sk-...abcd" ("" for a deleted key)
   double spend = 0;
   std::uint64_t requests = 0, prompt_tokens = 0, completion_tokens = 0, total_tokens = 0;
 };

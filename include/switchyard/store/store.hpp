@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,7 +82,14 @@ struct DatabaseUrl {
 api::Result<DatabaseUrl> parseDatabaseUrl(std::string_view url);
 
 // Opens the store for `url` (the file is created when missing; WAL mode, busy timeout). Does
-// not migrate.
+// not migrate. Refuses a postgresql url (startupRefusal says why).
 api::Result<std::unique_ptr<Store>> openStore(const DatabaseUrl& url);
+
+// Why the gateway would refuse to start with this database_url although the config loads: a url
+// that does not parse, or a postgresql:// url (valid for LiteLLM, but this version has only the
+// SQLite store). nullopt when the store can open it. --check-config prints it as a warning (the
+// config itself is valid); openStore refuses with the same words. Never contains the url past
+// its scheme (it may hold a password).
+std::optional<std::string> startupRefusal(std::string_view database_url);
 
 }  // namespace switchyard::store

@@ -1,10 +1,14 @@
-// api::scanUsage: the usage object of a reply body or a stream chunk, read in place.
+// api::scanUsage: the usage object of a reply body or a stream chunk, read in place;
+// api::setUsageCost: its `cost` set in place (OpenRouter's usage accounting); api::mergeUsage.
 
 #include "switchyard/api/usage.hpp"
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace switchyard::api {
@@ -106,6 +110,94 @@ TEST(ScanUsageTest, KeysMatchWholeNamesOnly) {
            R"("prompt_tokens_details":{"audio_cached_tokens":4,"note":"reasoning_tokens"}}})");
   EXPECT_EQ(u.cached_tokens, 0u);
   EXPECT_EQ(u.reasoning_tokens, 0u);
+}
+
+TEST(ScanUsageTest, OpenRouterCacheWriteTokens) {
+  // https://openrouter.ai/docs/use-cases/usage-accounting: prompt_tokens_details.cache_write_tokens
+  Usage u = scan(R"({"object":"chat.completion.chunk","usage":{"completion_tokens":2,)"
+                 R"("completion_tokens_details":{"reasoning_tokens":0},"cost":0.95,)"
+                 R"("cost_details":{"upstream_inference_cost":19},"prompt_tokens":194,)"
+                 R"("prompt_tokens_details":{"cached_tokens":0,"cache_write_tokens":100,)"
+                 R"("audio_tokens":0},"total_tokens":196}})");
+  EXPECT_EQ(u.prompt_tokens, 194u);
+  EXPECT_EQ(u.completion_tokens, 2u);
+  EXPECT_EQ(u.cached_tokens, 0u);
+  EXPECT_EQ(u.cache_creation_tokens, 100u);
+  // LiteLLM's names, when present, are read first.
+  Usage v =
+      scan(R"({"usage":{"prompt_tokens":10,"completion_tokens":1,)"
+           R"("cache_creation_input_tokens":3,"prompt_tokens_details":{"cache_write_tokens":4}}})");
+  EXPECT_EQ(v.cache_creation_tokens, 3u);
+}
+
+TEST(SetUsageCostTest, AddedLastInTheUsageObject) {
+  std::string body = R"({"id":"x","usage":{"prompt_tokens":12,"completion_tokens":5},"z":1})";
+  ASSERT_TRUE(setUsageCost(body, 0.000123));
+  EXPECT_EQ(
+      body,
+      R"({"id":"x","usage":{"prompt_tokens":12,"completion_tokens":5,"cost":0.000123},"z":1})");
+  // Whitespace kept; the body stays valid JSON.
+  std::string pretty = "{\"usage\": {\n  \"prompt_tokens\": 1,\n  \"completion_tokens\": 2\n}\n}";
+  ASSERT_TRUE(setUsageCost(pretty, 2.5));
+  nlohmann::json j = nlohmann::json::parse(pretty);
+  EXPECT_EQ(j["usage"]["cost"], 2.5);
+  EXPECT_EQ(j["usage"]["completion_tokens"], 2);
+}
+
+TEST(SetUsageCostTest, ReplacesItsOwnCostNotANestedOne) {
+  // What OpenRouter itself answers: its cost is replaced by the gateway's, cost_details untouched.
+  std::string body = R"({"usage":{"prompt_tokens":194,"cost_details":{"cost":19},)"
+                     R"("cost" : 0.95 ,"total_tokens":196}})";
+  ASSERT_TRUE(setUsageCost(body, 0.5));
+  EXPECT_EQ(body, R"({"usage":{"prompt_tokens":194,"cost_details":{"cost":19},)"
+                  R"("cost" : 0.5 ,"total_tokens":196}})");
+  std::string last = R"({"usage":{"prompt_tokens":1,"cost":null}})";
+  ASSERT_TRUE(setUsageCost(last, 1));
+  EXPECT_EQ(last, R"({"usage":{"prompt_tokens":1,"cost":1}})");
+}
+
+TEST(SetUsageCostTest, TheUsageObjectScanUsageReads) {
+  // A string mentioning usage, "usage": null and an earlier object are not it.
+  std::string sse =
+      "data: {\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"content\":\"\\\"usage\\\": {}\"}}],\"usage\":null}\n\n"
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":4}}\n\n";
+  std::string expected = sse;
+  expected.insert(expected.rfind("}}"), ",\"cost\":0.25");
+  ASSERT_TRUE(setUsageCost(sse, 0.25));
+  EXPECT_EQ(sse, expected);
+}
+
+TEST(SetUsageCostTest, NoUsageObjectNoChange) {
+  for (std::string text :
+       {std::string(R"({"choices":[],"usage":null})"), std::string(R"({"text":"usage"})"),
+        std::string(R"({"usage":{}})"), std::string()}) {
+    std::string before = text;
+    EXPECT_FALSE(setUsageCost(text, 1.0)) << before;
+    EXPECT_EQ(text, before);
+  }
+}
+
+TEST(SetUsageCostTest, WrittenAsTheCostHeaderIs) {
+  std::string body = R"({"usage":{"prompt_tokens":1}})";
+  ASSERT_TRUE(setUsageCost(body, 1.0 / 3.0));
+  EXPECT_EQ(body, R"({"usage":{"prompt_tokens":1,"cost":0.333333333333}})");
+  std::string tiny = R"({"usage":{"prompt_tokens":1}})";
+  ASSERT_TRUE(setUsageCost(tiny, 2e-7));
+  EXPECT_EQ(nlohmann::json::parse(tiny)["usage"]["cost"].get<double>(), 2e-7) << tiny;
+  std::string bad = R"({"usage":{"prompt_tokens":1}})";
+  ASSERT_TRUE(setUsageCost(bad, std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(bad, R"({"usage":{"prompt_tokens":1,"cost":0}})");
+}
+
+TEST(MergeUsageTest, CountsOnlyGrow) {
+  Usage have{10, 0, 5, 0, 0};
+  mergeUsage(have, Usage{0, 7, 2, 3, 1});
+  EXPECT_EQ(have.prompt_tokens, 10u);
+  EXPECT_EQ(have.completion_tokens, 7u);
+  EXPECT_EQ(have.cached_tokens, 5u);
+  EXPECT_EQ(have.cache_creation_tokens, 3u);
+  EXPECT_EQ(have.reasoning_tokens, 1u);
 }
 
 }  // namespace

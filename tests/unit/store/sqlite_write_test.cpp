@@ -103,7 +103,7 @@ class SqliteWrite : public ::testing::Test {
   std::vector<SpendGroup> report(SpendGroupBy by, std::optional<UnixMs> start = std::nullopt,
                                  std::optional<UnixMs> end = std::nullopt,
                                  std::int64_t limit = 1000) {
-    auto r = store_->spendReport({.group_by = by, .start = start, .end = end, .limit = limit});
+    auto r = store_->spendReport({.group_by = {by}, .start = start, .end = end, .limit = limit});
     EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().detail);
     return r ? *r : std::vector<SpendGroup>{};
   }
@@ -322,6 +322,7 @@ class SqliteReport : public SqliteWrite {
   void SetUp() override {
     SqliteWrite::SetUp();
     KeyRow k1 = plainKey("k1", "current-alias");
+    k1.key_name = "sk-...k1k1";
     ASSERT_TRUE(store_->insertKey(k1).has_value());
     auto row = [](const char* id, const char* key, const char* alias, const char* model,
                   const char* team, UnixMs start, double spend, std::uint64_t prompt,
@@ -343,16 +344,16 @@ class SqliteReport : public SqliteWrite {
 TEST_F(SqliteReport, ByKeyUsesTheKeysCurrentAlias) {
   std::vector<SpendGroup> g = report(SpendGroupBy::kKey);
   ASSERT_EQ(g.size(), 3u);
-  EXPECT_EQ(g[0].group, "");  // the master key / open gateway
+  EXPECT_EQ(g[0].groups[0], "");  // the master key / open gateway
   EXPECT_DOUBLE_EQ(g[0].spend, 4.0);
-  EXPECT_EQ(g[1].group, "k1");
+  EXPECT_EQ(g[1].groups[0], "k1");
   EXPECT_EQ(g[1].key_alias, "current-alias");
   EXPECT_DOUBLE_EQ(g[1].spend, 3.0);
   EXPECT_EQ(g[1].requests, 2u);
   EXPECT_EQ(g[1].prompt_tokens, 300u);
   EXPECT_EQ(g[1].completion_tokens, 30u);
   EXPECT_EQ(g[1].total_tokens, 330u);
-  EXPECT_EQ(g[2].group, "k2");
+  EXPECT_EQ(g[2].groups[0], "k2");
   EXPECT_EQ(g[2].key_alias, "gone-alias");  // deleted key: the spend rows' alias
   EXPECT_DOUBLE_EQ(g[2].spend, 0.75);
   EXPECT_EQ(g[2].requests, 2u);
@@ -361,12 +362,12 @@ TEST_F(SqliteReport, ByKeyUsesTheKeysCurrentAlias) {
 TEST_F(SqliteReport, ByModel) {
   std::vector<SpendGroup> g = report(SpendGroupBy::kModel);
   ASSERT_EQ(g.size(), 2u);
-  EXPECT_EQ(g[0].group, "claude");
+  EXPECT_EQ(g[0].groups[0], "claude");
   EXPECT_DOUBLE_EQ(g[0].spend, 6.0);
   EXPECT_EQ(g[0].requests, 2u);
   EXPECT_EQ(g[0].total_tokens, 660u);
   EXPECT_TRUE(g[0].key_alias.empty());
-  EXPECT_EQ(g[1].group, "gpt4");
+  EXPECT_EQ(g[1].groups[0], "gpt4");
   EXPECT_DOUBLE_EQ(g[1].spend, 1.75);
   EXPECT_EQ(g[1].requests, 3u);
   EXPECT_EQ(g[1].prompt_tokens, 175u);
@@ -375,11 +376,11 @@ TEST_F(SqliteReport, ByModel) {
 TEST_F(SqliteReport, ByTeam) {
   std::vector<SpendGroup> g = report(SpendGroupBy::kTeam);
   ASSERT_EQ(g.size(), 3u);
-  EXPECT_EQ(g[0].group, "");
+  EXPECT_EQ(g[0].groups[0], "");
   EXPECT_DOUBLE_EQ(g[0].spend, 4.0);
-  EXPECT_EQ(g[1].group, "red");
+  EXPECT_EQ(g[1].groups[0], "red");
   EXPECT_DOUBLE_EQ(g[1].spend, 3.0);
-  EXPECT_EQ(g[2].group, "blue");
+  EXPECT_EQ(g[2].groups[0], "blue");
   EXPECT_DOUBLE_EQ(g[2].spend, 0.75);
   EXPECT_EQ(g[2].completion_tokens, 7u);
 }
@@ -387,13 +388,13 @@ TEST_F(SqliteReport, ByTeam) {
 TEST_F(SqliteReport, ByDayInUtc) {
   std::vector<SpendGroup> g = report(SpendGroupBy::kDay);
   ASSERT_EQ(g.size(), 3u);
-  EXPECT_EQ(g[0].group, "2024-01-03");
+  EXPECT_EQ(g[0].groups[0], "2024-01-03");
   EXPECT_DOUBLE_EQ(g[0].spend, 4.25);
   EXPECT_EQ(g[0].requests, 2u);
-  EXPECT_EQ(g[1].group, "2024-01-01");  // the last millisecond of the day stays in it
+  EXPECT_EQ(g[1].groups[0], "2024-01-01");  // the last millisecond of the day stays in it
   EXPECT_DOUBLE_EQ(g[1].spend, 3.0);
   EXPECT_EQ(g[1].requests, 2u);
-  EXPECT_EQ(g[2].group, "2024-01-02");
+  EXPECT_EQ(g[2].groups[0], "2024-01-02");
   EXPECT_DOUBLE_EQ(g[2].spend, 0.5);
 }
 
@@ -401,7 +402,7 @@ TEST_F(SqliteReport, WindowAndLimit) {
   // [Jan 2, Jan 3): only row 3.
   std::vector<SpendGroup> g = report(SpendGroupBy::kKey, kJan1 + kDay, kJan1 + 2 * kDay);
   ASSERT_EQ(g.size(), 1u);
-  EXPECT_EQ(g[0].group, "k2");
+  EXPECT_EQ(g[0].groups[0], "k2");
   EXPECT_DOUBLE_EQ(g[0].spend, 0.5);
   EXPECT_EQ(g[0].requests, 1u);
 
@@ -411,9 +412,70 @@ TEST_F(SqliteReport, WindowAndLimit) {
 
   g = report(SpendGroupBy::kTeam, std::nullopt, std::nullopt, 1);
   ASSERT_EQ(g.size(), 1u);
-  EXPECT_EQ(g[0].group, "");
+  EXPECT_EQ(g[0].groups[0], "");
 
   EXPECT_TRUE(report(SpendGroupBy::kDay, kJan1 + 10 * kDay).empty());
+}
+
+TEST_F(SqliteReport, SeveralColumnsGroupTogether) {
+  auto r = store_->spendReport({.group_by = {SpendGroupBy::kDay, SpendGroupBy::kTeam,
+                                             SpendGroupBy::kModel, SpendGroupBy::kKey},
+                                .limit = -1});
+  ASSERT_TRUE(r.has_value()) << r.error().detail;
+  const std::vector<SpendGroup>& g = *r;
+  ASSERT_EQ(g.size(), 5u);  // every row is its own group; biggest spend first
+  using V = std::vector<std::string>;
+  EXPECT_EQ(g[0].groups, (V{"2024-01-03", "", "claude", ""}));
+  EXPECT_DOUBLE_EQ(g[0].spend, 4.0);
+  EXPECT_EQ(g[1].groups, (V{"2024-01-01", "red", "claude", "k1"}));
+  EXPECT_EQ(g[1].key_alias, "current-alias");
+  EXPECT_EQ(g[1].key_name, "sk-...k1k1");
+  EXPECT_EQ(g[1].requests, 1u);
+  EXPECT_EQ(g[4].groups, (V{"2024-01-03", "blue", "gpt4", "k2"}));
+  EXPECT_EQ(g[4].key_alias, "gone-alias");
+  EXPECT_EQ(g[4].key_name, "");  // a deleted key
+
+  r = store_->spendReport({.group_by = {SpendGroupBy::kKey, SpendGroupBy::kModel}});
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->size(), 4u);  // k1 x {gpt4, claude}, k2 x gpt4, "" x claude
+  EXPECT_EQ((*r)[3].groups, (V{"k2", "gpt4"}));
+  EXPECT_DOUBLE_EQ((*r)[3].spend, 0.75);
+  EXPECT_EQ((*r)[3].requests, 2u);
+}
+
+TEST_F(SqliteReport, ByCustomerAndFilters) {
+  SpendRow a = spendAt("6", "k1", "gpt4", "red", kJan1 + 3 * kDay, 0.5);
+  a.user = "ann";
+  a.end_user = "acme";
+  SpendRow b = spendAt("7", "k3", "gpt4", "", kJan1 + 3 * kDay, 0.25);
+  b.user = "bob";
+  b.end_user = "acme";
+  SpendRow failed = spendAt("8", "k3", "gpt4", "", kJan1 + 3 * kDay, 0);
+  failed.user = "bob";
+  failed.status = "failure";
+  mustWrite({.rows = {a, b, failed}});
+  auto r = store_->spendReport({.group_by = {SpendGroupBy::kCustomer}, .start = kJan1 + 3 * kDay});
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].groups[0], "acme");
+  EXPECT_DOUBLE_EQ((*r)[0].spend, 0.75);
+  EXPECT_EQ((*r)[1].groups[0], "");  // no end user
+  EXPECT_EQ((*r)[1].requests, 1u);   // a failure counts, with its spend (0)
+
+  r = store_->spendReport({.group_by = {SpendGroupBy::kKey}, .user = "bob"});
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].groups[0], "k3");
+  EXPECT_EQ((*r)[0].requests, 2u);
+  EXPECT_DOUBLE_EQ((*r)[0].spend, 0.25);
+
+  r = store_->spendReport({.group_by = {SpendGroupBy::kModel}, .api_key = "k1"});
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].groups[0], "claude");
+  EXPECT_DOUBLE_EQ((*r)[1].spend, 1.5);  // gpt4: rows 1 and 6
+
+  EXPECT_FALSE(store_->spendReport({.group_by = {}}).has_value());
 }
 
 TEST_F(SqliteWrite, AuditLogNewestFirst) {
