@@ -31,13 +31,13 @@ api::Result<auth::Principal> KeyAuthenticator::authenticate(std::string_view tok
     if (open) return auth::Principal{true, true, "open", {}, {}};
     return auth::authenticate(token, master_key_);  // the missing / invalid key errors
   }
-  std::shared_ptr<const store::KeyRow> row = entry->row();
+  std::shared_ptr<const KeySettings> row = entry->row();
   store::UnixMs now = nowMs();
-  if (!row->previous_token.empty() && row->previous_token_expires) {
+  if (!row->previousToken().empty() && row->previousTokenExpires()) {
     // Found by the previous key of a regeneration: valid only within the grace period.
     TokenHash current;
     if (parseTokenHex(row->token, current) && used != current &&
-        now >= *row->previous_token_expires) {
+        now >= *row->previousTokenExpires()) {
       return unauthorized("Authentication Error: invalid API key.");
     }
   }
@@ -48,7 +48,7 @@ api::Result<auth::Principal> KeyAuthenticator::authenticate(std::string_view tok
   if (row->expires && now >= *row->expires) {
     return unauthorized("Authentication Error: this key has expired.");
   }
-  auth::Principal p{true, false, row->key_alias.empty() ? row->key_name : row->key_alias, {}, {}};
+  auth::Principal p{true, false, row->displayName(), {}, {}};
   p.key = std::move(entry);
   p.key_row = std::move(row);
   return p;

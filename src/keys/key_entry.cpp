@@ -34,25 +34,26 @@ std::string money(double v) {
 
 }  // namespace
 
-KeyEntry::KeyEntry(store::KeyRow row) {
+KeyEntry::KeyEntry(const store::KeyRow& row) {
   spend_ = row.spend;
   reset_at_ = row.budget_reset_at;
-  row_ = std::make_shared<const store::KeyRow>(std::move(row));
-  for (const auto& [model, s] : row_->model_spend) {
+  row_ = std::make_shared<const KeySettings>(row);
+  for (const auto& [model, s] : row.model_spend) {
     ModelCounters& c = models_[model];
     c.spend = s.spend;
     c.reset_at = s.reset_at;
   }
 }
 
-std::shared_ptr<const store::KeyRow> KeyEntry::row() const {
+std::shared_ptr<const KeySettings> KeyEntry::row() const {
   std::lock_guard lock(mu_);
   return row_;
 }
 
-void KeyEntry::setRow(store::KeyRow row, bool spend_set) {
+void KeyEntry::setRow(const store::KeyRow& row, bool spend_set) {
+  auto settings = std::make_shared<const KeySettings>(row);  // outside the lock
   std::lock_guard lock(mu_);
-  bool window_changed = row.budget_duration != row_->budget_duration;
+  bool window_changed = row.budget_duration != row_->budgetDuration();
   if (spend_set) spend_ = row.spend;
   if (spend_set || window_changed) reset_at_ = row.budget_reset_at;
   for (const auto& [model, s] : row.model_spend) {
@@ -60,7 +61,7 @@ void KeyEntry::setRow(store::KeyRow row, bool spend_set) {
     if (spend_set) c.spend = s.spend;
     if (spend_set || !c.reset_at) c.reset_at = s.reset_at;
   }
-  row_ = std::make_shared<const store::KeyRow>(std::move(row));
+  row_ = std::move(settings);
 }
 
 KeyEntry::ModelCounters& KeyEntry::modelCounters(std::string_view model) {
@@ -71,14 +72,14 @@ KeyEntry::ModelCounters& KeyEntry::modelCounters(std::string_view model) {
 
 void KeyEntry::rollBudgets(SysClock::time_point now, AdmitResult& out) {
   store::UnixMs now_ms = msOf(now);
-  const store::KeyRow& row = *row_;
-  if (!row.budget_duration.empty() && (!reset_at_ || now_ms >= *reset_at_)) {
+  const KeySettings& row = *row_;
+  if (!row.budgetDuration().empty() && (!reset_at_ || now_ms >= *reset_at_)) {
     bool had_window = reset_at_.has_value();
-    reset_at_ = nextReset(row.budget_duration, now);
+    reset_at_ = nextReset(row.budgetDuration(), now);
     if (had_window) spend_ = 0;
     if (reset_at_) out.resets.push_back({row.token, "", *reset_at_});
   }
-  for (const auto& [model, budget] : row.model_max_budget) {
+  for (const auto& [model, budget] : row.modelMaxBudget()) {
     if (budget.time_period.empty()) continue;
     ModelCounters& c = modelCounters(model);
     if (c.reset_at && now_ms < *c.reset_at) continue;
@@ -92,19 +93,19 @@ void KeyEntry::rollBudgets(SysClock::time_point now, AdmitResult& out) {
 AdmitResult KeyEntry::admit(const AdmitRequest& r, SysClock::time_point now) {
   AdmitResult out;
   std::lock_guard lock(mu_);
-  const store::KeyRow& row = *row_;
+  const KeySettings& row = *row_;
   rollBudgets(now, out);
   out.spend = spend_;
   std::int64_t minute = minuteOf(now);
   window_.roll(minute);
 
   // Limits of the key, then of the model.
-  auto model_rpm = row.model_rpm_limit.find(r.model);
-  auto model_tpm = row.model_tpm_limit.find(r.model);
-  auto model_budget = row.model_max_budget.find(r.model);
+  auto model_rpm = row.modelRpmLimit().find(r.model);
+  auto model_tpm = row.modelTpmLimit().find(r.model);
+  auto model_budget = row.modelMaxBudget().find(r.model);
   ModelCounters* mc = nullptr;
-  if (model_rpm != row.model_rpm_limit.end() || model_tpm != row.model_tpm_limit.end() ||
-      model_budget != row.model_max_budget.end()) {
+  if (model_rpm != row.modelRpmLimit().end() || model_tpm != row.modelTpmLimit().end() ||
+      model_budget != row.modelMaxBudget().end()) {
     mc = &modelCounters(r.model);
     mc->window.roll(minute);
   }
@@ -136,13 +137,13 @@ AdmitResult KeyEntry::admit(const AdmitRequest& r, SysClock::time_point now) {
                       std::to_string(*row.tpm_limit) + ", current tpm=" +
                       std::to_string(window_.tokens) + ".");
   }
-  if (mc && model_rpm != row.model_rpm_limit.end() && mc->window.requests >= model_rpm->second) {
+  if (mc && model_rpm != row.modelRpmLimit().end() && mc->window.requests >= model_rpm->second) {
     return refuse(Verdict::kRateLimited,
                   "Rate limit reached for key " + row.key_name + " and model " +
                       std::string(r.model) + ": model_rpm_limit=" +
                       std::to_string(model_rpm->second) + ".");
   }
-  if (mc && model_tpm != row.model_tpm_limit.end() && mc->window.tokens >= model_tpm->second) {
+  if (mc && model_tpm != row.modelTpmLimit().end() && mc->window.tokens >= model_tpm->second) {
     return refuse(Verdict::kRateLimited,
                   "Rate limit reached for key " + row.key_name + " and model " +
                       std::string(r.model) + ": model_tpm_limit=" +
@@ -154,7 +155,7 @@ AdmitResult KeyEntry::admit(const AdmitRequest& r, SysClock::time_point now) {
                       money(spend_) + (reserved_ > 0 ? " (+" + money(reserved_) + " in flight)" : "") +
                       ", max budget: " + money(*row.max_budget));
   }
-  if (mc && model_budget != row.model_max_budget.end() &&
+  if (mc && model_budget != row.modelMaxBudget().end() &&
       mc->spend + mc->reserved >= model_budget->second.budget_limit) {
     return refuse(Verdict::kBudgetExceeded,
                   "Budget has been exceeded for model " + std::string(r.model) + "! Key " +

@@ -69,21 +69,21 @@ void KeyRegistry::eraseHash(const TokenHash& t) {
   s.map.erase(t);
 }
 
-std::shared_ptr<KeyEntry> KeyRegistry::put(store::KeyRow row, bool spend_set) {
+std::shared_ptr<KeyEntry> KeyRegistry::put(const store::KeyRow& row, bool spend_set) {
   TokenHash t, previous;
   if (!parseTokenHex(row.token, t)) return nullptr;
   bool has_previous = parseTokenHex(row.previous_token, previous);
   std::shared_ptr<KeyEntry> entry = find(t);
   if (entry) {
-    entry->setRow(std::move(row), spend_set);
+    entry->setRow(row, spend_set);
   } else {
-    entry = std::make_shared<KeyEntry>(std::move(row));
+    entry = std::make_shared<KeyEntry>(row);
     Shard& s = shardOf(t);
     std::unique_lock lock(s.mu);
     auto [it, inserted] = s.map.try_emplace(t, entry);
     if (!inserted) {
       // Raced with another put of the same key: keep the one that won.
-      it->second->setRow(*entry->row(), true);
+      it->second->setRow(row, true);
       return it->second;
     }
     size_.fetch_add(1, std::memory_order_relaxed);
@@ -92,16 +92,17 @@ std::shared_ptr<KeyEntry> KeyRegistry::put(store::KeyRow row, bool spend_set) {
   return entry;
 }
 
-std::shared_ptr<KeyEntry> KeyRegistry::rekey(std::string_view old_token_hex, store::KeyRow row) {
+std::shared_ptr<KeyEntry> KeyRegistry::rekey(std::string_view old_token_hex,
+                                             const store::KeyRow& row) {
   TokenHash old_t, new_t, previous;
   if (!parseTokenHex(old_token_hex, old_t) || !parseTokenHex(row.token, new_t)) return nullptr;
   std::shared_ptr<KeyEntry> entry = find(old_t);
-  if (!entry) return put(std::move(row));
+  if (!entry) return put(row);
   // The old hash stays only as the grace-period alias the row names.
-  std::string old_previous = entry->row()->previous_token;
+  std::string old_previous = entry->row()->previousToken();
   bool keep_old = row.previous_token == old_token_hex;
   bool has_previous = parseTokenHex(row.previous_token, previous);
-  entry->setRow(std::move(row), false);
+  entry->setRow(row, false);
   insertAlias(new_t, entry);
   if (!keep_old) eraseHash(old_t);
   TokenHash stale;
@@ -114,9 +115,9 @@ bool KeyRegistry::erase(std::string_view token_hex) {
   if (!parseTokenHex(token_hex, t)) return false;
   std::shared_ptr<KeyEntry> entry = find(t);
   if (!entry) return false;
-  std::shared_ptr<const store::KeyRow> row = entry->row();
+  std::shared_ptr<const KeySettings> row = entry->row();
   TokenHash main, previous;
-  if (parseTokenHex(row->previous_token, previous)) eraseHash(previous);
+  if (parseTokenHex(row->previousToken(), previous)) eraseHash(previous);
   if (parseTokenHex(row->token, main)) eraseHash(main);
   eraseHash(t);
   size_.fetch_sub(1, std::memory_order_relaxed);

@@ -39,13 +39,13 @@ store::SpendRow spendRowOf(const api::Exchange& ex, unsigned status, bool stream
   r.request_id = ex.request_id;
   r.call_type = callTypeOf(ex);
   // The key's current row (a regeneration meanwhile changed its hash).
-  std::shared_ptr<const store::KeyRow> current =
+  std::shared_ptr<const KeySettings> current =
       ex.principal.key ? ex.principal.key->row() : ex.principal.key_row;
-  if (const store::KeyRow* key = current.get()) {
+  if (const KeySettings* key = current.get()) {
     r.api_key = key->token;
     r.key_alias = key->key_alias;
-    r.user = key->user_id;
-    r.team_id = key->team_id;
+    r.user = key->userId();
+    r.team_id = key->teamId();
   }
   if (ex.body) {
     auto u = ex.body->find("user");

@@ -60,10 +60,11 @@ bool globMatch(std::string_view pattern, std::string_view name) {
 // of a deployment serving it.
 }  // namespace
 
-bool keyAllowsModel(const store::KeyRow& row, std::string_view model,
+bool keyAllowsModel(const keys::KeySettings& row, std::string_view model,
                     const router::Router& router) {
-  if (row.models.empty()) return true;
-  for (const std::string& m : row.models) {
+  const std::vector<std::string>& models = row.models();
+  if (models.empty()) return true;
+  for (const std::string& m : models) {
     if (m == model || m == "*" || m == "all-proxy-models") return true;
     if (m.find('*') != std::string::npos && globMatch(m, model)) return true;
   }
@@ -71,7 +72,7 @@ bool keyAllowsModel(const store::KeyRow& row, std::string_view model,
   if (group.empty()) return false;
   for (const config::Deployment* d : router.deployments(group)) {
     for (const std::string& g : d->access_groups) {
-      if (std::find(row.models.begin(), row.models.end(), g) != row.models.end()) return true;
+      if (std::find(models.begin(), models.end(), g) != models.end()) return true;
     }
   }
   return false;
@@ -79,9 +80,8 @@ bool keyAllowsModel(const store::KeyRow& row, std::string_view model,
 
 namespace {
 
-bool budgetApplies(const store::KeyRow& row, std::string_view model) {
-  return row.max_budget.has_value() || row.model_max_budget.find(model) !=
-                                           row.model_max_budget.end();
+bool budgetApplies(const keys::KeySettings& row, std::string_view model) {
+  return row.max_budget.has_value() || row.modelMaxBudget().contains(model);
 }
 
 std::optional<std::uint64_t> requestedMaxTokens(const api::Exchange& ex) {
@@ -94,10 +94,10 @@ std::optional<std::uint64_t> requestedMaxTokens(const api::Exchange& ex) {
 }
 
 // Writes settled spend: the key's delta (and its model's, when the key budgets it).
-void persistSpend(store::StoreThread* store, const store::KeyRow& row, std::string_view model,
+void persistSpend(store::StoreThread* store, const keys::KeySettings& row, std::string_view model,
                   double cost) {
   if (!store || cost <= 0) return;
-  bool per_model = row.model_max_budget.find(model) != row.model_max_budget.end();
+  bool per_model = row.modelMaxBudget().contains(model);
   store->write(store::KeySpendDelta{row.token, cost, per_model ? std::string(model) : ""});
 }
 
@@ -127,7 +127,7 @@ class KeyLimitsFilter final : public Filter {
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
     keys::KeyLease lease;
     keys::AdmitResult admitted;
-    const store::KeyRow* row = ex.principal.key_row.get();
+    const keys::KeySettings* row = ex.principal.key_row.get();
     if (row) {
       if (auto e = admit(ex, *row, lease, admitted)) {
         api::Reply refused = fail(ex, std::move(*e));
@@ -190,16 +190,16 @@ class KeyLimitsFilter final : public Filter {
   }
 
  private:
-  std::optional<api::Error> admit(api::Exchange& ex, const store::KeyRow& row,
+  std::optional<api::Error> admit(api::Exchange& ex, const keys::KeySettings& row,
                                   keys::KeyLease& lease, keys::AdmitResult& out) {
-    if (auto a = row.aliases.find(ex.model); a != row.aliases.end()) {
+    if (auto a = row.aliases().find(ex.model); a != row.aliases().end()) {
       ex.model = a->second;
       if (ex.body) (*ex.body)["model"] = ex.model;
     }
     if (!keyAllowsModel(row, ex.model, s_.router)) {
       return api::Error{api::ErrorKind::kForbidden,
                         "key not allowed to access model. This key can only access models=" +
-                            json(row.models).dump() + ". Tried to access " + ex.model,
+                            json(row.models()).dump() + ". Tried to access " + ex.model,
                         "", 0, "key_model_access_denied", "model"};
     }
     double reservation = budgetApplies(row, ex.model) ? reservationFor(ex) : 0;

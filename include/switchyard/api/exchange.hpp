@@ -19,9 +19,7 @@
 
 namespace switchyard::keys {
 class KeyEntry;
-}
-namespace switchyard::store {
-struct KeyRow;
+class KeySettings;
 }
 namespace switchyard::config {
 struct Deployment;
@@ -72,7 +70,7 @@ struct Principal {
   std::string key_alias;  // loggable name; never the key
   // A virtual key: its live counters and its settings as they were when the request began.
   std::shared_ptr<keys::KeyEntry> key;
-  std::shared_ptr<const store::KeyRow> key_row;
+  std::shared_ptr<const keys::KeySettings> key_row;
 };
 
 // The request-level controls of a proxied request, taken out of the JSON body once by the parse

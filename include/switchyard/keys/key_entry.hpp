@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "switchyard/keys/key_settings.hpp"
 #include "switchyard/store/records.hpp"
 
 namespace switchyard::keys {
@@ -53,12 +54,13 @@ struct AdmitResult {
 
 class KeyEntry {
  public:
-  explicit KeyEntry(store::KeyRow row);
+  // Settings and counters from the stored row (its spend, budget windows and model spend).
+  explicit KeyEntry(const store::KeyRow& row);
 
-  std::shared_ptr<const store::KeyRow> row() const;
+  std::shared_ptr<const KeySettings> row() const;
   // New settings; the live counters stay. `spend_set`: the row's spend replaces the live spend
   // (an admin set it), else the live spend and budget window are kept.
-  void setRow(store::KeyRow row, bool spend_set);
+  void setRow(const store::KeyRow& row, bool spend_set);
 
   // Checks and takes: one request in this minute, one in flight, `reservation` of the budget.
   // Nothing is taken unless the verdict is kAdmitted. Each admitted request must be followed by
@@ -90,7 +92,7 @@ class KeyEntry {
   void rollBudgets(SysClock::time_point now, AdmitResult& out);  // mu_ held
 
   mutable std::mutex mu_;
-  std::shared_ptr<const store::KeyRow> row_;
+  std::shared_ptr<const KeySettings> row_;
   double spend_ = 0, reserved_ = 0;
   std::optional<store::UnixMs> reset_at_;
   int in_flight_ = 0;

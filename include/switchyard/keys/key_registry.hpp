@@ -3,8 +3,8 @@
 // SHA-256 of what the client sent in O(1), with no I/O. Loaded whole at startup and kept in step
 // by the admin routes of this instance (put / erase), so a revoked key stops at once.
 //
-// Each KeyEntry holds the key's settings (an immutable store::KeyRow, replaced as a whole on
-// update) and its live counters (KeyLimiter, key_limiter.hpp). Thread-safe: the map is split into
+// Each KeyEntry holds the key's settings (an immutable KeySettings, replaced as a whole on
+// update) and its live counters (key_entry.hpp). Thread-safe: the map is split into
 // shards, each behind a reader-writer lock held only for the lookup itself.
 
 #include <array>
@@ -45,10 +45,10 @@ class KeyRegistry {
   // Adds a key, or replaces the settings of the key with row.token (keeping its live counters;
   // `spend_set`: the row's spend replaces the live one, see KeyEntry::setRow). A row with a
   // previous_token (regenerated with a grace period) is found by both hashes. Returns the entry.
-  std::shared_ptr<KeyEntry> put(store::KeyRow row, bool spend_set = true);
+  std::shared_ptr<KeyEntry> put(const store::KeyRow& row, bool spend_set = true);
   // Moves an entry to a new token (regenerate): the entry of `old_token_hex` is found by
   // row.token from now on, and by the old hash only while row.previous_token names it.
-  std::shared_ptr<KeyEntry> rekey(std::string_view old_token_hex, store::KeyRow row);
+  std::shared_ptr<KeyEntry> rekey(std::string_view old_token_hex, const store::KeyRow& row);
   // Removes a key (and any grace-period alias of it). False when unknown.
   bool erase(std::string_view token_hex);
 

@@ -48,7 +48,7 @@ std::unique_ptr<Filter> makeProviderCallFilter(Services& services);
 // A virtual key may use alias `model`: its `models` is empty, names it, names everything ("*",
 // "all-proxy-models"), matches it as a pattern ("openai/*"), or names an access group
 // (model_info.access_groups) of a deployment serving it.
-bool keyAllowsModel(const store::KeyRow& row, std::string_view model,
+bool keyAllowsModel(const keys::KeySettings& row, std::string_view model,
                     const router::Router& router);
 // After parse: a virtual key's models, limits and budget; the cost of every request (key_limits.cpp).
 std::unique_ptr<Filter> makeKeyLimitsFilter(Services& services);
