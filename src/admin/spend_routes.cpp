@@ -321,18 +321,20 @@ Reply topSpenders(api::Exchange& ex, const AdminContext& c, SpendGroupBy by,
 // /spend/logs summarized: per day (oldest first), the spend in total, per model, per user and
 // per key (LiteLLM puts each key's spend at the top level of the day; we also nest it under
 // api_keys). Days after the last one with rows, up to `through`, are listed with spend 0.
+json emptyDay(const std::string& day) {
+  return {{"startTime", day},
+          {"spend", 0.0},
+          {"models", json::object()},
+          {"users", json::object()},
+          {"api_keys", json::object()}};
+}
+
 json summarize(const std::vector<store::SpendRow>& rows, std::optional<store::UnixMs> through) {
   std::map<std::string, json> by_day;
   for (const store::SpendRow& r : rows) {
     std::string day = isoTime(r.start_time).substr(0, 10);
     json& d = by_day[day];
-    if (d.is_null()) {
-      d = {{"startTime", day},
-           {"spend", 0.0},
-           {"models", json::object()},
-           {"users", json::object()},
-           {"api_keys", json::object()}};
-    }
+    if (d.is_null()) d = emptyDay(day);
     d["spend"] = d["spend"].get<double>() + r.spend;
     for (auto [field, name] : {std::pair<const char*, const std::string*>{"models", &r.model},
                                {"users", &r.user},
@@ -348,11 +350,7 @@ json summarize(const std::vector<store::SpendRow>& rows, std::optional<store::Un
     // `through` is exclusive (the end of end_date's day).
     std::optional<store::UnixMs> last = parseIsoTime(by_day.rbegin()->first);
     for (store::UnixMs t = last.value_or(*through) + kDayMs; t < *through; t += kDayMs) {
-      out.push_back({{"startTime", isoTime(t).substr(0, 10)},
-                     {"spend", 0.0},
-                     {"models", json::object()},
-                     {"users", json::object()},
-                     {"api_keys", json::object()}});
+      out.push_back(emptyDay(isoTime(t).substr(0, 10)));
     }
   }
   return out;

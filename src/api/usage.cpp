@@ -215,13 +215,17 @@ std::optional<Usage> scanUsage(std::string_view text) noexcept {
   return f->usage;
 }
 
+std::string_view formatUsd(char* buf, double usd) noexcept {
+  auto [p, ec] =
+      std::to_chars(buf, buf + 48, std::isfinite(usd) ? usd : 0.0, std::chars_format::general, 12);
+  return {buf, static_cast<std::size_t>(p - buf)};
+}
+
 bool setUsageCost(std::string& text, double cost) {
   std::optional<FoundUsage> f = findUsage(text);
   if (!f) return false;
   char buf[48];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, std::isfinite(cost) ? cost : 0.0,
-                               std::chars_format::general, 12);
-  std::string_view number(buf, static_cast<std::size_t>(p - buf));
+  std::string_view number = formatUsd(buf, cost);
   std::string_view obj = std::string_view(text).substr(f->begin, f->end - f->begin);
   if (std::optional<Span> v = memberValue(obj, "cost")) {
     text.replace(f->begin + v->begin, v->end - v->begin, number);

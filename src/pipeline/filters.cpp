@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "switchyard/api/find_bytes.hpp"
 #include "switchyard/api/ids.hpp"
 #include "switchyard/api/usage.hpp"
 #include "switchyard/auth/auth.hpp"
@@ -161,11 +162,7 @@ class UsageTap final : public api::StreamObserver {
  public:
   explicit UsageTap(api::Exchange& ex) : ex_(ex) {}
   void onChunk(std::string_view bytes) override {
-    // memmem (two-way search): std::string_view::find stops at every '"' of the JSON.
-    static constexpr std::string_view kKey = "\"usage\"";
-    if (bytes.size() < kKey.size() ||  // memmem: no null (empty) haystack
-        !::memmem(bytes.data(), bytes.size(), kKey.data(), kKey.size()))
-      return;
+    if (api::findBytes(bytes, "\"usage\"") == std::string_view::npos) return;
     std::optional<api::Usage> u = api::scanUsage(bytes);
     if (!u) return;
     // Counts only grow: Anthropic streams report input tokens (and cache reads and writes) at

@@ -32,11 +32,6 @@ using nlohmann::json;
 // limit is unknown.
 constexpr std::uint64_t kDefaultReservedOutputTokens = 4096;
 
-// As printf's "%.12g" (to_chars: a tenth of snprintf's time).
-std::string_view formatNumber(char* buf, double v) {
-  auto [p, ec] = std::to_chars(buf, buf + 48, v, std::chars_format::general, 12);
-  return {buf, static_cast<std::size_t>(p - buf)};
-}
 std::string_view formatInt(char* buf, std::int64_t v) {
   auto [p, ec] = std::to_chars(buf, buf + 48, v);
   return {buf, static_cast<std::size_t>(p - buf)};
@@ -149,16 +144,16 @@ class KeyLimitsFilter final : public Filter {
       settle(ex, lease);
       if (ex.outcome.cost) {
         char buf[48];
-        reply.addHeader("x-litellm-response-cost", formatNumber(buf, *ex.outcome.cost));
+        reply.addHeader("x-litellm-response-cost", api::formatUsd(buf, *ex.outcome.cost));
       }
       // Unpriced (no price anywhere, the free mock): 0, as the spend row says.
       if (usage_cost && ex.usage) api::setUsageCost(reply.body, ex.outcome.cost.value_or(0));
     }
     if (row) {
       char buf[48];
-      reply.addHeader("x-litellm-key-spend", formatNumber(buf, ex.principal.key->spend()));
+      reply.addHeader("x-litellm-key-spend", api::formatUsd(buf, ex.principal.key->spend()));
       if (row->max_budget) {
-        reply.addHeader("x-litellm-key-max-budget", formatNumber(buf, *row->max_budget));
+        reply.addHeader("x-litellm-key-max-budget", api::formatUsd(buf, *row->max_budget));
       }
       addRateHeaders(reply, admitted);
     }
@@ -200,7 +195,10 @@ class KeyLimitsFilter final : public Filter {
       return api::Error{api::ErrorKind::kForbidden,
                         "key not allowed to access model. This key can only access models=" +
                             json(row.models()).dump() + ". Tried to access " + ex.model,
-                        "", 0, "key_model_access_denied", "model"};
+                        "",
+                        0,
+                        "key_model_access_denied",
+                        "model"};
     }
     double reservation = budgetApplies(row, ex.model) ? reservationFor(ex) : 0;
     out = ex.principal.key->admit({ex.model, 0, reservation}, keys::SysClock::now());
@@ -232,8 +230,8 @@ class KeyLimitsFilter final : public Filter {
     for (const config::Deployment* d : s_.router.deployments(group)) {
       const spend::Prices* p = pricesOf(*d, d->wildcard ? ex.model : d->model_id);
       if (!p) continue;
-      std::uint64_t out = asked.value_or(p->max_output_tokens.value_or(
-          d->max_tokens.value_or(kDefaultReservedOutputTokens)));
+      std::uint64_t out = asked.value_or(
+          p->max_output_tokens.value_or(d->max_tokens.value_or(kDefaultReservedOutputTokens)));
       worst = std::max(worst, spend::worstCaseCost(*p, prompt, out));
     }
     return worst;
@@ -241,9 +239,7 @@ class KeyLimitsFilter final : public Filter {
 
   // Prices of a deployment, remembered per deployment of this config generation (the filter is
   // per worker: no lock). Wildcard deployments resolved per request are priced each time.
-  const spend::Prices* pricesOf(const config::Deployment& d) {
-    return pricesOf(d, d.model_id);
-  }
+  const spend::Prices* pricesOf(const config::Deployment& d) { return pricesOf(d, d.model_id); }
   const spend::Prices* pricesOf(const config::Deployment& d, std::string_view model_id) {
     const auto& list = s_.config.model_list;
     bool configured = !list.empty() && &d >= &list.front() && &d <= &list.back() && !d.wildcard;

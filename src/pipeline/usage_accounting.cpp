@@ -2,12 +2,12 @@
 
 #include "switchyard/pipeline/usage_accounting.hpp"
 
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "switchyard/api/find_bytes.hpp"
 #include "switchyard/api/usage.hpp"
 
 namespace switchyard::pipeline {
@@ -16,20 +16,14 @@ namespace {
 using nlohmann::ordered_json;
 constexpr std::size_t npos = std::string_view::npos;
 
-// memmem: std::string_view::find stops at every occurrence of the first character.
-std::size_t findIn(std::string_view text, std::string_view what, std::size_t from = 0) {
-  if (from >= text.size() || text.size() - from < what.size()) return npos;
-  const void* at = ::memmem(text.data() + from, text.size() - from, what.data(), what.size());
-  return at ? static_cast<std::size_t>(static_cast<const char*>(at) - text.data()) : npos;
-}
-
 bool isBlank(std::string_view s) { return s.find_first_not_of(" \t\r") == npos; }
 
 // Where the line of the `data: [DONE]` event starts in `bytes`, or npos. "[DONE]" inside a JSON
 // string (the model's own text) is not the event: the line must hold nothing else.
 std::size_t doneEvent(std::string_view bytes) {
   static constexpr std::string_view kDone = "[DONE]";
-  for (std::size_t at = findIn(bytes, kDone); at != npos; at = findIn(bytes, kDone, at + 1)) {
+  for (std::size_t at = api::findBytes(bytes, kDone); at != npos;
+       at = api::findBytes(bytes, kDone, at + 1)) {
     std::size_t nl = at == 0 ? npos : bytes.rfind('\n', at - 1);
     std::size_t line = nl == npos ? 0 : nl + 1;
     std::string_view head = bytes.substr(line, at - line);
@@ -44,7 +38,8 @@ std::size_t doneEvent(std::string_view bytes) {
 // The JSON object of the first `data:` event of `bytes`, or null.
 ordered_json firstEventObject(std::string_view bytes) {
   static constexpr std::string_view kData = "data:";
-  for (std::size_t at = findIn(bytes, kData); at != npos; at = findIn(bytes, kData, at + 1)) {
+  for (std::size_t at = api::findBytes(bytes, kData); at != npos;
+       at = api::findBytes(bytes, kData, at + 1)) {
     if (at != 0 && bytes[at - 1] != '\n') continue;
     std::size_t end = bytes.find('\n', at);
     std::string_view data = bytes.substr(at + kData.size(), end == npos ? npos : end - at - 5);
@@ -88,7 +83,7 @@ class UsageCostSource final : public api::ChunkSource {
       }
     }
     static constexpr std::string_view kUsage = "\"usage\"";
-    if (findIn(bytes, kUsage) != npos) {
+    if (api::findBytes(bytes, kUsage) != npos) {
       if (std::optional<api::Usage> u = api::scanUsage(bytes)) {
         api::Usage so_far = ex_.usage.value_or(api::Usage{});
         api::mergeUsage(so_far, *u);

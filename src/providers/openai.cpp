@@ -12,6 +12,7 @@
 #include "adapters.hpp"
 #include "errors.hpp"
 #include "openai_common.hpp"
+#include "switchyard/api/find_bytes.hpp"
 #include "switchyard/api/json_guard.hpp"
 #include "switchyard/api/usage.hpp"
 #include "target_cache.hpp"
@@ -181,14 +182,11 @@ class SseRelay final : public api::ChunkSource {
   }
 
   // With hidden_usage_: whether event `data` is the usage-only chunk (a non-null `usage`, and
-  // `choices` empty or absent), whose usage then goes to *hidden_usage_. Costs one memmem per
-  // event (memmem: std::string_view::find stops at every '"'); chunks carrying `"usage":null`
-  // (every chunk once include_usage is set) are scanned once more, in place.
+  // `choices` empty or absent), whose usage then goes to *hidden_usage_. Costs one
+  // api::findBytes per event; chunks carrying `"usage":null` (every chunk once include_usage is
+  // set) are scanned once more, in place.
   bool hide(std::string_view data) {
-    static constexpr std::string_view kUsage = "\"usage\"";
-    if (!hidden_usage_ || data.size() < kUsage.size() ||  // memmem: no null (empty) haystack
-        !::memmem(data.data(), data.size(), kUsage.data(), kUsage.size()))
-      return false;
+    if (!hidden_usage_ || api::findBytes(data, "\"usage\"") == std::string_view::npos) return false;
     std::optional<api::Usage> u = api::scanUsage(data);
     if (!u || !choicesEmpty(data)) return false;
     *hidden_usage_ = *u;
@@ -199,9 +197,8 @@ class SseRelay final : public api::ChunkSource {
   // escaped quotes, so the first match is the chunk's own).
   static bool choicesEmpty(std::string_view data) {
     static constexpr std::string_view kChoices = "\"choices\"";
-    const void* at = ::memmem(data.data(), data.size(), kChoices.data(), kChoices.size());
-    if (!at) return true;
-    std::size_t i = static_cast<std::size_t>(static_cast<const char*>(at) - data.data());
+    std::size_t i = api::findBytes(data, kChoices);
+    if (i == std::string_view::npos) return true;
     i += kChoices.size();
     auto skipSpace = [&] {
       while (i < data.size() &&

@@ -41,11 +41,14 @@ std::uint64_t estimatePromptTokens(const nlohmann::json& body);
 // nullopt when `text` has no usage object (or `"usage":null`), or one with neither shape.
 std::optional<Usage> scanUsage(std::string_view text) noexcept;
 
+// An amount in USD as the gateway writes one (x-litellm-response-cost, x-litellm-key-spend,
+// usage.cost): printf's "%.12g", a value that is not finite as 0. Into `buf` (48 bytes).
+std::string_view formatUsd(char* buf, double usd) noexcept;
+
 // Sets `"cost"` in the usage object scanUsage reads (the one nearest the end of `text`): the
 // value of its own "cost" member is replaced (not one inside a nested object), else the member is
-// added last. The number is written as x-litellm-response-cost is (printf's "%.12g"; a value
-// that is not finite as 0). The rest of `text` is kept byte for byte. Returns false, `text`
-// unchanged, when scanUsage finds no usage object there.
+// added last, written by formatUsd (so equal to x-litellm-response-cost). The rest of `text` is
+// kept byte for byte. Returns false, `text` unchanged, when scanUsage finds no usage object there.
 bool setUsageCost(std::string& text, double cost);
 
 // `from` merged into `into`, field by field, counts only growing: a stream may report its usage

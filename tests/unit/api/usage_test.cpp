@@ -130,6 +130,16 @@ TEST(ScanUsageTest, OpenRouterCacheWriteTokens) {
   EXPECT_EQ(v.cache_creation_tokens, 3u);
 }
 
+TEST(FormatUsdTest, AsPrintfTwelveSignificantDigits) {
+  char buf[48];
+  EXPECT_EQ(formatUsd(buf, 0.1 + 0.2), "0.3");
+  EXPECT_EQ(formatUsd(buf, 0.000123), "0.000123");
+  EXPECT_EQ(formatUsd(buf, 1e-7), "1e-07");
+  EXPECT_EQ(formatUsd(buf, 1234.5), "1234.5");
+  EXPECT_EQ(formatUsd(buf, std::numeric_limits<double>::quiet_NaN()), "0");
+  EXPECT_EQ(formatUsd(buf, std::numeric_limits<double>::infinity()), "0");
+}
+
 TEST(SetUsageCostTest, AddedLastInTheUsageObject) {
   std::string body = R"({"id":"x","usage":{"prompt_tokens":12,"completion_tokens":5},"z":1})";
   ASSERT_TRUE(setUsageCost(body, 0.000123));
