@@ -13,7 +13,7 @@
 #include <string>
 
 #include "switchyard/pipeline/pipeline.hpp"
-#include "unit/providers/scripted_transport.hpp"
+#include "unit/pipeline/scripted_pipeline.hpp"
 #include "unit/run_await.hpp"
 
 namespace switchyard::pipeline {
@@ -98,36 +98,11 @@ class RawAnthropicProvider final : public providers::Provider {
   std::string apiBase(const config::Deployment&) override { return "http://scripted.invalid"; }
 };
 
-asio::awaitable<std::string> play(api::Reply& reply) {
-  std::string all;
-  for (;;) {
-    api::Result<std::optional<std::string>> c = co_await reply.stream->next();
-    if (!c || !*c) break;
-    for (auto& o : reply.observers) o->onChunk(**c);
-    all += **c;
-  }
-  reply.stream.reset();
-  for (auto& o : reply.observers) o->onEnd(api::StreamEnd::kComplete);
-  reply.observers.clear();
-  co_return all;
-}
-
 class StreamUsagePipelineTest : public ::testing::Test {
  protected:
-  StreamUsagePipelineTest() {
-    auto loaded = config::loadConfigText(kConfig, "stream_usage_test.yaml");
-    EXPECT_TRUE(loaded.has_value()) << loaded.error().message;
-    cfg_ = std::make_unique<config::Config>(std::move(loaded->config));
-    router_ = std::make_unique<router::Router>(*cfg_);
-    transport_ = std::make_shared<providers::scripted::ScriptedTransport>();
-    providers_ = std::make_unique<providers::Providers>(transport_);
-    providers_->add("scripted", std::make_unique<RawAnthropicProvider>());
-    pipeline_ = std::make_unique<Pipeline>(*cfg_, *router_, *providers_);
-  }
-
   // Streams a chat request for `model` (plus `extra`) and plays the reply as the session does.
   std::string streamChat(const std::string& model, json extra = json::object()) {
-    transport_->pieces = {kUpstream};
+    p_.transport->pieces = {kUpstream};
     ex_ = api::Exchange{};
     ex_.endpoint = api::Endpoint::kChatCompletions;
     ex_.auth_token = kMasterKey;
@@ -136,10 +111,10 @@ class StreamUsagePipelineTest : public ::testing::Test {
                  {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
     body.update(extra);
     ex_.raw_body = body.dump();
-    api::Reply reply = runAwait(io_, pipeline_->run(ex_));
+    api::Reply reply = runAwait(p_.io, p_.pipeline->run(ex_));
     EXPECT_EQ(reply.status, 200u) << reply.body;
     if (!reply.stream) return reply.body;
-    return runAwait(io_, play(reply));
+    return runAwait(p_.io, test::playStream(reply));
   }
 
   void expectAllFive() {
@@ -151,18 +126,15 @@ class StreamUsagePipelineTest : public ::testing::Test {
     EXPECT_EQ(ex_.usage->reasoning_tokens, 20u);
   }
 
-  asio::io_context io_{1};
-  std::unique_ptr<config::Config> cfg_;
-  std::unique_ptr<router::Router> router_;
-  std::shared_ptr<providers::scripted::ScriptedTransport> transport_;
-  std::unique_ptr<providers::Providers> providers_;
-  std::unique_ptr<Pipeline> pipeline_;
+  test::ScriptedPipeline p_{kConfig, "stream_usage_test.yaml", [](providers::Providers& p) {
+                              p.add("scripted", std::make_unique<RawAnthropicProvider>());
+                            }};
   api::Exchange ex_;  // outlives each reply, as in the session
 };
 
 TEST_F(StreamUsagePipelineTest, NotAskedUsageChunkHiddenButCounted) {
   std::string out = streamChat("gpt");
-  json sent = json::parse(transport_->sent.back().second.body);
+  json sent = json::parse(p_.transport->sent.back().second.body);
   EXPECT_EQ(sent["stream_options"], json({{"include_usage", true}}));
   EXPECT_THAT(out, HasSubstr("\"content\":\"Hi\""));
   EXPECT_THAT(out, Not(HasSubstr("prompt_tokens")));

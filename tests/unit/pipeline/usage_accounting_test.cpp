@@ -18,7 +18,7 @@
 
 #include "switchyard/api/usage.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
-#include "unit/providers/scripted_transport.hpp"
+#include "unit/pipeline/scripted_pipeline.hpp"
 #include "unit/run_await.hpp"
 
 namespace switchyard::pipeline {
@@ -335,36 +335,12 @@ const std::string kUpstreamStream =
     sse(chunk(kContent, nullptr)) + sse(chunk(kFinish, nullptr)) +
     sse(chunk(json::array(), kUsage)) + kDone;
 
-asio::awaitable<std::string> play(api::Reply& reply) {
-  std::string all;
-  for (;;) {
-    api::Result<std::optional<std::string>> c = co_await reply.stream->next();
-    if (!c || !*c) break;
-    for (auto& o : reply.observers) o->onChunk(**c);
-    all += **c;
-  }
-  reply.stream.reset();
-  for (auto& o : reply.observers) o->onEnd(api::StreamEnd::kComplete);
-  reply.observers.clear();
-  co_return all;
-}
-
 class UsageAccountingPipelineTest : public ::testing::Test {
  protected:
-  UsageAccountingPipelineTest() {
-    auto loaded = config::loadConfigText(kConfig, "usage_accounting_test.yaml");
-    EXPECT_TRUE(loaded.has_value()) << loaded.error().message;
-    cfg_ = std::make_unique<config::Config>(std::move(loaded->config));
-    router_ = std::make_unique<router::Router>(*cfg_);
-    transport_ = std::make_shared<providers::scripted::ScriptedTransport>();
-    providers_ = std::make_unique<providers::Providers>(transport_);
-    pipeline_ = std::make_unique<Pipeline>(*cfg_, *router_, *providers_);
-  }
-
   api::Reply call(const std::string& model, json extra) {
-    transport_->pieces = {kUpstreamStream};
-    transport_->response.status = 200;
-    transport_->response.body = json{
+    p_.transport->pieces = {kUpstreamStream};
+    p_.transport->response.status = 200;
+    p_.transport->response.body = json{
         {"id", "c1"},
         {"object", "chat.completion"},
         {"created", 7},
@@ -379,7 +355,7 @@ class UsageAccountingPipelineTest : public ::testing::Test {
     json body = {{"model", model}, {"messages", kMessages}};
     body.update(extra);
     ex_.raw_body = body.dump();
-    api::Reply reply = runAwait(io_, pipeline_->run(ex_));
+    api::Reply reply = runAwait(p_.io, p_.pipeline->run(ex_));
     EXPECT_EQ(reply.status, 200u) << reply.body;
     return reply;
   }
@@ -387,16 +363,11 @@ class UsageAccountingPipelineTest : public ::testing::Test {
     extra["stream"] = true;
     api::Reply reply = call(model, extra);
     if (!reply.stream) return reply.body;
-    return runAwait(io_, play(reply));
+    return runAwait(p_.io, test::playStream(reply));
   }
-  json sentUpstream() const { return json::parse(transport_->sent.back().second.body); }
+  json sentUpstream() const { return json::parse(p_.transport->sent.back().second.body); }
 
-  asio::io_context io_{1};
-  std::unique_ptr<config::Config> cfg_;
-  std::unique_ptr<router::Router> router_;
-  std::shared_ptr<providers::scripted::ScriptedTransport> transport_;
-  std::unique_ptr<providers::Providers> providers_;
-  std::unique_ptr<Pipeline> pipeline_;
+  test::ScriptedPipeline p_{kConfig, "usage_accounting_test.yaml"};
   api::Exchange ex_;  // outlives each reply, as in the session
 };
 
@@ -404,7 +375,7 @@ const double kGptCost = 60 * kIn + 40 * kCached + 50 * kOut;  // kUsage: 40 of 1
 
 TEST_F(UsageAccountingPipelineTest, WholeAnswerGetsTheCostOfTheHeader) {
   api::Reply r = call("gpt", {{"usage", {{"include", true}}}});
-  EXPECT_FALSE(sentUpstream().contains("usage")) << transport_->sent.back().second.body;
+  EXPECT_FALSE(sentUpstream().contains("usage")) << p_.transport->sent.back().second.body;
   json body = json::parse(r.body);
   ASSERT_TRUE(body["usage"].contains("cost")) << r.body;
   std::optional<std::string_view> header = r.header("x-litellm-response-cost");
@@ -417,7 +388,7 @@ TEST_F(UsageAccountingPipelineTest, WholeAnswerGetsTheCostOfTheHeader) {
 TEST_F(UsageAccountingPipelineTest, WholeAnswerUnchangedWhenNotAsked) {
   for (json extra : {json::object(), json{{"usage", {{"include", false}}}}}) {
     api::Reply r = call("gpt", extra);
-    EXPECT_EQ(r.body, transport_->response.body) << extra.dump();
+    EXPECT_EQ(r.body, p_.transport->response.body) << extra.dump();
     EXPECT_FALSE(sentUpstream().contains("usage"));
   }
 }
