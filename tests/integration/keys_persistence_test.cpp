@@ -356,12 +356,6 @@ std::string dayShift(const std::string& ymd, int days) {
   return buf;
 }
 
-const json* findBy(const json& arr, const std::string& field, const std::string& value) {
-  for (const json& e : arr)
-    if (e.is_object() && e.contains(field) && e[field] == value) return &e;
-  return nullptr;
-}
-
 TEST(KeysPersistenceTest, SpendReportsAddUp) {
   auto dialect = std::make_shared<FixedUsageDialect>(FixedUsage{1000, 500, 0, 0});
   FakeOpenAI::Options o;
@@ -397,7 +391,7 @@ TEST(KeysPersistenceTest, SpendReportsAddUp) {
   // /global/spend/keys and /models say total_spend, /global/spend/report total_cost (LiteLLM's).
   auto expectGroup = [&](const json& arr, const std::string& field, const std::string& value,
                          double spend, int requests, const char* spend_field = "total_spend") {
-    const json* e = findBy(arr, field, value);
+    const json* e = entryWhere(arr, field, value);
     ASSERT_NE(e, nullptr) << field << "=" << value << " missing in " << arr.dump();
     EXPECT_NEAR(e->value(spend_field, -1.0), spend, 1e-12) << e->dump();
     EXPECT_EQ(e->value("total_requests", -1), requests) << e->dump();
@@ -407,12 +401,12 @@ TEST(KeysPersistenceTest, SpendReportsAddUp) {
   EXPECT_EQ(keys.size(), 2u) << keys.dump();
   expectGroup(keys, "api_key", h1, s1, 3);
   expectGroup(keys, "api_key", h2, s2, 1);
-  if (const json* e = findBy(keys, "api_key", h1)) EXPECT_EQ(e->value("key_alias", ""), "r1");
+  if (const json* e = entryWhere(keys, "api_key", h1)) EXPECT_EQ(e->value("key_alias", ""), "r1");
   json models = get("/global/spend/models");
   EXPECT_EQ(models.size(), 2u) << models.dump();
   expectGroup(models, "model", "pa", 3 * pa, 3);
   expectGroup(models, "model", "pb", pb, 1);
-  if (const json* e = findBy(models, "model", "pa")) {
+  if (const json* e = entryWhere(models, "model", "pa")) {
     EXPECT_EQ(e->value("prompt_tokens", 0), 3000);
     EXPECT_EQ(e->value("completion_tokens", 0), 1500);
   }

@@ -95,14 +95,6 @@ TEST(SpendReportsTest, StreamRowHasItsTimeToFirstToken) {
   EXPECT_FALSE(row.value("stream", true));
 }
 
-// The entry of `arr` whose `field` is `value` (null when none).
-const json* entry(const json& arr, const std::string& field, const json& value) {
-  if (!arr.is_array()) return nullptr;
-  for (const json& e : arr)
-    if (e.is_object() && e.contains(field) && e[field] == value) return &e;
-  return nullptr;
-}
-
 TEST(SpendReportsTest, ReportsHaveLiteLLMShapesAndCountFailures) {
   auto dialect = std::make_shared<FixedUsageDialect>(FixedUsage{1000, 500, 0, 0});
   FakeOpenAI::Options o;
@@ -147,11 +139,11 @@ TEST(SpendReportsTest, ReportsHaveLiteLLMShapesAndCountFailures) {
   EXPECT_NEAR(tl[0].value("total_spend", -1.0), s1, 1e-12);
   EXPECT_EQ(tl[0].value("total_requests", 0), 4) << "the failure counts as a request";
   ASSERT_EQ(tl[0]["metadata"].size(), 3u) << tl[0].dump();
-  const json* broken = entry(tl[0]["metadata"], "model", "broken");
+  const json* broken = entryWhere(tl[0]["metadata"], "model", "broken");
   ASSERT_NE(broken, nullptr) << tl[0].dump();
   EXPECT_EQ(broken->value("api_key", ""), h1);
   EXPECT_EQ(broken->value("spend", -1.0), 0.0);
-  const json* pa1 = entry(tl[0]["metadata"], "model", "pa");
+  const json* pa1 = entryWhere(tl[0]["metadata"], "model", "pa");
   ASSERT_NE(pa1, nullptr);
   EXPECT_NEAR(pa1->value("spend", -1.0), 2 * pa, 1e-12);
   EXPECT_EQ(pa1->value("total_tokens", 0), 3000);
@@ -163,11 +155,11 @@ TEST(SpendReportsTest, ReportsHaveLiteLLMShapesAndCountFailures) {
   json customers = getJson(c, "/global/spend/report?group_by=customer&" + range);
   ASSERT_EQ(customers.size(), 1u) << customers.dump();
   const json& cl = customers[0]["customers"];
-  const json* acme = entry(cl, "customer", "acme");
+  const json* acme = entryWhere(cl, "customer", "acme");
   ASSERT_NE(acme, nullptr) << customers.dump();
   EXPECT_NEAR(acme->value("total_spend", -1.0), 2 * pa, 1e-12);
   EXPECT_EQ(acme->value("metadata", json::array()).size(), 2u);  // (pa, k1) and (pa, k2)
-  const json* nobody = entry(cl, "customer", "");
+  const json* nobody = entryWhere(cl, "customer", "");
   ASSERT_NE(nobody, nullptr) << customers.dump();
   EXPECT_NEAR(nobody->value("total_spend", -1.0), pa + pb, 1e-12);
   EXPECT_EQ(nobody->value("total_requests", 0), 3);
@@ -183,7 +175,7 @@ TEST(SpendReportsTest, ReportsHaveLiteLLMShapesAndCountFailures) {
   EXPECT_EQ(by_key[0].value("total_requests", 0), 4);
   const json& details = by_key[0]["model_details"];
   ASSERT_EQ(details.size(), 3u) << by_key.dump();
-  const json* pb1 = entry(details, "model", "pb");
+  const json* pb1 = entryWhere(details, "model", "pb");
   ASSERT_NE(pb1, nullptr);
   EXPECT_NEAR(pb1->value("total_cost", -1.0), pb, 1e-12);
   EXPECT_EQ(pb1->value("total_input_tokens", 0), 1000);
@@ -208,7 +200,7 @@ TEST(SpendReportsTest, ReportsHaveLiteLLMShapesAndCountFailures) {
   ASSERT_EQ(models.size(), 3u) << models.dump();
   EXPECT_EQ(models[0].value("model", ""), "pa");
   EXPECT_NEAR(models[0].value("total_spend", -1.0), 3 * pa, 1e-12);
-  const json* failed = entry(models, "model", "broken");
+  const json* failed = entryWhere(models, "model", "broken");
   ASSERT_NE(failed, nullptr);
   EXPECT_EQ(failed->value("total_spend", -1.0), 0.0);
   EXPECT_EQ(failed->value("total_requests", 0), 1);
@@ -239,7 +231,7 @@ TEST(SpendReportsTest, ReportsHaveLiteLLMShapesAndCountFailures) {
   EXPECT_EQ(summary[2].value("spend", -1.0), 0.0);
   json rows = getJson(c, "/spend/logs?summarize=false&" + range);
   EXPECT_EQ(rows.size(), 5u) << rows.dump();
-  const json* failure = entry(rows, "status", "failure");
+  const json* failure = entryWhere(rows, "status", "failure");
   ASSERT_NE(failure, nullptr) << rows.dump();
   EXPECT_EQ(failure->value("http_status", 0), 502);
   EXPECT_EQ(failure->value("spend", -1.0), 0.0);

@@ -26,6 +26,15 @@ namespace switchyard::test {
 namespace {
 
 inline Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
+
+// The entry of the JSON array `arr` (an admin report) whose `field` is `value`; null when none.
+inline const nlohmann::json* entryWhere(const nlohmann::json& arr, const std::string& field,
+                                        const nlohmann::json& value) {
+  if (!arr.is_array()) return nullptr;
+  for (const nlohmann::json& e : arr)
+    if (e.is_object() && e.contains(field) && e[field] == value) return &e;
+  return nullptr;
+}
 inline Headers masterAuth() { return bearer(kMasterKey); }
 
 // POST /key/generate as the master; the response (a failed test when not 200).
