@@ -134,17 +134,31 @@ void bindKey(Stmt& s, const KeyRow& k);
 // kInternal when a JSON column does not decode.
 api::Result<KeyRow> readKey(sqlite3_stmt* s);
 
-// The columns of `spend_logs` but its rowid, in bindSpend's and readSpend's order.
+// The columns of `spend_logs` but its rowid, in bindSpend's order. key_ref: the spend_keys id
+// of the row's key hash, 0 for none (the master key, or no key).
 inline constexpr std::string_view kSpendColumns =
-    "request_id, call_type, api_key, key_alias, \"user\", team_id, end_user, model, model_group, "
+    "request_id, call_type, key_ref, key_alias, \"user\", team_id, end_user, model, model_group, "
     "model_id, custom_llm_provider, api_base, prompt_tokens, completion_tokens, total_tokens, "
     "cached_tokens, cache_creation_tokens, reasoning_tokens, spend, start_time, end_time, ttft_ms, "
     "status, http_status, cache_hit, request_tags, stream";
 inline constexpr int kSpendColumnCount = countColumns(kSpendColumns);
+// What readSpend reads (the key's hash in key_ref's place), from kSpendFrom.
+inline constexpr std::string_view kSpendSelect =
+    "s.request_id, s.call_type, COALESCE(t.token, ''), s.key_alias, s.\"user\", s.team_id, "
+    "s.end_user, s.model, s.model_group, s.model_id, s.custom_llm_provider, s.api_base, "
+    "s.prompt_tokens, s.completion_tokens, s.total_tokens, s.cached_tokens, "
+    "s.cache_creation_tokens, s.reasoning_tokens, s.spend, s.start_time, s.end_time, s.ttft_ms, "
+    "s.status, s.http_status, s.cache_hit, s.request_tags, s.stream";
+inline constexpr std::string_view kSpendFrom =
+    "spend_logs s LEFT JOIN spend_keys t ON t.id = s.key_ref";
+// A filter on the key hash bound to ?n, using the (key_ref, start_time) index.
+inline std::string keyRefIs(int n) {
+  return "s.key_ref = (SELECT id FROM spend_keys WHERE token = ?" + std::to_string(n) + ")";
+}
 
-// Binds `r` to parameters first .. first + kSpendColumnCount - 1, its strings by reference: `r`
-// must outlive the statement's step.
-void bindSpend(Stmt& s, const SpendRow& r, int first = 1);
+// Binds `r` (with `key_ref` for its api_key) to parameters first .. first + kSpendColumnCount - 1,
+// its strings by reference: `r` must outlive the statement's step.
+void bindSpend(Stmt& s, const SpendRow& r, std::int64_t key_ref, int first = 1);
 api::Result<SpendRow> readSpend(sqlite3_stmt* s);
 
 // keys.model_spend: {"model": {"spend": 1.5, "reset_at": ms | null}}. Decoding also reads

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -88,7 +89,7 @@ TEST(SqliteSchema, TablesUseLiteLLMColumnNames) {
   EXPECT_EQ(static_cast<int>(keys.size()), sqlite::kKeyColumnCount);
   std::set<std::string> spend = columnsOf(raw, "spend_logs");
   for (const char* c :
-       {"request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens",
+       {"request_id", "call_type", "key_ref", "spend", "total_tokens", "prompt_tokens",
         "completion_tokens", "model", "model_id", "model_group", "custom_llm_provider", "api_base",
         "user", "cache_hit", "request_tags", "team_id", "end_user", "status"}) {
     EXPECT_TRUE(spend.count(c)) << "spend_logs." << c;
@@ -97,13 +98,55 @@ TEST(SqliteSchema, TablesUseLiteLLMColumnNames) {
   EXPECT_EQ(columnsOf(raw, "audit_log"),
             (std::set<std::string>{"id", "at", "actor", "action", "object_id", "detail"}));
   // The indexes the queries rely on.
-  for (const char* index : {"keys_key_alias", "spend_logs_start_time", "spend_logs_api_key",
+  for (const char* index : {"keys_key_alias", "spend_logs_start_time", "spend_logs_key_ref",
                             "spend_logs_request_id"}) {
     EXPECT_EQ(raw.scalar(std::string("SELECT name FROM sqlite_master WHERE type = 'index' AND "
                                      "name = '") +
                          index + "'"),
               index);
   }
+}
+
+// A database left at version 1 (spend rows holding the key hash inline) keeps its rows, found
+// by key, after version 2 moves the hashes to spend_keys.
+TEST(SqliteSchema, VersionTwoCarriesVersionOneSpendRowsOver) {
+  TempDir dir;
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.file("s.db").c_str(), &db), SQLITE_OK);
+    std::string v1 =
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT "
+        "NULL); INSERT INTO schema_migrations VALUES (1, 1);" +
+        std::string(sqlite::migrations()[0].sql) +
+        "INSERT INTO spend_logs (request_id, api_key, spend, start_time) VALUES "
+        "('r1', 'hash-a', 0.25, 1), ('r2', '', 0.5, 2), ('r3', 'hash-a', 1.0, 3), "
+        "('r4', 'hash-b', 2.0, 4);";
+    EXPECT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = openMigrated(dir.file("s.db"));
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schemaVersion(), sqlite::latestVersion());
+  auto all = store->spendLogs({});
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 4u);
+  std::map<std::string, std::string> key_of;
+  for (const SpendRow& r : *all) key_of[r.request_id] = r.api_key;
+  EXPECT_EQ(key_of, (std::map<std::string, std::string>{
+                        {"r1", "hash-a"}, {"r2", ""}, {"r3", "hash-a"}, {"r4", "hash-b"}}));
+  auto a = store->spendLogs({.api_key = "hash-a"});
+  ASSERT_TRUE(a.has_value());
+  ASSERT_EQ(a->size(), 2u);
+  EXPECT_EQ((*a)[0].request_id, "r3");  // newest first
+  // New rows of a carried-over key join its number.
+  WriteBatch batch;
+  batch.rows.push_back({.request_id = "r5", .api_key = "hash-a", .spend = 4.0, .start_time = 5});
+  ASSERT_TRUE(store->write(batch).has_value());
+  EXPECT_EQ(store->spendLogs({.api_key = "hash-a"}).value().size(), 3u);
+  RawDb raw(dir.file("s.db"));
+  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM spend_keys"), "2");
+  EXPECT_FALSE(columnsOf(raw, "spend_logs").count("api_key"));
 }
 
 TEST(SqliteSchema, WalIsOnAsSeenFromAnotherConnection) {
