@@ -61,8 +61,17 @@ class StreamEndLogger final : public api::StreamObserver {
   ~StreamEndLogger() override {
     if (!done_) report(499);
   }
+  // A stream the upstream broke after its 200 head is a failure (the client got an error
+  // event): logged with 502, as a failure, like LiteLLM's failed-stream spend row.
   void onEnd(api::StreamEnd how) override {
-    report(how == api::StreamEnd::kClientGone ? 499 : status_);
+    switch (how) {
+      case api::StreamEnd::kComplete:
+        return report(status_);
+      case api::StreamEnd::kBroken:
+        return report(502);
+      case api::StreamEnd::kClientGone:
+        return report(499);
+    }
   }
 
  private:

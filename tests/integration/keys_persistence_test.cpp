@@ -343,6 +343,35 @@ TEST(KeysPersistenceTest, SpendIsTheUsageAtTheDeploymentPricesStreamedOrNot) {
   EXPECT_NEAR(spend, total, 1e-12) << "the key's spend is not the sum of its requests";
 }
 
+// A stream the upstream breaks after its 200 head (an error event, or a dropped connection) is a
+// failure in the spend log, not a success; a complete one is a success.
+TEST(KeysPersistenceTest, AStreamTheUpstreamBreaksIsLoggedAsAFailure) {
+  FakeOpenAI fake;
+  SY_START_GATEWAY(gw, ConfigBuilder{}
+                           .model("gpt-test", "openai/fake-model-1", fake.baseUrl(), kUpstreamKey)
+                           .router("num_retries", "0")
+                           .general("master_key", kMasterKey)
+                           .yaml());
+  HttpClient c(gw->port());
+  const std::string key = generateKey(c, {{"key_alias", "broken"}}).value("key", "");
+  for (auto kind : {Behavior::Kind::kErrorEventInStream, Behavior::Kind::kCloseMidStream,
+                    Behavior::Kind::kNormal}) {
+    Behavior b;
+    b.kind = kind;
+    fake.pushBehavior(b);
+    HttpClient sc(gw->port());
+    auto s = sc.stream("/v1/chat/completions", chatBody("gpt-test", "hi", {{"stream", true}}),
+                       bearer(key));
+    ASSERT_EQ(s.status, 200u) << s.error << s.raw_body;
+    const std::string id = s.header("x-request-id");
+    ASSERT_FALSE(id.empty());
+    json row = spendRow(c, id);
+    const bool complete = kind == Behavior::Kind::kNormal;
+    EXPECT_EQ(row.value("status", ""), complete ? "success" : "failure") << row.dump();
+    EXPECT_EQ(row.value("http_status", 0), complete ? 200 : 502) << row.dump();
+  }
+}
+
 std::string dayShift(const std::string& ymd, int days) {
   int y = 0;
   unsigned m = 0, d = 0;
