@@ -240,6 +240,9 @@ class Mock final : public Provider {
       u["choices"] = json::array();
       u["usage"] = usageJson(prompt_tokens, completion_tokens);
       events.push_back(sse(u));
+    } else {
+      // The client sees no usage; the spend row and the key's spend still count the tokens.
+      ex.usage = api::Usage{.prompt_tokens = prompt_tokens, .completion_tokens = completion_tokens};
     }
     events.emplace_back("data: [DONE]\n\n");
     reply.content_type = "text/event-stream";

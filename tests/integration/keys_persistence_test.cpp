@@ -372,6 +372,25 @@ TEST(KeysPersistenceTest, AStreamTheUpstreamBreaksIsLoggedAsAFailure) {
   }
 }
 
+// A mock_response stream the client asked no usage of still has its tokens in the spend row
+// (and its cost in the key's spend), as a stream from a real provider does.
+TEST(KeysPersistenceTest, AMockStreamWithoutUsageStillCountsItsTokens) {
+  SY_START_GATEWAY(gw, mockConfig());
+  HttpClient c(gw->port());
+  const std::string key = generateKey(c, {{"key_alias", "mock-stream"}}).value("key", "");
+  HttpClient sc(gw->port());
+  auto s = sc.stream("/v1/chat/completions", chatBody("m1", "Say hello", {{"stream", true}}),
+                     bearer(key));
+  ASSERT_EQ(s.status, 200u) << s.error << s.raw_body;
+  EXPECT_EQ(s.content(), "persisted");
+  EXPECT_EQ(s.raw_body.find("\"usage\":{"), std::string::npos) << "usage the client did not ask for";
+  json row = spendRow(c, s.header("x-request-id"));
+  const int prompt = row.value("prompt_tokens", 0), completion = row.value("completion_tokens", 0);
+  EXPECT_GT(prompt, 0) << row.dump();
+  EXPECT_GT(completion, 0) << row.dump();
+  EXPECT_NEAR(row.value("spend", -1.0), prompt * 0.001 + completion * 0.002, 1e-12) << row.dump();
+}
+
 std::string dayShift(const std::string& ymd, int days) {
   int y = 0;
   unsigned m = 0, d = 0;
