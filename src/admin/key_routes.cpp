@@ -36,6 +36,37 @@ std::string newKey(const std::optional<std::string>& custom) {
   return custom ? *custom : auth::generateKey();
 }
 
+using StoreJob = std::function<std::optional<api::Error>(store::Store&)>;
+using KeyChange = std::function<std::optional<api::Error>(store::KeyRow&)>;
+
+// Runs `job` on the store thread: the error it returned, or the store thread's.
+boost::asio::awaitable<std::optional<api::Error>> onStore(const AdminContext& c, StoreJob job) {
+  std::optional<api::Error> failed;
+  std::function<void(store::Store&)> run = [&](store::Store& s) { failed = job(s); };
+  auto ran = co_await c.store->run(std::move(run));
+  if (!ran) co_return ran.error();
+  co_return failed;
+}
+
+// On the store thread: reads the key `token` into `row`, lets `change` edit it and writes it
+// back (under its new token when `change` gave it one) with `trail` (about the written token)
+// in the audit log. Unknown key -> 404.
+std::optional<api::Error> rewriteKey(store::Store& s, const std::string& token,
+                                     const KeyChange& change, store::AuditRow trail,
+                                     store::KeyRow& row) {
+  auto found = s.findKey(token);
+  if (!found) return found.error();
+  if (!*found) return keyNotFound();
+  row = std::move(**found);
+  if (auto e = change(row)) return e;
+  auto written = row.token == token ? s.updateKey(row) : s.replaceKey(token, row);
+  if (!written) return written.error();
+  if (!*written) return keyNotFound();
+  trail.object_id = row.token;
+  s.write(store::WriteBatch{{}, {}, {}, {std::move(trail)}});
+  return std::nullopt;
+}
+
 }  // namespace
 
 Reply generateKey(api::Exchange& ex, const AdminContext& c) {
@@ -61,15 +92,13 @@ Reply generateKey(api::Exchange& ex, const AdminContext& c) {
   row.created_at = row.updated_at = now;
   row.created_by = row.updated_by = actorOf(ex);
 
-  api::Result<void> written = api::Error{};
   store::AuditRow trail = audit(ex, "key.generate", row.token, fieldsOf(*body));
-  std::function<void(store::Store&)> job = [&](store::Store& s) {
-    written = s.insertKey(row);
-    if (written) s.write(store::WriteBatch{{}, {}, {}, {trail}});
+  StoreJob job = [&](store::Store& s) -> std::optional<api::Error> {
+    if (auto inserted = s.insertKey(row); !inserted) return inserted.error();
+    s.write(store::WriteBatch{{}, {}, {}, {trail}});
+    return std::nullopt;
   };
-  auto ran = co_await c.store->run(std::move(job));
-  if (!ran) co_return fail(ex, ran.error());
-  if (!written) co_return fail(ex, written.error());
+  if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   c.keys.put(row);
   co_return ok(generateResponse(row, key));
 }
@@ -93,15 +122,18 @@ Reply keyInfo(api::Exchange& ex, const AdminContext& c) {
                         "A virtual key may only read its own /key/info.", "", 0, "admin_only"});
   }
   if (!c.store) co_return fail(ex, noDatabase());
-  api::Result<std::optional<store::KeyRow>> found = std::optional<store::KeyRow>{};
-  std::function<void(store::Store&)> job = [&](store::Store& s) { found = s.findKey(token); };
-  auto ran = co_await c.store->run(std::move(job));
-  if (!ran) co_return fail(ex, ran.error());
-  if (!found) co_return fail(ex, found.error());
-  if (!*found) co_return fail(ex, keyNotFound());
-  json info = admin::keyInfo(**found);
+  store::KeyRow row;
+  StoreJob job = [&](store::Store& s) -> std::optional<api::Error> {
+    auto found = s.findKey(token);
+    if (!found) return found.error();
+    if (!*found) return keyNotFound();
+    row = std::move(**found);
+    return std::nullopt;
+  };
+  if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
+  json info = admin::keyInfo(row);
   info.erase("token");  // LiteLLM's /key/info does not show the hash either
-  co_return ok({{"key", asked.empty() ? (*found)->key_name : asked}, {"info", std::move(info)}});
+  co_return ok({{"key", asked.empty() ? row.key_name : asked}, {"info", std::move(info)}});
 }
 
 Reply updateKey(api::Exchange& ex, const AdminContext& c) {
@@ -114,27 +146,19 @@ Reply updateKey(api::Exchange& ex, const AdminContext& c) {
   std::string token = tokenOf(*key);
   store::UnixMs now = nowMs();
 
-  std::optional<api::Error> failed;
   store::KeyRow row;
-  store::AuditRow trail = audit(ex, "key.update", token, fieldsOf(*body));
-  std::function<void(store::Store&)> job = [&](store::Store& s) {
-    auto found = s.findKey(token);
-    if (!found) return void(failed = found.error());
-    if (!*found) return void(failed = keyNotFound());
-    row = std::move(**found);
-    if (auto r = applyKeyFields(*body, KeyBodyMode::kUpdate, now, row); !r) {
-      return void(failed = r.error());
+  const std::string actor = actorOf(ex);
+  KeyChange change = [&](store::KeyRow& r) -> std::optional<api::Error> {
+    if (auto applied = applyKeyFields(*body, KeyBodyMode::kUpdate, now, r); !applied) {
+      return applied.error();
     }
-    row.updated_at = now;
-    row.updated_by = actorOf(ex);
-    auto updated = s.updateKey(row);
-    if (!updated) return void(failed = updated.error());
-    if (!*updated) return void(failed = keyNotFound());
-    s.write(store::WriteBatch{{}, {}, {}, {trail}});
+    r.updated_at = now;
+    r.updated_by = actor;
+    return std::nullopt;
   };
-  auto ran = co_await c.store->run(std::move(job));
-  if (!ran) co_return fail(ex, ran.error());
-  if (failed) co_return fail(ex, std::move(*failed));
+  store::AuditRow trail = audit(ex, "key.update", token, fieldsOf(*body));
+  StoreJob job = [&](store::Store& s) { return rewriteKey(s, token, change, trail, row); };
+  if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   c.keys.put(row, body->contains("spend"));
   json info = admin::keyInfo(row);
   info["key"] = *key;
@@ -149,7 +173,6 @@ Reply deleteKeys(api::Exchange& ex, const AdminContext& c) {
   auto req = parseDeleteRequest(*body);
   if (!req) co_return fail(ex, req.error());
 
-  std::optional<api::Error> failed;
   std::vector<std::string> tokens;
   std::size_t deleted = 0;
   for (const std::string& k : req->keys) {
@@ -159,24 +182,23 @@ Reply deleteKeys(api::Exchange& ex, const AdminContext& c) {
     tokens.push_back(std::move(t));
   }
   std::string actor = actorOf(ex);
-  std::function<void(store::Store&)> job = [&](store::Store& s) {
+  StoreJob job = [&](store::Store& s) -> std::optional<api::Error> {
     for (const std::string& alias : req->key_aliases) {
       auto found = s.findKeyByAlias(alias);
-      if (!found) return void(failed = found.error());
+      if (!found) return found.error();
       if (*found) tokens.push_back((*found)->token);
     }
     auto n = s.deleteKeys(tokens);
-    if (!n) return void(failed = n.error());
+    if (!n) return n.error();
     deleted = *n;
     store::WriteBatch trail;
     for (const std::string& t : tokens) {
       trail.audit.push_back({nowMs(), actor, "key.delete", t, "{}"});
     }
     s.write(trail);
+    return std::nullopt;
   };
-  auto ran = co_await c.store->run(std::move(job));
-  if (!ran) co_return fail(ex, ran.error());
-  if (failed) co_return fail(ex, std::move(*failed));
+  if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   if (deleted == 0) co_return fail(ex, keyNotFound());
   for (const std::string& t : tokens) c.keys.erase(t);
   json shown = req->keys;
@@ -236,22 +258,25 @@ Reply listKeys(api::Exchange& ex, const AdminContext& c) {
   }
   bool full = api::queryParam(ex.target, "return_full_object") == "true";
 
-  api::Result<store::KeyPage> page = store::KeyPage{};
-  std::function<void(store::Store&)> job = [&](store::Store& s) { page = s.listKeys(q); };
-  auto ran = co_await c.store->run(std::move(job));
-  if (!ran) co_return fail(ex, ran.error());
-  if (!page) co_return fail(ex, page.error());
+  store::KeyPage page;
+  StoreJob job = [&](store::Store& s) -> std::optional<api::Error> {
+    auto listed = s.listKeys(q);
+    if (!listed) return listed.error();
+    page = std::move(*listed);
+    return std::nullopt;
+  };
+  if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   json keys = json::array();
-  for (const store::KeyRow& row : page->rows) {
+  for (const store::KeyRow& row : page.rows) {
     if (full) {
       keys.push_back(admin::keyInfo(row));
     } else {
       keys.push_back(row.token);  // LiteLLM lists the hashes, never a key
     }
   }
-  std::int64_t pages = (page->total + q.size - 1) / q.size;
+  std::int64_t pages = (page.total + q.size - 1) / q.size;
   co_return ok({{"keys", std::move(keys)},
-                {"total_count", page->total},
+                {"total_count", page.total},
                 {"current_page", q.page},
                 {"total_pages", pages}});
 }
@@ -277,38 +302,28 @@ Reply regenerateKey(api::Exchange& ex, const AdminContext& c) {
   }
   store::UnixMs now = nowMs();
 
-  std::optional<api::Error> failed;
   store::KeyRow row;
-  json detail = fieldsOf(*body);
-  std::string actor = actorOf(ex);
-  std::function<void(store::Store&)> job = [&](store::Store& s) {
-    auto found = s.findKey(old_token);
-    if (!found) return void(failed = found.error());
-    if (!*found) return void(failed = keyNotFound());
-    row = std::move(**found);
-    if (auto r = applyKeyFields(*body, KeyBodyMode::kUpdate, now, row); !r) {
-      return void(failed = r.error());
+  const std::string actor = actorOf(ex);
+  KeyChange change = [&](store::KeyRow& r) -> std::optional<api::Error> {
+    if (auto applied = applyKeyFields(*body, KeyBodyMode::kUpdate, now, r); !applied) {
+      return applied.error();
     }
-    row.token = auth::hashKey(key);
-    row.key_name = auth::abbreviateKey(key);
-    row.updated_at = now;
-    row.updated_by = actor;
+    r.token = auth::hashKey(key);
+    r.key_name = auth::abbreviateKey(key);
+    r.updated_at = now;
+    r.updated_by = actor;
     if (req->grace_period_s && *req->grace_period_s > 0) {
-      row.previous_token = old_token;
-      row.previous_token_expires = now + static_cast<store::UnixMs>(*req->grace_period_s * 1000);
+      r.previous_token = old_token;
+      r.previous_token_expires = now + static_cast<store::UnixMs>(*req->grace_period_s * 1000);
     } else {
-      row.previous_token.clear();
-      row.previous_token_expires.reset();
+      r.previous_token.clear();
+      r.previous_token_expires.reset();
     }
-    auto replaced = s.replaceKey(old_token, row);
-    if (!replaced) return void(failed = replaced.error());
-    if (!*replaced) return void(failed = keyNotFound());
-    s.write(store::WriteBatch{{}, {}, {}, {{now, actor, "key.regenerate", row.token,
-                                            api::dumpJson(detail)}}});
+    return std::nullopt;
   };
-  auto ran = co_await c.store->run(std::move(job));
-  if (!ran) co_return fail(ex, ran.error());
-  if (failed) co_return fail(ex, std::move(*failed));
+  store::AuditRow trail = audit(ex, "key.regenerate", old_token, fieldsOf(*body));
+  StoreJob job = [&](store::Store& s) { return rewriteKey(s, old_token, change, trail, row); };
+  if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   c.keys.rekey(old_token, row);
   co_return ok(generateResponse(row, key));
 }
@@ -324,25 +339,17 @@ Reply setBlocked(api::Exchange& ex, const AdminContext& c, bool blocked) {
   if (!key) co_return fail(ex, key.error());
   std::string token = tokenOf(*key);
   store::UnixMs now = nowMs();
-  std::optional<api::Error> failed;
   store::KeyRow row;
-  std::string actor = actorOf(ex);
-  std::function<void(store::Store&)> job = [&](store::Store& s) {
-    auto found = s.findKey(token);
-    if (!found) return void(failed = found.error());
-    if (!*found) return void(failed = keyNotFound());
-    row = std::move(**found);
-    row.blocked = blocked;
-    row.updated_at = now;
-    row.updated_by = actor;
-    auto updated = s.updateKey(row);
-    if (!updated) return void(failed = updated.error());
-    s.write(store::WriteBatch{
-        {}, {}, {}, {{now, actor, blocked ? "key.block" : "key.unblock", token, "{}"}}});
+  const std::string actor = actorOf(ex);
+  KeyChange change = [&](store::KeyRow& r) -> std::optional<api::Error> {
+    r.blocked = blocked;
+    r.updated_at = now;
+    r.updated_by = actor;
+    return std::nullopt;
   };
-  auto ran = co_await c.store->run(std::move(job));
-  if (!ran) co_return fail(ex, ran.error());
-  if (failed) co_return fail(ex, std::move(*failed));
+  store::AuditRow trail = audit(ex, blocked ? "key.block" : "key.unblock", token, json::object());
+  StoreJob job = [&](store::Store& s) { return rewriteKey(s, token, change, trail, row); };
+  if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   c.keys.put(row, false);
   co_return ok(admin::keyInfo(row));
 }
