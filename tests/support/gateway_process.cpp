@@ -48,11 +48,9 @@ std::string readFile(const std::string& path) {
   return ss.str();
 }
 
-namespace {
-
 // posix_spawn with stdout/stderr redirected to files and default signal dispositions, so a test
 // process that ignores SIGPIPE does not hand that on.
-pid_t spawn(const std::string& binary, const std::vector<std::string>& args,
+pid_t spawnProcess(const std::string& binary, const std::vector<std::string>& args,
             const std::map<std::string, std::string>& extra_env, const std::string& out_path,
             const std::string& err_path, std::string& error) {
   std::vector<std::string> argv_s{binary};
@@ -98,7 +96,7 @@ pid_t spawn(const std::string& binary, const std::vector<std::string>& args,
   return pid;
 }
 
-std::optional<int> reap(pid_t pid, Millis timeout) {
+std::optional<int> reapProcess(pid_t pid, Millis timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     int status = 0;
@@ -114,8 +112,6 @@ std::optional<int> reap(pid_t pid, Millis timeout) {
   }
 }
 
-}  // namespace
-
 GatewayProcess::GatewayProcess(const std::string& config_yaml, GatewayOptions options) {
   dir_ = makeTempDir();
   config_path_ = dir_ + "/config.yaml";
@@ -129,7 +125,7 @@ GatewayProcess::GatewayProcess(const std::string& config_yaml, GatewayOptions op
   // The database lands in the private temp dir unless the test chose one.
   std::map<std::string, std::string> env = options.env;
   if (!env.count("DATABASE_URL")) env["DATABASE_URL"] = "sqlite:///" + dir_ + "/switchyard.db";
-  pid_ = spawn(options.binary, args, env, stdout_path_, stderr_path_, start_error_);
+  pid_ = spawnProcess(options.binary, args, env, stdout_path_, stderr_path_, start_error_);
   if (pid_ < 0) return;
 
   static const std::regex kLine(
@@ -148,7 +144,7 @@ GatewayProcess::GatewayProcess(const std::string& config_yaml, GatewayOptions op
       }
       return;
     }
-    if (auto code = reap(pid_, Millis(0))) {
+    if (auto code = reapProcess(pid_, Millis(0))) {
       exit_code_ = code;
       start_error_ = "gateway exited with " + std::to_string(*code) +
                      " before listening; output:\n" + logText();
@@ -165,7 +161,7 @@ GatewayProcess::GatewayProcess(const std::string& config_yaml, GatewayOptions op
 GatewayProcess::~GatewayProcess() {
   if (pid_ > 0 && !exit_code_) {
     ::kill(pid_, SIGKILL);
-    exit_code_ = reap(pid_, Millis(5000));
+    exit_code_ = reapProcess(pid_, Millis(5000));
   }
   if (::testing::Test::HasFailure()) {
     std::string log = logText();
@@ -191,13 +187,13 @@ bool GatewayProcess::sendSignal(int sig) {
 std::optional<int> GatewayProcess::waitExit(std::chrono::milliseconds timeout) {
   if (exit_code_) return exit_code_;
   if (pid_ <= 0) return -1;
-  exit_code_ = reap(pid_, timeout);
+  exit_code_ = reapProcess(pid_, timeout);
   return exit_code_;
 }
 
 bool GatewayProcess::running() {
   if (pid_ <= 0 || exit_code_) return false;
-  exit_code_ = reap(pid_, Millis(0));
+  exit_code_ = reapProcess(pid_, Millis(0));
   return !exit_code_;
 }
 
@@ -221,16 +217,16 @@ RunResult runBinary(const std::string& binary, const std::vector<std::string>& a
   const std::string dir = makeTempDir();
   const std::string out = dir + "/out", err = dir + "/err";
   std::string error;
-  pid_t pid = spawn(binary, args, env, out, err, error);
+  pid_t pid = spawnProcess(binary, args, env, out, err, error);
   if (pid < 0) {
     r.err = error;
     return r;
   }
-  auto code = reap(pid, timeout);
+  auto code = reapProcess(pid, timeout);
   if (!code) {
     r.timed_out = true;
     ::kill(pid, SIGKILL);
-    code = reap(pid, Millis(5000));
+    code = reapProcess(pid, Millis(5000));
   }
   r.exit_code = code.value_or(-1);
   r.out = readFile(out);

@@ -77,6 +77,14 @@ RunResult runBinary(const std::string& binary, const std::vector<std::string>& a
                     std::chrono::milliseconds timeout = std::chrono::milliseconds(10000),
                     const std::map<std::string, std::string>& env = {});
 
+// posix_spawn of `binary` with `args`, stdout and stderr to files, `env` added to the inherited
+// environment, default signal dispositions; -1 (and `error`) on failure.
+pid_t spawnProcess(const std::string& binary, const std::vector<std::string>& args,
+                   const std::map<std::string, std::string>& env, const std::string& out_path,
+                   const std::string& err_path, std::string& error);
+// Waits (bounded) for `pid` to exit: its exit code, 128+signal, or nullopt on timeout.
+std::optional<int> reapProcess(pid_t pid, std::chrono::milliseconds timeout);
+
 // Creates a fresh temp directory (/tmp/sy-it-XXXXXX) and returns its path.
 std::string makeTempDir();
 // A temp directory removed (recursively) when it goes out of scope.

@@ -1,0 +1,79 @@
+#pragma once
+// The Redis client of one worker (docs/redis.md): a few pipelined connections on the worker's
+// executor, opened on first use and reopened after a failure, behind a circuit breaker, so that
+// a slow, frozen or dead Redis costs a request at most its timeout, then nothing at all:
+//
+//   closed     calls go through. A failure (no reply in time, refused or broken connection) is
+//              counted; Settings::failures_to_open in a row open the breaker.
+//   open       calls fail at once (kUnavailable) for the open period (open_initial, doubling up
+//              to open_max while the probes fail); the caller goes on without Redis.
+//   half-open  after it, one call is let through as a probe (reconnecting if need be): success
+//              closes the breaker, failure opens it again for twice as long.
+//
+// A Redis error reply (-ERR, -NOSCRIPT, ...) is a successful call returning a kError Value.
+// Not thread-safe: one Client per worker, used on that worker's thread only.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "switchyard/api/error.hpp"
+#include "switchyard/redis/settings.hpp"
+#include "switchyard/redis/value.hpp"
+
+namespace switchyard::redis {
+
+class Connection;
+
+enum class BreakerState : std::uint8_t { kClosed, kOpen, kHalfOpen };
+
+struct ClientStats {
+  std::uint64_t calls = 0;          // calls made (fast failures included)
+  std::uint64_t failures = 0;       // calls that failed on Redis's side (timeouts included)
+  std::uint64_t fast_failures = 0;  // calls refused at once: breaker open, or link being opened
+  std::uint64_t connects = 0;       // connections opened
+};
+
+class Client {
+ public:
+  Client(boost::asio::any_io_executor ex, Settings settings);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // One command (args[0] is its name), answered within `timeout` or failed (kUnavailable).
+  boost::asio::awaitable<api::Result<Value>> call(std::vector<std::string> args,
+                                                  std::chrono::milliseconds timeout);
+
+  BreakerState breaker() const noexcept { return state_; }
+  const ClientStats& stats() const noexcept { return stats_; }
+  const Settings& settings() const noexcept { return s_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Slot {
+    std::shared_ptr<Connection> conn;
+    bool opening = false;
+  };
+  void failed(const api::Error& e, bool probe);
+  void succeeded();
+
+  boost::asio::any_io_executor ex_;
+  Settings s_;
+  struct Tls;
+  std::unique_ptr<Tls> tls_;
+  std::vector<Slot> slots_;
+  std::size_t next_ = 0;
+  BreakerState state_ = BreakerState::kClosed;
+  int failures_in_row_ = 0;
+  std::chrono::milliseconds open_for_{0};
+  Clock::time_point open_until_{};
+  bool probing_ = false;
+  ClientStats stats_;
+};
+
+}  // namespace switchyard::redis

@@ -1,0 +1,51 @@
+#pragma once
+// One connection to Redis on one executor (a worker's io_context; never shared across threads).
+//
+//   open(deadline)  TCP connect (TLS handshake for rediss://), AUTH, SELECT: all by `deadline`,
+//                   else the connection is closed and the error returned.
+//   call(args, deadline)
+//                   appends the command behind those in flight (pipelined: one write carries
+//                   every command queued meanwhile) and waits for its reply until `deadline`.
+//                   A reply that does not come in time closes the connection: the calls in
+//                   flight behind it fail at once (kUnavailable) instead of each waiting for its
+//                   own deadline behind a Redis that stopped answering.
+//   close(why)      fails every call in flight with `why`; the connection is not usable again.
+//
+// A Redis error reply (-ERR ...) is a Value of type kError, not a failure of the connection.
+// Bounded: max_reply_bytes per reply; the write buffer holds only what callers are waiting for.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "switchyard/api/error.hpp"
+#include "switchyard/redis/settings.hpp"
+#include "switchyard/redis/value.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace switchyard::redis {
+
+using Clock = std::chrono::steady_clock;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  // `tls`: the client's TLS context (rediss://), outliving the connection; null for plain TCP.
+  static std::shared_ptr<Connection> make(boost::asio::any_io_executor ex, const Settings& s,
+                                          boost::asio::ssl::context* tls);
+  virtual ~Connection() = default;
+
+  virtual boost::asio::awaitable<api::Result<void>> open(Clock::time_point deadline) = 0;
+  virtual boost::asio::awaitable<api::Result<Value>> call(std::vector<std::string> args,
+                                                          Clock::time_point deadline) = 0;
+  virtual void close(const api::Error& why) = 0;
+  virtual bool usable() const noexcept = 0;  // opened and not closed
+  virtual std::size_t inFlight() const noexcept = 0;
+};
+
+}  // namespace switchyard::redis

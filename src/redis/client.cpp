@@ -1,0 +1,108 @@
+// Client (client.hpp): slots of pipelined connections and the circuit breaker.
+
+#include "switchyard/redis/client.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/ssl/context.hpp>
+
+#include "switchyard/redis/connection.hpp"
+
+namespace switchyard::redis {
+namespace {
+
+api::Error fastFailure(std::string detail) {
+  return {api::ErrorKind::kUnavailable, "Redis is unavailable.", std::move(detail)};
+}
+
+}  // namespace
+
+struct Client::Tls {
+  boost::asio::ssl::context ctx{boost::asio::ssl::context::tls_client};
+};
+
+Client::Client(boost::asio::any_io_executor ex, Settings settings)
+    : ex_(std::move(ex)), s_(std::move(settings)), slots_(std::max<std::size_t>(1, s_.connections)) {
+  if (s_.tls) {
+    tls_ = std::make_unique<Tls>();
+    tls_->ctx.set_default_verify_paths();
+  }
+}
+
+Client::~Client() {
+  for (Slot& s : slots_) {
+    if (s.conn) s.conn->close(fastFailure("redis client closed"));
+  }
+}
+
+boost::asio::awaitable<api::Result<Value>> Client::call(std::vector<std::string> args,
+                                                        std::chrono::milliseconds timeout) {
+  ++stats_.calls;
+  const Clock::time_point now = Clock::now();
+  const Clock::time_point deadline = now + timeout;
+  bool probe = false;
+  if (state_ != BreakerState::kClosed) {
+    if (now < open_until_ || probing_) {
+      ++stats_.fast_failures;
+      co_return fastFailure("redis " + describe(s_) + ": circuit open");
+    }
+    state_ = BreakerState::kHalfOpen;
+    probe = probing_ = true;
+  }
+  Slot& slot = slots_[next_++ % slots_.size()];
+  std::shared_ptr<Connection> conn = slot.conn;
+  if (!conn || !conn->usable()) {
+    if (slot.opening) {  // another call is opening this link: go on without Redis meanwhile
+      ++stats_.fast_failures;
+      if (probe) probing_ = false;
+      co_return fastFailure("redis " + describe(s_) + ": connecting");
+    }
+    slot.opening = true;
+    conn = Connection::make(ex_, s_, tls_ ? &tls_->ctx : nullptr);
+    auto opened = co_await conn->open(std::min(deadline, now + s_.connect_timeout));
+    slot.opening = false;
+    ++stats_.connects;
+    if (!opened) {
+      failed(opened.error(), probe);
+      co_return opened.error();
+    }
+    slot.conn = conn;
+  }
+  auto r = co_await conn->call(std::move(args), deadline);
+  if (!r) {
+    failed(r.error(), probe);
+    co_return r.error();
+  }
+  succeeded();
+  co_return r;
+}
+
+void Client::failed(const api::Error& e, bool probe) {
+  ++stats_.failures;
+  ++failures_in_row_;
+  if (probe) probing_ = false;
+  if (probe || (state_ == BreakerState::kClosed && failures_in_row_ >= s_.failures_to_open)) {
+    bool was_closed = state_ == BreakerState::kClosed;
+    open_for_ = was_closed ? s_.open_initial : std::min(s_.open_max, open_for_ * 2);
+    open_until_ = Clock::now() + open_for_;
+    state_ = BreakerState::kOpen;
+    if (was_closed) {
+      spdlog::warn("redis {}: {} failure(s) in a row, going on without Redis ({}); retrying in {} ms",
+                   describe(s_), failures_in_row_, e.detail.empty() ? e.message : e.detail,
+                   open_for_.count());
+    }
+  }
+}
+
+void Client::succeeded() {
+  if (state_ != BreakerState::kClosed) {
+    spdlog::info("redis {}: answering again", describe(s_));
+  }
+  state_ = BreakerState::kClosed;
+  failures_in_row_ = 0;
+  probing_ = false;
+  open_for_ = std::chrono::milliseconds(0);
+}
+
+}  // namespace switchyard::redis
