@@ -235,6 +235,8 @@ void Loader::parseRouterSettings(const Value& v) {
       if (auto t = str(x)) r.redis_password = std::move(*t);
     } else if (k == "redis_url") {
       if (auto t = str(x)) r.redis_url = std::move(*t);
+    } else if (k == "redis_db") {
+      if (auto d = integer(x, 0, 1 << 20)) r.redis_db = static_cast<int>(*d);
     } else if (!findIgnored(kIgnoredRouterSettings, k)) {
       unknown(e);
     }
@@ -348,6 +350,14 @@ void Loader::parseCacheParams(const Value& v) {
       if (auto p = integer(x, 1, 65535)) c.port = static_cast<int>(*p);
     } else if (k == "password") {
       if (auto s = str(x)) c.password = std::move(*s);
+    } else if (k == "url" || k == "redis_url") {
+      if (auto s = str(x)) c.url = std::move(*s);
+    } else if (k == "username") {
+      if (auto s = str(x)) c.username = std::move(*s);
+    } else if (k == "db") {
+      if (auto d = integer(x, 0, 1 << 20)) c.db = static_cast<int>(*d);
+    } else if (k == "ssl") {
+      if (auto b = boolean(x)) c.ssl = *b;
     } else if (k == "namespace") {
       if (auto s = str(x)) c.namespace_ = std::move(*s);
     } else if (k == "ttl") {

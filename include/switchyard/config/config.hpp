@@ -104,14 +104,16 @@ struct RouterSettings {
   std::optional<double> lowest_latency_buffer;
   std::optional<double> latency_ttl_s;
   std::string redis_host, redis_password, redis_url;
-  std::optional<int> redis_port;
+  std::optional<int> redis_port, redis_db;
 };
 
 struct CacheParams {
   std::string type = "local";  // what serves: "local" | "redis"
   std::string requested_type;  // as written when it differs (redis-semantic, s3, disk...)
   std::string host, password, namespace_;
-  std::optional<int> port;
+  std::string url, username;  // redis: `url` (also `redis_url`), ACL user
+  std::optional<int> port, db;
+  std::optional<bool> ssl;    // redis: TLS to host/port
   std::optional<double> ttl_s;
   std::string mode;  // "" | "default_off"
   std::vector<std::string> supported_call_types;
