@@ -80,6 +80,7 @@ store::SpendRow spendRowOf(const api::Exchange& ex, unsigned status, bool stream
   r.http_status = static_cast<int>(status);
   r.request_tags = ex.options.tags;
   r.stream = stream;
+  r.cache_hit = o.cache_hit;
   return r;
 }
 

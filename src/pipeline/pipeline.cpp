@@ -27,21 +27,22 @@ telemetry::RequestSink& sinkOr(telemetry::RequestSink* given,
 Pipeline::Pipeline(const config::Config& cfg, const router::Router& router,
                    providers::Providers& providers, const auth::Authenticator* auth,
                    telemetry::RequestSink* requests, keys::KeyRegistry* keys,
-                   store::StoreThread* store)
+                   store::StoreThread* store, cache::ResponseCache* cache)
     : services_{cfg,  router, providers, authOr(auth, own_auth_, cfg), sinkOr(requests, own_requests_),
-                nullptr, keys,   store} {
+                nullptr, keys,   store, cache} {
   request_id_ = makeRequestIdFilter();
   access_log_ = makeAccessLogFilter(services_);
   auth_ = makeAuthFilter(services_);
   proxy_headers_ = makeProxyHeadersFilter();
   usage_ = makeUsageFilter();
   key_limits_ = makeKeyLimitsFilter(services_);
+  cache_ = makeCacheFilter(services_);
   for (api::Endpoint e :
        {api::Endpoint::kChatCompletions, api::Endpoint::kCompletions, api::Endpoint::kEmbeddings})
     parse_[static_cast<std::size_t>(e)] = makeParseFilter(e);
   parse_as_is_ = makeParseFilter(std::nullopt);
   provider_call_ = makeProviderCallFilter(services_);
-  core_ = {auth_.get(), parse_as_is_.get(), key_limits_.get(), usage_.get(),
+  core_ = {auth_.get(), parse_as_is_.get(), key_limits_.get(), usage_.get(), cache_.get(),
            provider_call_.get()};
 }
 

@@ -53,12 +53,22 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
         name, [fn, ctx = *deps.admin](api::Exchange& ex) { return fn(ex, ctx); }));
   };
 
+  // The proxied OpenAI routes; the response cache only while the config turns it on (a
+  // generation is rebuilt on reload), so that it costs nothing otherwise.
+  const bool cache_on = p.services().config.litellm_settings.cache;
+  auto proxied = [&p, cache_on](E e) {
+    RouteTable::Chain c{&p.proxyHeaders(), &p.auth(), &p.parse(e), &p.keyLimits(), &p.usage()};
+    if (cache_on) c.push_back(&p.cache());
+    c.push_back(&p.providerCall());
+    return c;
+  };
+
   RouteTable t(openai);
   // clang-format off
   //     method     path                      edge       handler
-  t.add("POST",     "/chat/completions",      openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kChatCompletions), &p.keyLimits(), &p.usage(), &p.providerCall()});
-  t.add("POST",     "/completions",           openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kCompletions), &p.keyLimits(), &p.usage(), &p.providerCall()});
-  t.add("POST",     "/embeddings",            openai,    {&p.proxyHeaders(), &p.auth(), &p.parse(E::kEmbeddings), &p.keyLimits(), &p.usage(), &p.providerCall()});
+  t.add("POST",     "/chat/completions",      openai,    proxied(E::kChatCompletions));
+  t.add("POST",     "/completions",           openai,    proxied(E::kCompletions));
+  t.add("POST",     "/embeddings",            openai,    proxied(E::kEmbeddings));
   t.add("POST",     "/messages",              anthropic, {&p.proxyHeaders(), &p.auth(), &anthropic_ingress, &p.parse(E::kChatCompletions), &p.keyLimits(), &p.usage(), &p.providerCall()});
   t.add("POST",     "/messages/count_tokens", anthropic, {&p.auth(), &count_tokens});
   t.add("GET",      "/models",                openai,    {&p.auth(), &models});

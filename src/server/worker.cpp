@@ -50,7 +50,7 @@ Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<provid
       auth(snapshot->config.general_settings.master_key, shared.keys),
       sinks(sinksOf(access_log, spend_log, snapshot->config, shared.store.get())),
       pipeline(snapshot->config, snapshot->router, providers, &auth, &sinks, &shared.keys,
-               shared.store.get()),
+               shared.store.get(), &shared.cache),
       routes(buildRoutes(pipeline, routeDeps(*this, shared))) {}
 
 

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "health_checks.hpp"
+#include "switchyard/cache/local_cache.hpp"
 #include "switchyard/keys/key_auth.hpp"
 #include "switchyard/keys/key_registry.hpp"
 #include "switchyard/keys/spend_log.hpp"
@@ -34,6 +35,9 @@ struct SharedState {
   HealthBoard health;  // GET /health, background health checks
   keys::KeyRegistry keys;                      // every virtual key, in memory
   std::unique_ptr<store::StoreThread> store;   // the database (set before the workers start)
+  // The local response cache, used while the config turns caching on (cache_params.type local).
+  cache::LocalCache cache{kLocalCacheBytes};
+  static constexpr std::size_t kLocalCacheBytes = 64u << 20;
 };
 
 // The state of one config generation on one worker: its adapters, its pipeline (services and

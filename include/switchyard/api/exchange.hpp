@@ -172,6 +172,7 @@ struct Outcome {
   // deployment resolved for this request.
   std::shared_ptr<const config::Deployment> served;
   std::optional<double> cost;  // USD, once the usage is known and priced
+  bool cache_hit = false;      // answered from the response cache (no provider, no cost)
 };
 
 struct Exchange {

@@ -52,6 +52,9 @@ bool keyAllowsModel(const keys::KeySettings& row, std::string_view model,
                     const router::Router& router);
 // After parse: a virtual key's models, limits and budget; the cost of every request (key_limits.cpp).
 std::unique_ptr<Filter> makeKeyLimitsFilter(Services& services);
+// After key_limits, before the provider call: answers from the response cache, stores 200
+// answers in it (cache_filter.cpp; docs/caching.md). Passes through when Services::cache is null.
+std::unique_ptr<Filter> makeCacheFilter(Services& services);
 
 // A terminal filter answering with `answer(ex)`, synchronously.
 using ReplyFn = std::function<api::Reply(api::Exchange&)>;

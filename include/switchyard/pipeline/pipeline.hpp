@@ -32,7 +32,8 @@ class Pipeline {
   // `store` (Services) may be null: no virtual keys, no database.
   Pipeline(const config::Config& cfg, const router::Router& router, providers::Providers& providers,
            const auth::Authenticator* auth = nullptr, telemetry::RequestSink* requests = nullptr,
-           keys::KeyRegistry* keys = nullptr, store::StoreThread* store = nullptr);
+           keys::KeyRegistry* keys = nullptr, store::StoreThread* store = nullptr,
+           cache::ResponseCache* cache = nullptr);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -46,13 +47,14 @@ class Pipeline {
   Filter& proxyHeaders() noexcept { return *proxy_headers_; }
   Filter& usage() noexcept { return *usage_; }
   Filter& keyLimits() noexcept { return *key_limits_; }
+  Filter& cache() noexcept { return *cache_; }
   Filter& parse(api::Endpoint e) noexcept { return *parse_[static_cast<std::size_t>(e)]; }
   Filter& providerCall() noexcept { return *provider_call_; }
 
   // Keeps `f` alive as long as the pipeline and returns it (route handlers, ingress filters).
   Filter& own(std::unique_ptr<Filter> f);
 
-  // The proxied core, auth -> parse -> key_limits -> usage -> provider_call, on `ex` as it is (`ex.endpoint`
+  // The proxied core, auth -> parse -> key_limits -> usage -> cache -> provider_call, on `ex` as it is (`ex.endpoint`
   // and `ex.raw_body` set; the token in `ex.auth_token` or `ex.headers`). For tests and tools.
   boost::asio::awaitable<api::Reply> run(api::Exchange& ex);
 
@@ -61,7 +63,7 @@ class Pipeline {
   std::unique_ptr<telemetry::RequestSink> own_requests_;
   Services services_;
   std::unique_ptr<Filter> request_id_, access_log_, auth_, proxy_headers_, usage_, key_limits_,
-      provider_call_;
+      cache_, provider_call_;
   std::unique_ptr<Filter> parse_[3], parse_as_is_;
   std::vector<std::unique_ptr<Filter>> owned_;
   std::vector<Filter*> core_;

@@ -31,6 +31,9 @@ class KeyRegistry;
 namespace switchyard::store {
 class StoreThread;
 }
+namespace switchyard::cache {
+class ResponseCache;
+}
 
 namespace switchyard::pipeline {
 
@@ -45,6 +48,7 @@ struct Services {
   Offload* offload = nullptr;        // blocking work off the worker thread (null: none needed)
   keys::KeyRegistry* keys = nullptr;  // virtual keys (null: master key only)
   store::StoreThread* store = nullptr;  // background writes and admin queries (null: no database)
+  cache::ResponseCache* cache = nullptr;  // the response cache, shared by workers (null: off)
 };
 
 }  // namespace switchyard::pipeline

@@ -1,0 +1,194 @@
+// The response cache filter (docs/caching.md): after the key's limits (a hit counts against the
+// key's rpm) and before the provider call (a hit reaches no deployment and costs nothing).
+//
+//   key       SHA-256 of: namespace, endpoint, alias (after the key's aliases), mock_response, and
+//             the body without `user`, `stream`, `stream_options` (the request-level controls
+//             are already out of it); JSON objects dump with sorted keys, so field order does
+//             not matter.
+//   read      unless the request says no-cache (body `cache: {"no-cache": true}` or
+//             `Cache-Control: no-cache`); `s-maxage: N` takes only entries younger than N s.
+//   write     a 200 whole answer, unless no-store; for `ttl: N` s, else cache_params.ttl, else
+//             600 s.
+//   opt-in    with `mode: default_off`, only requests with `cache: {"use-cache": true}`.
+//   headers   x-cache: HIT | MISS and x-litellm-cache-key on every cacheable request.
+// Streams pass through uncached for now; answers of the Anthropic ingress too.
+
+#include <nlohmann/json.hpp>
+
+#include "switchyard/api/usage.hpp"
+#include "switchyard/auth/key_hash.hpp"
+#include "switchyard/cache/response_cache.hpp"
+#include "switchyard/config/config.hpp"
+#include "switchyard/pipeline/filters.hpp"
+#include "switchyard/pipeline/services.hpp"
+
+namespace switchyard::pipeline {
+namespace {
+
+using nlohmann::json;
+
+constexpr double kDefaultTtlS = 600;
+
+// What the request's controls ask of the cache.
+struct CacheControls {
+  bool read = true, write = true, use = true;
+  std::optional<double> ttl_s, max_age_s;
+  std::string namespace_;
+};
+
+api::Error badControl(std::string field, std::string expected) {
+  return {api::ErrorKind::kInvalidRequest,
+          "'cache." + field + "' must be " + std::move(expected) + ".", "", 0, "invalid_request",
+          "cache"};
+}
+
+api::Result<CacheControls> controlsOf(const api::Exchange& ex, const config::CacheParams& p) {
+  CacheControls c;
+  c.use = p.mode != "default_off";
+  c.namespace_ = p.namespace_;
+  if (ex.headers) {
+    std::string_view cc = ex.headers->get("cache-control");
+    if (cc.find("no-cache") != std::string_view::npos) c.read = false;
+    if (cc.find("no-store") != std::string_view::npos) c.write = false;
+  }
+  if (!ex.controls) return c;
+  auto it = ex.controls->find("cache");
+  if (it == ex.controls->end() || it->is_null()) return c;
+  if (!it->is_object()) {
+    return api::Error{api::ErrorKind::kInvalidRequest, "'cache' must be an object.", "", 0,
+                      "invalid_request", "cache"};
+  }
+  for (auto f = it->begin(); f != it->end(); ++f) {
+    const std::string& k = f.key();
+    const json& v = f.value();
+    if (k == "no-cache" || k == "no-store" || k == "use-cache") {
+      if (!v.is_boolean()) return badControl(k, "true or false");
+      bool b = v.get<bool>();
+      if (k == "no-cache" && b) c.read = false;
+      if (k == "no-store" && b) c.write = false;
+      if (k == "use-cache") c.use = b;
+    } else if (k == "ttl" || k == "s-maxage") {
+      if (!v.is_number() || v.get<double>() < 0) return badControl(k, "a number of seconds >= 0");
+      (k == "ttl" ? c.ttl_s : c.max_age_s) = v.get<double>();
+    } else if (k == "namespace") {
+      if (!v.is_string()) return badControl(k, "a string");
+      c.namespace_ = v.get<std::string>();
+    }
+  }
+  return c;
+}
+
+std::string_view callTypeOf(api::Endpoint e) {
+  switch (e) {
+    case api::Endpoint::kChatCompletions:
+      return "completion";
+    case api::Endpoint::kCompletions:
+      return "text_completion";
+    case api::Endpoint::kEmbeddings:
+      return "embedding";
+  }
+  return "";
+}
+
+// cache_params.supported_call_types names the endpoint (LiteLLM's names, with or without "a").
+bool supported(const config::CacheParams& p, api::Endpoint e) {
+  if (p.supported_call_types.empty()) return true;
+  std::string_view t = callTypeOf(e);
+  for (const std::string& s : p.supported_call_types) {
+    std::string_view v = s;
+    if (v == t || (v.starts_with('a') && v.substr(1) == t)) return true;
+  }
+  return false;
+}
+
+std::string hex(const std::array<std::uint8_t, 32>& d) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(64, '0');
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    out[2 * i] = kDigits[d[i] >> 4];
+    out[2 * i + 1] = kDigits[d[i] & 15];
+  }
+  return out;
+}
+
+class CacheFilter final : public Filter {
+ public:
+  explicit CacheFilter(Services& s) : s_(s) {}
+  std::string_view name() const noexcept override { return "cache"; }
+
+  boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
+    const config::CacheParams& params = s_.config.litellm_settings.cache_params;
+    const config::LitellmSettings& l = s_.config.litellm_settings;
+    // Served: the local cache (the Redis cache comes with the Redis client's cache backend).
+    if (!s_.cache || !l.cache || params.type != "local" ||
+        !ex.body || ex.stream || ex.ingress != api::WireFormat::kOpenAI ||
+        !supported(params, ex.endpoint)) {
+      co_return co_await next(ex);
+    }
+    auto controls = controlsOf(ex, params);
+    if (!controls) co_return fail(ex, controls.error());
+    if (!controls->use) co_return co_await next(ex);
+    const std::string key = cacheKeyOf(ex, controls->namespace_);
+    if (controls->read) {
+      std::shared_ptr<const cache::Entry> hit = co_await s_.cache->get(key);
+      if (hit && fresh(*hit, controls->max_age_s)) {
+        api::Reply reply;
+        reply.status = 200;
+        reply.content_type = hit->content_type;
+        reply.body = hit->body;
+        reply.addHeader("x-cache", "HIT");
+        reply.addHeader("x-litellm-cache-key", key);
+        ex.outcome.cache_hit = true;
+        ex.outcome.cost = 0;  // no provider, no cost (x-litellm-response-cost: 0)
+        co_return reply;
+      }
+    }
+    api::Reply reply = co_await next(ex);
+    if (reply.status == 200 && !reply.stream && controls->write && !reply.body.empty()) {
+      auto entry = std::make_shared<cache::Entry>();
+      entry->body = reply.body;
+      entry->content_type = reply.content_type;
+      entry->stored_at = std::chrono::system_clock::now();
+      double ttl = controls->ttl_s.value_or(params.ttl_s.value_or(kDefaultTtlS));
+      if (ttl > 0) {
+        s_.cache->put(key, std::move(entry),
+                      std::chrono::milliseconds(static_cast<std::int64_t>(ttl * 1000)));
+      }
+    }
+    reply.addHeader("x-cache", "MISS");
+    reply.addHeader("x-litellm-cache-key", key);
+    co_return reply;
+  }
+
+ private:
+  static bool fresh(const cache::Entry& e, const std::optional<double>& max_age_s) {
+    if (!max_age_s) return true;
+    auto age = std::chrono::system_clock::now() - e.stored_at;
+    return std::chrono::duration<double>(age).count() <= *max_age_s;
+  }
+
+  static std::string cacheKeyOf(const api::Exchange& ex, const std::string& ns) {
+    json fields = *ex.body;
+    for (const char* k : {"user", "stream", "stream_options"}) fields.erase(k);
+    std::string material = ns;
+    material += '\n';
+    material += callTypeOf(ex.endpoint);
+    material += '\n';
+    material += ex.model;
+    material += '\n';
+    if (ex.options.mock_response) material += *ex.options.mock_response;
+    material += '\n';
+    material += fields.dump(-1, ' ', false, json::error_handler_t::replace);
+    return hex(auth::sha256(material));
+  }
+
+  Services& s_;
+};
+
+}  // namespace
+
+std::unique_ptr<Filter> makeCacheFilter(Services& services) {
+  return std::make_unique<CacheFilter>(services);
+}
+
+}  // namespace switchyard::pipeline

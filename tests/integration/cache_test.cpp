@@ -1,0 +1,177 @@
+// The local response cache through the binary (docs/caching.md), against the fake OpenAI
+// upstream: a repeated request is answered without the provider, whatever the fields that do
+// not change the answer; every field that does, and every control, is honoured; a hit costs
+// nothing and is marked in the spend log.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "support/fake_openai.hpp"
+#include "support/http_client.hpp"
+#include "support/key_helpers.hpp"
+#include "support/test_env.hpp"
+
+namespace switchyard::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string cacheConfig(const FakeOpenAI& fake, const std::string& extra_params = "") {
+  return ConfigBuilder{}
+      .model("gpt-test", "openai/fake-model-1", fake.baseUrl(), kUpstreamKey, "dep-gpt",
+             {{"input_cost_per_token", "0.000003"}, {"output_cost_per_token", "0.000015"}})
+      .model("emb", "openai/text-embedding-3-small", fake.baseUrl(), kUpstreamKey, "dep-emb")
+      .router("num_retries", "0")
+      .litellm("cache", "true")
+      .litellm("cache_params", "{type: local" + extra_params + "}")
+      .general("master_key", kMasterKey)
+      .yaml();
+}
+
+HttpResponse ask(HttpClient& c, json body, Headers extra = {}) {
+  Headers h = masterAuth();
+  for (auto& kv : extra) h.push_back(kv);
+  return c.post("/v1/chat/completions", body, h);
+}
+
+TEST(CacheTest, ARepeatedRequestIsAHitWithoutTheProvider) {
+  FakeOpenAI fake;
+  SY_START_GATEWAY(gw, cacheConfig(fake));
+  HttpClient c(gw->port());
+  auto first = ask(c, chatBody("gpt-test", "What is 2+2?"));
+  ASSERT_EQ(first.status, 200u) << first.body;
+  EXPECT_EQ(first.header("x-cache"), "MISS");
+  const std::string key = first.header("x-litellm-cache-key");
+  EXPECT_EQ(key.size(), 64u);
+  // The same question, with fields that do not change the answer, and the keys reordered.
+  json again = {{"messages", json::array({{{"role", "user"}, {"content", "What is 2+2?"}}})},
+                {"model", "gpt-test"},
+                {"user", "someone-else"},
+                {"metadata", {{"trace", "x"}}}};
+  auto second = ask(c, again);
+  ASSERT_EQ(second.status, 200u) << second.body;
+  EXPECT_EQ(second.header("x-cache"), "HIT");
+  EXPECT_EQ(second.header("x-litellm-cache-key"), key);
+  EXPECT_EQ(second.json(), first.json()) << "the hit is the stored answer";
+  EXPECT_EQ(fake.requestCount(), 1u) << "the hit reached the provider";
+}
+
+TEST(CacheTest, FieldsThatChangeTheAnswerMiss) {
+  FakeOpenAI fake;
+  SY_START_GATEWAY(gw, cacheConfig(fake));
+  HttpClient c(gw->port());
+  ASSERT_EQ(ask(c, chatBody("gpt-test", "q")).header("x-cache"), "MISS");
+  for (json extra : {json{{"temperature", 0.2}}, json{{"max_tokens", 5}}, json{{"seed", 7}},
+                     json{{"n", 2}}, json{{"response_format", {{"type", "json_object"}}}}}) {
+    auto r = ask(c, chatBody("gpt-test", "q", extra));
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.header("x-cache"), "MISS") << extra.dump();
+  }
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "another question")).header("x-cache"), "MISS");
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "q")).header("x-cache"), "HIT");
+  EXPECT_EQ(fake.requestCount(), 7u);
+}
+
+TEST(CacheTest, ControlsNoCacheNoStoreTtlNamespaceAndHeaders) {
+  FakeOpenAI fake;
+  SY_START_GATEWAY(gw, cacheConfig(fake));
+  HttpClient c(gw->port());
+  // no-store: answered, not kept.
+  auto r = ask(c, chatBody("gpt-test", "a", {{"cache", {{"no-store", true}}}}));
+  EXPECT_EQ(r.header("x-cache"), "MISS");
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "a")).header("x-cache"), "MISS");
+  // no-cache: not read (the provider answers again), still stored.
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "a", {{"cache", {{"no-cache", true}}}})).header("x-cache"),
+            "MISS");
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "a"), {{"Cache-Control", "no-cache"}}).header("x-cache"),
+            "MISS");
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "a")).header("x-cache"), "HIT");
+  // Cache-Control: no-store
+  ask(c, chatBody("gpt-test", "b"), {{"Cache-Control", "no-store"}});
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "b")).header("x-cache"), "MISS");
+  // ttl: 1 s, then gone.
+  ask(c, chatBody("gpt-test", "t", {{"cache", {{"ttl", 1}}}}));
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "t")).header("x-cache"), "HIT");
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "t")).header("x-cache"), "MISS");
+  // s-maxage: only entries younger than N s.
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "t", {{"cache", {{"s-maxage", 1}}}})).header("x-cache"),
+            "MISS");
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "t", {{"cache", {{"s-maxage", 60}}}})).header("x-cache"),
+            "HIT");
+  // namespace: a separate key space.
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "a", {{"cache", {{"namespace", "team-b"}}}}))
+                .header("x-cache"),
+            "MISS");
+  // A malformed control is a 400 naming it.
+  auto bad = ask(c, chatBody("gpt-test", "a", {{"cache", {{"ttl", "soon"}}}}));
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_NE(bad.body.find("cache.ttl"), std::string::npos) << bad.body;
+}
+
+TEST(CacheTest, DefaultOffModeCachesOnlyWhenAsked) {
+  FakeOpenAI fake;
+  SY_START_GATEWAY(gw, cacheConfig(fake, ", mode: default_off"));
+  HttpClient c(gw->port());
+  auto plain = ask(c, chatBody("gpt-test", "q"));
+  EXPECT_EQ(plain.header("x-cache"), "") << "not cacheable unless asked";
+  ask(c, chatBody("gpt-test", "q"));
+  EXPECT_EQ(fake.requestCount(), 2u);
+  const json opt = {{"cache", {{"use-cache", true}}}};
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "q", opt)).header("x-cache"), "MISS");
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "q", opt)).header("x-cache"), "HIT");
+}
+
+TEST(CacheTest, EmbeddingsAreCachedAndStreamsPassThrough) {
+  FakeOpenAI fake;
+  SY_START_GATEWAY(gw, cacheConfig(fake));
+  HttpClient c(gw->port());
+  json emb = {{"model", "emb"}, {"input", "hello"}};
+  EXPECT_EQ(c.post("/v1/embeddings", emb, masterAuth()).header("x-cache"), "MISS");
+  auto hit = c.post("/v1/embeddings", emb, masterAuth());
+  EXPECT_EQ(hit.header("x-cache"), "HIT");
+  EXPECT_TRUE(hit.json().contains("data")) << hit.body;
+  const std::size_t before = fake.requestCount();
+  for (int i = 0; i < 2; ++i) {
+    HttpClient sc(gw->port());
+    auto s = sc.stream("/v1/chat/completions", chatBody("gpt-test", "s", {{"stream", true}}),
+                       masterAuth());
+    EXPECT_EQ(s.status, 200u);
+    EXPECT_TRUE(s.sawDone());
+  }
+  EXPECT_EQ(fake.requestCount(), before + 2) << "streams are not cached yet";
+}
+
+TEST(CacheTest, AHitCostsNothingAndIsMarkedInTheSpendLog) {
+  FakeOpenAI fake;
+  SY_START_GATEWAY(gw, cacheConfig(fake));
+  HttpClient c(gw->port());
+  const std::string key = generateKey(c, {{"key_alias", "cached"}}).value("key", "");
+  auto miss = chatWith(c, key, "gpt-test");
+  ASSERT_EQ(miss.status, 200u) << miss.body;
+  EXPECT_GT(headerNumber(miss, "x-litellm-response-cost"), 0);
+  auto hit = chatWith(c, key, "gpt-test");
+  ASSERT_EQ(hit.header("x-cache"), "HIT");
+  EXPECT_EQ(headerNumber(hit, "x-litellm-response-cost"), 0.0) << "a hit costs nothing";
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  json row;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = c.get("/spend/logs?request_id=" + hit.header("x-request-id"), masterAuth());
+    json rows = r.json();
+    if (rows.is_array() && rows.size() == 1) {
+      row = rows[0];
+      break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(row.is_object()) << "no spend row for the hit";
+  EXPECT_EQ(row.value("cache_hit", ""), "True") << row.dump();
+  EXPECT_EQ(row.value("spend", -1.0), 0.0) << row.dump();
+}
+
+}  // namespace
+}  // namespace switchyard::test
