@@ -11,10 +11,14 @@
 //             600 s.
 //   opt-in    with `mode: default_off`, only requests with `cache: {"use-cache": true}`.
 //   headers   x-cache: HIT | MISS and x-litellm-cache-key on every cacheable request.
-// Streams pass through uncached for now; answers of the Anthropic ingress too.
+//   streams   a streaming miss is stored, as the whole answer, once it completed (never a broken
+//             or abandoned stream); a streaming hit is replayed as OpenAI SSE (cache_stream.hpp),
+//             so a stream may be answered from a whole answer and the reverse.
+// Answers of the Anthropic ingress pass through uncached.
 
 #include <nlohmann/json.hpp>
 
+#include "cache_stream.hpp"
 #include "switchyard/api/usage.hpp"
 #include "switchyard/auth/key_hash.hpp"
 #include "switchyard/cache/response_cache.hpp"
@@ -28,6 +32,54 @@ namespace {
 using nlohmann::json;
 
 constexpr double kDefaultTtlS = 600;
+constexpr std::size_t kMaxStreamBytes = 4u << 20;  // a larger stream is not stored
+
+// A cached answer replayed as a stream.
+class ReplayStream final : public api::ChunkSource {
+ public:
+  explicit ReplayStream(std::vector<std::string> events) : events_(std::move(events)) {}
+  boost::asio::awaitable<api::Result<std::optional<std::string>>> next() override {
+    if (i_ >= events_.size()) co_return std::optional<std::string>{};
+    co_return std::optional<std::string>{std::move(events_[i_++])};
+  }
+
+ private:
+  std::vector<std::string> events_;
+  std::size_t i_ = 0;
+};
+
+// Stores a streamed answer once the stream completed.
+class CacheFill final : public api::StreamObserver {
+ public:
+  CacheFill(cache::ResponseCache& cache, std::string key, std::chrono::milliseconds ttl,
+            const api::Exchange& ex)
+      : cache_(cache), key_(std::move(key)), ttl_(ttl), ex_(ex),
+        assembler_(ex.endpoint, kMaxStreamBytes) {}
+  void onChunk(std::string_view bytes) override { assembler_.feed(bytes); }
+  void onEnd(api::StreamEnd how) override {
+    if (how != api::StreamEnd::kComplete) return;
+    std::optional<std::string> whole = assembler_.finish(ex_.usage);
+    if (!whole) return;
+    auto entry = std::make_shared<cache::Entry>();
+    entry->body = std::move(*whole);
+    entry->content_type = "application/json";
+    entry->stored_at = std::chrono::system_clock::now();
+    cache_.put(key_, std::move(entry), ttl_);
+  }
+
+ private:
+  cache::ResponseCache& cache_;
+  std::string key_;
+  std::chrono::milliseconds ttl_;
+  const api::Exchange& ex_;  // the session keeps the exchange alive longer than the reply
+  StreamAssembler assembler_;
+};
+
+bool wantsUsageChunk(const api::Exchange& ex) {
+  if (!ex.body) return false;
+  auto so = ex.body->find("stream_options");
+  return so != ex.body->end() && so->is_object() && so->value("include_usage", false);
+}
 
 // What the request's controls ask of the cache.
 struct CacheControls {
@@ -121,7 +173,7 @@ class CacheFilter final : public Filter {
     const config::LitellmSettings& l = s_.config.litellm_settings;
     // Served: the local cache (the Redis cache comes with the Redis client's cache backend).
     if (!s_.cache || !l.cache || params.type != "local" ||
-        !ex.body || ex.stream || ex.ingress != api::WireFormat::kOpenAI ||
+        !ex.body || ex.ingress != api::WireFormat::kOpenAI ||
         !supported(params, ex.endpoint)) {
       co_return co_await next(ex);
     }
@@ -134,8 +186,16 @@ class CacheFilter final : public Filter {
       if (hit && fresh(*hit, controls->max_age_s)) {
         api::Reply reply;
         reply.status = 200;
-        reply.content_type = hit->content_type;
-        reply.body = hit->body;
+        if (ex.stream) {
+          json whole = json::parse(hit->body, nullptr, false);
+          reply.content_type = "text/event-stream";
+          reply.stream = std::make_unique<ReplayStream>(
+              replayEvents(whole, ex.endpoint, wantsUsageChunk(ex)));
+          ex.usage = api::scanUsage(hit->body);  // the client may not see it
+        } else {
+          reply.content_type = hit->content_type;
+          reply.body = hit->body;
+        }
         reply.addHeader("x-cache", "HIT");
         reply.addHeader("x-litellm-cache-key", key);
         ex.outcome.cache_hit = true;
@@ -144,15 +204,18 @@ class CacheFilter final : public Filter {
       }
     }
     api::Reply reply = co_await next(ex);
-    if (reply.status == 200 && !reply.stream && controls->write && !reply.body.empty()) {
-      auto entry = std::make_shared<cache::Entry>();
-      entry->body = reply.body;
-      entry->content_type = reply.content_type;
-      entry->stored_at = std::chrono::system_clock::now();
-      double ttl = controls->ttl_s.value_or(params.ttl_s.value_or(kDefaultTtlS));
-      if (ttl > 0) {
-        s_.cache->put(key, std::move(entry),
-                      std::chrono::milliseconds(static_cast<std::int64_t>(ttl * 1000)));
+    const double ttl_s = controls->ttl_s.value_or(params.ttl_s.value_or(kDefaultTtlS));
+    const auto ttl = std::chrono::milliseconds(static_cast<std::int64_t>(ttl_s * 1000));
+    if (reply.status == 200 && controls->write && ttl.count() > 0 &&
+        reply.format == api::WireFormat::kOpenAI) {
+      if (reply.stream) {
+        reply.observers.push_back(std::make_unique<CacheFill>(*s_.cache, key, ttl, ex));
+      } else if (!reply.body.empty()) {
+        auto entry = std::make_shared<cache::Entry>();
+        entry->body = reply.body;
+        entry->content_type = reply.content_type;
+        entry->stored_at = std::chrono::system_clock::now();
+        s_.cache->put(key, std::move(entry), ttl);
       }
     }
     reply.addHeader("x-cache", "MISS");

@@ -126,7 +126,7 @@ TEST(CacheTest, DefaultOffModeCachesOnlyWhenAsked) {
   EXPECT_EQ(ask(c, chatBody("gpt-test", "q", opt)).header("x-cache"), "HIT");
 }
 
-TEST(CacheTest, EmbeddingsAreCachedAndStreamsPassThrough) {
+TEST(CacheTest, EmbeddingsAreCached) {
   FakeOpenAI fake;
   SY_START_GATEWAY(gw, cacheConfig(fake));
   HttpClient c(gw->port());
@@ -135,15 +135,71 @@ TEST(CacheTest, EmbeddingsAreCachedAndStreamsPassThrough) {
   auto hit = c.post("/v1/embeddings", emb, masterAuth());
   EXPECT_EQ(hit.header("x-cache"), "HIT");
   EXPECT_TRUE(hit.json().contains("data")) << hit.body;
-  const std::size_t before = fake.requestCount();
-  for (int i = 0; i < 2; ++i) {
-    HttpClient sc(gw->port());
-    auto s = sc.stream("/v1/chat/completions", chatBody("gpt-test", "s", {{"stream", true}}),
-                       masterAuth());
-    EXPECT_EQ(s.status, 200u);
-    EXPECT_TRUE(s.sawDone());
+  EXPECT_EQ(fake.requestCount(), 1u);
+}
+
+StreamResult streamAsk(std::uint16_t port, const std::string& prompt, json extra = json::object()) {
+  HttpClient sc(port);
+  extra["stream"] = true;
+  return sc.stream("/v1/chat/completions", chatBody("gpt-test", prompt, extra), masterAuth());
+}
+
+TEST(CacheTest, AStreamIsStoredWhenCompleteAndReplayedEitherWay) {
+  FakeOpenAI fake;
+  SY_START_GATEWAY(gw, cacheConfig(fake));
+  HttpClient c(gw->port());
+  auto first = streamAsk(gw->port(), "s");
+  ASSERT_EQ(first.status, 200u) << first.error;
+  EXPECT_EQ(first.header("x-cache"), "MISS");
+  ASSERT_TRUE(first.sawDone());
+  const std::string text = first.content();
+  ASSERT_FALSE(text.empty());
+  // A stream hit: the same text, a valid stream, no provider call.
+  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  StreamResult again;
+  do {
+    again = streamAsk(gw->port(), "s");
+  } while (again.header("x-cache") != "HIT" && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(again.header("x-cache"), "HIT");
+  EXPECT_TRUE(again.sawDone());
+  EXPECT_EQ(again.content(), text);
+  // The same question without streaming: the stored stream as a whole answer.
+  auto whole = ask(c, chatBody("gpt-test", "s"));
+  EXPECT_EQ(whole.header("x-cache"), "HIT");
+  json j = whole.json();
+  EXPECT_EQ(j.value("object", ""), "chat.completion") << whole.body;
+  EXPECT_EQ(j["choices"][0]["message"].value("content", ""), text) << whole.body;
+  EXPECT_EQ(j["choices"][0].value("finish_reason", ""), "stop") << whole.body;
+  EXPECT_TRUE(j.contains("usage")) << "the hidden usage of the stream is kept: " << whole.body;
+  // And the reverse: a whole answer replayed as a stream, with its usage chunk when asked.
+  auto w = ask(c, chatBody("gpt-test", "w"));
+  ASSERT_EQ(w.header("x-cache"), "MISS");
+  auto replay = streamAsk(gw->port(), "w", {{"stream_options", {{"include_usage", true}}}});
+  EXPECT_EQ(replay.header("x-cache"), "HIT");
+  EXPECT_TRUE(replay.sawDone());
+  EXPECT_EQ(replay.content(), w.json()["choices"][0]["message"].value("content", ""));
+  bool usage_seen = false;
+  for (const auto& ev : replay.events) {
+    json e = ev.json();
+    if (e.is_object() && e.contains("usage") && e["usage"].is_object()) usage_seen = true;
   }
-  EXPECT_EQ(fake.requestCount(), before + 2) << "streams are not cached yet";
+  EXPECT_TRUE(usage_seen) << replay.raw_body;
+  EXPECT_EQ(fake.requestCount(), 2u);
+}
+
+TEST(CacheTest, ABrokenStreamIsNotStored) {
+  FakeOpenAI fake;
+  SY_START_GATEWAY(gw, cacheConfig(fake));
+  Behavior b;
+  b.kind = Behavior::Kind::kErrorEventInStream;
+  fake.pushBehavior(b);
+  auto broken = streamAsk(gw->port(), "x");
+  EXPECT_EQ(broken.status, 200u);
+  std::this_thread::sleep_for(100ms);
+  auto next = streamAsk(gw->port(), "x");
+  EXPECT_EQ(next.header("x-cache"), "MISS");
+  EXPECT_TRUE(next.sawDone());
+  EXPECT_EQ(fake.requestCount(), 2u);
 }
 
 TEST(CacheTest, AHitCostsNothingAndIsMarkedInTheSpendLog) {
