@@ -4,7 +4,9 @@
 # ($UPSTREAM_BASE), runs the gateway on $OURS_PORT with a fresh SQLite database, and — as
 # production runs it — makes $BENCH_API_KEY a virtual key with a budget and an rpm limit through
 # the admin API (the master key is another one). BENCH_VIRTUAL_KEY=0: $BENCH_API_KEY is the
-# master key instead (the figure a virtual key is compared with).
+# master key instead (the figure a virtual key is compared with). BENCH_CACHE=local turns the
+# local response cache on (the harness sends one body again and again: every request but the
+# first is a hit).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SWITCHYARD_BIN:-$here/build/switchyard}
@@ -20,6 +22,7 @@ model_list:
       model: openai/gpt-4o-mini
       api_base: ${UPSTREAM_BASE:?}
       api_key: sk-upstream-bench
+$([ "${BENCH_CACHE:-}" = local ] && printf 'litellm_settings:\n  cache: true\n  cache_params:\n    type: local\n    ttl: 3600\n')
 general_settings:
   master_key: $master
   database_url: sqlite:///$dir/switchyard.db
