@@ -19,8 +19,6 @@ constexpr std::string_view kRoutingStrategies[] = {
 constexpr std::string_view kUnimplementedStrategies[] = {"provider-budget-routing"};
 
 constexpr std::string_view kResponseCache = "not implemented yet (response cache)";
-constexpr std::string_view kRedisCache =
-    "not implemented yet (Redis response cache): requests are not cached";
 constexpr std::string_view kSharedState = "not implemented yet (shared state over Redis)";
 constexpr std::string_view kBudgets = "not implemented yet (budgets)";
 constexpr std::string_view kKeys = "not implemented yet (virtual keys)";
@@ -322,7 +320,6 @@ void Loader::parseCacheParams(const Value& v) {
   std::optional<std::vector<Entry>> fields = entries(v);
   if (!fields) return;
   CacheParams& c = result_.config.litellm_settings.cache_params;
-  std::vector<const Entry*> acting;  // settings of the local cache
   for (const Entry& e : *fields) {
     const std::string& k = e.key;
     const Value& x = e.value;
@@ -333,12 +330,10 @@ void Loader::parseCacheParams(const Value& v) {
         c.type = std::move(*t);
       } else if (*t == "redis") {
         c.type = std::move(*t);
-        ignore(e, std::string(kRedisCache));
       } else if (*t == "redis-semantic") {
         c.type = "redis";  // exact-match answers from the same Redis
         c.requested_type = std::move(*t);
-        ignore(e, "cache type redis-semantic not implemented; an exact-match Redis cache will "
-                  "serve (" + std::string(kRedisCache) + ")");
+        ignore(e, "cache type redis-semantic not implemented; an exact-match Redis cache serves");
       } else if (*t == "qdrant-semantic" || *t == "s3" || *t == "gcs" || *t == "disk" ||
                  *t == "azure-blob") {
         c.type = "local";  // the in-memory cache of each instance
@@ -382,19 +377,6 @@ void Loader::parseCacheParams(const Value& v) {
       ignore(e, "cache setting not implemented");
       continue;
     }
-    // The connection settings wait for the Redis cache; the rest act on the local cache.
-    static constexpr std::string_view kRedisKeys[] = {"host", "port",     "password", "url",
-                                                      "redis_url", "username", "db", "ssl"};
-    bool redis_key = false;
-    for (std::string_view r : kRedisKeys) redis_key = redis_key || k == r;
-    if (redis_key) {
-      ignore(e, std::string(kRedisCache));
-    } else {
-      acting.push_back(&e);
-    }
-  }
-  if (c.type != "local") {  // a Redis cache: nothing is cached yet
-    for (const Entry* e : acting) ignore(*e, std::string(kRedisCache));
   }
 }
 

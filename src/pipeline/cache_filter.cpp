@@ -171,8 +171,7 @@ class CacheFilter final : public Filter {
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
     const config::CacheParams& params = s_.config.litellm_settings.cache_params;
     const config::LitellmSettings& l = s_.config.litellm_settings;
-    // Served: the local cache (the Redis cache comes with the Redis client's cache backend).
-    if (!s_.cache || !l.cache || params.type != "local" ||
+    if (!s_.cache || !l.cache || (params.type != "local" && params.type != "redis") ||
         !ex.body || ex.ingress != api::WireFormat::kOpenAI ||
         !supported(params, ex.endpoint)) {
       co_return co_await next(ex);

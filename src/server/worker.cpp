@@ -7,6 +7,12 @@
 
 #include "worker.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "switchyard/redis/from_config.hpp"
+
 namespace switchyard::server {
 namespace {
 
@@ -30,6 +36,12 @@ telemetry::RequestSinks sinksOf(telemetry::RequestSink& access_log,
   return sinks;
 }
 
+std::unique_ptr<cache::RedisCache> redisCacheOf(const config::Config& cfg, redis::Client* client) {
+  const config::CacheParams& p = cfg.litellm_settings.cache_params;
+  if (!client || !cfg.litellm_settings.cache || p.type != "redis") return nullptr;
+  return std::make_unique<cache::RedisCache>(*client, p.namespace_.empty() ? "" : p.namespace_ + ":");
+}
+
 RouteDeps routeDeps(Generation& g, SharedState& shared) {
   RouteDeps deps{[&shared] { return shared.draining.load(); },
                  [&g, &shared](api::Exchange& ex) {
@@ -43,14 +55,18 @@ RouteDeps routeDeps(Generation& g, SharedState& shared) {
 }  // namespace
 
 Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
-                       SharedState& shared)
+                       SharedState& shared, std::shared_ptr<redis::Client> r)
     : snapshot(std::move(s)),
       transport(std::move(t)),
       providers(transport),
       auth(snapshot->config.general_settings.master_key, shared.keys),
       sinks(sinksOf(access_log, spend_log, snapshot->config, shared.store.get())),
+      redis(std::move(r)),
+      redis_cache(redisCacheOf(snapshot->config, redis.get())),
       pipeline(snapshot->config, snapshot->router, providers, &auth, &sinks, &shared.keys,
-               shared.store.get(), &shared.cache),
+               shared.store.get(),
+               redis_cache ? static_cast<cache::ResponseCache*>(redis_cache.get())
+                           : &shared.cache),
       routes(buildRoutes(pipeline, routeDeps(*this, shared))) {}
 
 
@@ -69,7 +85,21 @@ std::shared_ptr<Generation> Worker::generation() {
     } else {
       transport = providers::Transport::create(ctx_.get_executor(), opts);
     }
-    gen_ = std::make_shared<Generation>(std::move(snap), std::move(transport), shared_);
+    // The cache's Redis client: kept while its settings hold (its connections stay open).
+    std::shared_ptr<redis::Client> client;
+    auto wanted = redis::cacheRedis(snap->config, [](const char* n) { return std::getenv(n); });
+    if (wanted && !*wanted) {
+      if (index_ == 0) spdlog::error("cache: {}; requests are not cached", wanted->error().message);
+    } else if (wanted) {
+      if (gen_ && gen_->redis && gen_->redis->settings() == **wanted) {
+        client = gen_->redis;
+      } else {
+        client = std::make_shared<redis::Client>(ctx_.get_executor(), **wanted);
+        if (index_ == 0) spdlog::info("cache: redis {}", redis::describe(**wanted));
+      }
+    }
+    gen_ = std::make_shared<Generation>(std::move(snap), std::move(transport), shared_,
+                                        std::move(client));
   }
   return gen_;
 }

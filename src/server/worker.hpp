@@ -13,6 +13,8 @@
 
 #include "health_checks.hpp"
 #include "switchyard/cache/local_cache.hpp"
+#include "switchyard/cache/redis_cache.hpp"
+#include "switchyard/redis/client.hpp"
 #include "switchyard/keys/key_auth.hpp"
 #include "switchyard/keys/key_registry.hpp"
 #include "switchyard/keys/spend_log.hpp"
@@ -43,8 +45,9 @@ struct SharedState {
 // The state of one config generation on one worker: its adapters, its pipeline (services and
 // filters) and the route table built from them. Each request holds a reference.
 struct Generation : std::enable_shared_from_this<Generation> {
+  // `redis`: this worker's Redis client when the config names one for the cache (else null).
   Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
-             SharedState& shared);
+             SharedState& shared, std::shared_ptr<redis::Client> redis);
   std::shared_ptr<const Snapshot> snapshot;
   std::shared_ptr<providers::Transport> transport;
   providers::Providers providers;
@@ -52,6 +55,8 @@ struct Generation : std::enable_shared_from_this<Generation> {
   telemetry::AccessLog access_log;
   std::optional<keys::SpendLog> spend_log;  // unless disable_spend_logs or no database
   telemetry::RequestSinks sinks;            // access_log, spend_log
+  std::shared_ptr<redis::Client> redis;     // kept across generations while its settings hold
+  std::unique_ptr<cache::RedisCache> redis_cache;  // cache_params.type redis
   pipeline::Pipeline pipeline;
   RouteTable routes;
 };

@@ -52,6 +52,7 @@ class Client {
   BreakerState breaker() const noexcept { return state_; }
   const ClientStats& stats() const noexcept { return stats_; }
   const Settings& settings() const noexcept { return s_; }
+  const boost::asio::any_io_executor& executor() const noexcept { return ex_; }
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -32,6 +32,8 @@ struct Settings {
   // up to `open_max` while the probes that follow fail.
   int failures_to_open = 3;
   std::chrono::milliseconds open_initial{100}, open_max{5000};
+
+  bool operator==(const Settings&) const = default;
 };
 
 api::Result<Settings> parseRedisUrl(std::string_view url);
