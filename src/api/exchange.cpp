@@ -16,6 +16,18 @@ std::string_view endpointPath(Endpoint e) noexcept {
   return "/chat/completions";
 }
 
+std::string_view callTypeOf(Endpoint e) noexcept {
+  switch (e) {
+    case Endpoint::kChatCompletions:
+      return "acompletion";
+    case Endpoint::kCompletions:
+      return "atext_completion";
+    case Endpoint::kEmbeddings:
+      return "aembedding";
+  }
+  return "acompletion";
+}
+
 Reply Reply::fromError(const Error& e) {
   Reply r;
   r.status = e.httpStatus();

@@ -14,15 +14,7 @@ namespace {
 
 std::string_view callTypeOf(const api::Exchange& ex) {
   if (ex.ingress == api::WireFormat::kAnthropic) return "anthropic_messages";
-  switch (ex.endpoint) {
-    case api::Endpoint::kChatCompletions:
-      return "acompletion";
-    case api::Endpoint::kCompletions:
-      return "atext_completion";
-    case api::Endpoint::kEmbeddings:
-      return "aembedding";
-  }
-  return "acompletion";
+  return api::callTypeOf(ex.endpoint);
 }
 
 store::UnixMs toMs(std::chrono::system_clock::time_point t) {

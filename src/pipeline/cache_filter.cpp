@@ -130,37 +130,14 @@ api::Result<CacheControls> controlsOf(const api::Exchange& ex, const config::Cac
   return c;
 }
 
-std::string_view callTypeOf(api::Endpoint e) {
-  switch (e) {
-    case api::Endpoint::kChatCompletions:
-      return "completion";
-    case api::Endpoint::kCompletions:
-      return "text_completion";
-    case api::Endpoint::kEmbeddings:
-      return "embedding";
-  }
-  return "";
-}
-
 // cache_params.supported_call_types names the endpoint (LiteLLM's names, with or without "a").
 bool supported(const config::CacheParams& p, api::Endpoint e) {
   if (p.supported_call_types.empty()) return true;
-  std::string_view t = callTypeOf(e);
+  std::string_view t = api::callTypeOf(e);  // "acompletion": also listed as "completion"
   for (const std::string& s : p.supported_call_types) {
-    std::string_view v = s;
-    if (v == t || (v.starts_with('a') && v.substr(1) == t)) return true;
+    if (s == t || s == t.substr(1)) return true;
   }
   return false;
-}
-
-std::string hex(const std::array<std::uint8_t, 32>& d) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(64, '0');
-  for (std::size_t i = 0; i < d.size(); ++i) {
-    out[2 * i] = kDigits[d[i] >> 4];
-    out[2 * i + 1] = kDigits[d[i] & 15];
-  }
-  return out;
 }
 
 class CacheFilter final : public Filter {
@@ -229,19 +206,24 @@ class CacheFilter final : public Filter {
     return std::chrono::duration<double>(age).count() <= *max_age_s;
   }
 
+  // The body is hashed field by field (its object keeps them sorted), without copying it.
   static std::string cacheKeyOf(const api::Exchange& ex, const std::string& ns) {
-    json fields = *ex.body;
-    for (const char* k : {"user", "stream", "stream_options"}) fields.erase(k);
     std::string material = ns;
     material += '\n';
-    material += callTypeOf(ex.endpoint);
+    material += api::callTypeOf(ex.endpoint);
     material += '\n';
     material += ex.model;
     material += '\n';
     if (ex.options.mock_response) material += *ex.options.mock_response;
-    material += '\n';
-    material += fields.dump(-1, ' ', false, json::error_handler_t::replace);
-    return hex(auth::sha256(material));
+    for (auto it = ex.body->begin(); it != ex.body->end(); ++it) {
+      const std::string& k = it.key();
+      if (k == "user" || k == "stream" || k == "stream_options") continue;
+      material += '\n';
+      material += k;
+      material += '=';
+      material += it.value().dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+    return auth::hashKey(material);
   }
 
   Services& s_;

@@ -84,24 +84,19 @@ class ConnectionImpl final : public Connection {
     }
     open_ = true;
     asio::co_spawn(ex_, readLoop(self), asio::detached);
+    std::vector<std::vector<std::string>> setup;
     if (!s_.password.empty()) {
-      std::vector<std::string> auth{"AUTH"};
-      if (!s_.username.empty()) auth.push_back(s_.username);
-      auth.push_back(s_.password);
-      auto r = co_await call(std::move(auth), deadline);
-      if (!r) co_return r.error();
-      if (r->isError()) {
-        api::Error e = unavailable("redis " + where + ": AUTH refused: " + r->str);
-        close(e);
-        co_return e;
-      }
+      setup.push_back({"AUTH"});
+      if (!s_.username.empty()) setup.back().push_back(s_.username);
+      setup.back().push_back(s_.password);
     }
-    if (s_.db != 0) {
-      std::vector<std::string> select{"SELECT", std::to_string(s_.db)};
-      auto r = co_await call(std::move(select), deadline);
+    if (s_.db != 0) setup.push_back({"SELECT", std::to_string(s_.db)});
+    for (std::vector<std::string>& command : setup) {
+      const std::string name = command[0];  // never the arguments: the password
+      auto r = co_await call(std::move(command), deadline);
       if (!r) co_return r.error();
       if (r->isError()) {
-        api::Error e = unavailable("redis " + where + ": SELECT refused: " + r->str);
+        api::Error e = unavailable("redis " + where + ": " + name + " refused: " + r->str);
         close(e);
         co_return e;
       }
@@ -145,7 +140,6 @@ class ConnectionImpl final : public Connection {
   }
 
   bool usable() const noexcept override { return open_; }
-  std::size_t inFlight() const noexcept override { return waiting_.size(); }
 
  private:
   // A caller waiting for its reply, in its coroutine frame; forgets itself from the queue when

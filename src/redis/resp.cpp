@@ -26,15 +26,11 @@ Value toValue(const redisReply* r) {
       v.integer = r->integer;
       break;
     case REDIS_REPLY_STRING:
-      v.type = Value::Type::kString;
-      v.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_STATUS:
-      v.type = Value::Type::kStatus;
-      v.str.assign(r->str, r->len);
-      break;
     case REDIS_REPLY_ERROR:
-      v.type = Value::Type::kError;
+      v.type = r->type == REDIS_REPLY_STRING   ? Value::Type::kString
+               : r->type == REDIS_REPLY_STATUS ? Value::Type::kStatus
+                                               : Value::Type::kError;
       v.str.assign(r->str, r->len);
       break;
     case REDIS_REPLY_ARRAY:

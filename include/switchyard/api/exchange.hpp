@@ -36,6 +36,8 @@ enum class Endpoint : std::uint8_t { kChatCompletions, kCompletions, kEmbeddings
 // Anthropic request through to Anthropic untouched, in which case the reply is kAnthropic.
 enum class WireFormat : std::uint8_t { kOpenAI, kAnthropic };
 std::string_view endpointPath(Endpoint e) noexcept;  // "/chat/completions", ...
+// LiteLLM's call type of an endpoint: "acompletion", "atext_completion", "aembedding".
+std::string_view callTypeOf(Endpoint e) noexcept;
 
 struct Header {
   std::string name;

@@ -45,7 +45,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                                           Clock::time_point deadline) = 0;
   virtual void close(const api::Error& why) = 0;
   virtual bool usable() const noexcept = 0;  // opened and not closed
-  virtual std::size_t inFlight() const noexcept = 0;
 };
 
 }  // namespace switchyard::redis
