@@ -19,7 +19,6 @@ constexpr std::string_view kRoutingStrategies[] = {
 constexpr std::string_view kUnimplementedStrategies[] = {"provider-budget-routing"};
 
 constexpr std::string_view kResponseCache = "not implemented yet (response cache)";
-constexpr std::string_view kSharedState = "not implemented yet (shared state over Redis)";
 constexpr std::string_view kBudgets = "not implemented yet (budgets)";
 constexpr std::string_view kKeys = "not implemented yet (virtual keys)";
 constexpr std::string_view kMetrics = "not implemented yet (metrics and traces)";
@@ -48,11 +47,6 @@ constexpr Ignored kIgnoredRouterSettings[] = {
     {"tag_regex", "not implemented (tags only)"},
     {"tag_routing_prefix", "not implemented (tags only)"},
     {"ignore_invalid_deployments", "not applicable (an invalid deployment is an error)"},
-    {"redis_host", kSharedState},
-    {"redis_port", kSharedState},
-    {"redis_password", kSharedState},
-    {"redis_url", kSharedState},
-    {"redis_db", kSharedState},
 };
 
 constexpr Ignored kIgnoredLitellmSettings[] = {
@@ -362,6 +356,8 @@ void Loader::parseCacheParams(const Value& v) {
       if (auto s = str(x)) c.namespace_ = std::move(*s);
     } else if (k == "ttl") {
       c.ttl_s = duration(x, Bound::kPositive);
+    } else if (k == "socket_timeout") {
+      c.socket_timeout_s = duration(x, Bound::kPositive);
     } else if (k == "mode") {
       std::optional<std::string> m = str(x);
       if (!m) continue;

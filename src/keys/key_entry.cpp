@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "switchyard/keys/budget_window.hpp"
+#include "switchyard/keys/shared_counters.hpp"
 
 namespace switchyard::keys {
 namespace {
@@ -54,7 +55,7 @@ void KeyEntry::setRow(const store::KeyRow& row, bool spend_set) {
   auto settings = std::make_shared<const KeySettings>(row);  // outside the lock
   std::lock_guard lock(mu_);
   bool window_changed = row.budget_duration != row_->budgetDuration();
-  if (spend_set) spend_ = row.spend;
+  if (spend_set) spend_ = row.spend, spend_overwrite_ = true;
   if (spend_set || window_changed) reset_at_ = row.budget_reset_at;
   for (const auto& [model, s] : row.model_spend) {
     ModelCounters& c = models_[model];
@@ -90,79 +91,112 @@ void KeyEntry::rollBudgets(SysClock::time_point now, AdmitResult& out) {
   }
 }
 
-AdmitResult KeyEntry::admit(const AdmitRequest& r, SysClock::time_point now) {
+Limit firstBroken(const KeySettings& row, std::string_view model, const Usage& u) {
+  auto reached = [](const auto& limits, std::string_view m, std::int64_t used) {
+    auto it = limits.find(m);
+    return it != limits.end() && used >= it->second;
+  };
+  if (row.max_parallel_requests && u.in_flight >= *row.max_parallel_requests) return Limit::kParallel;
+  if (row.rpm_limit && u.requests >= *row.rpm_limit) return Limit::kRpm;
+  if (row.tpm_limit && u.tokens >= *row.tpm_limit) return Limit::kTpm;
+  if (reached(row.modelRpmLimit(), model, u.model_requests)) return Limit::kModelRpm;
+  if (reached(row.modelTpmLimit(), model, u.model_tokens)) return Limit::kModelTpm;
+  if (row.max_budget && u.spend + u.reserved >= *row.max_budget) return Limit::kBudget;
+  auto mb = row.modelMaxBudget().find(model);
+  if (mb != row.modelMaxBudget().end() &&
+      u.model_spend + u.model_reserved >= mb->second.budget_limit) {
+    return Limit::kModelBudget;
+  }
+  return Limit::kNone;
+}
+
+AdmitResult judge(const KeySettings& row, std::string_view model, const Usage& u, Limit broken,
+                  SysClock::time_point now) {
   AdmitResult out;
+  out.spend = u.spend;
+  // x-ratelimit-remaining-*: what is left after this request when it is admitted.
+  std::int64_t taken = broken == Limit::kNone ? 1 : 0;
+  if (row.rpm_limit) {
+    out.requests = RateFigures{*row.rpm_limit,
+                               std::max<std::int64_t>(0, *row.rpm_limit - u.requests - taken)};
+  }
+  if (row.tpm_limit) {
+    out.tokens = RateFigures{*row.tpm_limit, std::max<std::int64_t>(0, *row.tpm_limit - u.tokens)};
+  }
+  const std::string& key = row.key_name;
+  std::string m(model);
+  auto limited = [&](std::string message) {
+    out.verdict = Verdict::kRateLimited;
+    out.retry_after_s = secondsToNextMinute(now);
+    out.message = std::move(message);
+  };
+  auto over = [&](std::string message) {
+    out.verdict = Verdict::kBudgetExceeded;
+    out.message = std::move(message);
+  };
+  switch (broken) {
+    case Limit::kNone:
+      break;
+    case Limit::kParallel:
+      limited("Rate limit reached for key " + key + ": max_parallel_requests=" +
+              std::to_string(*row.max_parallel_requests) +
+              ", requests in flight=" + std::to_string(u.in_flight) + ".");
+      break;
+    case Limit::kRpm:
+      limited("Rate limit reached for key " + key + ": rpm_limit=" +
+              std::to_string(*row.rpm_limit) + ", current rpm=" + std::to_string(u.requests) + ".");
+      break;
+    case Limit::kTpm:
+      limited("Rate limit reached for key " + key + ": tpm_limit=" +
+              std::to_string(*row.tpm_limit) + ", current tpm=" + std::to_string(u.tokens) + ".");
+      break;
+    case Limit::kModelRpm:
+      limited("Rate limit reached for key " + key + " and model " + m + ": model_rpm_limit=" +
+              std::to_string(row.modelRpmLimit().find(model)->second) + ".");
+      break;
+    case Limit::kModelTpm:
+      limited("Rate limit reached for key " + key + " and model " + m + ": model_tpm_limit=" +
+              std::to_string(row.modelTpmLimit().find(model)->second) + ".");
+      break;
+    case Limit::kBudget:
+      over("Budget has been exceeded! Key " + key + " current cost: " + money(u.spend) +
+           (u.reserved > 0 ? " (+" + money(u.reserved) + " in flight)" : "") +
+           ", max budget: " + money(*row.max_budget));
+      break;
+    case Limit::kModelBudget:
+      over("Budget has been exceeded for model " + m + "! Key " + key + " current cost: " +
+           money(u.model_spend) +
+           ", max budget: " + money(row.modelMaxBudget().find(model)->second.budget_limit));
+      break;
+  }
+  return out;
+}
+
+AdmitResult KeyEntry::admit(const AdmitRequest& r, SysClock::time_point now) {
+  AdmitResult resets;
   std::lock_guard lock(mu_);
   const KeySettings& row = *row_;
-  rollBudgets(now, out);
-  out.spend = spend_;
+  rollBudgets(now, resets);
   std::int64_t minute = minuteOf(now);
   window_.roll(minute);
-
-  // Limits of the key, then of the model.
-  auto model_rpm = row.modelRpmLimit().find(r.model);
-  auto model_tpm = row.modelTpmLimit().find(r.model);
-  auto model_budget = row.modelMaxBudget().find(r.model);
+  // Per-model counters only for a model the key limits.
   ModelCounters* mc = nullptr;
-  if (model_rpm != row.modelRpmLimit().end() || model_tpm != row.modelTpmLimit().end() ||
-      model_budget != row.modelMaxBudget().end()) {
+  if (row.modelRpmLimit().contains(r.model) || row.modelTpmLimit().contains(r.model) ||
+      row.modelMaxBudget().contains(r.model)) {
     mc = &modelCounters(r.model);
     mc->window.roll(minute);
   }
-
-  auto refuse = [&](Verdict v, std::string message) {
-    out.verdict = v;
-    out.message = std::move(message);
-    if (v == Verdict::kRateLimited) out.retry_after_s = secondsToNextMinute(now);
-    return out;
-  };
-  if (row.rpm_limit) out.requests = RateFigures{*row.rpm_limit, *row.rpm_limit - window_.requests};
-  if (row.tpm_limit) out.tokens = RateFigures{*row.tpm_limit, *row.tpm_limit - window_.tokens};
-
-  if (row.max_parallel_requests && in_flight_ >= *row.max_parallel_requests) {
-    return refuse(Verdict::kRateLimited,
-                  "Rate limit reached for key " + row.key_name +
-                      ": max_parallel_requests=" + std::to_string(*row.max_parallel_requests) +
-                      ", requests in flight=" + std::to_string(in_flight_) + ".");
+  Usage u{.in_flight = in_flight_, .requests = window_.requests, .tokens = window_.tokens,
+          .spend = spend_, .reserved = reserved_};
+  if (mc) {
+    u.model_requests = mc->window.requests;
+    u.model_tokens = mc->window.tokens;
+    u.model_spend = mc->spend;
+    u.model_reserved = mc->reserved;
   }
-  if (row.rpm_limit && window_.requests >= *row.rpm_limit) {
-    return refuse(Verdict::kRateLimited,
-                  "Rate limit reached for key " + row.key_name + ": rpm_limit=" +
-                      std::to_string(*row.rpm_limit) + ", current rpm=" +
-                      std::to_string(window_.requests) + ".");
-  }
-  if (row.tpm_limit && window_.tokens >= *row.tpm_limit) {
-    return refuse(Verdict::kRateLimited,
-                  "Rate limit reached for key " + row.key_name + ": tpm_limit=" +
-                      std::to_string(*row.tpm_limit) + ", current tpm=" +
-                      std::to_string(window_.tokens) + ".");
-  }
-  if (mc && model_rpm != row.modelRpmLimit().end() && mc->window.requests >= model_rpm->second) {
-    return refuse(Verdict::kRateLimited,
-                  "Rate limit reached for key " + row.key_name + " and model " +
-                      std::string(r.model) + ": model_rpm_limit=" +
-                      std::to_string(model_rpm->second) + ".");
-  }
-  if (mc && model_tpm != row.modelTpmLimit().end() && mc->window.tokens >= model_tpm->second) {
-    return refuse(Verdict::kRateLimited,
-                  "Rate limit reached for key " + row.key_name + " and model " +
-                      std::string(r.model) + ": model_tpm_limit=" +
-                      std::to_string(model_tpm->second) + ".");
-  }
-  if (row.max_budget && spend_ + reserved_ >= *row.max_budget) {
-    return refuse(Verdict::kBudgetExceeded,
-                  "Budget has been exceeded! Key " + row.key_name + " current cost: " +
-                      money(spend_) + (reserved_ > 0 ? " (+" + money(reserved_) + " in flight)" : "") +
-                      ", max budget: " + money(*row.max_budget));
-  }
-  if (mc && model_budget != row.modelMaxBudget().end() &&
-      mc->spend + mc->reserved >= model_budget->second.budget_limit) {
-    return refuse(Verdict::kBudgetExceeded,
-                  "Budget has been exceeded for model " + std::string(r.model) + "! Key " +
-                      row.key_name + " current cost: " + money(mc->spend) +
-                      ", max budget: " + money(model_budget->second.budget_limit));
-  }
-
+  AdmitResult out = judge(row, r.model, u, firstBroken(row, r.model, u), now);
+  out.resets = std::move(resets.resets);
+  if (out.verdict != Verdict::kAdmitted) return out;
   // Admitted: take the slot, this minute's request and the reservation.
   ++in_flight_;
   ++window_.requests;
@@ -171,9 +205,59 @@ AdmitResult KeyEntry::admit(const AdmitRequest& r, SysClock::time_point now) {
     ++mc->window.requests;
     mc->reserved += r.reservation;
   }
-  if (out.requests) out.requests->remaining = std::max<std::int64_t>(0, *row.rpm_limit - window_.requests);
-  if (out.tokens) out.tokens->remaining = std::max<std::int64_t>(0, *row.tpm_limit - window_.tokens);
   return out;
+}
+
+SpendStart KeyEntry::spendStart(std::string_view model, SysClock::time_point now,
+                                AdmitResult& out) {
+  {
+    std::lock_guard lock(mu_);
+    rollBudgets(now, out);
+  }
+  return spendNow(model);
+}
+
+SpendStart KeyEntry::spendNow(std::string_view model) const {
+  std::lock_guard lock(mu_);
+  SpendStart s{.row = row_, .window = reset_at_.value_or(0), .spend = spend_,
+               .overwrite = spend_overwrite_};
+  if (row_->modelMaxBudget().contains(model)) {
+    auto it = models_.find(model);
+    s.model_window = it != models_.end() ? it->second.reset_at.value_or(0) : 0;
+    s.model_spend = it != models_.end() ? it->second.spend : 0;
+  }
+  return s;
+}
+
+void KeyEntry::take(const AdmitRequest& r, SysClock::time_point now) {
+  std::lock_guard lock(mu_);
+  std::int64_t minute = minuteOf(now);
+  window_.roll(minute);
+  ++in_flight_;
+  ++window_.requests;
+  reserved_ += r.reservation;
+  const KeySettings& row = *row_;
+  if (row.modelRpmLimit().contains(r.model) || row.modelTpmLimit().contains(r.model) ||
+      row.modelMaxBudget().contains(r.model)) {
+    ModelCounters& c = modelCounters(r.model);
+    c.window.roll(minute);
+    ++c.window.requests;
+    c.reserved += r.reservation;
+  }
+}
+
+void KeyEntry::adoptSpend(double spend, std::optional<double> model_spend, std::string_view model) {
+  std::lock_guard lock(mu_);
+  spend_ = spend;
+  if (model_spend) {
+    auto it = models_.find(model);
+    if (it != models_.end()) it->second.spend = *model_spend;
+  }
+}
+
+void KeyEntry::spendOverwritten() {
+  std::lock_guard lock(mu_);
+  spend_overwrite_ = false;
 }
 
 void KeyEntry::finish(std::string_view model, double reservation, double cost,
@@ -212,13 +296,19 @@ int KeyEntry::inFlight() const {
 void KeyLease::finish(double cost, std::uint64_t tokens, SysClock::time_point now) {
   if (!entry_) return;
   entry_->finish(model_, reservation_, cost, tokens, now);
+  if (shared_) shared_->finish(*entry_, lease_id_, model_, reservation_, cost, tokens, now);
   entry_.reset();
+  shared_.reset();
 }
 
 void KeyLease::release() noexcept {
   if (!entry_) return;
-  entry_->finish(model_, reservation_, 0, 0, SysClock::now());
-  entry_.reset();
+  try {
+    finish(0, 0, SysClock::now());
+  } catch (...) {  // out of memory queuing the shared finish: the lease expires in Redis
+    entry_.reset();
+    shared_.reset();
+  }
 }
 
 }  // namespace switchyard::keys

@@ -2,7 +2,9 @@
 // every request after it (docs/keys.md).
 //
 //   before next   key aliases applied to the model; model outside the key's `models` -> 403;
-//                 KeyEntry::admit (parallel, rpm, tpm, budget + reservations) -> 429 / 400
+//                 KeyEntry::admit (parallel, rpm, tpm, budget + reservations) -> 429 / 400, or
+//                 with Redis SharedKeyCounters::admit (every instance's counters; this
+//                 instance's when Redis is out of reach)
 //   after next    cost = the served deployment's prices x the usage (ex.outcome.cost); the key's
 //                 lease settled with it (a stream: when it ends) and the spend delta written to
 //                 the store; x-litellm-response-cost, x-litellm-key-spend,
@@ -17,6 +19,7 @@
 
 #include "switchyard/api/usage.hpp"
 #include "switchyard/keys/key_entry.hpp"
+#include "switchyard/keys/shared_counters.hpp"
 #include "switchyard/pipeline/filters.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
 #include "switchyard/pipeline/usage_accounting.hpp"
@@ -79,6 +82,13 @@ bool budgetApplies(const keys::KeySettings& row, std::string_view model) {
   return row.max_budget.has_value() || row.modelMaxBudget().contains(model);
 }
 
+// The key limits or budgets a request to `model`: only then are the shared counters asked.
+bool hasLimits(const keys::KeySettings& row, std::string_view model) {
+  return budgetApplies(row, model) || row.rpm_limit || row.tpm_limit ||
+         row.max_parallel_requests || row.modelRpmLimit().contains(model) ||
+         row.modelTpmLimit().contains(model);
+}
+
 std::optional<std::uint64_t> requestedMaxTokens(const api::Exchange& ex) {
   if (!ex.body) return std::nullopt;
   for (const char* k : {"max_completion_tokens", "max_tokens"}) {
@@ -124,7 +134,7 @@ class KeyLimitsFilter final : public Filter {
     keys::AdmitResult admitted;
     const keys::KeySettings* row = ex.principal.key_row.get();
     if (row) {
-      if (auto e = admit(ex, *row, lease, admitted)) {
+      if (auto e = co_await admit(ex, *row, lease, admitted)) {
         api::Reply refused = fail(ex, std::move(*e));
         addRateHeaders(refused, admitted);
         co_return refused;
@@ -185,39 +195,56 @@ class KeyLimitsFilter final : public Filter {
   }
 
  private:
-  std::optional<api::Error> admit(api::Exchange& ex, const keys::KeySettings& row,
-                                  keys::KeyLease& lease, keys::AdmitResult& out) {
+  boost::asio::awaitable<std::optional<api::Error>> admit(api::Exchange& ex,
+                                                          const keys::KeySettings& row,
+                                                          keys::KeyLease& lease,
+                                                          keys::AdmitResult& out) {
     if (auto a = row.aliases().find(ex.model); a != row.aliases().end()) {
       ex.model = a->second;
       if (ex.body) (*ex.body)["model"] = ex.model;
     }
     if (!keyAllowsModel(row, ex.model, s_.router)) {
-      return api::Error{api::ErrorKind::kForbidden,
-                        "key not allowed to access model. This key can only access models=" +
-                            json(row.models()).dump() + ". Tried to access " + ex.model,
-                        "",
-                        0,
-                        "key_model_access_denied",
-                        "model"};
+      co_return api::Error{api::ErrorKind::kForbidden,
+                           "key not allowed to access model. This key can only access models=" +
+                               json(row.models()).dump() + ". Tried to access " + ex.model,
+                           "",
+                           0,
+                           "key_model_access_denied",
+                           "model"};
     }
     double reservation = budgetApplies(row, ex.model) ? reservationFor(ex) : 0;
-    out = ex.principal.key->admit({ex.model, 0, reservation}, keys::SysClock::now());
+    keys::AdmitRequest request{ex.model, 0, reservation};
+    bool judged = false;
+    if (s_.counters && hasLimits(row, ex.model)) {
+      // Every instance's counters (Redis); this instance's alone when Redis is out of reach.
+      auto shared = co_await s_.counters->admit(ex.principal.key, request, keys::SysClock::now());
+      if (shared) {
+        out = std::move(shared->result);
+        lease = std::move(shared->lease);
+        judged = true;
+      }
+    }
+    if (!judged) {
+      out = ex.principal.key->admit(request, keys::SysClock::now());
+      if (out.verdict == keys::Verdict::kAdmitted) {
+        lease = keys::KeyLease(ex.principal.key, ex.model, reservation);
+      }
+    }
     if (s_.store) {
       for (store::BudgetReset& r : out.resets) s_.store->write(std::move(r));
     }
     switch (out.verdict) {
       case keys::Verdict::kAdmitted:
-        lease = keys::KeyLease(ex.principal.key, ex.model, reservation);
-        return std::nullopt;
+        co_return std::nullopt;
       case keys::Verdict::kRateLimited: {
         api::Error e{api::ErrorKind::kRateLimited, out.message};
         e.retry_after_s = out.retry_after_s;
-        return e;
+        co_return e;
       }
       case keys::Verdict::kBudgetExceeded:
-        return api::Error{api::ErrorKind::kBudgetExceeded, out.message};
+        co_return api::Error{api::ErrorKind::kBudgetExceeded, out.message};
     }
-    return std::nullopt;
+    co_return std::nullopt;
   }
 
   // The worst case over the deployments that may serve the request's alias.

@@ -27,9 +27,10 @@ telemetry::RequestSink& sinkOr(telemetry::RequestSink* given,
 Pipeline::Pipeline(const config::Config& cfg, const router::Router& router,
                    providers::Providers& providers, const auth::Authenticator* auth,
                    telemetry::RequestSink* requests, keys::KeyRegistry* keys,
-                   store::StoreThread* store, cache::ResponseCache* cache)
+                   store::StoreThread* store, cache::ResponseCache* cache,
+                   keys::SharedKeyCounters* counters)
     : services_{cfg,  router, providers, authOr(auth, own_auth_, cfg), sinkOr(requests, own_requests_),
-                nullptr, keys,   store, cache} {
+                nullptr, keys,   store, cache, counters} {
   request_id_ = makeRequestIdFilter();
   access_log_ = makeAccessLogFilter(services_);
   auth_ = makeAuthFilter(services_);

@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "switchyard/redis/connection.hpp"
 
@@ -51,9 +53,21 @@ boost::asio::awaitable<api::Result<Value>> Client::call(std::vector<std::string>
     probe = probing_ = true;
   }
   Slot& slot = slots_[next_++ % slots_.size()];
+  if (slot.opening && !probe) {
+    // Another call is opening this link: wait for it, within this call's deadline.
+    boost::asio::steady_timer wait(ex_, deadline);
+    slot.waiters.push_back(&wait);
+    boost::system::error_code ec;
+    co_await wait.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    std::erase(slot.waiters, &wait);
+    if (!ec) {  // the deadline passed first
+      ++stats_.fast_failures;
+      co_return fastFailure("redis " + describe(s_) + ": connecting");
+    }
+  }
   std::shared_ptr<Connection> conn = slot.conn;
   if (!conn || !conn->usable()) {
-    if (slot.opening) {  // another call is opening this link: go on without Redis meanwhile
+    if (slot.opening) {  // a probe, or opened and lost meanwhile: go on without Redis
       ++stats_.fast_failures;
       if (probe) probing_ = false;
       co_return fastFailure("redis " + describe(s_) + ": connecting");
@@ -62,6 +76,7 @@ boost::asio::awaitable<api::Result<Value>> Client::call(std::vector<std::string>
     conn = Connection::make(ex_, s_, tls_ ? &tls_->ctx : nullptr);
     auto opened = co_await conn->open(std::min(deadline, now + s_.connect_timeout));
     slot.opening = false;
+    for (boost::asio::steady_timer* w : slot.waiters) w->cancel();
     ++stats_.connects;
     if (!opened) {
       failed(opened.error(), probe);

@@ -2,7 +2,9 @@
 
 #include "switchyard/redis/from_config.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <string>
 
 namespace switchyard::redis {
@@ -17,12 +19,23 @@ std::string envOr(const EnvLookup& env, const char* name) {
   return v != nullptr ? v : "";
 }
 
+constexpr std::chrono::milliseconds kCacheTimeout{100}, kCounterTimeout{50};
+
+// cache_params.socket_timeout (seconds) when set, else `fallback`; at least 1 ms.
+std::chrono::milliseconds timeoutOf(const config::CacheParams& c,
+                                    std::chrono::milliseconds fallback) {
+  if (!c.socket_timeout_s) return fallback;
+  auto ms = static_cast<std::int64_t>(*c.socket_timeout_s * 1000);
+  return std::chrono::milliseconds(std::max<std::int64_t>(1, ms));
+}
+
 // Settings from a URL when `url` is set, else from the separate parts over the defaults.
 struct Parts {
   std::string_view url_name = {};
   std::string url = {}, host = {}, password = {}, username = {};
   std::optional<int> port = {}, db = {};
   std::optional<bool> ssl = {};
+  std::chrono::milliseconds timeout{100};
 };
 
 api::Result<Settings> settingsOf(const Parts& p) {
@@ -30,9 +43,11 @@ api::Result<Settings> settingsOf(const Parts& p) {
     auto s = parseRedisUrl(p.url);
     if (!s) return badSetting(p.url_name, s.error());
     if (p.db) s->db = *p.db;
+    s->timeout = p.timeout;
     return s;
   }
   Settings s;
+  s.timeout = p.timeout;
   if (!p.host.empty()) s.host = p.host;
   if (p.port) s.port = static_cast<std::uint16_t>(*p.port);
   s.password = p.password;
@@ -76,7 +91,8 @@ std::optional<api::Result<Settings>> cacheRedis(const config::Config& cfg, const
   if (!l.cache || l.cache_params.type != "redis") return std::nullopt;
   const config::CacheParams& c = l.cache_params;
   Parts p{.url_name = "cache_params.url", .url = c.url, .host = c.host, .password = c.password,
-          .username = c.username, .port = c.port, .db = c.db, .ssl = c.ssl};
+          .username = c.username, .port = c.port, .db = c.db, .ssl = c.ssl,
+          .timeout = timeoutOf(c, kCacheTimeout)};
   if (auto e = fromEnv(env, p)) return api::Result<Settings>(*e);
   return settingsOf(p);
 }
@@ -85,11 +101,15 @@ std::optional<api::Result<Settings>> sharedRedis(const config::Config& cfg, cons
   const config::RouterSettings& r = cfg.router_settings;
   if (!r.redis_url.empty() || !r.redis_host.empty()) {
     Parts p{.url_name = "router_settings.redis_url", .url = r.redis_url, .host = r.redis_host,
-            .password = r.redis_password, .port = r.redis_port, .db = r.redis_db};
+            .password = r.redis_password, .port = r.redis_port, .db = r.redis_db,
+            .timeout = timeoutOf(cfg.litellm_settings.cache_params, kCounterTimeout)};
     return settingsOf(p);
   }
-  if (auto cache = cacheRedis(cfg, env)) return cache;
-  Parts p;
+  if (auto cache = cacheRedis(cfg, env)) {
+    if (*cache) (*cache)->timeout = timeoutOf(cfg.litellm_settings.cache_params, kCounterTimeout);
+    return cache;
+  }
+  Parts p{.timeout = timeoutOf(cfg.litellm_settings.cache_params, kCounterTimeout)};
   if (auto e = fromEnv(env, p)) return api::Result<Settings>(*e);
   if (p.url.empty() && p.host.empty()) return std::nullopt;
   return settingsOf(p);

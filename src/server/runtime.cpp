@@ -2,8 +2,9 @@
 
 namespace switchyard::server {
 
-RuntimeHolder::RuntimeHolder(config::Config initial)
-    : current_(std::make_shared<const Snapshot>(std::move(initial), 1, states_)) {}
+RuntimeHolder::RuntimeHolder(config::Config initial, router::StateRegistry::Factory states)
+    : states_(std::make_shared<router::StateRegistry>(std::move(states))),
+      current_(std::make_shared<const Snapshot>(std::move(initial), 1, states_)) {}
 
 void RuntimeHolder::publish(config::Config next) {
   std::uint64_t gen = generation_.load() + 1;

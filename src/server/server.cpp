@@ -21,6 +21,7 @@
 
 #include "switchyard/store/store.hpp"
 #include "switchyard/telemetry/log.hpp"
+#include "deployment_sync.hpp"
 #include "worker.hpp"
 
 namespace switchyard::server {
@@ -45,7 +46,7 @@ struct Server::Impl {
   Impl(ServerOptions o, config::LoadResult initial)
       : opts(std::move(o)),
         warnings(config::logMessages(initial)),
-        shared(std::move(initial.config)) {}
+        shared(initial.config, sharedDeploymentStates(initial.config)) {}
 
   ServerOptions opts;
   std::vector<std::string> warnings;

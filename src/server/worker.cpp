@@ -6,6 +6,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 
 #include "worker.hpp"
+#include "deployment_sync.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -39,7 +40,8 @@ telemetry::RequestSinks sinksOf(telemetry::RequestSink& access_log,
 std::unique_ptr<cache::RedisCache> redisCacheOf(const config::Config& cfg, redis::Client* client) {
   const config::CacheParams& p = cfg.litellm_settings.cache_params;
   if (!client || !cfg.litellm_settings.cache || p.type != "redis") return nullptr;
-  return std::make_unique<cache::RedisCache>(*client, p.namespace_.empty() ? "" : p.namespace_ + ":");
+  return std::make_unique<cache::RedisCache>(*client, p.namespace_.empty() ? "" : p.namespace_ + ":",
+                                             client->settings().timeout);
 }
 
 RouteDeps routeDeps(Generation& g, SharedState& shared) {
@@ -55,7 +57,8 @@ RouteDeps routeDeps(Generation& g, SharedState& shared) {
 }  // namespace
 
 Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
-                       SharedState& shared, std::shared_ptr<redis::Client> r)
+                       SharedState& shared, std::shared_ptr<redis::Client> r,
+                       std::shared_ptr<keys::SharedKeyCounters> c)
     : snapshot(std::move(s)),
       transport(std::move(t)),
       providers(transport),
@@ -63,16 +66,33 @@ Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<provid
       sinks(sinksOf(access_log, spend_log, snapshot->config, shared.store.get())),
       redis(std::move(r)),
       redis_cache(redisCacheOf(snapshot->config, redis.get())),
+      counters(std::move(c)),
       pipeline(snapshot->config, snapshot->router, providers, &auth, &sinks, &shared.keys,
                shared.store.get(),
                redis_cache ? static_cast<cache::ResponseCache*>(redis_cache.get())
-                           : &shared.cache),
+                           : &shared.cache,
+               counters.get()),
       routes(buildRoutes(pipeline, routeDeps(*this, shared))) {}
 
 
 Worker::Worker(unsigned index, SharedState& shared) : index_(index), shared_(shared) {}
 
 Worker::~Worker() { join(); }
+
+// The client for `wanted` (a Redis the config names): `kept` while its settings hold (its
+// connections stay open), else a new one; null when none is named or the setting is wrong.
+std::shared_ptr<redis::Client> Worker::redisClient(
+    const std::optional<api::Result<redis::Settings>>& wanted,
+    std::shared_ptr<redis::Client> kept, std::string_view what, std::string_view otherwise) {
+  if (!wanted) return nullptr;
+  if (!*wanted) {
+    if (index_ == 0) spdlog::error("{}: {}; {}", what, wanted->error().message, otherwise);
+    return nullptr;
+  }
+  if (kept && kept->settings() == **wanted) return kept;
+  if (index_ == 0) spdlog::info("{}: redis {}", what, redis::describe(**wanted));
+  return std::make_shared<redis::Client>(ctx_.get_executor(), **wanted);
+}
 
 std::shared_ptr<Generation> Worker::generation() {
   if (!gen_ || gen_->snapshot->generation != shared_.runtime.generation()) {
@@ -85,21 +105,22 @@ std::shared_ptr<Generation> Worker::generation() {
     } else {
       transport = providers::Transport::create(ctx_.get_executor(), opts);
     }
-    // The cache's Redis client: kept while its settings hold (its connections stay open).
-    std::shared_ptr<redis::Client> client;
-    auto wanted = redis::cacheRedis(snap->config, [](const char* n) { return std::getenv(n); });
-    if (wanted && !*wanted) {
-      if (index_ == 0) spdlog::error("cache: {}; requests are not cached", wanted->error().message);
-    } else if (wanted) {
-      if (gen_ && gen_->redis && gen_->redis->settings() == **wanted) {
-        client = gen_->redis;
-      } else {
-        client = std::make_shared<redis::Client>(ctx_.get_executor(), **wanted);
-        if (index_ == 0) spdlog::info("cache: redis {}", redis::describe(**wanted));
-      }
+    auto env = [](const char* n) { return std::getenv(n); };
+    std::shared_ptr<redis::Client> client =
+        redisClient(redis::cacheRedis(snap->config, env), gen_ ? gen_->redis : nullptr, "cache",
+                    "requests are not cached");
+    std::shared_ptr<keys::SharedKeyCounters> counters;
+    if (snap->config.general_settings.master_key.empty()) {
+      // No virtual keys without a master key: nothing to count.
+    } else if (auto c = redisClient(redis::sharedRedis(snap->config, env),
+                                    gen_ && gen_->counters ? gen_->counters->client() : nullptr,
+                                    "shared limits", "key limits are counted per instance")) {
+      counters = gen_ && gen_->counters && gen_->counters->client() == c
+                     ? gen_->counters
+                     : std::make_shared<keys::SharedKeyCounters>(std::move(c));
     }
     gen_ = std::make_shared<Generation>(std::move(snap), std::move(transport), shared_,
-                                        std::move(client));
+                                        std::move(client), std::move(counters));
   }
   return gen_;
 }
@@ -107,6 +128,10 @@ std::shared_ptr<Generation> Worker::generation() {
 void Worker::start() {
   // The first worker runs the background health checks (they re-read the config every round).
   if (index_ == 0) asio::co_spawn(ctx_, backgroundHealthLoop(*this), asio::detached);
+  // It also keeps the deployments' rpm/tpm in step with the other instances (when shared).
+  if (index_ == 0 && shared_.shared_deployments) {
+    asio::co_spawn(ctx_, deploymentSyncLoop(*this), asio::detached);
+  }
   thread_ = std::thread([this] {
     auto guard = asio::make_work_guard(ctx_);
     ctx_.run();

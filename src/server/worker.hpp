@@ -17,6 +17,7 @@
 #include "switchyard/redis/client.hpp"
 #include "switchyard/keys/key_auth.hpp"
 #include "switchyard/keys/key_registry.hpp"
+#include "switchyard/keys/shared_counters.hpp"
 #include "switchyard/keys/spend_log.hpp"
 #include "switchyard/store/store_thread.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
@@ -30,7 +31,10 @@ namespace switchyard::server {
 
 // Shared by all workers and the acceptor.
 struct SharedState {
-  explicit SharedState(config::Config c) : runtime(std::move(c)) {}
+  // `states`: the deployment states' factory (deployment_sync.hpp; default: this process's).
+  explicit SharedState(config::Config c, router::StateRegistry::Factory states = {})
+      : shared_deployments(static_cast<bool>(states)), runtime(std::move(c), std::move(states)) {}
+  const bool shared_deployments;  // deployment rpm/tpm kept in step through Redis
   RuntimeHolder runtime;
   std::atomic<bool> draining{false};
   std::atomic<std::uint32_t> connections{0};
@@ -45,9 +49,11 @@ struct SharedState {
 // The state of one config generation on one worker: its adapters, its pipeline (services and
 // filters) and the route table built from them. Each request holds a reference.
 struct Generation : std::enable_shared_from_this<Generation> {
-  // `redis`: this worker's Redis client when the config names one for the cache (else null).
+  // `redis`: this worker's Redis client when the config names one for the cache (else null);
+  // `counters`: the shared key counters when it names one for limits (else null).
   Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
-             SharedState& shared, std::shared_ptr<redis::Client> redis);
+             SharedState& shared, std::shared_ptr<redis::Client> redis,
+             std::shared_ptr<keys::SharedKeyCounters> counters);
   std::shared_ptr<const Snapshot> snapshot;
   std::shared_ptr<providers::Transport> transport;
   providers::Providers providers;
@@ -57,6 +63,7 @@ struct Generation : std::enable_shared_from_this<Generation> {
   telemetry::RequestSinks sinks;            // access_log, spend_log
   std::shared_ptr<redis::Client> redis;     // kept across generations while its settings hold
   std::unique_ptr<cache::RedisCache> redis_cache;  // cache_params.type redis
+  std::shared_ptr<keys::SharedKeyCounters> counters;  // kept across generations like `redis`
   pipeline::Pipeline pipeline;
   RouteTable routes;
 };
@@ -98,6 +105,10 @@ class Worker final : public SessionHost {
   void closeIdle();
 
  private:
+  std::shared_ptr<redis::Client> redisClient(
+      const std::optional<api::Result<redis::Settings>>& wanted,
+      std::shared_ptr<redis::Client> kept, std::string_view what, std::string_view otherwise);
+
   unsigned index_;
   SharedState& shared_;
   boost::asio::io_context ctx_{1};

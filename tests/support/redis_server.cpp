@@ -96,8 +96,21 @@ RedisServer::RedisServer() : RedisServer(Options{}) {}
 RedisServer::RedisServer(Options options) : options_(std::move(options)) {
   dir_ = makeTempDir();
   log_path_ = dir_ + "/redis.log";
+  if (options_.tls) {
+    std::string err;
+    pid_t p = spawnProcess("/usr/bin/openssl",
+                           {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", dir_ + "/key.pem", "-out", certificatePath()},
+                           {}, dir_ + "/openssl.out", dir_ + "/openssl.err", err);
+    if (p <= 0 || reapProcess(p, Millis(20000)).value_or(-1) != 0) {
+      error_ = "openssl could not make a certificate: " + err;
+      return;
+    }
+  }
   for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
     port_ = freePort();
+    if (options_.tls) tls_port_ = freePort();
     start();
   }
 }
@@ -116,6 +129,15 @@ bool RedisServer::start() {
                                 "--save",       "",                     "--appendonly", "no",
                                 "--dir",        dir_,                   "--daemonize", "no",
                                 "--logfile",    log_path_};
+  if (options_.tls) {
+    for (std::string a : {std::string("--tls-port"), std::to_string(tls_port_),
+                          std::string("--tls-cert-file"), certificatePath(),
+                          std::string("--tls-key-file"), dir_ + "/key.pem",
+                          std::string("--tls-ca-cert-file"), certificatePath(),
+                          std::string("--tls-auth-clients"), std::string("no")}) {
+      args.push_back(std::move(a));
+    }
+  }
   if (!options_.password.empty()) {
     args.push_back("--requirepass");
     args.push_back(options_.password);

@@ -16,6 +16,9 @@ class RedisServer {
  public:
   struct Options {
     std::string password;  // empty: no AUTH
+    // Also listen with TLS on tlsPort(), with a self-signed certificate for 127.0.0.1 (made with
+    // the openssl CLI into the temp dir; certificatePath() is its PEM, usable as a CA file).
+    bool tls = false;
   };
   RedisServer();
   explicit RedisServer(Options options);
@@ -26,6 +29,8 @@ class RedisServer {
   bool started() const { return pid_ > 0; }
   const std::string& startError() const { return error_; }
   std::uint16_t port() const { return port_; }
+  std::uint16_t tlsPort() const { return tls_port_; }
+  std::string certificatePath() const { return dir_ + "/cert.pem"; }
   // redis://[:password@]127.0.0.1:PORT
   std::string url() const;
 
@@ -43,7 +48,7 @@ class RedisServer {
   bool start();
   Options options_;
   std::string dir_, log_path_, error_;
-  std::uint16_t port_ = 0;
+  std::uint16_t port_ = 0, tls_port_ = 0;
   pid_t pid_ = -1;
 };
 

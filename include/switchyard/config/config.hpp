@@ -115,6 +115,7 @@ struct CacheParams {
   std::optional<int> port, db;
   std::optional<bool> ssl;    // redis: TLS to host/port
   std::optional<double> ttl_s;
+  std::optional<double> socket_timeout_s;  // redis: each call's deadline
   std::string mode;  // "" | "default_off"
   std::vector<std::string> supported_call_types;
 };

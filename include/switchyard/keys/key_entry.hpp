@@ -12,7 +12,9 @@
 //                (keys::nextBudgetReset), on the first request after it.
 //
 // Every method is thread-safe (one mutex per key, held for a few loads and stores, never across
-// I/O). The counters of one process; a shared implementation (Redis) comes with multi-instance.
+// I/O). These are the counters of one process; with Redis configured, SharedKeyCounters
+// (shared_counters.hpp) judges with every instance's counters by the same rules (judge()) and
+// this entry keeps this instance's share, the fallback while Redis is out of reach.
 
 #include <chrono>
 #include <cstdint>
@@ -21,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "switchyard/keys/key_settings.hpp"
@@ -43,6 +46,18 @@ struct RateFigures {
   std::int64_t limit = 0, remaining = 0;
 };
 
+// What a key has used when a request arrives: of this process, or of every instance (Redis).
+struct Usage {
+  std::int64_t in_flight = 0, requests = 0, tokens = 0;  // this minute's requests and tokens
+  std::int64_t model_requests = 0, model_tokens = 0;     // of the request's model
+  double spend = 0, reserved = 0, model_spend = 0, model_reserved = 0;
+};
+
+// The limits, in the order they are checked.
+enum class Limit : std::uint8_t {
+  kNone, kParallel, kRpm, kTpm, kModelRpm, kModelTpm, kBudget, kModelBudget
+};
+
 struct AdmitResult {
   Verdict verdict = Verdict::kAdmitted;
   std::string message;         // client-safe, for a refusal
@@ -50,6 +65,26 @@ struct AdmitResult {
   std::optional<RateFigures> requests, tokens;  // where the key has rpm / tpm limits
   std::vector<store::BudgetReset> resets;       // budget windows that rolled over (to persist)
   double spend = 0;                             // the key's spend after any reset
+};
+
+class KeySettings;
+
+// The first limit of `row` that a request to `model` would break with `u` used (kNone: none).
+Limit firstBroken(const KeySettings& row, std::string_view model, const Usage& u);
+// The answer to a request to `model` with `u` used before it and `broken` (firstBroken's): the
+// verdict, the client's message and the x-ratelimit-* figures (after the request when admitted).
+AdmitResult judge(const KeySettings& row, std::string_view model, const Usage& u, Limit broken,
+                  SysClock::time_point now);
+
+// The Redis keys of one request's budget windows (SharedKeyCounters): the end of the key's
+// budget_duration window and of its model's time_period (0: no window), the spend to start a
+// shared counter from, and whether that start must overwrite it (an admin set the spend).
+struct SpendStart {
+  std::shared_ptr<const KeySettings> row;
+  store::UnixMs window = 0, model_window = 0;
+  double spend = 0;
+  std::optional<double> model_spend;  // the key budgets the model
+  bool overwrite = false;
 };
 
 class KeyEntry {
@@ -70,6 +105,16 @@ class KeyEntry {
   // of `model`) and `tokens` to this minute's tokens.
   void finish(std::string_view model, double reservation, double cost, std::uint64_t tokens,
               SysClock::time_point now);
+
+  // The shared path. spendStart() rolls the budget windows like admit() (resets in `out`);
+  // take() counts an admission the shared counters made (no checks: this instance's share);
+  // adoptSpend() takes the shared spend as the key's; spendOverwritten() clears the overwrite
+  // flag once Redis has the admin's figure.
+  SpendStart spendStart(std::string_view model, SysClock::time_point now, AdmitResult& out);
+  SpendStart spendNow(std::string_view model) const;  // as it stands, no window rolled
+  void take(const AdmitRequest& r, SysClock::time_point now);
+  void adoptSpend(double spend, std::optional<double> model_spend, std::string_view model);
+  void spendOverwritten();
 
   double spend() const;
   double reserved() const;
@@ -96,17 +141,26 @@ class KeyEntry {
   double spend_ = 0, reserved_ = 0;
   std::optional<store::UnixMs> reset_at_;
   int in_flight_ = 0;
+  bool spend_overwrite_ = false;  // an admin set the spend: the shared counter takes it as is
   Window window_;
   std::map<std::string, ModelCounters, std::less<>> models_;
 };
 
+class SharedKeyCounters;
+
 // The slot an admitted request holds; finish() settles it, and destruction without finish()
-// (the client left, an exception) releases the slot and the reservation with no cost.
+// (the client left, an exception) releases the slot and the reservation with no cost. A lease
+// the shared counters granted (`shared`, `lease_id`) is settled in Redis too, in the background.
 class KeyLease {
  public:
   KeyLease() = default;
-  KeyLease(std::shared_ptr<KeyEntry> entry, std::string model, double reservation)
-      : entry_(std::move(entry)), model_(std::move(model)), reservation_(reservation) {}
+  KeyLease(std::shared_ptr<KeyEntry> entry, std::string model, double reservation,
+           std::shared_ptr<SharedKeyCounters> shared = nullptr, std::string lease_id = {})
+      : entry_(std::move(entry)),
+        model_(std::move(model)),
+        reservation_(reservation),
+        shared_(std::move(shared)),
+        lease_id_(std::move(lease_id)) {}
   KeyLease(KeyLease&& o) noexcept = default;
   KeyLease& operator=(KeyLease&& o) noexcept {
     if (this != &o) {
@@ -114,6 +168,8 @@ class KeyLease {
       entry_ = std::move(o.entry_);
       model_ = std::move(o.model_);
       reservation_ = o.reservation_;
+      shared_ = std::move(o.shared_);
+      lease_id_ = std::move(o.lease_id_);
     }
     return *this;
   }
@@ -128,6 +184,8 @@ class KeyLease {
   std::shared_ptr<KeyEntry> entry_;
   std::string model_;
   double reservation_ = 0;
+  std::shared_ptr<SharedKeyCounters> shared_;
+  std::string lease_id_;
 };
 
 }  // namespace switchyard::keys

@@ -29,11 +29,12 @@ class Pipeline {
  public:
   // All references must outlive the pipeline (the worker's generation owns them). Without
   // `auth` the master key of `cfg` is used; without `requests`, the access log. `keys` and
-  // `store` (Services) may be null: no virtual keys, no database.
+  // `store` (Services) may be null: no virtual keys, no database; `cache` null: no response
+  // cache; `counters` null: key limits counted by this process alone.
   Pipeline(const config::Config& cfg, const router::Router& router, providers::Providers& providers,
            const auth::Authenticator* auth = nullptr, telemetry::RequestSink* requests = nullptr,
            keys::KeyRegistry* keys = nullptr, store::StoreThread* store = nullptr,
-           cache::ResponseCache* cache = nullptr);
+           cache::ResponseCache* cache = nullptr, keys::SharedKeyCounters* counters = nullptr);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

@@ -7,7 +7,7 @@
 // the authenticator) is thread-safe by its own contract.
 //
 // Where the next capabilities go: a key store answers through `auth` (virtual keys), the response
-// cache and the shared counters are further members beside `router`, metrics and traces are
+// cache and the shared counters are members beside `router`, metrics and traces are
 // further RequestSinks behind `requests`; blocking work (a database) goes through `offload`.
 
 namespace switchyard::config {
@@ -27,6 +27,7 @@ class RequestSink;
 }
 namespace switchyard::keys {
 class KeyRegistry;
+class SharedKeyCounters;
 }
 namespace switchyard::store {
 class StoreThread;
@@ -49,6 +50,8 @@ struct Services {
   keys::KeyRegistry* keys = nullptr;  // virtual keys (null: master key only)
   store::StoreThread* store = nullptr;  // background writes and admin queries (null: no database)
   cache::ResponseCache* cache = nullptr;  // the response cache, shared by workers (null: off)
+  // Key limits and budgets counted in Redis with every instance (null: this process only).
+  keys::SharedKeyCounters* counters = nullptr;
 };
 
 }  // namespace switchyard::pipeline

@@ -10,11 +10,13 @@
 //   half-open  after it, one call is let through as a probe (reconnecting if need be): success
 //              closes the breaker, failure opens it again for twice as long.
 //
+// A call that finds its link being opened by another waits for that (within its own deadline).
 // A Redis error reply (-ERR, -NOSCRIPT, ...) is a successful call returning a kError Value.
 // Not thread-safe: one Client per worker, used on that worker's thread only.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -59,6 +61,9 @@ class Client {
   struct Slot {
     std::shared_ptr<Connection> conn;
     bool opening = false;
+    // Calls waiting, each until its own deadline, for the link being opened: woken (their
+    // timer cancelled) when the opening ends.
+    std::vector<boost::asio::steady_timer*> waiters;
   };
   void failed(const api::Error& e, bool probe);
   void succeeded();

@@ -25,6 +25,9 @@ struct Settings {
   bool tls_verify = true;  // check the server's certificate and name (rediss://)
 
   std::size_t connections = 1;                   // per worker, used in turn (each pipelined)
+  // Each call's deadline: cache reads 100 ms, shared counters 50 ms unless
+  // cache_params.socket_timeout (seconds) says otherwise (from_config.hpp).
+  std::chrono::milliseconds timeout{100};
   std::chrono::milliseconds connect_timeout{200};  // TCP + TLS + AUTH + SELECT
   std::size_t max_reply_bytes = 64u << 20;       // a larger (or endless) reply closes the link
   // Circuit breaker: after `failures_to_open` failures in a row (timeouts, refused or broken

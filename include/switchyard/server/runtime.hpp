@@ -25,7 +25,8 @@ struct Snapshot {
 
 class RuntimeHolder {
  public:
-  explicit RuntimeHolder(config::Config initial);
+  // `states`: the deployment states' factory (default: LocalDeploymentState).
+  explicit RuntimeHolder(config::Config initial, router::StateRegistry::Factory states = {});
   std::shared_ptr<const Snapshot> current() const {
     return current_.load(std::memory_order_acquire);
   }
@@ -35,7 +36,7 @@ class RuntimeHolder {
 
  private:
   // Deployment health and counters by id, kept across reloads.
-  std::shared_ptr<router::StateRegistry> states_ = std::make_shared<router::StateRegistry>();
+  std::shared_ptr<router::StateRegistry> states_;
   std::atomic<std::shared_ptr<const Snapshot>> current_;
   std::atomic<std::uint64_t> generation_{1};
 };

@@ -50,6 +50,7 @@ litellm_settings:
     type: redis
     host: localhost
     port: 6379
+    socket_timeout: 0.08
 )yaml";
 
 // --- the seed config
@@ -88,6 +89,7 @@ TEST(ConfigTest, SeedConfigLoadsWithoutWarnings) {
   EXPECT_EQ(c.litellm_settings.cache_params.type, "redis");
   EXPECT_EQ(c.litellm_settings.cache_params.host, "localhost");
   EXPECT_EQ(c.litellm_settings.cache_params.port, 6379);
+  EXPECT_EQ(c.litellm_settings.cache_params.socket_timeout_s, 0.08);
   EXPECT_TRUE(c.source_path.empty());
 }
 

@@ -136,6 +136,33 @@ TEST(RedisClient, PasswordAndDatabaseFromTheUrl) {
   EXPECT_EQ(r.error().detail.find("nope"), std::string::npos) << "the password leaked";
 }
 
+TEST(RedisClient, RedissSpeaksTlsAndChecksTheCertificateUnlessToldNot) {
+  RedisServer redis(RedisServer::Options{.password = "tlspw", .tls = true});
+  ASSERT_TRUE(redis.started()) << redis.startError();
+  asio::io_context io;
+  const std::string base = "rediss://:tlspw@127.0.0.1:" + std::to_string(redis.tlsPort());
+  {
+    // Self-signed: with certificate checks off (?ssl_cert_reqs=none) the link is TLS all the same.
+    Client c(io.get_executor(), settingsFor(base + "/0?ssl_cert_reqs=none"));
+    auto set = call(io, c, {"SET", "over", "tls"});
+    ASSERT_TRUE(set.has_value()) << set.error().detail;
+    EXPECT_EQ(call(io, c, {"GET", "over"})->str, "tls");
+  }
+  EXPECT_EQ(redis.command("*2\r\n$3\r\nGET\r\n$4\r\nover\r\n"), "$3\r\ntls\r\n")
+      << "written over TLS, read back over the plain port";
+  // Checked (the default): a certificate no trusted CA signed is refused.
+  Client checked(io.get_executor(), settingsFor(base));
+  auto r = call(io, checked, {"PING"});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, api::ErrorKind::kUnavailable);
+  // Plain RESP to the TLS port is not answered as Redis: a clear failure, not a hang.
+  Client plain(io.get_executor(), settingsFor("redis://:tlspw@127.0.0.1:" +
+                                              std::to_string(redis.tlsPort())));
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(call(io, plain, {"PING"}).has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+}
+
 TEST(RedisClient, ADeadRedisFailsFastThenRecoversByItself) {
   RedisServer redis;
   ASSERT_TRUE(redis.started()) << redis.startError();

@@ -47,6 +47,26 @@ TEST(RedisFromConfig, CacheParamsPartsThenEnvForTheRest) {
   EXPECT_EQ((*s)->db, 4);
 }
 
+TEST(RedisFromConfig, CallDeadlinesAreShortUnlessSocketTimeoutSaysOtherwise) {
+  config::Config c = redisCache();
+  c.litellm_settings.cache_params.host = "r";
+  auto cache = cacheRedis(c, envOf({}));
+  auto counters = sharedRedis(c, envOf({}));
+  ASSERT_TRUE(cache && cache->has_value() && counters && counters->has_value());
+  EXPECT_EQ((*cache)->timeout, std::chrono::milliseconds(100));
+  EXPECT_EQ((*counters)->timeout, std::chrono::milliseconds(50)) << "the cache's Redis, counters' deadline";
+  EXPECT_EQ((*counters)->host, "r");
+  c.litellm_settings.cache_params.socket_timeout_s = 0.25;
+  EXPECT_EQ((*cacheRedis(c, envOf({})))->timeout, std::chrono::milliseconds(250));
+  EXPECT_EQ((*sharedRedis(c, envOf({})))->timeout, std::chrono::milliseconds(250));
+  // router_settings' own Redis, from env alone too.
+  config::Config r;
+  r.router_settings.redis_host = "counters";
+  EXPECT_EQ((*sharedRedis(r, envOf({})))->timeout, std::chrono::milliseconds(50));
+  EXPECT_EQ((*sharedRedis(config::Config{}, envOf({{"REDIS_HOST", "e"}})))->timeout,
+            std::chrono::milliseconds(50));
+}
+
 TEST(RedisFromConfig, CacheUrlWinsOverEnv) {
   config::Config c = redisCache();
   c.litellm_settings.cache_params.url = "rediss://u:p@r1:7000/2";

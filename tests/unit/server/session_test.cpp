@@ -67,7 +67,7 @@ class SessionTest : public ::testing::Test {
     shared_ = std::make_unique<SharedState>(loaded->config);
     auto snapshot = std::make_shared<const Snapshot>(std::move(loaded->config), 1,
                                                      std::make_shared<router::StateRegistry>());
-    host_ = std::make_unique<TestHost>(std::make_shared<Generation>(snapshot, nullptr, *shared_, nullptr));
+    host_ = std::make_unique<TestHost>(std::make_shared<Generation>(snapshot, nullptr, *shared_, nullptr, nullptr));
     client_.connect(server_);
     asio::co_spawn(io_, session_detail::sessionLoop(server_, *host_, handle_, watch_),
                    [this](std::exception_ptr e) {

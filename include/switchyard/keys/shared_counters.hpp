@@ -1,0 +1,96 @@
+#pragma once
+// A virtual key's limits and budget counted across every gateway instance that shares one Redis
+// (docs/multi-instance.md). One object per worker, on that worker's Redis client.
+//
+//   admit    one EVALSHA: a Lua script expires the leases of instances that died, reads the
+//            key's requests in flight, this minute's requests and tokens, spend and reservations
+//            (of its model too), checks them in the order of keys::firstBroken, and when they
+//            pass takes the slot, the request and the reservation, atomically. The reply is the
+//            usage before the request, so the message and x-ratelimit-* figures come from
+//            keys::judge like on one instance. The key's KeyEntry then counts this instance's
+//            share (take) and adopts the shared spend.
+//   finish   one EVALSHA in the background: frees the slot and the reservation, adds the cost to
+//            the spend and the tokens to this minute. A finish Redis did not take is queued
+//            (bounded) and sent again every half second until it is.
+//
+// Redis keys, per key hash T (`{T}` keeps one key's counters on one cluster slot):
+//   sy:key:{T}:live                 zset of leases in flight, scored by their deadline (ms)
+//   sy:key:{T}:resv                 hash: reserved USD, "all" and "m:<model>"
+//   sy:key:{T}:min:<minute>         hash: requests r, tokens t, r:<model>, t:<model> (2 min TTL)
+//   sy:key:{T}:spend:<window end>   spend in the budget window (0: none), from the store's figure
+//   sy:key:{T}:mspend:<end>:<model> the model's spend in its model_max_budget window
+//
+// When Redis does not answer within the client's timeout (or its breaker is open), admit()
+// returns nullopt and the caller judges with this instance's counters: limits hold per instance
+// until Redis answers again. Worker thread only.
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "switchyard/keys/key_entry.hpp"
+#include "switchyard/redis/value.hpp"
+
+namespace switchyard::redis {
+class Client;
+}
+
+namespace switchyard::keys {
+
+struct SharedCounterStats {
+  std::uint64_t admits = 0;          // judged by the shared counters
+  std::uint64_t local_admits = 0;    // judged locally because Redis was out of reach
+  std::uint64_t finish_retries = 0;  // finishes sent again
+  std::uint64_t finish_dropped = 0;  // finishes dropped with the retry queue full
+};
+
+class SharedKeyCounters : public std::enable_shared_from_this<SharedKeyCounters> {
+ public:
+  // A lease expires this long after it was granted if its instance never settles it (it died).
+  static constexpr std::chrono::minutes kLeaseTtl{10};
+  static constexpr std::size_t kMaxRetries = 10000;  // queued finishes
+
+  explicit SharedKeyCounters(std::shared_ptr<redis::Client> client);
+
+  // The shared verdict on `r` for `key`, and the lease to settle when admitted; nullopt when
+  // Redis is out of reach (judge locally). Budget windows that rolled over are in `resets`.
+  struct Admitted {
+    AdmitResult result;
+    KeyLease lease;  // set when admitted
+  };
+  boost::asio::awaitable<std::optional<Admitted>> admit(std::shared_ptr<KeyEntry> key,
+                                                        AdmitRequest r,
+                                                        SysClock::time_point now);
+
+  // Settles a lease in Redis in the background (KeyLease calls it).
+  void finish(const KeyEntry& key, std::string_view lease_id, std::string_view model,
+              double reservation, double cost, std::uint64_t tokens, SysClock::time_point now);
+
+  const SharedCounterStats& stats() const noexcept { return stats_; }
+  bool reachable() const noexcept { return reachable_; }
+  const std::shared_ptr<redis::Client>& client() const noexcept { return client_; }
+
+ private:
+  // EVALSHA of the admit or the finish script (EVAL when Redis does not know it yet);
+  // nullopt when Redis is out of reach or answers with an error.
+  boost::asio::awaitable<std::optional<redis::Value>> eval(bool admit,
+                                                           std::vector<std::string> args);
+  boost::asio::awaitable<void> sendFinish(std::vector<std::string> args);
+  boost::asio::awaitable<void> retryLoop();
+  void noteReachable(bool ok);
+
+  std::shared_ptr<redis::Client> client_;
+  std::string lease_prefix_;
+  std::uint64_t next_lease_ = 0;
+  std::deque<std::vector<std::string>> retries_;
+  bool retrying_ = false;
+  bool reachable_ = true;
+  SharedCounterStats stats_;
+};
+
+}  // namespace switchyard::keys
