@@ -138,6 +138,20 @@ TEST(CacheTest, EmbeddingsAreCached) {
   EXPECT_EQ(fake.requestCount(), 1u);
 }
 
+TEST(CacheTest, SupportedCallTypesLimitWhatIsCached) {
+  FakeOpenAI fake;
+  // LiteLLM's names, with and without the "a": embeddings only.
+  SY_START_GATEWAY(gw, cacheConfig(fake, ", supported_call_types: [embedding]"));
+  HttpClient c(gw->port());
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "q")).header("x-cache"), "");
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "q")).header("x-cache"), "") << "chat is not cached";
+  EXPECT_EQ(fake.requestCount(), 2u);
+  json emb = {{"model", "emb"}, {"input", "hello"}};
+  EXPECT_EQ(c.post("/v1/embeddings", emb, masterAuth()).header("x-cache"), "MISS");
+  EXPECT_EQ(c.post("/v1/embeddings", emb, masterAuth()).header("x-cache"), "HIT");
+  EXPECT_EQ(fake.requestCount(), 3u);
+}
+
 StreamResult streamAsk(std::uint16_t port, const std::string& prompt, json extra = json::object()) {
   HttpClient sc(port);
   extra["stream"] = true;
