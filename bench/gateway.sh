@@ -6,7 +6,9 @@
 # the admin API (the master key is another one). BENCH_VIRTUAL_KEY=0: $BENCH_API_KEY is the
 # master key instead (the figure a virtual key is compared with). BENCH_CACHE=local turns the
 # local response cache on (the harness sends one body again and again: every request but the
-# first is a hit).
+# first is a hit); BENCH_CACHE=redis starts a redis-server (on a free port, same core) and uses it
+# as the response cache, and so also for the shared key counters (send OURS_HEADERS
+# "Cache-Control: no-store" to make every request a miss: a lookup, nothing stored).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SWITCHYARD_BIN:-$here/build/switchyard}
@@ -15,6 +17,18 @@ virtual=${BENCH_VIRTUAL_KEY:-1}
 master=$key
 [ "$virtual" = 1 ] && master=sk-bench-master-$(date +%s%N)
 dir=$(mktemp -d /tmp/switchyard-bench-XXXXXX)
+redis_pid=
+cache_yaml=
+if [ "${BENCH_CACHE:-}" = local ]; then
+  cache_yaml=$'litellm_settings:\n  cache: true\n  cache_params:\n    type: local\n    ttl: 3600\n'
+elif [ "${BENCH_CACHE:-}" = redis ]; then
+  redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+    --logfile "$dir/redis.log" &
+  redis_pid=$!
+  for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  cache_yaml=$'litellm_settings:\n  cache: true\n  cache_params:\n    type: redis\n    host: 127.0.0.1\n    port: '"$redis_port"$'\n    ttl: 3600\n'
+fi
 cat >"$dir/config.yaml" <<YAML
 model_list:
   - model_name: gpt-4o-mini
@@ -22,7 +36,7 @@ model_list:
       model: openai/gpt-4o-mini
       api_base: ${UPSTREAM_BASE:?}
       api_key: sk-upstream-bench
-$([ "${BENCH_CACHE:-}" = local ] && printf 'litellm_settings:\n  cache: true\n  cache_params:\n    type: local\n    ttl: 3600\n')
+$cache_yaml
 general_settings:
   master_key: $master
   database_url: sqlite:///$dir/switchyard.db
@@ -30,7 +44,7 @@ YAML
 "$bin" --config "$dir/config.yaml" --host 127.0.0.1 --port "${OURS_PORT:?}" \
   --workers "${SWITCHYARD_WORKERS:-1}" --log-level "${SWITCHYARD_LOG_LEVEL:-info}" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid; rm -rf "$dir"' TERM INT EXIT
+trap 'kill -TERM $pid 2>/dev/null; wait $pid; [ -n "$redis_pid" ] && kill $redis_pid 2>/dev/null; rm -rf "$dir"' TERM INT EXIT
 if [ "$virtual" = 1 ]; then
   for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$OURS_PORT/health/liveliness" >/dev/null && break
