@@ -89,21 +89,21 @@ for i = 6, 9 do out[i + 1] = string.format('%.17g', u[i]) end
 return out
 )lua";
 
-// Settles one lease: frees its slot and reservation (unless it expired meanwhile), adds the cost
-// to the spend (started from the given figures when the counter is gone) and the tokens to this
-// minute.
+// Settles one lease: frees its slot and reservation, adds the cost to the spend (started from the
+// given figures when the counter is gone) and the tokens to this minute. Only once: a lease no
+// longer in flight (settled already by a finish whose reply was lost, or expired) is left alone,
+// so a finish sent again never counts twice.
 //
 // KEYS: live zset, reservations hash, minute hash, spend, model spend
 // ARGV: lease member, reservation, model, cost, tokens, start spend, start model spend ("":
 //       none), spend ttl s
 constexpr std::string_view kFinishScript = R"lua(
 local model = ARGV[3]
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
-  local reservation = tonumber(ARGV[2]) or 0
-  if reservation > 0 then
-    redis.call('HINCRBYFLOAT', KEYS[2], 'all', -reservation)
-    redis.call('HINCRBYFLOAT', KEYS[2], 'm:' .. model, -reservation)
-  end
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+local reservation = tonumber(ARGV[2]) or 0
+if reservation > 0 then
+  redis.call('HINCRBYFLOAT', KEYS[2], 'all', -reservation)
+  redis.call('HINCRBYFLOAT', KEYS[2], 'm:' .. model, -reservation)
 end
 local cost = tonumber(ARGV[4]) or 0
 if cost > 0 then
@@ -223,7 +223,7 @@ SharedKeyCounters::SharedKeyCounters(std::shared_ptr<redis::Client> client)
 }
 
 asio::awaitable<std::optional<redis::Value>> SharedKeyCounters::eval(
-    bool admit, std::vector<std::string> args) {
+    bool admit, std::vector<std::string> args, bool* maybe_ran) {
   std::chrono::milliseconds timeout = client_->settings().timeout;
   // args: EVALSHA <sha> 5 keys... argv...
   args[1] = shaOf(admit);
@@ -233,13 +233,14 @@ asio::awaitable<std::optional<redis::Value>> SharedKeyCounters::eval(
     args[1] = std::string(admit ? kAdmitScript : kFinishScript);
     r = co_await client_->call(std::move(args), timeout);
   }
-  if (!r) {
+  if (r && r->isError()) {  // e.g. -READONLY, -OOM: as good as out of reach (logged once)
+    if (reachable_) spdlog::error("shared counters: Redis answered {}", r->str);
     noteReachable(false);
     co_return std::nullopt;
   }
-  noteReachable(true);
-  if (r->isError()) {
-    spdlog::error("shared counters: Redis answered {}", r->str);
+  noteReachable(r.has_value());
+  if (!r) {
+    if (maybe_ran) *maybe_ran = r.error().code != redis::Client::kNotSent;
     co_return std::nullopt;
   }
   co_return std::move(*r);
@@ -264,9 +265,16 @@ asio::awaitable<std::optional<SharedKeyCounters::Admitted>> SharedKeyCounters::a
   std::string lease_id = lease_prefix_ + std::to_string(++next_lease_);
   std::string member = lease_id + "|" + number(r.reservation) + "|" + std::string(r.model);
   std::vector<std::string> args = admitArgs(s, r, msOf(now), member);
-  std::optional<redis::Value> v = co_await eval(true, std::move(args));
+  bool maybe_ran = false;
+  std::optional<redis::Value> v = co_await eval(true, std::move(args), &maybe_ran);
   if (!v || v->type != redis::Value::Type::kArray || v->elements.size() != 10) {
     ++stats_.local_admits;
+    // Sent but unanswered: Redis may still run it (a frozen Redis wakes up) and hold a slot and
+    // a reservation for nobody. Release it when Redis answers again (a no-op if it never ran).
+    if (maybe_ran && retries_.size() < kMaxRetries / 2) {
+      std::vector<std::string> release = finishArgs(*key, member, r.model, r.reservation, 0, 0, now);
+      queueRetry(std::move(release));
+    }
     co_return std::nullopt;
   }
   std::vector<double> f;
@@ -299,6 +307,17 @@ asio::awaitable<std::optional<SharedKeyCounters::Admitted>> SharedKeyCounters::a
 void SharedKeyCounters::finish(const KeyEntry& key, std::string_view lease_id,
                                std::string_view model, double reservation, double cost,
                                std::uint64_t tokens, SysClock::time_point now) {
+  std::vector<std::string> args = finishArgs(key, lease_id, model, reservation, cost, tokens, now);
+  // The coroutine owns a reference: the counters outlive the generation that settled the lease.
+  asio::co_spawn(client_->executor(), sendFinish(shared_from_this(), std::move(args)),
+                 asio::detached);
+}
+
+std::vector<std::string> SharedKeyCounters::finishArgs(const KeyEntry& key,
+                                                       std::string_view lease_id,
+                                                       std::string_view model, double reservation,
+                                                       double cost, std::uint64_t tokens,
+                                                       SysClock::time_point now) {
   SpendStart s = key.spendNow(model);
   std::int64_t now_ms = msOf(now);
   // The spend before this cost (the entry already counts it): where a lost counter restarts.
@@ -313,14 +332,10 @@ void SharedKeyCounters::finish(const KeyEntry& key, std::string_view lease_id,
                         spendTtl(s, now_ms)}) {
     args.push_back(std::move(a));
   }
-  asio::co_spawn(client_->executor(), sendFinish(std::move(args)), asio::detached);
+  return args;
 }
 
-asio::awaitable<void> SharedKeyCounters::sendFinish(std::vector<std::string> args) {
-  auto self = shared_from_this();  // outlives the generation that started it
-  std::vector<std::string> copy = args;
-  std::optional<redis::Value> v = co_await eval(false, std::move(copy));
-  if (v) co_return;
+void SharedKeyCounters::queueRetry(std::vector<std::string> args) {
   if (retries_.size() >= kMaxRetries) {
     retries_.pop_front();
     ++stats_.finish_dropped;
@@ -328,25 +343,31 @@ asio::awaitable<void> SharedKeyCounters::sendFinish(std::vector<std::string> arg
   retries_.push_back(std::move(args));
   if (!retrying_) {
     retrying_ = true;
-    asio::co_spawn(client_->executor(), retryLoop(), asio::detached);
+    asio::co_spawn(client_->executor(), retryLoop(shared_from_this()), asio::detached);
   }
 }
 
-asio::awaitable<void> SharedKeyCounters::retryLoop() {
-  auto self = shared_from_this();
-  asio::steady_timer timer(client_->executor());
-  while (!retries_.empty()) {
+asio::awaitable<void> SharedKeyCounters::sendFinish(std::shared_ptr<SharedKeyCounters> self,
+                                                    std::vector<std::string> args) {
+  std::vector<std::string> copy = args;
+  std::optional<redis::Value> v = co_await self->eval(false, std::move(copy));
+  if (!v) self->queueRetry(std::move(args));  // sent again: the finish script runs once only
+}
+
+asio::awaitable<void> SharedKeyCounters::retryLoop(std::shared_ptr<SharedKeyCounters> self) {
+  asio::steady_timer timer(self->client_->executor());
+  while (!self->retries_.empty()) {
     timer.expires_after(std::chrono::milliseconds(500));
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    while (!retries_.empty()) {
-      std::vector<std::string> args = retries_.front();
-      ++stats_.finish_retries;
-      if (!co_await eval(false, std::move(args))) break;
-      retries_.pop_front();
+    while (!self->retries_.empty()) {
+      std::vector<std::string> args = self->retries_.front();
+      ++self->stats_.finish_retries;
+      if (!co_await self->eval(false, std::move(args))) break;
+      self->retries_.pop_front();
     }
   }
-  retrying_ = false;
+  self->retrying_ = false;
 }
 
 }  // namespace switchyard::keys

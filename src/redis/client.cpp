@@ -15,7 +15,8 @@ namespace switchyard::redis {
 namespace {
 
 api::Error fastFailure(std::string detail) {
-  return {api::ErrorKind::kUnavailable, "Redis is unavailable.", std::move(detail)};
+  return {api::ErrorKind::kUnavailable, "Redis is unavailable.", std::move(detail), 0,
+          std::string(Client::kNotSent)};
 }
 
 }  // namespace

@@ -10,8 +10,10 @@
 //            keys::judge like on one instance. The key's KeyEntry then counts this instance's
 //            share (take) and adopts the shared spend.
 //   finish   one EVALSHA in the background: frees the slot and the reservation, adds the cost to
-//            the spend and the tokens to this minute. A finish Redis did not take is queued
-//            (bounded) and sent again every half second until it is.
+//            the spend and the tokens to this minute, once (a lease no longer in flight is left
+//            alone, so a finish sent twice counts once). A finish Redis did not answer is queued
+//            (bounded) and sent again every half second until it is; so is a release of an
+//            admit Redis did not answer (a frozen Redis may run it when it wakes up).
 //
 // Redis keys, per key hash T (`{T}` keeps one key's counters on one cluster slot):
 //   sy:key:{T}:live                 zset of leases in flight, scored by their deadline (ms)
@@ -78,10 +80,17 @@ class SharedKeyCounters : public std::enable_shared_from_this<SharedKeyCounters>
  private:
   // EVALSHA of the admit or the finish script (EVAL when Redis does not know it yet);
   // nullopt when Redis is out of reach or answers with an error.
+  // `maybe_ran` (when given) is set on failure: the command was sent, Redis may have run it.
   boost::asio::awaitable<std::optional<redis::Value>> eval(bool admit,
-                                                           std::vector<std::string> args);
-  boost::asio::awaitable<void> sendFinish(std::vector<std::string> args);
-  boost::asio::awaitable<void> retryLoop();
+                                                           std::vector<std::string> args,
+                                                           bool* maybe_ran = nullptr);
+  std::vector<std::string> finishArgs(const KeyEntry& key, std::string_view lease_id,
+                                      std::string_view model, double reservation, double cost,
+                                      std::uint64_t tokens, SysClock::time_point now);
+  void queueRetry(std::vector<std::string> args);  // bounded; sent every 500 ms until taken
+  static boost::asio::awaitable<void> sendFinish(std::shared_ptr<SharedKeyCounters> self,
+                                                 std::vector<std::string> args);
+  static boost::asio::awaitable<void> retryLoop(std::shared_ptr<SharedKeyCounters> self);
   void noteReachable(bool ok);
 
   std::shared_ptr<redis::Client> client_;

@@ -47,6 +47,10 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
+  // The code of a failure whose command never left (breaker open, link not open): Redis cannot
+  // have run it. Any other failure (no reply in time, link lost) may have run it or not.
+  static constexpr std::string_view kNotSent = "redis_not_sent";
+
   // One command (args[0] is its name), answered within `timeout` or failed (kUnavailable).
   boost::asio::awaitable<api::Result<Value>> call(std::vector<std::string> args,
                                                   std::chrono::milliseconds timeout);
