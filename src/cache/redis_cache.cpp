@@ -15,7 +15,7 @@ using nlohmann::json;
 
 boost::asio::awaitable<void> send(redis::Client& client, std::vector<std::string> args,
                                   std::chrono::milliseconds timeout) {
-  auto r = co_await client.call(std::move(args), timeout);
+  auto r = co_await client.call(args, timeout);
   (void)r;  // a failed write is a later miss (and counted by the client's breaker)
 }
 
@@ -50,7 +50,7 @@ std::shared_ptr<const Entry> RedisCache::decode(const std::string& value) {
 
 boost::asio::awaitable<std::shared_ptr<const Entry>> RedisCache::get(const std::string& key) {
   std::vector<std::string> args{"GET", prefix_ + key};
-  auto r = co_await client_.call(std::move(args), read_timeout_);
+  auto r = co_await client_.call(args, read_timeout_);
   if (!r || r->type != redis::Value::Type::kString) co_return nullptr;
   co_return decode(r->str);
 }

@@ -296,7 +296,7 @@ int KeyEntry::inFlight() const {
 void KeyLease::finish(double cost, std::uint64_t tokens, SysClock::time_point now) {
   if (!entry_) return;
   entry_->finish(model_, reservation_, cost, tokens, now);
-  if (shared_) shared_->finish(*entry_, lease_id_, model_, reservation_, cost, tokens, now);
+  if (shared_) shared_->finish(*entry_, lease_id_, model_, cost, tokens, now);
   entry_.reset();
   shared_.reset();
 }

@@ -10,6 +10,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <array>
 #include <cstdio>
 #include <random>
 
@@ -95,28 +96,28 @@ return out
 // so a finish sent again never counts twice.
 //
 // KEYS: live zset, reservations hash, minute hash, spend, model spend
-// ARGV: lease member, reservation, model, cost, tokens, start spend, start model spend ("":
-//       none), spend ttl s
+// ARGV: lease member ("<id>|<reservation>|<model>"), cost, tokens, start spend, start model
+//       spend ("": none), spend ttl s
 constexpr std::string_view kFinishScript = R"lua(
-local model = ARGV[3]
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-local reservation = tonumber(ARGV[2]) or 0
+local reservation, model = string.match(ARGV[1], '^[^|]*|([^|]*)|(.*)$')
+reservation = tonumber(reservation) or 0
 if reservation > 0 then
   redis.call('HINCRBYFLOAT', KEYS[2], 'all', -reservation)
   redis.call('HINCRBYFLOAT', KEYS[2], 'm:' .. model, -reservation)
 end
-local cost = tonumber(ARGV[4]) or 0
+local cost = tonumber(ARGV[2]) or 0
 if cost > 0 then
-  if redis.call('EXISTS', KEYS[4]) == 0 then redis.call('SET', KEYS[4], ARGV[6]) end
+  if redis.call('EXISTS', KEYS[4]) == 0 then redis.call('SET', KEYS[4], ARGV[4]) end
   redis.call('INCRBYFLOAT', KEYS[4], cost)
-  redis.call('EXPIRE', KEYS[4], ARGV[8])
-  if ARGV[7] ~= '' then
-    if redis.call('EXISTS', KEYS[5]) == 0 then redis.call('SET', KEYS[5], ARGV[7]) end
+  redis.call('EXPIRE', KEYS[4], ARGV[6])
+  if ARGV[5] ~= '' then
+    if redis.call('EXISTS', KEYS[5]) == 0 then redis.call('SET', KEYS[5], ARGV[5]) end
     redis.call('INCRBYFLOAT', KEYS[5], cost)
-    redis.call('EXPIRE', KEYS[5], ARGV[8])
+    redis.call('EXPIRE', KEYS[5], ARGV[6])
   end
 end
-local tokens = tonumber(ARGV[5]) or 0
+local tokens = tonumber(ARGV[3]) or 0
 if tokens > 0 then
   redis.call('HINCRBY', KEYS[3], 't', tokens)
   redis.call('HINCRBY', KEYS[3], 't:' .. model, tokens)
@@ -223,15 +224,16 @@ SharedKeyCounters::SharedKeyCounters(std::shared_ptr<redis::Client> client)
 }
 
 asio::awaitable<std::optional<redis::Value>> SharedKeyCounters::eval(
-    bool admit, std::vector<std::string> args, bool* maybe_ran) {
+    bool admit, std::vector<std::string>& args, bool* maybe_ran) {
   std::chrono::milliseconds timeout = client_->settings().timeout;
   // args: EVALSHA <sha> 5 keys... argv...
+  args[0] = "EVALSHA";
   args[1] = shaOf(admit);
   auto r = co_await client_->call(args, timeout);
-  if (r && r->isError() && r->str.starts_with("NOSCRIPT")) {
+  if (r && r->isError() && r->str.starts_with("NOSCRIPT")) {  // a new or restarted Redis
     args[0] = "EVAL";
     args[1] = std::string(admit ? kAdmitScript : kFinishScript);
-    r = co_await client_->call(std::move(args), timeout);
+    r = co_await client_->call(args, timeout);
   }
   if (r && r->isError()) {  // e.g. -READONLY, -OOM: as good as out of reach (logged once)
     if (reachable_) spdlog::error("shared counters: Redis answered {}", r->str);
@@ -266,19 +268,19 @@ asio::awaitable<std::optional<SharedKeyCounters::Admitted>> SharedKeyCounters::a
   std::string member = lease_id + "|" + number(r.reservation) + "|" + std::string(r.model);
   std::vector<std::string> args = admitArgs(s, r, msOf(now), member);
   bool maybe_ran = false;
-  std::optional<redis::Value> v = co_await eval(true, std::move(args), &maybe_ran);
+  std::optional<redis::Value> v = co_await eval(true, args, &maybe_ran);
   if (!v || v->type != redis::Value::Type::kArray || v->elements.size() != 10) {
     ++stats_.local_admits;
     // Sent but unanswered: Redis may still run it (a frozen Redis wakes up) and hold a slot and
     // a reservation for nobody. Release it when Redis answers again (a no-op if it never ran).
     if (maybe_ran && retries_.size() < kMaxRetries / 2) {
-      std::vector<std::string> release = finishArgs(*key, member, r.model, r.reservation, 0, 0, now);
+      std::vector<std::string> release = finishArgs(*key, member, r.model, 0, 0, now);
       queueRetry(std::move(release));
     }
     co_return std::nullopt;
   }
-  std::vector<double> f;
-  for (const redis::Value& e : v->elements) f.push_back(toNumber(e).value_or(0));
+  std::array<double, 10> f{};
+  for (std::size_t i = 0; i < f.size(); ++i) f[i] = toNumber(v->elements[i]).value_or(0);
   ++stats_.admits;
   if (s.overwrite) key->spendOverwritten();
   Usage u{.in_flight = static_cast<std::int64_t>(f[1]),
@@ -305,9 +307,9 @@ asio::awaitable<std::optional<SharedKeyCounters::Admitted>> SharedKeyCounters::a
 }
 
 void SharedKeyCounters::finish(const KeyEntry& key, std::string_view lease_id,
-                               std::string_view model, double reservation, double cost,
-                               std::uint64_t tokens, SysClock::time_point now) {
-  std::vector<std::string> args = finishArgs(key, lease_id, model, reservation, cost, tokens, now);
+                               std::string_view model, double cost, std::uint64_t tokens,
+                               SysClock::time_point now) {
+  std::vector<std::string> args = finishArgs(key, lease_id, model, cost, tokens, now);
   // The coroutine owns a reference: the counters outlive the generation that settled the lease.
   asio::co_spawn(client_->executor(), sendFinish(shared_from_this(), std::move(args)),
                  asio::detached);
@@ -315,8 +317,8 @@ void SharedKeyCounters::finish(const KeyEntry& key, std::string_view lease_id,
 
 std::vector<std::string> SharedKeyCounters::finishArgs(const KeyEntry& key,
                                                        std::string_view lease_id,
-                                                       std::string_view model, double reservation,
-                                                       double cost, std::uint64_t tokens,
+                                                       std::string_view model, double cost,
+                                                       std::uint64_t tokens,
                                                        SysClock::time_point now) {
   SpendStart s = key.spendNow(model);
   std::int64_t now_ms = msOf(now);
@@ -326,8 +328,7 @@ std::vector<std::string> SharedKeyCounters::finishArgs(const KeyEntry& key,
   if (s.model_spend) model_start = std::max(0.0, *s.model_spend - cost);
   std::vector<std::string> args{"EVALSHA", "", "5"};
   for (std::string& k : keysOf(s.row->token, now_ms, s, model)) args.push_back(std::move(k));
-  for (std::string a : {std::string(lease_id), number(reservation), std::string(model),
-                        number(cost), std::to_string(tokens), number(start),
+  for (std::string a : {std::string(lease_id), number(cost), std::to_string(tokens), number(start),
                         model_start ? number(*model_start) : std::string(),
                         spendTtl(s, now_ms)}) {
     args.push_back(std::move(a));
@@ -349,8 +350,7 @@ void SharedKeyCounters::queueRetry(std::vector<std::string> args) {
 
 asio::awaitable<void> SharedKeyCounters::sendFinish(std::shared_ptr<SharedKeyCounters> self,
                                                     std::vector<std::string> args) {
-  std::vector<std::string> copy = args;
-  std::optional<redis::Value> v = co_await self->eval(false, std::move(copy));
+  std::optional<redis::Value> v = co_await self->eval(false, args);
   if (!v) self->queueRetry(std::move(args));  // sent again: the finish script runs once only
 }
 
@@ -361,10 +361,14 @@ asio::awaitable<void> SharedKeyCounters::retryLoop(std::shared_ptr<SharedKeyCoun
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     while (!self->retries_.empty()) {
-      std::vector<std::string> args = self->retries_.front();
-      ++self->stats_.finish_retries;
-      if (!co_await self->eval(false, std::move(args))) break;
+      // Out of the queue while in flight (the queue may drop its oldest meanwhile).
+      std::vector<std::string> args = std::move(self->retries_.front());
       self->retries_.pop_front();
+      ++self->stats_.finish_retries;
+      if (!co_await self->eval(false, args)) {
+        self->retries_.push_front(std::move(args));
+        break;
+      }
     }
   }
   self->retrying_ = false;

@@ -39,7 +39,7 @@ Client::~Client() {
   }
 }
 
-boost::asio::awaitable<api::Result<Value>> Client::call(std::vector<std::string> args,
+boost::asio::awaitable<api::Result<Value>> Client::call(std::span<const std::string> args,
                                                         std::chrono::milliseconds timeout) {
   ++stats_.calls;
   const Clock::time_point now = Clock::now();
@@ -85,7 +85,7 @@ boost::asio::awaitable<api::Result<Value>> Client::call(std::vector<std::string>
     }
     slot.conn = conn;
   }
-  auto r = co_await conn->call(std::move(args), deadline);
+  auto r = co_await conn->call(args, deadline);
   if (!r) {
     failed(r.error(), probe);
     co_return r.error();

@@ -93,7 +93,7 @@ class ConnectionImpl final : public Connection {
     if (s_.db != 0) setup.push_back({"SELECT", std::to_string(s_.db)});
     for (std::vector<std::string>& command : setup) {
       const std::string name = command[0];  // never the arguments: the password
-      auto r = co_await call(std::move(command), deadline);
+      auto r = co_await call(command, deadline);
       if (!r) co_return r.error();
       if (r->isError()) {
         api::Error e = unavailable("redis " + where + ": " + name + " refused: " + r->str);
@@ -104,7 +104,7 @@ class ConnectionImpl final : public Connection {
     co_return api::Result<void>{};
   }
 
-  asio::awaitable<api::Result<Value>> call(std::vector<std::string> args,
+  asio::awaitable<api::Result<Value>> call(std::span<const std::string> args,
                                            Clock::time_point deadline) override {
     if (!open_) co_return unavailable("redis " + describe(s_) + ": not connected");
     auto self = shared_from_this();

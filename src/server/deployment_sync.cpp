@@ -54,7 +54,8 @@ router::StateRegistry::Factory sharedDeploymentStates(const config::Config& cfg)
 asio::awaitable<void> deploymentSyncLoop(Worker& worker) {
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer timer(executor);
-  std::shared_ptr<redis::Client> client;
+  std::shared_ptr<redis::Client> client;  // for the config generation `generation`
+  std::uint64_t generation = 0;
   std::vector<Pending> pending;
   for (;;) {
     timer.expires_after(kRound);
@@ -62,11 +63,16 @@ asio::awaitable<void> deploymentSyncLoop(Worker& worker) {
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec || worker.shared().draining.load()) co_return;
     std::shared_ptr<const Snapshot> snap = worker.shared().runtime.current();
-    auto wanted = redis::sharedRedis(snap->config, env);
-    if (!wanted || !*wanted) continue;
-    if (!client || client->settings() != **wanted) {
-      client = std::make_shared<redis::Client>(executor, **wanted);
+    if (snap->generation != generation) {  // a reload: the Redis may have moved or gone
+      generation = snap->generation;
+      auto wanted = redis::sharedRedis(snap->config, env);
+      if (!wanted || !*wanted) {
+        client.reset();
+      } else if (!client || client->settings() != **wanted) {
+        client = std::make_shared<redis::Client>(executor, **wanted);
+      }
     }
+    if (!client) continue;
     std::int64_t minute = router::SharedDeploymentState::wallMinute();
     pending.clear();
     std::vector<std::string> args{"EVAL", std::string(kSyncScript), "0"};
@@ -84,7 +90,7 @@ asio::awaitable<void> deploymentSyncLoop(Worker& worker) {
     if (pending.empty()) continue;
     args[2] = std::to_string(pending.size());
     for (std::string& a : argv) args.push_back(std::move(a));
-    auto r = co_await client->call(std::move(args), client->settings().timeout);
+    auto r = co_await client->call(args, client->settings().timeout);
     bool ok = r && r->type == redis::Value::Type::kArray &&
               r->elements.size() == 2 * pending.size();
     for (std::size_t i = 0; i < pending.size(); ++i) {

@@ -68,11 +68,8 @@ TEST(CacheRedisTest, TwoInstancesShareEntriesThatOutliveTheGateway) {
   EXPECT_EQ(fake.requestCount(), 1u);
   // In Redis, under the namespace, with an expiry.
   const std::string key = "sy-test:" + first.header("x-litellm-cache-key");
-  EXPECT_EQ(redis.command("*2\r\n$6\r\nEXISTS\r\n$" + std::to_string(key.size()) + "\r\n" + key +
-                          "\r\n"),
-            ":1\r\n");
-  std::string ttl = redis.command("*2\r\n$4\r\nPTTL\r\n$" + std::to_string(key.size()) + "\r\n" +
-                                  key + "\r\n");
+  EXPECT_EQ(redis.ask({"EXISTS", key}), ":1\r\n");
+  std::string ttl = redis.ask({"PTTL", key});
   EXPECT_TRUE(ttl.starts_with(":") && ttl != ":-1\r\n") << ttl;
   // A new gateway process finds it.
   a.reset();

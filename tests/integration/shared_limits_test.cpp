@@ -41,12 +41,6 @@ std::int64_t currentMinute() {
       .count();
 }
 
-std::string resp(const std::vector<std::string>& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const std::string& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-  return out;
-}
-
 struct Tally {
   int ok = 0, budget = 0, rate = 0, other = 0;
   std::string sample_other;
@@ -129,8 +123,12 @@ class SharedLimitsTest : public ::testing::Test {
     for (const HttpResponse& r : rb) t.add(r);
     return t;
   }
-  std::string redisCmd(const std::vector<std::string>& args) const {
-    return redis_->command(resp(args));
+
+  // The first Redis key matching `pattern` ("" when none).
+  std::string firstKey(const std::string& pattern) const {
+    std::string keys = redis_->ask({"KEYS", pattern});
+    auto at = keys.find("sy:");
+    return at == std::string::npos ? "" : keys.substr(at, keys.find("\r\n", at) - at);
   }
 
   static inline int counter_ = 0;
@@ -149,7 +147,7 @@ TEST_F(SharedLimitsTest, AnRpmLimitHoldsExactlyAcrossTwoInstances) {
   EXPECT_EQ(t.ok, 10) << "two instances together admitted " << t.ok << " on rpm_limit 10";
   EXPECT_EQ(t.rate, 70);
   // The counters live in Redis, under the key's hash.
-  EXPECT_NE(redisCmd({"KEYS", "sy:key:*:min:*"}), "*0\r\n");
+  EXPECT_NE(redis_->ask({"KEYS", "sy:key:*:min:*"}), "*0\r\n");
 }
 
 TEST_F(SharedLimitsTest, ABudgetHoldsWithinOneReservationAcrossTwoInstances) {
@@ -168,20 +166,12 @@ TEST_F(SharedLimitsTest, ABudgetHoldsWithinOneReservationAcrossTwoInstances) {
   // The shared spend is what was answered (settled in the background).
   std::string spend;
   for (int i = 0; i < 50; ++i) {
-    std::string keys = redisCmd({"KEYS", "sy:key:*:spend:*"});
-    auto at = keys.find("sy:key:");
-    if (at != std::string::npos) {
-      std::string name = keys.substr(at, keys.find("\r\n", at) - at);
-      spend = redisCmd({"GET", name});
-      if (spend.find('\n') != std::string::npos) {
-        std::string v = spend.substr(spend.find('\n') + 1);
-        if (std::abs(std::stod(v) - t.ok * cost) < 1e-9) break;
-      }
-    }
+    spend = bulkOf(redis_->ask({"GET", firstKey("sy:key:*:spend:*")}));
+    if (!spend.empty() && std::abs(std::stod(spend) - t.ok * cost) < 1e-9) break;
     std::this_thread::sleep_for(20ms);
   }
-  ASSERT_NE(spend.find('\n'), std::string::npos) << spend;
-  EXPECT_NEAR(std::stod(spend.substr(spend.find('\n') + 1)), t.ok * cost, 1e-9) << spend;
+  ASSERT_FALSE(spend.empty()) << "no shared spend counter in Redis";
+  EXPECT_NEAR(std::stod(spend), t.ok * cost, 1e-9);
 }
 
 TEST_F(SharedLimitsTest, MaxParallelRequestsHoldsAcrossTwoInstances) {
@@ -219,7 +209,7 @@ TEST_F(SharedLimitsTest, ADeploymentRpmHoldsAcrossTwoInstancesWithinOneSyncRound
   EXPECT_EQ(other.load(), 0);
   EXPECT_GE(ok.load(), 10);
   EXPECT_LE(ok.load(), 12) << "two instances admitted " << ok.load() << " on a deployment rpm of 10";
-  EXPECT_NE(redisCmd({"KEYS", "sy:dep:*"}), "*0\r\n");
+  EXPECT_NE(redis_->ask({"KEYS", "sy:dep:*"}), "*0\r\n");
 }
 
 TEST_F(SharedLimitsTest, WithRedisDeadEachInstanceEnforcesTheLimitAlone) {
@@ -263,7 +253,7 @@ TEST_F(SharedLimitsTest, AKilledRedisCostsNoRequestAndSharingResumes) {
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(slow.load(), 0) << "requests waited on the dead Redis";
   // The restarted Redis (empty) counts again.
-  EXPECT_NE(redisCmd({"KEYS", "sy:key:*:min:*"}), "*0\r\n");
+  EXPECT_NE(redis_->ask({"KEYS", "sy:key:*:min:*"}), "*0\r\n");
 }
 
 TEST_F(SharedLimitsTest, AFrozenRedisNeverHoldsARequestBeyondTwoSeconds) {
@@ -286,16 +276,9 @@ TEST_F(SharedLimitsTest, AFrozenRedisNeverHoldsARequestBeyondTwoSeconds) {
   for (int i = 0; i < 40 && !grew; ++i) {
     chatWith(ca, key, "free");
     const std::int64_t minute = currentMinute();
-    std::string keys = redisCmd({"KEYS", "sy:key:*:min:" + std::to_string(minute)});
-    auto at = keys.find("sy:key:");
-    if (at != std::string::npos) {
-      std::string name = keys.substr(at, keys.find("\r\n", at) - at);
-      std::string r = redisCmd({"HGET", name, "r"});
-      if (r.starts_with("$") && r != "$-1\r\n") {
-        int n = std::stoi(r.substr(r.find('\n') + 1));
-        grew = n >= (minute == frozen_minute ? 2 : 1);
-      }
-    }
+    std::string r = bulkOf(
+        redis_->ask({"HGET", firstKey("sy:key:*:min:" + std::to_string(minute)), "r"}));
+    if (!r.empty()) grew = std::stoi(r) >= (minute == frozen_minute ? 2 : 1);
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_TRUE(grew) << "shared counting did not resume after the thaw";

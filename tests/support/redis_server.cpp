@@ -188,6 +188,16 @@ void RedisServer::thaw() {
 
 std::string RedisServer::logText() const { return readFile(log_path_) + readFile(dir_ + "/stderr"); }
 
+std::string RedisServer::ask(std::initializer_list<std::string> args) const {
+  return command(resp(args));
+}
+
+std::string bulkOf(const std::string& reply) {
+  if (!reply.starts_with("$") || reply == "$-1\r\n") return "";
+  std::size_t head = reply.find("\r\n");
+  return reply.substr(head + 2, reply.size() - head - 4);
+}
+
 std::string RedisServer::command(const std::string& resp_command) const {
   int fd = connectTo(port_);
   if (fd < 0) return "";

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 namespace switchyard::test {
@@ -43,6 +44,8 @@ class RedisServer {
   // One command over a plain blocking socket (AUTH first when there is a password): the raw
   // RESP reply, "" on failure. For tests to check what the gateway stored.
   std::string command(const std::string& resp_command) const;
+  // The same, framed from its arguments: ask({"GET", "k"}).
+  std::string ask(std::initializer_list<std::string> args) const;
 
  private:
   bool start();
@@ -51,5 +54,8 @@ class RedisServer {
   std::uint16_t port_ = 0, tls_port_ = 0;
   pid_t pid_ = -1;
 };
+
+// The string of a bulk reply ("$3\r\nabc\r\n" -> "abc"); "" for nil or any other reply.
+std::string bulkOf(const std::string& reply);
 
 }  // namespace switchyard::test

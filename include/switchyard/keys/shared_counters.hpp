@@ -70,8 +70,9 @@ class SharedKeyCounters : public std::enable_shared_from_this<SharedKeyCounters>
                                                         SysClock::time_point now);
 
   // Settles a lease in Redis in the background (KeyLease calls it).
+  // `lease_id` is the lease's member in Redis ("<id>|<reservation>|<model>").
   void finish(const KeyEntry& key, std::string_view lease_id, std::string_view model,
-              double reservation, double cost, std::uint64_t tokens, SysClock::time_point now);
+              double cost, std::uint64_t tokens, SysClock::time_point now);
 
   const SharedCounterStats& stats() const noexcept { return stats_; }
   bool reachable() const noexcept { return reachable_; }
@@ -80,13 +81,15 @@ class SharedKeyCounters : public std::enable_shared_from_this<SharedKeyCounters>
  private:
   // EVALSHA of the admit or the finish script (EVAL when Redis does not know it yet);
   // nullopt when Redis is out of reach or answers with an error.
-  // `maybe_ran` (when given) is set on failure: the command was sent, Redis may have run it.
+  // `args` is EVALSHA's, with its name and SHA filled in here (the script's source instead
+  // when Redis does not know it). `maybe_ran` (when given) is set on failure: the command was
+  // sent, Redis may have run it.
   boost::asio::awaitable<std::optional<redis::Value>> eval(bool admit,
-                                                           std::vector<std::string> args,
+                                                           std::vector<std::string>& args,
                                                            bool* maybe_ran = nullptr);
   std::vector<std::string> finishArgs(const KeyEntry& key, std::string_view lease_id,
-                                      std::string_view model, double reservation, double cost,
-                                      std::uint64_t tokens, SysClock::time_point now);
+                                      std::string_view model, double cost, std::uint64_t tokens,
+                                      SysClock::time_point now);
   void queueRetry(std::vector<std::string> args);  // bounded; sent every 500 ms until taken
   static boost::asio::awaitable<void> sendFinish(std::shared_ptr<SharedKeyCounters> self,
                                                  std::vector<std::string> args);

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,8 @@ class Client {
   static constexpr std::string_view kNotSent = "redis_not_sent";
 
   // One command (args[0] is its name), answered within `timeout` or failed (kUnavailable).
-  boost::asio::awaitable<api::Result<Value>> call(std::vector<std::string> args,
+  // `args` must outlive the call (await it at once); they are not copied.
+  boost::asio::awaitable<api::Result<Value>> call(std::span<const std::string> args,
                                                   std::chrono::milliseconds timeout);
 
   BreakerState breaker() const noexcept { return state_; }

@@ -18,6 +18,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   virtual ~Connection() = default;
 
   virtual boost::asio::awaitable<api::Result<void>> open(Clock::time_point deadline) = 0;
-  virtual boost::asio::awaitable<api::Result<Value>> call(std::vector<std::string> args,
+  // `args` are framed before the first suspension; they must outlive the call all the same.
+  virtual boost::asio::awaitable<api::Result<Value>> call(std::span<const std::string> args,
                                                           Clock::time_point deadline) = 0;
   virtual void close(const api::Error& why) = 0;
   virtual bool usable() const noexcept = 0;  // opened and not closed

@@ -7,13 +7,13 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "support/asio_run.hpp"
 #include "support/redis_server.hpp"
 #include "switchyard/redis/client.hpp"
 
@@ -23,19 +23,6 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-std::string resp(std::initializer_list<std::string> args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const std::string& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-  return out;
-}
-
-// The bulk string of a reply ("$3\r\nabc\r\n" -> "abc"); "" for nil or anything else.
-std::string bulk(const std::string& reply) {
-  if (!reply.starts_with("$") || reply == "$-1\r\n") return "";
-  std::size_t head = reply.find("\r\n");
-  return reply.substr(head + 2, reply.size() - head - 4);
-}
 
 class SharedCountersTest : public ::testing::Test {
  protected:
@@ -55,18 +42,8 @@ class SharedCountersTest : public ::testing::Test {
   }
 
   std::optional<SharedKeyCounters::Admitted> admit(double reservation) {
-    std::optional<std::optional<SharedKeyCounters::Admitted>> out;
     AdmitRequest r{"m", 0, reservation};
-    asio::co_spawn(io_, counters_->admit(key_, r, SysClock::now()),
-                   [&](std::exception_ptr e, std::optional<SharedKeyCounters::Admitted> a) {
-                     if (e) std::rethrow_exception(e);
-                     out = std::move(a);
-                   });
-    io_.restart();
-    const auto deadline = Clock::now() + 5s;
-    while (!out && Clock::now() < deadline) io_.run_one_for(50ms);
-    EXPECT_TRUE(out.has_value()) << "admit did not complete";
-    return out ? std::move(*out) : std::nullopt;
+    return test::runToEnd(io_, counters_->admit(key_, r, SysClock::now()));
   }
   // Runs the io_context for `d` (background finishes and retries).
   void runFor(std::chrono::milliseconds d) {
@@ -74,9 +51,9 @@ class SharedCountersTest : public ::testing::Test {
     const auto end = Clock::now() + d;
     while (Clock::now() < end) io_.run_one_for(10ms);
   }
-  std::string get(const std::string& key) { return bulk(redis_.command(resp({"GET", key}))); }
+  std::string get(const std::string& key) { return test::bulkOf(redis_.ask({"GET", key})); }
   std::string hget(const std::string& key, const std::string& f) {
-    return bulk(redis_.command(resp({"HGET", key, f})));
+    return test::bulkOf(redis_.ask({"HGET", key, f}));
   }
 
   test::RedisServer redis_;
@@ -129,7 +106,7 @@ TEST_F(SharedCountersTest, ASettlementRedisMissedIsSentWhenItAnswersAgain) {
   for (int i = 0; i < 80; ++i) {
     runFor(100ms);
     spend = get("sy:key:{tok}:spend:0");
-    if (redis_.command(resp({"ZCARD", "sy:key:{tok}:live"})) == ":0\r\n" && !spend.empty() &&
+    if (redis_.ask({"ZCARD", "sy:key:{tok}:live"}) == ":0\r\n" && !spend.empty() &&
         std::stod(spend) > 0) {
       break;
     }
@@ -137,7 +114,7 @@ TEST_F(SharedCountersTest, ASettlementRedisMissedIsSentWhenItAnswersAgain) {
   ASSERT_FALSE(spend.empty()) << "the queued settlement never reached Redis";
   EXPECT_NEAR(std::stod(spend), 0.2, 1e-12) << "counted once, however often it was sent";
   EXPECT_NEAR(std::stod(hget("sy:key:{tok}:resv", "all")), 0.0, 1e-12);
-  EXPECT_EQ(redis_.command(resp({"ZCARD", "sy:key:{tok}:live"})), ":0\r\n");
+  EXPECT_EQ(redis_.ask({"ZCARD", "sy:key:{tok}:live"}), ":0\r\n");
   EXPECT_GE(counters_->stats().finish_retries, 1u);
 }
 

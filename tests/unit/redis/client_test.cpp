@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "support/asio_run.hpp"
 #include "support/redis_server.hpp"
 #include "switchyard/redis/client.hpp"
 
@@ -33,24 +34,14 @@ Settings settingsFor(const std::string& url) {
   return s ? *s : Settings{};
 }
 
-// Runs `aw` on `io` to completion (bounded) and returns its value.
 template <class T>
 T run(asio::io_context& io, asio::awaitable<T> aw) {
-  std::optional<T> out;
-  asio::co_spawn(io, std::move(aw), [&](std::exception_ptr e, T v) {
-    if (e) std::rethrow_exception(e);
-    out = std::move(v);
-  });
-  io.restart();
-  const auto deadline = Clock::now() + 10s;
-  while (!out && Clock::now() < deadline) io.run_one_for(100ms);
-  EXPECT_TRUE(out.has_value()) << "did not complete within 10 s";
-  return out ? std::move(*out) : T{};
+  return test::runToEnd(io, std::move(aw));
 }
 
 asio::awaitable<api::Result<Value>> one(Client& c, std::vector<std::string> args,
                                         std::chrono::milliseconds timeout) {
-  co_return co_await c.call(std::move(args), timeout);
+  co_return co_await c.call(args, timeout);
 }
 
 api::Result<Value> call(asio::io_context& io, Client& c, std::vector<std::string> args,
