@@ -111,6 +111,7 @@ class ProviderCallFilter final : public Filter {
                     "", 0, "model_not_found", "model"});
     }
     ex.outcome.model_group = std::string(group);
+    ex.watchClient();  // from here on the request waits on providers: a client gone cancels it
 
     const api::RequestOptions& opts = ex.options;
 

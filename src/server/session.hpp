@@ -151,7 +151,16 @@ asio::awaitable<bool> handleRequest(Stream& stream, http::request<http::string_b
   ex.route_param = std::move(m.param);
   ex.raw_body = std::move(req.body());
 
-  Io<Stream>::armWatch(stream, watch);
+  // Armed only when the request waits on a provider (Exchange::watchClient).
+  struct WatchArm {
+    Stream* stream;
+    const std::shared_ptr<ClientWatch>* watch;
+    static void arm(void* self) {
+      auto* a = static_cast<WatchArm*>(self);
+      Io<Stream>::armWatch(*a->stream, *a->watch);
+    }
+  } watch_arm{&stream, &watch};
+  ex.setClientWatch(&WatchArm::arm, &watch_arm);
   api::Reply reply;
   bool client_gone = false;
   try {

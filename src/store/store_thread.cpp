@@ -173,9 +173,13 @@ struct StoreThread::Impl {
       });
       std::deque<Command> todo;
       todo.swap(commands);
-      while (!incoming.empty()) {
-        pending.push_back(std::move(incoming.front()));
-        incoming.pop_front();
+      if (pending.empty()) {
+        pending.swap(incoming);  // the usual case: no row moved one by one under the lock
+      } else {
+        while (!incoming.empty()) {
+          pending.push_back(std::move(incoming.front()));
+          incoming.pop_front();
+        }
       }
       bool stop_now = stopping;
       lock.unlock();

@@ -218,10 +218,28 @@ struct Exchange {
   // All five counts, when the provider reports them.
   std::optional<Usage> usage;
 
+  // Set by the session: starts watching the client for a disconnect, which then cancels the
+  // request (and its provider call). Called by the stage about to wait on a provider, so that a
+  // request answered without one (a cache hit, a refusal) never pays for the watch (a reactor
+  // registration). Idempotent.
+  void watchClient() {
+    if (watch_client_ == nullptr) return;
+    watch_client_(watch_client_ctx_);
+    watch_client_ = nullptr;
+  }
+  void setClientWatch(void (*arm)(void*), void* ctx) noexcept {
+    watch_client_ = arm;
+    watch_client_ctx_ = ctx;
+  }
+
   Exchange();
   ~Exchange();
   Exchange(Exchange&&) noexcept;
   Exchange& operator=(Exchange&&) noexcept;
+
+ private:
+  void (*watch_client_)(void*) = nullptr;
+  void* watch_client_ctx_ = nullptr;
 };
 
 }  // namespace switchyard::api
