@@ -44,7 +44,7 @@ YAML
 "$bin" --config "$dir/config.yaml" --host 127.0.0.1 --port "${OURS_PORT:?}" \
   --workers "${SWITCHYARD_WORKERS:-1}" --log-level "${SWITCHYARD_LOG_LEVEL:-info}" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid; [ -n "$redis_pid" ] && kill $redis_pid 2>/dev/null; rm -rf "$dir"' TERM INT EXIT
+trap 'kill -TERM $pid 2>/dev/null || true; wait $pid || true; [ -z "$redis_pid" ] || kill $redis_pid 2>/dev/null || true; rm -rf "$dir"' TERM INT EXIT
 if [ "$virtual" = 1 ]; then
   for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$OURS_PORT/health/liveliness" >/dev/null && break

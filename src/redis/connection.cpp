@@ -1,13 +1,20 @@
 // Connection (connection.hpp): one socket, a FIFO of callers waiting for their replies, a write
 // loop that sends whatever was queued while the previous write was on the wire, and a read loop
-// that hands each parsed reply to the oldest caller.
+// that hands each parsed reply to the oldest caller. A caller is a stored completion handler, not
+// a timer: one watchdog timer per connection, armed for the earliest deadline in flight, checks
+// the deadlines (a timer per call cost a timer-queue update, and often a timerfd syscall, per
+// command).
 
 #include "switchyard/redis/connection.hpp"
 
 #include <openssl/ssl.h>
 
 #include <array>
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -36,7 +43,7 @@ api::Error unavailable(std::string detail) {
 class ConnectionImpl final : public Connection {
  public:
   ConnectionImpl(asio::any_io_executor ex, const Settings& s, asio::ssl::context* tls)
-      : ex_(ex), s_(s), resolver_(ex), reader_(s.max_reply_bytes) {
+      : ex_(ex), s_(s), resolver_(ex), reader_(s.max_reply_bytes), watchdog_(ex) {
     if (tls != nullptr) {
       tls_.emplace(ex, *tls);
     } else {
@@ -108,53 +115,108 @@ class ConnectionImpl final : public Connection {
                                            Clock::time_point deadline) override {
     if (!open_) co_return unavailable("redis " + describe(s_) + ": not connected");
     auto self = shared_from_this();
-    Waiter w(*this);
-    w.timer.expires_at(deadline);
     appendCommand(out_, args);
-    waiting_.push_back(&w);
-    if (!writing_) {
-      writing_ = true;
-      asio::co_spawn(ex_, writeLoop(self), asio::detached);
-    }
-    error_code ec;
-    co_await w.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (w.result) co_return std::move(*w.result);
-    if (Clock::now() < deadline) {  // cancelled (the request went away): its reply is dropped
-      co_return unavailable("redis call cancelled");
-    }
-    api::Error e = unavailable("redis " + describe(s_) + ": no reply in time");
-    close(e);
-    co_return e;
+    co_return co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                            void(api::Result<Value>)>(Enqueue{this, deadline},
+                                                                      asio::use_awaitable);
   }
 
   void close(const api::Error& why) override {
     open_ = false;
-    std::deque<Waiter*> waiting;
+    std::deque<Waiter> waiting;
     waiting.swap(waiting_);
-    for (Waiter* w : waiting) {
-      if (w == nullptr) continue;
-      w->result = why;
-      w->timer.cancel();
-    }
+    for (Waiter& w : waiting) complete(w, why);
+    cancelWatchdog();
     closeSocket();
   }
 
   bool usable() const noexcept override { return open_; }
 
  private:
-  // A caller waiting for its reply, in its coroutine frame; forgets itself from the queue when
-  // it goes (the reply is then read and dropped).
+  using Handler = asio::any_completion_handler<void(api::Result<Value>)>;
+
+  // A caller waiting for its reply. An empty handler: its caller went away (cancelled); the
+  // reply is then read and dropped.
   struct Waiter {
-    explicit Waiter(ConnectionImpl& c) : conn(c), timer(c.ex_) {}
-    ~Waiter() {
-      for (Waiter*& w : conn.waiting_) {
-        if (w == this) w = nullptr;
-      }
-    }
-    ConnectionImpl& conn;
-    asio::steady_timer timer;
-    std::optional<api::Result<Value>> result;
+    Clock::time_point deadline;
+    Handler handler;
   };
+
+  // async_initiate's initiation for call(): queues the caller behind the commands in flight,
+  // starts the write loop and the watchdog if they are not running, and lets a cancellation
+  // (the request went away) answer the caller at once.
+  struct Enqueue {
+    ConnectionImpl* c;
+    Clock::time_point deadline;
+    template <class H>
+    void operator()(H&& handler) const {
+      c->waiting_.push_back(Waiter{deadline, Handler(std::forward<H>(handler))});
+      Waiter* w = &c->waiting_.back();  // a deque keeps it in place while others come and go
+      // The type-erased handler has its own slot, chained to the caller's: ours goes there.
+      auto slot = w->handler.get_cancellation_slot();
+      if (slot.is_connected()) {
+        ConnectionImpl* conn = c;
+        slot.assign([conn, w](asio::cancellation_type type) {
+          if ((type & asio::cancellation_type::terminal) == asio::cancellation_type::none) return;
+          conn->complete(*w, unavailable("redis call cancelled"));
+        });
+      }
+      if (!c->writing_) {
+        c->writing_ = true;
+        asio::co_spawn(c->ex_, c->writeLoop(c->shared_from_this()), asio::detached);
+      }
+      c->armWatchdog(deadline);
+    }
+  };
+
+  // Answers a caller (through the executor, never inline) and forgets its handler.
+  void complete(Waiter& w, api::Result<Value> r) {
+    if (!w.handler) return;
+    // Moved out, never move-assigned: Boost 1.81's move assignment of any_completion_handler
+    // wraps the source in a new handler, which dereferences it when it is empty.
+    Handler h = std::move(w.handler);
+    auto slot = h.get_cancellation_slot();
+    if (slot.is_connected()) slot.clear();
+    asio::post(ex_, [h = std::move(h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+  }
+
+  // The watchdog waits for the earliest deadline in flight: when it passes unanswered, the
+  // connection is closed (every caller fails at once). Re-armed only when it fires or when a
+  // call with an earlier deadline comes (callers with a shorter timeout).
+  void armWatchdog(Clock::time_point deadline) {
+    if (watchdog_armed_ && watchdog_at_ <= deadline) return;
+    watchdog_armed_ = true;
+    watchdog_at_ = deadline;
+    watchdog_.expires_at(deadline);  // cancels a later wait, if any (its handler sees a stale turn)
+    std::weak_ptr<Connection> weak = shared_from_this();
+    const std::uint64_t turn = ++watchdog_turn_;
+    watchdog_.async_wait([weak, turn](error_code ec) {
+      if (ec) return;
+      if (auto c = weak.lock()) static_cast<ConnectionImpl&>(*c).onWatchdog(turn);
+    });
+  }
+
+  void cancelWatchdog() {
+    watchdog_armed_ = false;
+    ++watchdog_turn_;
+    watchdog_.cancel();
+  }
+
+  void onWatchdog(std::uint64_t turn) {
+    if (turn != watchdog_turn_ || !open_) return;
+    watchdog_armed_ = false;
+    const Clock::time_point now = Clock::now();
+    std::optional<Clock::time_point> next;
+    for (const Waiter& w : waiting_) {
+      if (!w.handler) continue;
+      if (w.deadline <= now) {
+        close(unavailable("redis " + describe(s_) + ": no reply in time"));
+        return;
+      }
+      if (!next || w.deadline < *next) next = w.deadline;
+    }
+    if (next) armWatchdog(*next);
+  }
 
   tcp::socket& lowest() { return tls_ ? tls_->next_layer() : *plain_; }
 
@@ -235,11 +297,9 @@ class ConnectionImpl final : public Connection {
         close(unavailable("redis " + describe(s_) + ": a reply nobody asked for"));
         return false;
       }
-      Waiter* w = waiting_.front();
+      Waiter w = std::move(waiting_.front());
       waiting_.pop_front();
-      if (w == nullptr) continue;  // its caller went away
-      w->result = std::move(v);
-      w->timer.cancel();
+      complete(w, std::move(v));  // nothing, if its caller went away
       v = Value{};
     }
   }
@@ -250,7 +310,11 @@ class ConnectionImpl final : public Connection {
   std::optional<tcp::socket> plain_;
   std::optional<asio::ssl::stream<tcp::socket>> tls_;
   Reader reader_;
-  std::deque<Waiter*> waiting_;  // oldest first; null: its caller went away
+  std::deque<Waiter> waiting_;  // oldest first
+  asio::steady_timer watchdog_;
+  Clock::time_point watchdog_at_{};
+  std::uint64_t watchdog_turn_ = 0;
+  bool watchdog_armed_ = false;
   std::string out_, sending_;    // queued commands; the ones on the wire
   bool open_ = false, writing_ = false, aborted_ = false;
 };
