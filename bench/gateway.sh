@@ -6,8 +6,8 @@
 # the admin API (the master key is another one). BENCH_VIRTUAL_KEY=0: $BENCH_API_KEY is the
 # master key instead (the figure a virtual key is compared with). BENCH_CACHE=local turns the
 # local response cache on (the harness sends one body again and again: every request but the
-# first is a hit); BENCH_CACHE=redis starts a redis-server (on a free port, same core) and uses it
-# as the response cache, and so also for the shared key counters (send OURS_HEADERS
+# first is a hit); BENCH_CACHE=redis starts a redis-server (on a free port, on the gateway's core
+# unless BENCH_REDIS_CPUS names others) and uses it as the response cache, and so also for the shared key counters (send OURS_HEADERS
 # "Cache-Control: no-store" to make every request a miss: a lookup, nothing stored).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +23,7 @@ if [ "${BENCH_CACHE:-}" = local ]; then
   cache_yaml=$'litellm_settings:\n  cache: true\n  cache_params:\n    type: local\n    ttl: 3600\n'
 elif [ "${BENCH_CACHE:-}" = redis ]; then
   redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+  taskset -c "${BENCH_REDIS_CPUS:-0}" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
     --logfile "$dir/redis.log" &
   redis_pid=$!
   for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
