@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config libboost1.81-dev nlohmann-json3-dev
       libyaml-cpp-dev libspdlog-dev libfmt-dev libssl-dev libmimalloc-dev libgtest-dev libgmock-dev libsqlite3-dev sqlite3 openssl
-      libhiredis-dev redis-server
+      libhiredis-dev redis-server prometheus
       curl ca-certificates nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

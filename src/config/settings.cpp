@@ -21,7 +21,7 @@ constexpr std::string_view kUnimplementedStrategies[] = {"provider-budget-routin
 constexpr std::string_view kResponseCache = "not implemented yet (response cache)";
 constexpr std::string_view kBudgets = "not implemented yet (budgets)";
 constexpr std::string_view kKeys = "not implemented yet (virtual keys)";
-constexpr std::string_view kMetrics = "not implemented yet (metrics and traces)";
+constexpr std::string_view kMetrics = "not implemented yet (traces, exports, metric filters)";
 constexpr std::string_view kSpendLogs = "not implemented yet (spend logs)";
 constexpr std::string_view kStore = "not implemented yet (PostgreSQL store)";
 
@@ -50,7 +50,8 @@ constexpr Ignored kIgnoredRouterSettings[] = {
 };
 
 constexpr Ignored kIgnoredLitellmSettings[] = {
-    {"callbacks", kMetrics},
+    {"callbacks", "\"prometheus\" needs nothing (GET /metrics is always served); traces and "
+                  "exports are not implemented yet"},
     {"success_callback", kMetrics},
     {"failure_callback", kMetrics},
     {"service_callback", kMetrics},
@@ -279,6 +280,8 @@ void Loader::parseLitellmSettings(const Value& v) {
       if (auto f = stringList(x)) s.default_fallbacks = std::move(*f);
     } else if (k == "json_logs") {
       if (auto b = boolean(x)) s.json_logs = *b;
+    } else if (k == "require_auth_for_metrics_endpoint") {
+      if (auto b = boolean(x)) s.require_auth_for_metrics_endpoint = *b;
     } else if (k == "ssl_verify") {
       // A boolean, or the path of a CA bundle (verification stays on).
       if (isNull(x)) continue;
@@ -437,6 +440,8 @@ void Loader::parseGeneralSettings(const Value& v) {
       }
     } else if (k == "disable_spend_logs") {
       if (auto b = boolean(x)) g.disable_spend_logs = *b;
+    } else if (k == "metrics_require_auth") {
+      if (auto b = boolean(x)) g.metrics_require_auth = *b;
     } else if (!findIgnored(kIgnoredGeneralSettings, k)) {
       unknown(e);
     }

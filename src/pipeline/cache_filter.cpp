@@ -179,6 +179,7 @@ class CacheFilter final : public Filter {
         co_return reply;
       }
     }
+    ex.outcome.cache_miss = controls->read;
     api::Reply reply = co_await next(ex);
     const double ttl_s = controls->ttl_s.value_or(params.ttl_s.value_or(kDefaultTtlS));
     const auto ttl = std::chrono::milliseconds(static_cast<std::int64_t>(ttl_s * 1000));

@@ -157,6 +157,8 @@ class ProxyHeadersFilter final : public Filter {
     char buf[32];
     reply.addHeader("x-litellm-response-duration-ms", formatMs(buf, total));
     reply.addHeader("x-litellm-overhead-duration-ms", formatMs(buf, total - upstream));
+    ex.outcome.overhead = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double, std::milli>(total - upstream));
     reply.addHeader("x-litellm-attempted-retries", formatInt(buf, o.attempted_retries));
     reply.addHeader("x-litellm-attempted-fallbacks", formatInt(buf, o.attempted_fallbacks));
     co_return reply;

@@ -48,6 +48,7 @@ void LocalDeploymentState::recordSuccess(Clock::time_point now, Clock::duration 
   std::lock_guard lock(mu_);
   rollWindow(now);
   ++successes_;
+  last_failed_ = false;
   if (extra_tokens < 0 && static_cast<std::uint64_t>(-extra_tokens) > minute_tokens_)
     minute_tokens_ = 0;
   else
@@ -71,6 +72,7 @@ bool LocalDeploymentState::recordFailure(Clock::time_point now, Clock::duration 
       c == FailureClass::kContentPolicy) {
     return false;  // the request's fault, not the deployment's
   }
+  last_failed_ = true;
   // A slow failure (a timeout) still tells the latency strategy this deployment is slow.
   if (c == FailureClass::kTransient && has_latency_) {
     latency_avg_ += kAlpha * (secs(elapsed) - latency_avg_);
@@ -89,12 +91,14 @@ bool LocalDeploymentState::recordFailure(Clock::time_point now, Clock::duration 
   if (!cool) return false;
   cooldown_until_ = now + p.cooldown_time;
   minute_failures_ = 0;
+  ++cooldowns_;
   return true;
 }
 
 void LocalDeploymentState::coolDown(Clock::time_point now, Clock::duration d) {
   std::lock_guard lock(mu_);
   cooldown_until_ = now + d;
+  ++cooldowns_;
 }
 
 StateView LocalDeploymentState::view(Clock::time_point now, Clock::duration latency_ttl) const {
@@ -112,6 +116,8 @@ StateView LocalDeploymentState::view(Clock::time_point now, Clock::duration late
   if (has_ttft_ && now - ttft_at_ <= latency_ttl) v.ttft_s = ttft_avg_;
   v.successes = successes_;
   v.failures = failures_;
+  v.cooldowns = cooldowns_;
+  v.last_failed = last_failed_;
   return v;
 }
 

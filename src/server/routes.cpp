@@ -45,6 +45,16 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
         return readinessReply(draining && draining(), db);
       }));
   auto& health = p.own(makeAsyncReplyFilter("health", std::move(deps.health)));
+  auto& metrics = p.own(makeReplyFilter(
+      "metrics", [scrape = deps.metrics, only_master = deps.metrics_auth](api::Exchange& ex) {
+        if (only_master && !ex.principal.is_master) {
+          return pipeline::fail(ex, {api::ErrorKind::kForbidden,
+                                     "GET /metrics needs the master key (metrics_require_auth)."});
+        }
+        api::Reply r = api::Reply::json(200, scrape ? scrape() : std::string());
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        return r;
+      }));
 
   // The admin routes: handlers in admin/, each a coroutine of (exchange, context).
   using AdminFn = admin::Reply (*)(api::Exchange&, const admin::AdminContext&);
@@ -77,6 +87,11 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   t.add("GET|HEAD", "/health/liveliness",     openai,    {&liveness});
   t.add("GET|HEAD", "/health/liveness",       openai,    {&liveness});
   t.add("GET|HEAD", "/health/readiness",      openai,    {&readiness});
+  if (deps.metrics) {
+    RouteTable::Chain scrape = deps.metrics_auth ? RouteTable::Chain{&p.auth(), &metrics}
+                                                 : RouteTable::Chain{&metrics};
+    t.add("GET",    "/metrics",               openai,    scrape);
+  }
   if (deps.admin) {
     //     method  path                      edge    handler
     t.add("POST",  "/key/generate",          openai, {&p.auth(), &adminRoute("key_generate", admin::generateKey)});

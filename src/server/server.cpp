@@ -22,6 +22,7 @@
 #include "switchyard/store/store.hpp"
 #include "switchyard/telemetry/log.hpp"
 #include "deployment_sync.hpp"
+#include "metrics_setup.hpp"
 #include "worker.hpp"
 
 namespace switchyard::server {
@@ -227,7 +228,9 @@ int Server::run() {
   }
 
   if (!s.openStore()) return 1;
+  makeMetrics(s.shared, n);
   for (unsigned i = 0; i < n; ++i) s.workers.push_back(std::make_unique<Worker>(i, s.shared));
+  addCollectors(s.shared, s.workers);
   // Only the main thread takes SIGTERM/SIGINT/SIGHUP: worker threads are started with them
   // blocked (a thread inherits its creator's mask).
   {

@@ -163,7 +163,7 @@ api::Error tooLarge(const config::GeneralSettings& gs) {
 asio::awaitable<void> serveConnection(tcp::socket socket, Worker& worker,
                                       std::shared_ptr<ClientWatch> watch) {
   beast::tcp_stream stream(std::move(socket));
-  SessionHandle handle{&stream.socket(), true};
+  SessionHandle handle{&stream.socket(), true, &worker.inFlight()};
   worker.add(&handle);
   try {
     co_await session_detail::sessionLoop(stream, worker, handle, watch);
@@ -178,6 +178,7 @@ asio::awaitable<void> serveConnection(tcp::socket socket, Worker& worker,
     spdlog::error("connection aborted by an internal error: {}", e.what());
   }
   watch->armed = false;  // a completion already queued must not touch the socket below
+  handle.setIdle(true);  // a request cut short is in flight no more
   worker.remove(&handle);
   beast::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);

@@ -237,7 +237,7 @@ asio::awaitable<void> sessionLoop(Stream& stream, SessionHost& host, SessionHand
   for (;;) {
     std::shared_ptr<Generation> gen = host.generation();
     const config::GeneralSettings& gs = gen->snapshot->config.general_settings;
-    handle.idle = true;
+    handle.setIdle(true);
     if (host.draining() && buffer.size() == 0) co_return;
     if (buffer.size() == 0) {
       // Idle wait for the (next) request's first bytes; a connection that never sent anything is
@@ -249,7 +249,7 @@ asio::awaitable<void> sessionLoop(Stream& stream, SessionHost& host, SessionHand
       buffer.commit(n);
     }
     first = false;
-    handle.idle = false;
+    handle.setIdle(false);
 
     http::request_parser<http::string_body> parser;
     const std::uint64_t max_body = static_cast<std::uint64_t>(gs.max_request_size_mb * 1024 * 1024);

@@ -30,10 +30,12 @@ providers::Transport::Options transportOptions(const config::Config& c) {
 
 telemetry::RequestSinks sinksOf(telemetry::RequestSink& access_log,
                                 std::optional<keys::SpendLog>& spend_log,
-                                const config::Config& cfg, store::StoreThread* store) {
+                                const config::Config& cfg, store::StoreThread* store,
+                                telemetry::RequestSink* metrics) {
   telemetry::RequestSinks sinks;
   sinks.add(access_log);
   if (store && !cfg.general_settings.disable_spend_logs) sinks.add(spend_log.emplace(*store));
+  if (metrics) sinks.add(*metrics);
   return sinks;
 }
 
@@ -51,6 +53,12 @@ RouteDeps routeDeps(Generation& g, SharedState& shared) {
                  },
                  std::nullopt};
   deps.admin.emplace(admin::AdminContext{shared.keys, shared.store.get()});
+  if (shared.metrics) {
+    deps.metrics = [registry = shared.metrics.get()] { return registry->scrape(); };
+    const config::Config& c = g.snapshot->config;
+    deps.metrics_auth = c.general_settings.metrics_require_auth ||
+                        c.litellm_settings.require_auth_for_metrics_endpoint;
+  }
   return deps;
 }
 
@@ -58,12 +66,13 @@ RouteDeps routeDeps(Generation& g, SharedState& shared) {
 
 Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
                        SharedState& shared, std::shared_ptr<redis::Client> r,
-                       std::shared_ptr<keys::SharedKeyCounters> c)
+                       std::shared_ptr<keys::SharedKeyCounters> c,
+                       telemetry::RequestSink* metrics)
     : snapshot(std::move(s)),
       transport(std::move(t)),
       providers(transport),
       auth(snapshot->config.general_settings.master_key, shared.keys),
-      sinks(sinksOf(access_log, spend_log, snapshot->config, shared.store.get())),
+      sinks(sinksOf(access_log, spend_log, snapshot->config, shared.store.get(), metrics)),
       redis(std::move(r)),
       redis_cache(redisCacheOf(snapshot->config, redis.get())),
       counters(std::move(c)),
@@ -75,7 +84,12 @@ Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<provid
       routes(buildRoutes(pipeline, routeDeps(*this, shared))) {}
 
 
-Worker::Worker(unsigned index, SharedState& shared) : index_(index), shared_(shared) {}
+Worker::Worker(unsigned index, SharedState& shared) : index_(index), shared_(shared) {
+  if (shared.metrics) {
+    request_metrics_ = std::make_unique<pipeline::RequestMetrics>(
+        shared.metrics->shard("requests", index), shared.request_families);
+  }
+}
 
 Worker::~Worker() { join(); }
 
@@ -120,7 +134,8 @@ std::shared_ptr<Generation> Worker::generation() {
                      : std::make_shared<keys::SharedKeyCounters>(std::move(c));
     }
     gen_ = std::make_shared<Generation>(std::move(snap), std::move(transport), shared_,
-                                        std::move(client), std::move(counters));
+                                        std::move(client), std::move(counters),
+                                        request_metrics_.get());
   }
   return gen_;
 }

@@ -21,6 +21,8 @@
 #include "switchyard/keys/spend_log.hpp"
 #include "switchyard/store/store_thread.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
+#include "switchyard/pipeline/request_metrics.hpp"
+#include "switchyard/telemetry/metrics.hpp"
 #include "switchyard/providers/provider.hpp"
 #include "switchyard/providers/transport.hpp"
 #include "switchyard/server/route_table.hpp"
@@ -44,6 +46,9 @@ struct SharedState {
   // The local response cache, used while the config turns caching on (cache_params.type local).
   cache::LocalCache cache{kLocalCacheBytes};
   static constexpr std::size_t kLocalCacheBytes = 64u << 20;
+  // GET /metrics: set up before the workers start (null in tests that build workers alone).
+  std::unique_ptr<telemetry::Registry> metrics;
+  pipeline::RequestFamilies request_families{};
 };
 
 // The state of one config generation on one worker: its adapters, its pipeline (services and
@@ -51,16 +56,18 @@ struct SharedState {
 struct Generation : std::enable_shared_from_this<Generation> {
   // `redis`: this worker's Redis client when the config names one for the cache (else null);
   // `counters`: the shared key counters when it names one for limits (else null).
+  // `metrics`: the worker's request metrics (null: none).
   Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
              SharedState& shared, std::shared_ptr<redis::Client> redis,
-             std::shared_ptr<keys::SharedKeyCounters> counters);
+             std::shared_ptr<keys::SharedKeyCounters> counters,
+             telemetry::RequestSink* metrics = nullptr);
   std::shared_ptr<const Snapshot> snapshot;
   std::shared_ptr<providers::Transport> transport;
   providers::Providers providers;
   keys::KeyAuthenticator auth;  // master key of this generation's config, then virtual keys
   telemetry::AccessLog access_log;
   std::optional<keys::SpendLog> spend_log;  // unless disable_spend_logs or no database
-  telemetry::RequestSinks sinks;            // access_log, spend_log
+  telemetry::RequestSinks sinks;            // access_log, spend_log, metrics
   std::shared_ptr<redis::Client> redis;     // kept across generations while its settings hold
   std::unique_ptr<cache::RedisCache> redis_cache;  // cache_params.type redis
   std::shared_ptr<keys::SharedKeyCounters> counters;  // kept across generations like `redis`
@@ -72,6 +79,12 @@ struct Generation : std::enable_shared_from_this<Generation> {
 struct SessionHandle {
   boost::asio::ip::tcp::socket* socket = nullptr;
   bool idle = true;  // between requests
+  telemetry::Cell* busy = nullptr;  // the worker's count of connections in a request
+
+  void setIdle(bool now_idle) noexcept {
+    if (busy && now_idle != idle) busy->add(now_idle ? -1 : 1);
+    idle = now_idle;
+  }
 };
 
 // What a session needs from the worker that runs it (a test provides its own).
@@ -103,6 +116,8 @@ class Worker final : public SessionHost {
   void remove(SessionHandle* s) { sessions_.erase(s); }
   // Closes idle connections; busy ones close after their current response. Worker thread only.
   void closeIdle();
+  // Requests being read or answered on this worker (written by it, read by GET /metrics).
+  telemetry::Cell& inFlight() noexcept { return in_flight_; }
 
  private:
   std::shared_ptr<redis::Client> redisClient(
@@ -115,6 +130,8 @@ class Worker final : public SessionHost {
   std::thread thread_;
   std::shared_ptr<Generation> gen_;
   std::unordered_set<SessionHandle*> sessions_;
+  telemetry::Cell in_flight_;
+  std::unique_ptr<pipeline::RequestMetrics> request_metrics_;  // when shared.metrics is set
 };
 
 // Watches a client while one of its requests is being answered. The connection's coroutine is

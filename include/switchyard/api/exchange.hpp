@@ -175,6 +175,10 @@ struct Outcome {
   std::shared_ptr<const config::Deployment> served;
   std::optional<double> cost;  // USD, once the usage is known and priced
   bool cache_hit = false;      // answered from the response cache (no provider, no cost)
+  bool cache_miss = false;     // looked up in the response cache and not found there
+  // The gateway's own time until the reply's head was ready (its time minus upstream_time), as
+  // the x-litellm-overhead-duration-ms header gives it; unset when no proxied route set it.
+  std::optional<Clock::duration> overhead;
 };
 
 struct Exchange {

@@ -129,6 +129,7 @@ struct LitellmSettings {
   std::vector<FallbackRule> fallbacks, context_window_fallbacks, content_policy_fallbacks;
   std::vector<std::string> default_fallbacks;
   bool json_logs = false;
+  bool require_auth_for_metrics_endpoint = false;  // GET /metrics needs the master key
   std::vector<std::string> callbacks;  // "prometheus", "otel"
   bool ssl_verify = true;              // ssl_verify: false turns verification off (not advised)
   std::string ssl_ca_file;             // ssl_verify: "/path/ca.pem" or ssl_certificate
@@ -141,6 +142,7 @@ struct GeneralSettings {
   std::string database_url;  // env DATABASE_URL when absent
   double max_request_size_mb = 10;
   bool disable_spend_logs = false;
+  bool metrics_require_auth = false;  // GET /metrics needs the master key (Switchyard's name)
   bool background_health_checks = false;
   std::optional<double> health_check_interval_s;
   // Switchyard's own server limits (not in LiteLLM; docs/configuration.md#server-limits).

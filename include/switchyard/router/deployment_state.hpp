@@ -43,6 +43,8 @@ struct StateView {
   std::optional<double> latency_s;            // moving average, non-stream (nullopt: none or stale)
   std::optional<double> ttft_s;               // moving average time to first token, streams
   std::uint64_t successes = 0, failures = 0;  // since start
+  std::uint64_t cooldowns = 0;                // cooldowns started since start
+  bool last_failed = false;  // the last attempt failed through the deployment's fault
 };
 
 class DeploymentState {
@@ -97,7 +99,8 @@ class LocalDeploymentState final : public DeploymentState {
   double latency_avg_ = 0, ttft_avg_ = 0;
   Clock::time_point latency_at_{}, ttft_at_{};
   bool has_latency_ = false, has_ttft_ = false;
-  std::uint64_t successes_ = 0, failures_ = 0;
+  std::uint64_t successes_ = 0, failures_ = 0, cooldowns_ = 0;
+  bool last_failed_ = false;
   std::string last_error_;
 };
 

@@ -20,6 +20,10 @@ struct RouteDeps {
   std::function<bool()> draining;  // readiness answers 503 while true
   pipeline::AsyncReplyFn health;   // GET /health
   std::optional<admin::AdminContext> admin;  // the /key/* and spend routes (none: not served)
+  // GET /metrics: the Prometheus text (null: not served); with `metrics_auth`, only for the
+  // master key.
+  std::function<std::string()> metrics;
+  bool metrics_auth = false;
 };
 
 // The route table of one worker and config generation. Filters and handlers are owned by
