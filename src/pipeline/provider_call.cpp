@@ -67,19 +67,50 @@ std::int64_t totalTokensOf(const api::Reply& r) {
 // A streamed reply keeps its deployment's slot (in flight, max_parallel_requests) until the
 // session is done with the stream and destroys it. next() hands out the inner source's awaitable
 // as is: no coroutine frame of its own per chunk.
+// The deployment's slot while its stream is relayed, shared by the stream and the observer that
+// reports a break: released when both are gone.
+struct StreamLease {
+  StreamLease(router::Lease l, const router::Policy& p, Clock::time_point t)
+      : lease(std::move(l)), policy(p), started(t) {}
+  router::Lease lease;
+  const router::Policy& policy;
+  Clock::time_point started;
+};
+
 class LeasedStream final : public api::ChunkSource {
  public:
-  LeasedStream(std::unique_ptr<api::ChunkSource> inner, router::Lease lease,
+  LeasedStream(std::unique_ptr<api::ChunkSource> inner, std::shared_ptr<StreamLease> lease,
                std::shared_ptr<const config::Deployment> resolved)
       : inner_(std::move(inner)), lease_(std::move(lease)), resolved_(std::move(resolved)) {}
   asio::awaitable<api::Result<std::optional<std::string>>> next() override {
-    return inner_->next();
+    return inner_->next();  // no frame of its own per chunk
   }
 
  private:
   std::unique_ptr<api::ChunkSource> inner_;
-  router::Lease lease_;
+  std::shared_ptr<StreamLease> lease_;
   std::shared_ptr<const config::Deployment> resolved_;  // a wildcard's deployment: as long as it
+};
+
+// A stream that breaks after its head (an error event, a dropped connection, a stall past
+// stream_timeout) is the deployment's failure too: counted for its cooldown and its state, as a
+// failed attempt is. The session has put the error in ex.outcome.error by then.
+class StreamBreakReport final : public api::StreamObserver {
+ public:
+  StreamBreakReport(std::shared_ptr<StreamLease> lease, const api::Exchange& ex)
+      : lease_(std::move(lease)), ex_(ex) {}
+  void onEnd(api::StreamEnd how) override {
+    if (how != api::StreamEnd::kBroken || !lease_->lease) return;
+    static const Error kBroke{ErrorKind::kUpstreamError, "The upstream stream broke."};
+    const Error& e = ex_.outcome.error ? *ex_.outcome.error : kBroke;
+    bool cooled = lease_->lease.fail(Clock::now() - lease_->started, router::classify(e),
+                                     lease_->policy, e.message);
+    if (cooled) spdlog::warn("deployment {} cooling down after a broken stream", ex_.outcome.deployment_id);
+  }
+
+ private:
+  std::shared_ptr<StreamLease> lease_;
+  const api::Exchange& ex_;  // outlives the reply
 };
 
 // One target's failure, for the caller to decide on fallbacks.
@@ -257,8 +288,10 @@ class ProviderCallFilter final : public Filter {
                                            std::shared_ptr<const void>(), sel.deployment);
         reply = std::move(*r);
         if (reply->stream) {
+          auto held = std::make_shared<StreamLease>(std::move(sel.lease), policy_, started);
+          reply->observers.push_back(std::make_unique<StreamBreakReport>(held, ex));
           reply->stream = std::make_unique<LeasedStream>(std::move(reply->stream),
-                                                         std::move(sel.lease), std::move(resolved));
+                                                         std::move(held), std::move(resolved));
         }
         co_return;
       }

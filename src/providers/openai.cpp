@@ -99,6 +99,8 @@ class SseRelay final : public api::ChunkSource {
   boost::asio::awaitable<api::Result<void>> prime(std::string_view provider,
                                                   std::string_view secret) {
     static constexpr int kMaxPrimeEvents = 32;
+    provider_ = provider;
+    secret_ = secret;
     for (int inspected = 0; inspected < kMaxPrimeEvents;) {
       std::optional<SseEvent> ev = events_.take();
       if (!ev) {
@@ -117,12 +119,26 @@ class SseRelay final : public api::ChunkSource {
     co_return api::Result<void>{};
   }
 
-  // Every event received so far (those read by prime() first), as received.
+  // Every event received so far (those read by prime() first), as received. An error event
+  // after the answer has started breaks the stream: what came before it is handed out, then the
+  // error (the session ends the client's stream with it, and the request is a failure).
   boost::asio::awaitable<api::Result<std::optional<std::string>>> next() override {
+    if (broken_) {
+      Error e = std::move(*broken_);
+      broken_.reset();
+      co_return e;
+    }
     std::string out = std::exchange(pending_, {});
     for (;;) {
-      while (std::optional<SseEvent> ev = events_.take())
+      while (std::optional<SseEvent> ev = events_.take()) {
+        if (isErrorEvent(ev->data)) {
+          Error e = streamError(ev->data, provider_, secret_);
+          if (out.empty()) co_return e;
+          broken_ = std::move(e);
+          co_return std::optional<std::string>{std::move(out)};
+        }
         if (!hide(ev->data)) out += ev->raw;
+      }
       if (!out.empty()) co_return std::optional<std::string>{std::move(out)};
       if (events_.overflowed()) co_return sseOverflowError();
       if (events_.ended()) co_return std::optional<std::string>{};
@@ -161,6 +177,14 @@ class SseRelay final : public api::ChunkSource {
       }
     }
     return EventKind::kPreamble;
+  }
+
+  // An event whose top-level object has "error" (a quick scan first: the word in a content
+  // string is escaped, `\"error\"`, and never matches).
+  static bool isErrorEvent(std::string_view data) {
+    if (api::findBytes(data, "\"error\"") == std::string_view::npos) return false;
+    auto j = nlohmann::json::parse(data, nullptr, false);
+    return j.is_object() && j.contains("error");
   }
 
   static Error streamError(std::string_view data, std::string_view provider,
@@ -218,6 +242,8 @@ class SseRelay final : public api::ChunkSource {
   UpstreamEvents events_;
   std::optional<api::Usage>* hidden_usage_;  // null: relay every event
   std::string pending_;                      // events read by prime(), not yet handed out
+  std::optional<Error> broken_;              // an error event, handed out after `pending_`
+  std::string provider_, secret_;            // for streamError (the secret is scrubbed)
 };
 
 class OpenAiCompatible final : public Provider {

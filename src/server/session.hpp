@@ -100,6 +100,7 @@ asio::awaitable<bool> writeStream(Stream& stream, unsigned version, api::Reply& 
     if (!chunk) {
       const api::Error& e = chunk.error();
       spdlog::warn("stream broke: {}", e.detail.empty() ? e.message : e.detail);
+      ex.outcome.error = e;  // the request failed: the access log, metrics and spend say so
       bytes = reply.stream_error ? reply.stream_error(e) : "data: " + e.toJson() + "\n\n";
       how = api::StreamEnd::kBroken;
       last = true;

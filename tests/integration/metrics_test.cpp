@@ -241,5 +241,61 @@ TEST(MetricsTest, MetricsRequireAuthAcceptsOnlyTheMasterKey) {
   EXPECT_NE(master.body.find("process_cpu_seconds_total"), std::string::npos);
 }
 
+// A stream that breaks after content reached the client (an error event, a dropped connection,
+// a stall past stream_timeout) is a failure in every record: the client's stream ends with an
+// error event, the access log says 502 with the error, the failure metrics count it, and the
+// deployment's state counts a failure.
+TEST(MetricsTest, AStreamThatBreaksAfterItsFirstByteIsAFailureEverywhere) {
+  FakeOpenAI fake;
+  Behavior event;
+  event.kind = Behavior::Kind::kErrorEventInStream;
+  event.chunks_before_close = 2;
+  event.error_message = "the model crashed mid-answer";
+  fake.setBehaviorForModel("m-event", event);
+  Behavior drop;
+  drop.kind = Behavior::Kind::kCloseMidStream;
+  drop.chunks_before_close = 2;
+  fake.setBehaviorForModel("m-drop", drop);
+  Behavior stall;
+  stall.event_delays = {Millis(0), Millis(0), Millis(3000)};  // content, then a 3 s silence
+  fake.setBehaviorForModel("m-stall", stall);
+  ConfigBuilder b;
+  for (const char* m : {"m-event", "m-drop", "m-stall"}) {
+    b.model(m, std::string("openai/") + m, fake.baseUrl(), kUpstreamKey, std::string("dep-") + m,
+            {{"stream_timeout", "0.5"}});
+  }
+  b.router("num_retries", "0").general("master_key", kMasterKey);
+  SY_START_GATEWAY(gw, b.yaml());
+  HttpClient c(gw->port());
+  c.setTimeout(Millis(5000));
+  for (const char* m : {"m-event", "m-drop", "m-stall"}) {
+    auto s = c.stream("/v1/chat/completions", chatBody(m, "hi", {{"stream", true}}), masterAuth());
+    EXPECT_EQ(s.status, 200u) << m << ": " << s.raw_body;
+    EXPECT_FALSE(s.content().empty()) << m << ": content reached the client first";
+    EXPECT_FALSE(s.sawDone()) << m << ": a broken stream was presented as complete";
+    EXPECT_NE(s.raw_body.find("\"error\""), std::string::npos) << m << ": " << s.raw_body;
+  }
+  const Samples met(c.get("/metrics").body);
+  for (const char* m : {"m-event", "m-drop", "m-stall"}) {
+    const std::string rm = std::string("requested_model=\"") + m + "\"";
+    EXPECT_EQ(met.sum("litellm_proxy_failed_requests_metric_total", {rm, "exception_status=\"502\""}), 1) << m;
+    EXPECT_EQ(met.sum("litellm_proxy_total_requests_metric_total", {rm, "status_class=\"5xx\""}), 1) << m;
+    EXPECT_EQ(met.sum("litellm_requests_metric_total", {rm}), 0) << m;
+    const std::string dep = std::string("model_id=\"dep-") + m + "\"";
+    EXPECT_EQ(met.sum("litellm_deployment_failure_responses_total", {dep}), 1) << m;
+    EXPECT_EQ(met.sum("litellm_deployment_state", {dep}), 1) << m;
+  }
+  // The access log: each broken stream is a 502 with its error.
+  ASSERT_TRUE(gw->waitForLog("model=m-stall", Millis(3000)));
+  std::istringstream log(gw->logText());
+  int broken = 0;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("access POST /v1/chat/completions 502") == std::string::npos) continue;
+    if (line.find("error=") != std::string::npos && line.find("stream=true") != std::string::npos) ++broken;
+  }
+  EXPECT_EQ(broken, 3) << gw->logText();
+  EXPECT_NE(gw->logText().find("(error event inside a 200 stream)"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace switchyard::test

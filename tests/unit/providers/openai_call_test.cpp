@@ -137,14 +137,19 @@ TEST_F(OpenAiCallTest, ErrorEventBeforeContentFailsTheCall) {
   }
 }
 
-TEST_F(OpenAiCallTest, ErrorEventAfterContentIsRelayed) {
-  // Once content went by the answer is committed: later events go to the client as they are.
+TEST_F(OpenAiCallTest, ErrorEventAfterContentBreaksTheStream) {
+  // Once content went by the answer is committed: no failover, but a later error event breaks
+  // the stream (what came before it is handed out, then the error), so that the request is
+  // recorded as the failure it is. The word inside content does not count.
+  const std::string quoted =
+      "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"an \\\"error\\\" here\"}}]}\n\n";
   const std::string late = "data: {\"error\":{\"message\":\"late\",\"code\":503}}\n\n";
-  transport_.pieces = {kChunk1 + kChunk2 + late};
+  transport_.pieces = {kChunk1 + kChunk2 + quoted + late};
   auto r = call(true);
   ASSERT_TRUE(r.has_value());
   bool failed = false;
-  EXPECT_EQ(drain(*r->stream, &failed), kChunk1 + kChunk2 + late);
+  EXPECT_EQ(drain(*r->stream, &failed), kChunk1 + kChunk2 + quoted);
+  EXPECT_TRUE(failed);
 }
 
 TEST_F(OpenAiCallTest, OversizedEventBreaksTheStream) {
