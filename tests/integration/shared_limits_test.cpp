@@ -88,7 +88,7 @@ class SharedLimitsTest : public ::testing::Test {
         .model("limited", "mock/limited", {}, {}, "dep-limited",
                {{"mock_response", "\"limited\""}, {"rpm", "10"}})
         .model("slow", "mock/slow", {}, {}, "dep-slow",
-               {{"mock_response", "\"slow\""}, {"mock_delay", "0.4"}})
+               {{"mock_response", "\"slow\""}, {"mock_delay", "2"}})
         .router("num_retries", "0")
         .router("redis_host", "127.0.0.1")
         .router("redis_port", std::to_string(redis_->port()))
@@ -186,7 +186,9 @@ TEST_F(SharedLimitsTest, MaxParallelRequestsHoldsAcrossTwoInstances) {
   countExactly();
   const std::string key = startBothWithKey({{"max_parallel_requests", 3}});
   ASSERT_FALSE(key.empty());
-  Tally t = burstBoth(10, chatBody("slow"), key);  // each holds its slot for 0.4 s
+  // Each holds its slot for 2 s: every request of the burst is judged while the first three are
+  // in flight, even on a loaded machine.
+  Tally t = burstBoth(10, chatBody("slow"), key);
   EXPECT_EQ(t.other, 0) << t.sample_other;
   EXPECT_EQ(t.ok, 3) << "in flight at once across both instances";
   EXPECT_EQ(t.rate, 17);
