@@ -105,7 +105,10 @@ class StreamBreakReport final : public api::StreamObserver {
     const Error& e = ex_.outcome.error ? *ex_.outcome.error : kBroke;
     bool cooled = lease_->lease.fail(Clock::now() - lease_->started, router::classify(e),
                                      lease_->policy, e.message);
-    if (cooled) spdlog::warn("deployment {} cooling down after a broken stream", ex_.outcome.deployment_id);
+    if (cooled) {
+      spdlog::warn("request {}: deployment {} cooling down after a broken stream", ex_.request_id,
+                   ex_.outcome.deployment_id);
+    }
   }
 
  private:
@@ -303,7 +306,8 @@ class ProviderCallFilter final : public Filter {
                    target, e.detail.empty() ? e.message : e.detail,
                    cooled ? "; deployment cooling down" : "");
       if (cooled) {
-        spdlog::warn("deployment {} of {} cooling down for {:.1f}s", d.id, d.model_name,
+        spdlog::warn("request {}: deployment {} of {} cooling down for {:.1f}s", ex.request_id, d.id,
+                     d.model_name,
                      std::chrono::duration<double>(policy_.cooldown_time).count());
       }
       if (cls == FailureClass::kRequest || cls == FailureClass::kContextWindow ||

@@ -202,6 +202,8 @@ class Anthropic final : public Provider {
     if (!t.base->query.empty()) req.target += "?" + t.base->query;
     req.headers.reserve(4 + d.headers.size());
     req.headers.push_back({"content-type", "application/json"});
+    // The request id the client got, so the provider's logs can be matched with ours.
+    if (!ex.request_id.empty()) req.headers.push_back({"x-request-id", ex.request_id});
     req.headers.push_back({"anthropic-version", std::string(anthropic::kApiVersion)});
     if (!t.api_key.empty()) req.headers.push_back({"x-api-key", t.api_key});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});

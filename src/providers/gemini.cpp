@@ -145,6 +145,8 @@ class Gemini final : public Provider {
     UpstreamRequest req;
     req.headers.reserve(3 + d.headers.size());
     req.headers.push_back({"content-type", "application/json"});
+    // The request id the client got, so the provider's logs can be matched with ours.
+    if (!ex.request_id.empty()) req.headers.push_back({"x-request-id", ex.request_id});
     if (!t.api_key.empty()) req.headers.push_back({"x-goog-api-key", t.api_key});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
     if (ex.endpoint == api::Endpoint::kEmbeddings)

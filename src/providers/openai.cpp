@@ -265,6 +265,8 @@ class OpenAiCompatible final : public Provider {
     if (!t.base->query.empty()) req.target += "?" + t.base->query;
     req.headers.reserve(3 + d.headers.size());
     req.headers.push_back({"content-type", "application/json"});
+    // The request id the client got, so the provider's logs can be matched with ours.
+    if (!ex.request_id.empty()) req.headers.push_back({"x-request-id", ex.request_id});
     if (!t.authorization.empty()) req.headers.push_back({"authorization", t.authorization});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
     UpstreamBody body = openAiBody(ex, acceptsStreamUsage(d.provider));

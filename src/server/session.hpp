@@ -99,7 +99,8 @@ asio::awaitable<bool> writeStream(Stream& stream, unsigned version, api::Reply& 
     bool last = false;
     if (!chunk) {
       const api::Error& e = chunk.error();
-      spdlog::warn("stream broke: {}", e.detail.empty() ? e.message : e.detail);
+      spdlog::warn("request {}: stream broke: {}", ex.request_id,
+                   e.detail.empty() ? e.message : e.detail);
       ex.outcome.error = e;  // the request failed: the access log, metrics and spend say so
       bytes = reply.stream_error ? reply.stream_error(e) : "data: " + e.toJson() + "\n\n";
       how = api::StreamEnd::kBroken;

@@ -126,13 +126,24 @@ void logAccess(const AccessRecord& r) {
     nlohmann::json j = {{"type", "access"},   {"method", r.method},         {"path", r.path},
                         {"status", r.status}, {"latency_ms", r.latency_ms}, {"stream", r.stream}};
     if (ex) {
+      const api::Outcome& o = ex->outcome;
+      auto ms = [](api::Clock::duration d) {
+        return std::chrono::duration<double, std::milli>(d).count();
+      };
       j["request_id"] = ex->request_id;
-      j["model"] = ex->outcome.model_group.empty() ? ex->model : ex->outcome.model_group;
-      j["deployment"] = ex->outcome.deployment_id;
+      j["model"] = o.model_group.empty() ? ex->model : o.model_group;
+      j["deployment"] = o.deployment_id;
+      j["provider"] = o.provider;
       if (ex->usage) {
         j["prompt_tokens"] = ex->usage->prompt_tokens;
         j["completion_tokens"] = ex->usage->completion_tokens;
       }
+      if (o.cost) j["cost"] = *o.cost;
+      j["cache_hit"] = o.cache_hit;
+      if (o.overhead) j["overhead_ms"] = ms(*o.overhead);
+      if (ex->first_chunk) j["ttft_ms"] = ms(*ex->first_chunk - ex->started);
+      j["retries"] = o.attempted_retries;
+      j["fallbacks"] = o.attempted_fallbacks;
       if (ex->outcome.error)
         j["error"] = ex->outcome.error->detail.empty() ? ex->outcome.error->message
                                                        : ex->outcome.error->detail;

@@ -80,6 +80,37 @@ TEST_F(AccessLogTest, JsonLineWithError) {
   EXPECT_EQ(out_.str().find("sk-secret"), std::string::npos);
 }
 
+TEST_F(AccessLogTest, JsonLineCarriesCostCacheOverheadTimeToFirstTokenRetriesAndFallbacks) {
+  setJsonLogs(true);
+  api::Exchange ex = exchange();
+  ex.outcome.provider = "openai";
+  ex.outcome.cost = 0.0125;
+  ex.outcome.overhead = std::chrono::microseconds(1500);
+  ex.first_chunk = ex.started + std::chrono::milliseconds(250);
+  ex.outcome.attempted_retries = 2;
+  ex.outcome.attempted_fallbacks = 1;
+  AccessLog log;
+  log.record(ex, 200, true);
+  nlohmann::json j = nlohmann::json::parse(out_.str());
+  EXPECT_EQ(j["provider"], "openai");
+  EXPECT_DOUBLE_EQ(j["cost"].get<double>(), 0.0125);
+  EXPECT_EQ(j["cache_hit"], false);
+  EXPECT_DOUBLE_EQ(j["overhead_ms"].get<double>(), 1.5);
+  EXPECT_DOUBLE_EQ(j["ttft_ms"].get<double>(), 250.0);
+  EXPECT_EQ(j["retries"], 2);
+  EXPECT_EQ(j["fallbacks"], 1);
+  // A cache hit, answered whole: no time to first token, no cost but zero.
+  out_.str("");
+  api::Exchange hit = exchange();
+  hit.outcome.cache_hit = true;
+  hit.outcome.cost = 0;
+  log.record(hit, 200, false);
+  nlohmann::json h = nlohmann::json::parse(out_.str());
+  EXPECT_EQ(h["cache_hit"], true);
+  EXPECT_EQ(h["cost"], 0);
+  EXPECT_FALSE(h.contains("ttft_ms"));
+}
+
 TEST_F(AccessLogTest, NothingBelowInfo) {
   spdlog::set_level(spdlog::level::warn);
   api::Exchange ex = exchange();
