@@ -37,6 +37,7 @@ void stopSignals(sigset_t& set) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR1);
 }
 
 }  // namespace
@@ -184,6 +185,10 @@ asio::awaitable<void> Server::Impl::signalLoop() {
       reload();
       continue;
     }
+    if (sig == SIGUSR1) {
+      telemetry::toggleDebugLogging();
+      continue;
+    }
     if (!drain_started) asio::co_spawn(main_ctx, drain(), asio::detached);
   }
 }
@@ -216,6 +221,7 @@ int Server::run() {
   s.signals.add(SIGINT);
   s.signals.add(SIGTERM);
   s.signals.add(SIGHUP);
+  s.signals.add(SIGUSR1);
   auto bound = s.acceptor->local_endpoint();
   std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
                                              : bound.address().to_string();

@@ -17,6 +17,7 @@ namespace switchyard::telemetry {
 namespace {
 
 std::atomic<bool> g_json{false};
+std::atomic<int> g_base_level{spdlog::level::info};  // the level asked for at start
 
 // Writes formatted lines to a file descriptor in batches: up to 64 KiB are kept and written with
 // one write(2) when full or on flush() (spdlog flushes on warnings and every second). spdlog's own
@@ -91,6 +92,7 @@ bool initLogging(std::string_view level, bool json) {
                                                  std::make_shared<BufferedFdSink>(STDOUT_FILENO));
   spdlog::set_default_logger(logger);
   spdlog::set_level(lvl);
+  g_base_level = lvl;
   // Warnings and errors reach the terminal at once; info lines (the access log) are written in
   // batches, at the latest every second, to keep a write(2) per request off the request path.
   spdlog::flush_on(spdlog::level::warn);
@@ -102,12 +104,25 @@ bool initLogging(std::string_view level, bool json) {
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGHUP);
+    sigaddset(&stop_signals, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
     spdlog::flush_every(std::chrono::seconds(1));
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   }
   setJsonLogs(json);
   return true;
+}
+
+spdlog::level::level_enum toggleDebugLogging() {
+  auto base = static_cast<spdlog::level::level_enum>(g_base_level.load());
+  auto now = spdlog::get_level() == spdlog::level::debug && base != spdlog::level::debug
+                 ? base
+                 : spdlog::level::debug;
+  spdlog::set_level(now);
+  // A warning, so that the switch is seen whatever the level.
+  spdlog::warn("log level now {} (SIGUSR1 switches between debug and {})",
+               spdlog::level::to_string_view(now), spdlog::level::to_string_view(base));
+  return now;
 }
 
 void setJsonLogs(bool json) {

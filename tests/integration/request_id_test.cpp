@@ -1,10 +1,14 @@
-// The request id end to end: the client's x-request-id (or a generated one) goes to the
-// provider, comes back in the response, and names the request in every log line about it.
+// The logs of a request: the client's x-request-id (or a generated one) goes to the provider,
+// comes back in the response, and names the request in every log line about it; SIGUSR1 turns
+// debug lines on and off at runtime.
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "support/fake_openai.hpp"
 #include "support/http_client.hpp"
@@ -55,6 +59,43 @@ TEST(RequestIdTest, TheClientsIdReachesTheProviderTheAnswerAndEveryLogLine) {
   }
   EXPECT_EQ(attempt, 1) << gw->logText();
   EXPECT_EQ(access, 1) << gw->logText();
+}
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST(LogLevelTest, SigUsr1SwitchesDebugLinesOnAndBack) {
+  SY_START_GATEWAY(gw, ConfigBuilder{}
+                           .model("slow", "mock/slow", {}, {}, "dep-slow",
+                                  {{"mock_response", "\"late\""}, {"mock_delay", "1"}})
+                           .yaml());
+  const std::string debug_line = "client closed the connection before its answer was complete";
+  auto leaveEarly = [&] {
+    HttpClient c(gw->port());
+    c.setTimeout(Millis(200));
+    c.post("/v1/chat/completions", chatBody("slow"));  // the client gives up after 200 ms
+  };
+  leaveEarly();  // at info: no debug line
+  ASSERT_EQ(::kill(gw->pid(), SIGUSR1), 0);
+  ASSERT_TRUE(gw->waitForLog("log level now debug", Millis(3000))) << gw->logText();
+  leaveEarly();
+  ASSERT_TRUE(gw->waitForLog(debug_line, Millis(3000))) << gw->logText();
+  ASSERT_EQ(::kill(gw->pid(), SIGUSR1), 0);
+  ASSERT_TRUE(gw->waitForLog("log level now info", Millis(3000))) << gw->logText();
+  leaveEarly();
+  std::this_thread::sleep_for(Millis(1500));  // info and debug lines are flushed every second
+  const std::string log = gw->logText();
+  const std::size_t on = log.find("log level now debug"), off = log.find("log level now info");
+  ASSERT_LT(on, off);
+  EXPECT_EQ(occurrences(log.substr(0, on), debug_line), 0u) << log;
+  EXPECT_GE(occurrences(log.substr(on, off - on), debug_line), 1u) << log;
+  EXPECT_EQ(occurrences(log.substr(off), debug_line), 0u) << log;
+  // The gateway still serves.
+  HttpClient c(gw->port());
+  EXPECT_EQ(c.post("/v1/chat/completions", chatBody("slow")).status, 200u);
 }
 
 }  // namespace

@@ -16,6 +16,9 @@ namespace switchyard::telemetry {
 // Returns false when the level name is unknown.
 bool initLogging(std::string_view level, bool json);
 void setJsonLogs(bool json);
+// SIGUSR1: switches the level to debug, or back to the level logging started with. Returns the
+// level now in force.
+spdlog::level::level_enum toggleDebugLogging();
 
 // One access-log line for a finished request.
 struct AccessRecord {
