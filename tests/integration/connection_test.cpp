@@ -120,7 +120,9 @@ TEST(ConnectionTest, SlowlorisIsCutOffWhileOthersAreServed) {
   }
   EXPECT_EQ(failed, 0);
   EXPECT_GE(served, 5);
-  EXPECT_LT(worst, Millis(500)) << "a good client was stalled by slow ones";
+  // Stalled behind a slow client it would wait out the 1 s header timeout; 900 ms leaves room
+  // for a loaded machine under the sanitizers (554 ms seen there).
+  EXPECT_LT(worst, Millis(900)) << "a good client was stalled by slow ones";
   for (std::size_t i = 0; i < slow.size(); ++i) {
     EXPECT_GE(closed_after[i].count(), 0) << "slow connection " << i << " was never closed";
     if (closed_after[i].count() >= 0) {

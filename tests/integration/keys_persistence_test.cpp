@@ -196,7 +196,7 @@ TEST(KeysPersistenceTest, SpendOfARequestInFlightDuringRegenerateIsKept) {
   const std::string yaml = ConfigBuilder{}
                                .model("slow-priced", "mock/slow", {}, {}, "dep-slow",
                                       {{"mock_response", "\"ok\""},
-                                       {"mock_delay", "0.6"},
+                                       {"mock_delay", "2"},
                                        {"input_cost_per_token", "0.001"},
                                        {"output_cost_per_token", "0.002"}})
                                .general("master_key", kMasterKey)
@@ -208,7 +208,9 @@ TEST(KeysPersistenceTest, SpendOfARequestInFlightDuringRegenerateIsKept) {
     HttpClient s(gw->port());
     return chatWith(s, key, "slow-priced");
   });
-  std::this_thread::sleep_for(200ms);  // the request is admitted and waiting on the mock
+  // The request is admitted and waiting on the mock (2 s) well before this, even under the
+  // sanitizers on a loaded machine.
+  std::this_thread::sleep_for(1000ms);
   auto rg = c.post("/key/regenerate", {{"key", key}}, masterAuth());
   ASSERT_EQ(rg.status, 200u) << rg.body;
   const std::string fresh = rg.json().value("key", "");
