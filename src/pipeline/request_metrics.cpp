@@ -171,9 +171,8 @@ RequestFamilies addRequestMetrics(Registry& r, std::size_t max_series) {
   f.retries = add("switchyard_request_retries_total",
                   "Attempts made again on a deployment of the same model group.", T::kCounter,
                   {{"requested_model", kRequestedModel}, {"model_group", kModelGroup}});
-  const Labels fb = with({{"requested_model", kRequestedModel}, {"fallback_model", kModelGroup},
-                          {"api_key_alias", kKeyAlias}, {"team", kTeam}, {"team_alias", kTeamAlias}},
-                         {});
+  const Labels fb = {{"requested_model", kRequestedModel}, {"fallback_model", kModelGroup},
+                     {"api_key_alias", kKeyAlias}, {"team", kTeam}, {"team_alias", kTeamAlias}};
   f.fallbacks_ok = add("litellm_deployment_successful_fallbacks_total",
                        "Requests answered by a fallback model group.", T::kCounter, fb);
   f.fallbacks_failed = add(

@@ -64,13 +64,7 @@ void mergeInto(Merged& m, const MetricGroup& g, int f, const Bundle& b) {
   std::vector<double>& cells = m[std::move(key)];
   if (cells.empty()) cells.assign(n, 0);
   const std::size_t at = g.offset(f);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (def.type == MetricType::kGauge) {
-      cells[i] = b.cell(at + i).get();  // a gauge is not summed across tuples: last one wins
-    } else {
-      cells[i] += b.cell(at + i).get();
-    }
-  }
+  for (std::size_t i = 0; i < n; ++i) cells[i] += b.cell(at + i).get();
 }
 
 void writeFamily(Exposition& out, const FamilyDef& def, const Merged& m) {
@@ -113,6 +107,7 @@ MetricGroup::MetricGroup(std::string name, std::vector<std::string> schema, std:
     : name_(std::move(name)), schema_(std::move(schema)), max_series_(max_series) {}
 
 int MetricGroup::add(FamilyDef def) {
+  if (def.type == MetricType::kGauge) std::abort();  // a gauge is a collector's: not summable
   offsets_.push_back(cells_);
   // A histogram: its buckets, +Inf, sum, count.
   cells_ += def.type == MetricType::kHistogram ? def.buckets.size() + 3 : 1;
@@ -136,11 +131,6 @@ Bundle::Bundle(const MetricGroup& g, std::vector<std::string> values)
 void Bundle::inc(int family, double by) noexcept {
   touch(family);
   cells_[g_.offset(family)].add(by);
-}
-
-void Bundle::set(int family, double v) noexcept {
-  touch(family);
-  cells_[g_.offset(family)].set(v);
 }
 
 void Bundle::observe(int family, double v) noexcept {

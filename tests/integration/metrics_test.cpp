@@ -202,7 +202,6 @@ TEST(MetricsTest, KnownTrafficIsCountedFamilyByFamilyAndPassesPromtool) {
   EXPECT_GT(m.sum("process_resident_memory_bytes"), 1e6);
   EXPECT_GT(m.sum("process_open_fds"), 3);
   EXPECT_NEAR(m.sum("process_start_time_seconds"), static_cast<double>(std::time(nullptr)), 120);
-  EXPECT_GE(m.sum("switchyard_store_rows_written_total") + m.sum("switchyard_store_queue_depth"), 0);
   EXPECT_EQ(m.count("switchyard_store_queue_depth"), 1u);
   EXPECT_EQ(m.sum("switchyard_metrics_series_dropped_total"), 0);
 

@@ -32,6 +32,7 @@
 
 namespace switchyard::telemetry {
 
+// Groups hold counters and histograms; gauges come from collectors (read at scrape time).
 enum class MetricType : std::uint8_t { kCounter, kGauge, kHistogram };
 
 // A value written by one thread and read by others.
@@ -87,7 +88,6 @@ class Bundle {
  public:
   Bundle(const MetricGroup& g, std::vector<std::string> values);
   void inc(int family, double by = 1) noexcept;
-  void set(int family, double v) noexcept;
   void observe(int family, double v) noexcept;  // histograms
 
   const std::vector<std::string>& values() const noexcept { return values_; }
