@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "switchyard/api/exchange.hpp"
+#include "switchyard/api/trace.hpp"
 
 namespace switchyard::api {
 

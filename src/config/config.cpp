@@ -24,7 +24,6 @@ using api::ErrorKind;
 
 // Top-level keys of LiteLLM's config that Switchyard does not read.
 constexpr Ignored kIgnoredTopLevel[] = {
-    {"callback_settings", "not implemented yet (metrics and traces)"},
     {"mcp_servers", "not implemented (MCP)"},
     {"mcp_aliases", "not implemented (MCP)"},
     {"vector_store_registry", "not implemented (vector stores)"},
@@ -187,6 +186,8 @@ CheckResult Loader::load(const std::string& yaml) {
       parseLitellmSettings(e.value);
     } else if (e.key == "general_settings") {
       parseGeneralSettings(e.value);
+    } else if (e.key == "callback_settings") {
+      parseCallbackSettings(e.value);
     } else if (e.key == "guardrails") {
       result_.config.guardrails = keepList(e, "guardrails");
     } else if (e.key == "environment_variables" || e.key == "credential_list") {
@@ -198,6 +199,7 @@ CheckResult Loader::load(const std::string& yaml) {
     }
   }
   assignIds();
+  resolveCallbacks();
   GeneralSettings& g = result_.config.general_settings;
   if (!master_key_set_) {
     if (auto key = envLookup("LITELLM_MASTER_KEY")) g.master_key = std::move(*key);

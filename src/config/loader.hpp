@@ -35,6 +35,10 @@ class Loader : public Reader {
   void parseGeneralSettings(const Value& v);
   // A setting kept as JSON for a later feature: a list of mappings, else an error.
   std::shared_ptr<const nlohmann::json> keepList(const Entry& e, std::string_view area);
+  // callbacks.cpp
+  void parseCallbackSettings(const Value& v);
+  void resolveCallbacks();  // after every section: callbacks -> otel, webhooks
+  void ignoredCallback(const std::string& name, std::string reason);
   // config.cpp
   void processIncludes(YAML::Node& root);
   void parseEnvironment(const Value& v);
@@ -44,6 +48,15 @@ class Loader : public Reader {
   struct Credential {
     std::string api_key, api_base, api_version;
   };
+
+  // A callback_settings entry, until the callbacks lists are known.
+  struct PendingCallback {
+    std::string type, path;
+    int line = 0;
+    WebhookSettings webhook;
+  };
+  std::map<std::string, PendingCallback> callback_settings_;
+  std::vector<std::string> callbacks_success_, callbacks_failure_;
 
   LoadResult result_;
   std::map<std::string, Credential> credentials_;

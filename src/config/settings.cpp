@@ -50,10 +50,6 @@ constexpr Ignored kIgnoredRouterSettings[] = {
 };
 
 constexpr Ignored kIgnoredLitellmSettings[] = {
-    {"callbacks", "\"prometheus\" needs nothing (GET /metrics is always served); traces and "
-                  "exports are not implemented yet"},
-    {"success_callback", kMetrics},
-    {"failure_callback", kMetrics},
     {"service_callback", kMetrics},
     {"service_callbacks", kMetrics},
     {"prometheus_metrics_config", kMetrics},
@@ -72,7 +68,6 @@ constexpr Ignored kIgnoredLitellmSettings[] = {
     {"upperbound_key_generate_params", kKeys},
     {"key_generation_settings", kKeys},
     {"default_internal_user_params", "not implemented yet (users)"},
-    {"turn_off_message_logging", kSpendLogs},
     {"redact_user_api_key_info", kSpendLogs},
     {"redact_messages_in_exceptions", "not implemented"},
     {"guardrails", "not implemented yet (guardrails)"},
@@ -304,6 +299,15 @@ void Loader::parseLitellmSettings(const Value& v) {
       if (auto b = boolean(x)) s.cache = *b;
     } else if (k == "callbacks") {
       if (auto c = stringList(x)) s.callbacks = std::move(*c);
+    } else if (k == "success_callback") {
+      if (auto c = stringList(x)) callbacks_success_ = std::move(*c);
+    } else if (k == "failure_callback") {
+      if (auto c = stringList(x)) callbacks_failure_ = std::move(*c);
+    } else if (k == "turn_off_message_logging") {
+      // Only an explicit false turns message logging on (it is off by default here).
+      if (auto b = boolean(x)) s.log_messages = s.log_messages || !*b;
+    } else if (k == "log_messages") {
+      if (auto b = boolean(x)) s.log_messages = s.log_messages || *b;
     } else if (!findIgnored(kIgnoredLitellmSettings, k)) {
       unknown(e);
     }

@@ -11,6 +11,7 @@
 
 #include "switchyard/api/find_bytes.hpp"
 #include "switchyard/api/ids.hpp"
+#include "switchyard/api/trace.hpp"
 #include "switchyard/api/usage.hpp"
 #include "switchyard/auth/auth.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
@@ -39,6 +40,7 @@ std::string_view header(const api::Exchange& ex, std::string_view name) {
 
 class RequestIdFilter final : public Filter {
  public:
+  explicit RequestIdFilter(bool tracing) : tracing_(tracing) {}
   std::string_view name() const noexcept override { return "request_id"; }
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
     std::string_view rid = header(ex, "x-request-id");
@@ -46,20 +48,42 @@ class RequestIdFilter final : public Filter {
               std::all_of(rid.begin(), rid.end(), [](char c) { return c > 0x20 && c < 0x7f; });
     ex.request_id = ok ? std::string(rid) : api::newUuid();
     ex.call_id = api::newUuid();
+    if (tracing_) {
+      // Sampled unless the client's traceparent says it is not (parent-based, always on).
+      std::optional<api::TraceParent> parent = api::parseTraceParent(header(ex, "traceparent"));
+      if (!parent || parent->sampled()) {
+        ex.trace = std::make_unique<api::TraceContext>(
+            api::TraceContext::start(parent, parent ? header(ex, "tracestate") : ""));
+      }
+    }
     api::Reply reply = co_await next(ex);
     reply.addHeader("x-request-id", ex.request_id);
     reply.addHeader("x-litellm-call-id", ex.call_id);
     co_return reply;
   }
+
+ private:
+  bool tracing_;
 };
 
+constexpr std::size_t kLoggedReplyBytes = 64 * 1024;  // log_messages: kept of an answer
+
+void keepForLogs(std::string& kept, std::string_view bytes) {
+  if (kept.size() < kLoggedReplyBytes)
+    kept.append(bytes.substr(0, kLoggedReplyBytes - kept.size()));
+}
+
 // Reports a stream to the request sink when it ends (or is abandoned: the client left).
+// `keep`: also keeps the stream's bytes in ex.logged_reply (log_messages).
 class StreamEndLogger final : public api::StreamObserver {
  public:
-  StreamEndLogger(telemetry::RequestSink& sink, const api::Exchange& ex, unsigned status)
-      : sink_(sink), ex_(ex), status_(status) {}
+  StreamEndLogger(telemetry::RequestSink& sink, api::Exchange& ex, unsigned status, bool keep)
+      : sink_(sink), ex_(ex), status_(status), keep_(keep) {}
   ~StreamEndLogger() override {
     if (!done_) report(499);
+  }
+  void onChunk(std::string_view bytes) override {
+    if (keep_) keepForLogs(ex_.logged_reply, bytes);
   }
   // A stream the upstream broke after its 200 head is a failure (the client got an error
   // event): logged with 502, as a failure, like LiteLLM's failed-stream spend row.
@@ -81,8 +105,9 @@ class StreamEndLogger final : public api::StreamObserver {
     sink_.record(ex_, status, true);
   }
   telemetry::RequestSink& sink_;
-  const api::Exchange& ex_;  // the session keeps the exchange alive longer than the reply
+  api::Exchange& ex_;  // the session keeps the exchange alive longer than the reply
   unsigned status_;
+  bool keep_;
   bool done_ = false;
 };
 
@@ -95,7 +120,8 @@ void markClientGone(api::Exchange& ex) {
 
 class AccessLogFilter final : public Filter {
  public:
-  explicit AccessLogFilter(telemetry::RequestSink& sink) : sink_(sink) {}
+  AccessLogFilter(telemetry::RequestSink& sink, bool log_messages)
+      : sink_(sink), log_messages_(log_messages) {}
   std::string_view name() const noexcept override { return "access_log"; }
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
     api::Reply reply;
@@ -112,8 +138,10 @@ class AccessLogFilter final : public Filter {
       throw boost::system::system_error(boost::asio::error::operation_aborted);
     }
     if (reply.stream) {
-      reply.observers.push_back(std::make_unique<StreamEndLogger>(sink_, ex, reply.status));
+      reply.observers.push_back(
+          std::make_unique<StreamEndLogger>(sink_, ex, reply.status, log_messages_));
     } else {
+      if (log_messages_) keepForLogs(ex.logged_reply, reply.body);
       sink_.record(ex, reply.status, false);
     }
     co_return reply;
@@ -121,6 +149,7 @@ class AccessLogFilter final : public Filter {
 
  private:
   telemetry::RequestSink& sink_;
+  bool log_messages_;
 };
 
 class AuthFilter final : public Filter {
@@ -231,9 +260,11 @@ class AsyncReplyFilter final : public Filter {
 
 }  // namespace
 
-std::unique_ptr<Filter> makeRequestIdFilter() { return std::make_unique<RequestIdFilter>(); }
+std::unique_ptr<Filter> makeRequestIdFilter(bool tracing) {
+  return std::make_unique<RequestIdFilter>(tracing);
+}
 std::unique_ptr<Filter> makeAccessLogFilter(Services& s) {
-  return std::make_unique<AccessLogFilter>(s.requests);
+  return std::make_unique<AccessLogFilter>(s.requests, s.config.litellm_settings.log_messages);
 }
 std::unique_ptr<Filter> makeAuthFilter(Services& s) { return std::make_unique<AuthFilter>(s.auth); }
 std::unique_ptr<Filter> makeProxyHeadersFilter() { return std::make_unique<ProxyHeadersFilter>(); }

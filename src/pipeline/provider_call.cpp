@@ -22,6 +22,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "switchyard/api/trace.hpp"
 #include "switchyard/pipeline/filters.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
 
@@ -115,6 +116,28 @@ class StreamBreakReport final : public api::StreamObserver {
   std::shared_ptr<StreamLease> lease_;
   const api::Exchange& ex_;  // outlives the reply
 };
+
+// The span of one upstream attempt (api::TraceContext), begun before the call so that its id goes
+// upstream in traceparent. A stream's attempt stays open until the request ends.
+void beginAttemptSpan(api::TraceContext& t, const config::Deployment& d, const api::Outcome& o) {
+  api::TraceContext::Attempt& a = t.beginAttempt();
+  a.deployment_id = d.id;
+  a.model = d.model_id;
+  a.provider = o.provider;
+  a.api_base = o.api_base;
+}
+void endAttemptSpan(api::TraceContext& t, const api::Result<api::Reply>& r) {
+  api::TraceContext::Attempt& a = t.attempts.back();
+  a.end = Clock::now();
+  if (r) {
+    a.status = r->status;
+    a.open = r->stream != nullptr;
+  } else {
+    const Error& e = r.error();
+    a.status = e.upstream_status ? e.upstream_status : 0;  // 0: no answer (refused, timed out)
+    a.error = e.detail.empty() ? e.message : e.detail;
+  }
+}
 
 // One target's failure, for the caller to decide on fallbacks.
 struct GroupFailure {
@@ -272,6 +295,7 @@ class ProviderCallFilter final : public Filter {
       ex.outcome.provider = mocked ? "mock" : d.provider;
       ex.outcome.api_base = provider->apiBase(d);
       auto started = Clock::now();
+      if (ex.trace) beginAttemptSpan(*ex.trace, d, ex.outcome);
       // The deployment's default parameters, for this attempt only: the client's values win.
       std::vector<std::string> defaulted = applyDefaults(ex, d);
       api::Result<api::Reply> r = co_await provider->call(ex, d, optionsFor(ex, d));
@@ -279,6 +303,7 @@ class ProviderCallFilter final : public Filter {
         for (const std::string& k : defaulted) ex.body->erase(k);
       Clock::duration elapsed = Clock::now() - started;
       ex.outcome.upstream_time += elapsed;
+      if (ex.trace) endAttemptSpan(*ex.trace, r);
       if (r) {
         std::int64_t extra = 0;
         if (needs_tokens_) {

@@ -200,10 +200,10 @@ class Anthropic final : public Provider {
     UpstreamRequest req;
     req.target = t.base->path + "/v1/messages";
     if (!t.base->query.empty()) req.target += "?" + t.base->query;
-    req.headers.reserve(4 + d.headers.size());
+    req.headers.reserve(6 + d.headers.size());
     req.headers.push_back({"content-type", "application/json"});
-    // The request id the client got, so the provider's logs can be matched with ours.
-    if (!ex.request_id.empty()) req.headers.push_back({"x-request-id", ex.request_id});
+    // The request id and trace context, so the provider's logs and traces join ours.
+    addCorrelationHeaders(ex, req.headers);
     req.headers.push_back({"anthropic-version", std::string(anthropic::kApiVersion)});
     if (!t.api_key.empty()) req.headers.push_back({"x-api-key", t.api_key});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});

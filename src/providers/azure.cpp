@@ -85,10 +85,10 @@ class Azure final : public Provider {
     (*ex.body)["model"] = d.model_id;
     UpstreamRequest req;
     req.target = azureTarget(t, ex.endpoint);
-    req.headers.reserve(3 + d.headers.size());
+    req.headers.reserve(5 + d.headers.size());
     req.headers.push_back({"content-type", "application/json"});
-    // The request id the client got, so the provider's logs can be matched with ours.
-    if (!ex.request_id.empty()) req.headers.push_back({"x-request-id", ex.request_id});
+    // The request id and trace context, so the provider's logs and traces join ours.
+    addCorrelationHeaders(ex, req.headers);
     if (!t.api_key.empty()) req.headers.push_back({"api-key", t.api_key});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
     // stream_options for azure/ only, from api-version 2024-09-01 on (openai_common.hpp);

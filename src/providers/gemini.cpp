@@ -143,10 +143,10 @@ class Gemini final : public Provider {
           "gemini models are served on /v1/chat/completions; /v1/completions is not supported."};
     }
     UpstreamRequest req;
-    req.headers.reserve(3 + d.headers.size());
+    req.headers.reserve(5 + d.headers.size());
     req.headers.push_back({"content-type", "application/json"});
-    // The request id the client got, so the provider's logs can be matched with ours.
-    if (!ex.request_id.empty()) req.headers.push_back({"x-request-id", ex.request_id});
+    // The request id and trace context, so the provider's logs and traces join ours.
+    addCorrelationHeaders(ex, req.headers);
     if (!t.api_key.empty()) req.headers.push_back({"x-goog-api-key", t.api_key});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
     if (ex.endpoint == api::Endpoint::kEmbeddings)

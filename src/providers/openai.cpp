@@ -263,10 +263,10 @@ class OpenAiCompatible final : public Provider {
     req.target = t.base->path;
     req.target += api::endpointPath(ex.endpoint);
     if (!t.base->query.empty()) req.target += "?" + t.base->query;
-    req.headers.reserve(3 + d.headers.size());
+    req.headers.reserve(5 + d.headers.size());
     req.headers.push_back({"content-type", "application/json"});
-    // The request id the client got, so the provider's logs can be matched with ours.
-    if (!ex.request_id.empty()) req.headers.push_back({"x-request-id", ex.request_id});
+    // The request id and trace context, so the provider's logs and traces join ours.
+    addCorrelationHeaders(ex, req.headers);
     if (!t.authorization.empty()) req.headers.push_back({"authorization", t.authorization});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
     UpstreamBody body = openAiBody(ex, acceptsStreamUsage(d.provider));

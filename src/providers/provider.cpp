@@ -3,6 +3,7 @@
 #include "switchyard/providers/provider.hpp"
 
 #include "adapters.hpp"
+#include "switchyard/api/trace.hpp"
 
 namespace switchyard::providers {
 
@@ -68,6 +69,25 @@ api::Error deploymentError(const config::Deployment& d, std::string message, std
                "deployment " + d.id + " (" + d.provider + "): " + std::move(detail)};
   e.status = 500;
   return e;
+}
+
+void addCorrelationHeaders(const api::Exchange& ex, std::vector<api::Header>& headers) {
+  if (!ex.request_id.empty()) headers.push_back({"x-request-id", ex.request_id});
+  if (ex.trace) {
+    headers.push_back({"traceparent", ex.trace->traceparent()});
+    if (!ex.trace->tracestate.empty()) headers.push_back({"tracestate", ex.trace->tracestate});
+    return;
+  }
+  if (!ex.headers) return;
+  // Not traced here: the client's context goes on unchanged, if it is well-formed.
+  std::string_view parent = ex.headers->get("traceparent");
+  if (parent.empty() || !api::parseTraceParent(parent)) return;
+  headers.push_back({"traceparent", std::string(parent)});
+  std::string_view state = ex.headers->get("tracestate");
+  if (!state.empty() && state.size() <= 512 &&
+      state.find_first_of("\r\n") == std::string_view::npos) {
+    headers.push_back({"tracestate", std::string(state)});
+  }
 }
 
 CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& d) {

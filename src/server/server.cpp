@@ -23,6 +23,7 @@
 #include "switchyard/telemetry/log.hpp"
 #include "deployment_sync.hpp"
 #include "metrics_setup.hpp"
+#include "telemetry_setup.hpp"
 #include "worker.hpp"
 
 namespace switchyard::server {
@@ -235,8 +236,10 @@ int Server::run() {
 
   if (!s.openStore()) return 1;
   makeMetrics(s.shared, n);
+  startExports(s.shared, n);
   for (unsigned i = 0; i < n; ++i) s.workers.push_back(std::make_unique<Worker>(i, s.shared));
   addCollectors(s.shared, s.workers);
+  addTelemetryCollectors(s.shared);
   // Only the main thread takes SIGTERM/SIGINT/SIGHUP: worker threads are started with them
   // blocked (a thread inherits its creator's mask).
   {
@@ -258,6 +261,8 @@ int Server::run() {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   }
   for (auto& w : s.workers) w->join();
+  // Every request has ended: their spans and webhook events go out (bounded).
+  stopExports(s.shared, std::chrono::seconds(2));
   if (s.shared.store) {
     // Every request has ended: what they queued (spend rows, key spend) is written now.
     s.shared.store->stop();

@@ -31,11 +31,12 @@ providers::Transport::Options transportOptions(const config::Config& c) {
 telemetry::RequestSinks sinksOf(telemetry::RequestSink& access_log,
                                 std::optional<keys::SpendLog>& spend_log,
                                 const config::Config& cfg, store::StoreThread* store,
-                                telemetry::RequestSink* metrics) {
+                                telemetry::RequestSink* metrics, telemetry::RequestSink* exports) {
   telemetry::RequestSinks sinks;
   sinks.add(access_log);
   if (store && !cfg.general_settings.disable_spend_logs) sinks.add(spend_log.emplace(*store));
   if (metrics) sinks.add(*metrics);
+  if (exports) sinks.add(*exports);
   return sinks;
 }
 
@@ -67,12 +68,12 @@ RouteDeps routeDeps(Generation& g, SharedState& shared) {
 Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
                        SharedState& shared, std::shared_ptr<redis::Client> r,
                        std::shared_ptr<keys::SharedKeyCounters> c,
-                       telemetry::RequestSink* metrics)
+                       telemetry::RequestSink* metrics, telemetry::RequestSink* exports)
     : snapshot(std::move(s)),
       transport(std::move(t)),
       providers(transport),
       auth(snapshot->config.general_settings.master_key, shared.keys),
-      sinks(sinksOf(access_log, spend_log, snapshot->config, shared.store.get(), metrics)),
+      sinks(sinksOf(access_log, spend_log, snapshot->config, shared.store.get(), metrics, exports)),
       redis(std::move(r)),
       redis_cache(redisCacheOf(snapshot->config, redis.get())),
       counters(std::move(c)),
@@ -97,7 +98,8 @@ Worker::~Worker() { join(); }
 // connections stay open), else a new one; null when none is named or the setting is wrong.
 std::shared_ptr<redis::Client> Worker::redisClient(
     const std::optional<api::Result<redis::Settings>>& wanted,
-    std::shared_ptr<redis::Client> kept, std::string_view what, std::string_view otherwise) {
+    std::shared_ptr<redis::Client> kept, std::string_view what, std::string_view otherwise,
+    redis::ClientCounters& counters) {
   if (!wanted) return nullptr;
   if (!*wanted) {
     if (index_ == 0) spdlog::error("{}: {}; {}", what, wanted->error().message, otherwise);
@@ -105,7 +107,7 @@ std::shared_ptr<redis::Client> Worker::redisClient(
   }
   if (kept && kept->settings() == **wanted) return kept;
   if (index_ == 0) spdlog::info("{}: redis {}", what, redis::describe(**wanted));
-  return std::make_shared<redis::Client>(ctx_.get_executor(), **wanted);
+  return std::make_shared<redis::Client>(ctx_.get_executor(), **wanted, &counters);
 }
 
 std::shared_ptr<Generation> Worker::generation() {
@@ -122,20 +124,22 @@ std::shared_ptr<Generation> Worker::generation() {
     auto env = [](const char* n) { return std::getenv(n); };
     std::shared_ptr<redis::Client> client =
         redisClient(redis::cacheRedis(snap->config, env), gen_ ? gen_->redis : nullptr, "cache",
-                    "requests are not cached");
+                    "requests are not cached", redis_counters_[0]);
     std::shared_ptr<keys::SharedKeyCounters> counters;
     if (snap->config.general_settings.master_key.empty()) {
       // No virtual keys without a master key: nothing to count.
     } else if (auto c = redisClient(redis::sharedRedis(snap->config, env),
                                     gen_ && gen_->counters ? gen_->counters->client() : nullptr,
-                                    "shared limits", "key limits are counted per instance")) {
+                                    "shared limits", "key limits are counted per instance",
+                                    redis_counters_[1])) {
       counters = gen_ && gen_->counters && gen_->counters->client() == c
                      ? gen_->counters
                      : std::make_shared<keys::SharedKeyCounters>(std::move(c));
     }
     gen_ = std::make_shared<Generation>(std::move(snap), std::move(transport), shared_,
                                         std::move(client), std::move(counters),
-                                        request_metrics_.get());
+                                        request_metrics_.get(),
+                                        shared_.exports ? &shared_.exports->sink(index_) : nullptr);
   }
   return gen_;
 }

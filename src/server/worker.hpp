@@ -14,6 +14,7 @@
 #include "health_checks.hpp"
 #include "switchyard/cache/local_cache.hpp"
 #include "switchyard/cache/redis_cache.hpp"
+#include "switchyard/exports/hub.hpp"
 #include "switchyard/redis/client.hpp"
 #include "switchyard/keys/key_auth.hpp"
 #include "switchyard/keys/key_registry.hpp"
@@ -49,6 +50,8 @@ struct SharedState {
   // GET /metrics: set up before the workers start (null in tests that build workers alone).
   std::unique_ptr<telemetry::Registry> metrics;
   pipeline::RequestFamilies request_families{};
+  // Traces and webhooks (callbacks: otel, generic_api): null when the config names none.
+  std::unique_ptr<exports::ExportHub> exports;
 };
 
 // The state of one config generation on one worker: its adapters, its pipeline (services and
@@ -56,18 +59,18 @@ struct SharedState {
 struct Generation : std::enable_shared_from_this<Generation> {
   // `redis`: this worker's Redis client when the config names one for the cache (else null);
   // `counters`: the shared key counters when it names one for limits (else null).
-  // `metrics`: the worker's request metrics (null: none).
+  // `metrics`: the worker's request metrics; `exports`: its export sink (null: none).
   Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
              SharedState& shared, std::shared_ptr<redis::Client> redis,
              std::shared_ptr<keys::SharedKeyCounters> counters,
-             telemetry::RequestSink* metrics = nullptr);
+             telemetry::RequestSink* metrics = nullptr, telemetry::RequestSink* exports = nullptr);
   std::shared_ptr<const Snapshot> snapshot;
   std::shared_ptr<providers::Transport> transport;
   providers::Providers providers;
   keys::KeyAuthenticator auth;  // master key of this generation's config, then virtual keys
   telemetry::AccessLog access_log;
   std::optional<keys::SpendLog> spend_log;  // unless disable_spend_logs or no database
-  telemetry::RequestSinks sinks;            // access_log, spend_log, metrics
+  telemetry::RequestSinks sinks;            // access_log, spend_log, metrics, exports
   std::shared_ptr<redis::Client> redis;     // kept across generations while its settings hold
   std::unique_ptr<cache::RedisCache> redis_cache;  // cache_params.type redis
   std::shared_ptr<keys::SharedKeyCounters> counters;  // kept across generations like `redis`
@@ -118,14 +121,20 @@ class Worker final : public SessionHost {
   void closeIdle();
   // Requests being read or answered on this worker (written by it, read by GET /metrics).
   telemetry::Cell& inFlight() noexcept { return in_flight_; }
+  // What this worker's Redis clients did, by use: every generation's client for the cache, and
+  // for the shared limits, counts here (read by GET /metrics; they outlive the clients).
+  const redis::ClientCounters& cacheRedisCounters() const noexcept { return redis_counters_[0]; }
+  const redis::ClientCounters& limitsRedisCounters() const noexcept { return redis_counters_[1]; }
 
  private:
   std::shared_ptr<redis::Client> redisClient(
       const std::optional<api::Result<redis::Settings>>& wanted,
-      std::shared_ptr<redis::Client> kept, std::string_view what, std::string_view otherwise);
+      std::shared_ptr<redis::Client> kept, std::string_view what, std::string_view otherwise,
+      redis::ClientCounters& counters);
 
   unsigned index_;
   SharedState& shared_;
+  redis::ClientCounters redis_counters_[2];  // cache, limits: before ctx_, which outlives clients
   boost::asio::io_context ctx_{1};
   std::thread thread_;
   std::shared_ptr<Generation> gen_;

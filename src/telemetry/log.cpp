@@ -11,6 +11,8 @@
 #include <mutex>
 
 #include <atomic>
+#include <condition_variable>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 namespace switchyard::telemetry {
@@ -19,38 +21,97 @@ namespace {
 std::atomic<bool> g_json{false};
 std::atomic<int> g_base_level{spdlog::level::info};  // the level asked for at start
 
-// Writes formatted lines to a file descriptor in batches: up to 64 KiB are kept and written with
-// one write(2) when full or on flush() (spdlog flushes on warnings and every second). spdlog's own
-// stdout sink flushes after every line, which costs a syscall per request.
-class BufferedFdSink final : public spdlog::sinks::base_sink<std::mutex> {
+std::atomic<std::uint64_t> g_dropped_lines{0};
+
+// Writes formatted lines to a file descriptor from a thread of its own, so that a slow or
+// blocked reader of the logs (a full pipe, a stalled collector) never holds up a request.
+// A line is appended to a bounded buffer under a short lock; the writer thread takes the buffer
+// every 100 ms, or at once when a flush is asked for (spdlog flushes on warnings and every
+// second), and writes it with one write(2). A line that does not fit (the reader is too slow
+// for 4 MiB) is dropped and counted: droppedLogLines(), and a notice in the stream once it
+// drains. The destructor writes what is left.
+class AsyncFdSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
-  explicit BufferedFdSink(int fd) : fd_(fd) { buf_.reserve(kCapacity); }
-  ~BufferedFdSink() override { flush_(); }
+  explicit AsyncFdSink(int fd) : fd_(fd), writer_([this] { run(); }) {}
+  ~AsyncFdSink() override {
+    {
+      std::lock_guard lock(wake_mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    writer_.join();
+  }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     spdlog::memory_buf_t formatted;
     formatter_->format(msg, formatted);
-    if (buf_.size() + formatted.size() > kCapacity) flush_();
-    buf_.append(formatted.data(), formatted.size());
-  }
-  void flush_() override {
-    const char* p = buf_.data();
-    std::size_t left = buf_.size();
-    while (left > 0) {
-      ssize_t n = ::write(fd_, p, left);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // nowhere to write: drop rather than block the server
-      p += n;
-      left -= static_cast<std::size_t>(n);
+    if (pending_.size() + formatted.size() > kCapacity) {
+      g_dropped_lines.fetch_add(1, std::memory_order_relaxed);
+      ++unreported_drops_;
+      return;
     }
-    buf_.clear();
+    pending_.append(formatted.data(), formatted.size());
+  }
+  // Called with the base_sink's mutex held: only wakes the writer.
+  void flush_() override {
+    {
+      std::lock_guard lock(wake_mutex_);
+      flush_asked_ = true;
+    }
+    wake_.notify_one();
   }
 
  private:
-  static constexpr std::size_t kCapacity = 64 * 1024;
+  static constexpr std::size_t kCapacity = 4u << 20;
+
+  void run() {
+    std::string out;
+    for (;;) {
+      bool stopping;
+      {
+        std::unique_lock lock(wake_mutex_);
+        wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_ || flush_asked_; });
+        flush_asked_ = false;
+        stopping = stop_;
+      }
+      std::uint64_t drops = 0;
+      {
+        std::lock_guard lock(mutex_);  // base_sink's: the loggers append under it
+        out.swap(pending_);
+        drops = unreported_drops_;
+        unreported_drops_ = 0;
+      }
+      if (drops > 0) {
+        out += "log: " + std::to_string(drops) +
+               " lines dropped (the log reader was too slow; see "
+               "switchyard_log_lines_dropped_total)\n";
+      }
+      writeAll(out);
+      out.clear();
+      if (stopping) return;
+    }
+  }
+
+  void writeAll(const std::string& buf) {
+    const char* p = buf.data();
+    std::size_t left = buf.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // nowhere to write: the lines are lost, the server goes on
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+
   int fd_;
-  std::string buf_;
+  std::string pending_;  // under base_sink's mutex_
+  std::uint64_t unreported_drops_ = 0;
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool flush_asked_ = false, stop_ = false;
+  std::thread writer_;  // last: starts after the members above exist
 };
 
 constexpr const char* kHumanPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l %v";
@@ -88,17 +149,10 @@ class JsonFormatter final : public spdlog::formatter {
 bool initLogging(std::string_view level, bool json) {
   auto lvl = spdlog::level::from_str(std::string(level));
   if (lvl == spdlog::level::off && level != "off") return false;
-  auto logger = std::make_shared<spdlog::logger>("switchyard",
-                                                 std::make_shared<BufferedFdSink>(STDOUT_FILENO));
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(lvl);
-  g_base_level = lvl;
-  // Warnings and errors reach the terminal at once; info lines (the access log) are written in
-  // batches, at the latest every second, to keep a write(2) per request off the request path.
-  spdlog::flush_on(spdlog::level::warn);
+  std::shared_ptr<spdlog::logger> logger;
   {
-    // The flusher thread must never take SIGTERM/SIGINT/SIGHUP: the server handles them on the
-    // main thread. A thread inherits the mask of the thread that creates it.
+    // The writer thread must never take SIGTERM/SIGINT/SIGHUP/SIGUSR1: the server handles them
+    // on the main thread. A thread inherits the mask of the thread that creates it.
     sigset_t stop_signals, previous;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
@@ -106,12 +160,20 @@ bool initLogging(std::string_view level, bool json) {
     sigaddset(&stop_signals, SIGHUP);
     sigaddset(&stop_signals, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
-    spdlog::flush_every(std::chrono::seconds(1));
+    logger = std::make_shared<spdlog::logger>("switchyard",
+                                              std::make_shared<AsyncFdSink>(STDOUT_FILENO));
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   }
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(lvl);
+  g_base_level = lvl;
+  // Warnings and errors are written at once; info lines (the access log) within 100 ms.
+  spdlog::flush_on(spdlog::level::warn);
   setJsonLogs(json);
   return true;
 }
+
+std::uint64_t droppedLogLines() noexcept { return g_dropped_lines.load(std::memory_order_relaxed); }
 
 spdlog::level::level_enum toggleDebugLogging() {
   auto base = static_cast<spdlog::level::level_enum>(g_base_level.load());
@@ -162,6 +224,18 @@ void logAccess(const AccessRecord& r) {
       if (ex->outcome.error)
         j["error"] = ex->outcome.error->detail.empty() ? ex->outcome.error->message
                                                        : ex->outcome.error->detail;
+      // Only with log_messages (the answer is kept then): the prompt and the answer.
+      if (!ex->logged_reply.empty()) {
+        if (ex->body) {
+          for (const char* field : {"messages", "prompt", "input"}) {
+            if (auto it = ex->body->find(field); it != ex->body->end()) {
+              j["messages"] = *it;
+              break;
+            }
+          }
+        }
+        j["response"] = ex->logged_reply;
+      }
     }
     if (!r.key_alias.empty()) j["key_alias"] = r.key_alias;
     spdlog::info(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -28,6 +28,7 @@ struct Deployment;
 namespace switchyard::api {
 
 using Clock = std::chrono::steady_clock;
+struct TraceContext;  // trace.hpp
 
 enum class Endpoint : std::uint8_t { kChatCompletions, kCompletions, kEmbeddings };
 
@@ -214,6 +215,12 @@ struct Exchange {
   // reply and for a stream that sent no data. first_chunk - started is the time to first token.
   std::optional<Clock::time_point> first_chunk;
   Principal principal;  // set by the auth filter
+  // W3C trace context and upstream attempts, when tracing is on and the request is sampled
+  // (set by the request_id filter; null otherwise).
+  std::unique_ptr<TraceContext> trace;
+  // Only with litellm_settings.log_messages: the answer as the client got it (a whole body, or a
+  // stream's bytes), at most 64 KiB, for the exporters. Empty otherwise.
+  std::string logged_reply;
   // Outcome
   Outcome outcome;
   // The provider's usage once known: from the body of a whole reply (Reply::usage when the

@@ -120,6 +120,28 @@ struct CacheParams {
   std::vector<std::string> supported_call_types;
 };
 
+// OpenTelemetry export (`callbacks: ["otel"]`), from the standard OTEL_* environment variables
+// (config environment_variables first, then the process's), docs/observability.md#traces.
+struct OtelSettings {
+  std::string endpoint = "http://localhost:4318/v1/traces";  // the OTLP/HTTP traces URL
+  std::map<std::string, std::string> headers;  // OTEL_EXPORTER_OTLP_HEADERS: secrets, never logged
+  std::string service_name = "switchyard";     // OTEL_SERVICE_NAME
+  double timeout_s = 10;                       // OTEL_EXPORTER_OTLP_TIMEOUT (ms in the variable)
+  double schedule_delay_s = 1;                 // OTEL_BSP_SCHEDULE_DELAY (ms)
+  std::uint32_t max_queue = 8192;              // OTEL_BSP_MAX_QUEUE_SIZE: requests waiting
+  std::uint32_t max_batch = 512;               // OTEL_BSP_MAX_EXPORT_BATCH_SIZE
+};
+
+// A webhook for finished requests: `callback_settings.<name>` with `callback_type: generic_api`,
+// or `callbacks: ["generic_api"]` with GENERIC_LOGGER_ENDPOINT / GENERIC_LOGGER_HEADERS.
+struct WebhookSettings {
+  std::string name;      // as named in callbacks
+  std::string endpoint;  // http(s) URL
+  std::map<std::string, std::string> headers;  // secrets: never logged
+  bool on_success = true, on_failure = true;   // event_types llm_api_success / llm_api_failure
+  enum class Format : std::uint8_t { kJsonArray, kNdjson, kSingle } format = Format::kJsonArray;
+};
+
 struct LitellmSettings {
   bool cache = false;
   CacheParams cache_params;
@@ -130,7 +152,13 @@ struct LitellmSettings {
   std::vector<std::string> default_fallbacks;
   bool json_logs = false;
   bool require_auth_for_metrics_endpoint = false;  // GET /metrics needs the master key
-  std::vector<std::string> callbacks;  // "prometheus", "otel"
+  std::vector<std::string> callbacks;  // as written: "prometheus", "otel", webhook names...
+  std::optional<OtelSettings> otel;    // set when callbacks (or success_callback) name "otel"
+  std::vector<WebhookSettings> webhooks;
+  // Prompts and answers in logs, traces and webhooks: never, unless `log_messages: true` or
+  // `turn_off_message_logging: false` is written (LiteLLM logs them by default; not here).
+  bool log_messages = false;
+  bool tracing() const noexcept { return otel.has_value(); }
   bool ssl_verify = true;              // ssl_verify: false turns verification off (not advised)
   std::string ssl_ca_file;             // ssl_verify: "/path/ca.pem" or ssl_certificate
   // Parsed and kept for the features that will read them (teams): JSON, null when absent.

@@ -4,7 +4,8 @@
 // config generation).
 //
 //   request_id      x-request-id (the client's if printable, else a uuid) and x-litellm-call-id,
-//                   set on the exchange and added to every reply
+//                   set on the exchange and added to every reply; with tracing, ex.trace from
+//                   the client's traceparent (a new trace without one; none when not sampled)
 //   access_log      reports the finished request to Services::requests: after the reply for a
 //                   whole body, when a stream ends or the client leaves (status 499)
 //   auth            the caller's token (Authorization: Bearer, x-api-key, api-key,
@@ -37,7 +38,8 @@ class Router;
 
 namespace switchyard::pipeline {
 
-std::unique_ptr<Filter> makeRequestIdFilter();
+// `tracing`: also starts the request's trace context (ex.trace, api/trace.hpp).
+std::unique_ptr<Filter> makeRequestIdFilter(bool tracing = false);
 std::unique_ptr<Filter> makeAccessLogFilter(Services& services);
 std::unique_ptr<Filter> makeAuthFilter(Services& services);
 std::unique_ptr<Filter> makeProxyHeadersFilter();

@@ -32,6 +32,11 @@ struct CallOptions {
 // else router_settings, else litellm_settings.request_timeout, else 600 s; drop_params.
 CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& d);
 
+// The headers every upstream request carries for tracing and log correlation: x-request-id (the
+// id the client got), and the W3C trace context: with tracing on, `traceparent` names the
+// current attempt's span (ex.trace); off, the client's traceparent and tracestate pass through.
+void addCorrelationHeaders(const api::Exchange& ex, std::vector<api::Header>& headers);
+
 class Provider {
  public:
   virtual ~Provider() = default;

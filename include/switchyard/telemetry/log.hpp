@@ -1,5 +1,6 @@
 #pragma once
-// Logging (spdlog). One logger for the process, writing to stdout.
+// Logging (spdlog). One logger for the process, writing to stdout from a thread of its own
+// (a blocked stdout never blocks a request: lines past a 4 MiB backlog are dropped, counted).
 // Human format by default; `json_logs: true` switches to one JSON object per line.
 // Nothing here ever receives a key or a prompt: callers pass only what may be logged.
 
@@ -16,6 +17,8 @@ namespace switchyard::telemetry {
 // Returns false when the level name is unknown.
 bool initLogging(std::string_view level, bool json);
 void setJsonLogs(bool json);
+// Lines dropped because stdout could not take them fast enough (switchyard_log_lines_dropped_total).
+std::uint64_t droppedLogLines() noexcept;
 // SIGUSR1: switches the level to debug, or back to the level logging started with. Returns the
 // level now in force.
 spdlog::level::level_enum toggleDebugLogging();

@@ -1,0 +1,39 @@
+#pragma once
+// A blocking HTTP/1.1 POST with a deadline, for the exporter threads (never a worker thread).
+// One connection per post (batches are seconds apart); https verifies the peer against the
+// system's CAs and the host name. Private to the exports module.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "switchyard/providers/url.hpp"
+
+namespace switchyard::exports {
+
+class HttpPoster {
+ public:
+  struct Result {
+    unsigned status = 0;  // 0: no answer (refused, reset, timed out); `error` says which
+    std::string error;
+    bool ok() const noexcept { return status >= 200 && status < 300; }
+  };
+
+  // `headers`: sent with every post (names lower-case; values may be secrets: never logged).
+  HttpPoster(providers::Url url, std::map<std::string, std::string> headers);
+  ~HttpPoster();
+
+  // POSTs `body`; everything (resolve, connect, TLS, write, read) within `timeout`.
+  Result post(const std::string& content_type, std::string body, std::chrono::milliseconds timeout);
+
+  const providers::Url& url() const noexcept { return url_; }
+
+ private:
+  struct Impl;
+  providers::Url url_;
+  std::map<std::string, std::string> headers_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace switchyard::exports

@@ -1,0 +1,454 @@
+// ExportHub (hub.hpp): worker queues, the collector thread, the exporter threads.
+
+#include "switchyard/exports/hub.hpp"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "formats.hpp"
+#include "http_post.hpp"
+#include "switchyard/api/exchange.hpp"
+#include "switchyard/exports/record.hpp"
+
+namespace switchyard::exports {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Batch = std::vector<ExportRecord>;
+using SharedBatch = std::shared_ptr<const Batch>;
+
+constexpr std::size_t kInboxBatches = 16;  // batches an exporter may have waiting
+constexpr auto kWebhookTimeout = std::chrono::seconds(5);
+constexpr int kWebhookTries = 3;
+
+// Starts a thread that never takes the process's signals (the server handles them).
+std::thread quietThread(std::function<void()> fn) {
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
+  std::thread t(std::move(fn));
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return t;
+}
+
+// Health probes and the metrics scrape are not traced: they would drown the requests.
+bool isProbe(std::string_view path) {
+  if (path.starts_with("/v1/")) path.remove_prefix(3);
+  return path.starts_with("/health") || path == "/metrics" || path == "/metrics/";
+}
+
+// One destination with a thread of its own and a bounded inbox of batches.
+class Exporter {
+ public:
+  Exporter(std::string name, std::string kind) { stats_.name = std::move(name), stats_.kind = std::move(kind); }
+  virtual ~Exporter() = default;
+
+  void start() { thread_ = quietThread([this] { run(); }); }
+
+  // From the collector: a batch every exporter shares. Dropped (counted) when the inbox is full.
+  void offer(const SharedBatch& batch) {
+    std::size_t n = relevant(*batch);
+    if (n == 0) return;
+    {
+      std::lock_guard lock(mutex_);
+      if (inbox_.size() >= kInboxBatches) {
+        dropped_ += n;
+        return;
+      }
+      inbox_.push_back(batch);
+    }
+    wake_.notify_one();
+  }
+
+  // Delivers what is waiting until `deadline`, then drops the rest and ends the thread.
+  void stop(Clock::time_point deadline) {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      deadline_ = deadline;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  ExporterStats stats() const {
+    ExporterStats s = stats_;
+    s.exported = exported_.load(std::memory_order_relaxed);
+    s.dropped = dropped_.load(std::memory_order_relaxed);
+    s.failures = failures_.load(std::memory_order_relaxed);
+    return s;
+  }
+
+ protected:
+  // How many records of `batch` this exporter sends.
+  virtual std::size_t relevant(const Batch& batch) const = 0;
+  // Sends the relevant records of `batch`; posts must end by `deadline`.
+  virtual void deliver(const Batch& batch, Clock::time_point deadline) = 0;
+
+  // Time left for one post: `want`, or what remains before a stop's deadline.
+  std::chrono::milliseconds budget(std::chrono::milliseconds want, Clock::time_point deadline) const {
+    if (deadline == Clock::time_point::max()) return want;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return std::max(std::chrono::milliseconds(0), std::min(want, left));
+  }
+  // Waits `d` unless stopping makes the wait pointless.
+  bool pause(std::chrono::milliseconds d, Clock::time_point deadline) {
+    if (deadline != Clock::time_point::max() && Clock::now() + d >= deadline) return false;
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, d, [this] { return stopping_; });
+    return true;
+  }
+
+  std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failures_{0};
+
+ private:
+  void run() {
+    for (;;) {
+      SharedBatch batch;
+      Clock::time_point deadline = Clock::time_point::max();
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] { return stopping_ || !inbox_.empty(); });
+        if (inbox_.empty()) return;  // stopping, nothing left
+        if (stopping_) {
+          deadline = deadline_;
+          if (Clock::now() >= deadline) {
+            for (const SharedBatch& b : inbox_) dropped_ += relevant(*b);
+            inbox_.clear();
+            return;
+          }
+        }
+        batch = std::move(inbox_.front());
+        inbox_.pop_front();
+      }
+      deliver(*batch, deadline);
+    }
+  }
+
+  ExporterStats stats_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<SharedBatch> inbox_;
+  bool stopping_ = false;
+  Clock::time_point deadline_;
+};
+
+std::chrono::milliseconds millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+// OTLP/HTTP JSON to the collector. A 429/502/503/504 or no answer is tried once more after a
+// second (OTLP's retryable answers); then the spans are dropped.
+class OtlpExporter final : public Exporter {
+ public:
+  OtlpExporter(const config::OtelSettings& s, providers::Url url)
+      : Exporter("otel", "otel"), settings_(s), poster_(std::move(url), s.headers) {}
+
+ protected:
+  std::size_t relevant(const Batch& batch) const override {
+    std::size_t n = 0;
+    for (const ExportRecord& r : batch) n += r.trace != nullptr;
+    return n;
+  }
+  void deliver(const Batch& batch, Clock::time_point deadline) override {
+    std::vector<const ExportRecord*> traced;
+    for (const ExportRecord& r : batch)
+      if (r.trace) traced.push_back(&r);
+    for (std::size_t at = 0; at < traced.size(); at += settings_.max_batch) {
+      std::size_t n = std::min<std::size_t>(settings_.max_batch, traced.size() - at);
+      std::string body = otlpJson(std::span(traced).subspan(at, n), settings_.service_name);
+      bool sent = false;
+      for (int attempt = 0; attempt < 2 && !sent; ++attempt) {
+        if (attempt > 0 && !pause(std::chrono::seconds(1), deadline)) break;
+        auto timeout = budget(millis(settings_.timeout_s), deadline);
+        if (timeout.count() == 0) break;
+        HttpPoster::Result r = poster_.post("application/json", body, timeout);
+        sent = r.ok();
+        if (!sent) {
+          ++failures_;
+          warnOnce(r.error);
+          if (r.status != 0 && r.status != 429 && r.status != 502 && r.status != 503 && r.status != 504)
+            break;  // not worth a retry
+        }
+      }
+      (sent ? exported_ : dropped_) += n;
+    }
+  }
+
+ private:
+  // One warning per failing stretch, not per batch.
+  void warnOnce(const std::string& error) {
+    auto now = Clock::now();
+    if (now - last_warning_ < std::chrono::seconds(60)) return;
+    last_warning_ = now;
+    spdlog::warn("otel: cannot export spans to {}: {} (spans are dropped and counted)",
+                 poster_.url().origin(), error);
+  }
+
+  const config::OtelSettings settings_;
+  HttpPoster poster_;
+  Clock::time_point last_warning_{};
+};
+
+// A generic_api webhook: the records as LiteLLM's StandardLoggingPayload, as a JSON array, NDJSON
+// or one post per record; a failed post is retried twice, 0.5 s then 1 s later.
+class WebhookExporter final : public Exporter {
+ public:
+  WebhookExporter(const config::WebhookSettings& s, providers::Url url)
+      : Exporter(s.name, "webhook"), settings_(s), poster_(std::move(url), s.headers) {}
+
+ protected:
+  std::size_t relevant(const Batch& batch) const override {
+    std::size_t n = 0;
+    for (const ExportRecord& r : batch) n += wants(r);
+    return n;
+  }
+  void deliver(const Batch& batch, Clock::time_point deadline) override {
+    using F = config::WebhookSettings::Format;
+    std::vector<const ExportRecord*> mine;
+    for (const ExportRecord& r : batch)
+      if (wants(r)) mine.push_back(&r);
+    constexpr std::size_t kPerPost = 500;
+    const std::size_t per_post = settings_.format == F::kSingle ? 1 : kPerPost;
+    for (std::size_t at = 0; at < mine.size(); at += per_post) {
+      std::size_t n = std::min(per_post, mine.size() - at);
+      std::string body, type = "application/json";
+      if (settings_.format == F::kNdjson) {
+        type = "application/x-ndjson";
+        for (std::size_t i = at; i < at + n; ++i) {
+          body += webhookEvent(*mine[i]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+          body += '\n';
+        }
+      } else if (settings_.format == F::kSingle) {
+        body = webhookEvent(*mine[at]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      } else {
+        nlohmann::json list = nlohmann::json::array();
+        for (std::size_t i = at; i < at + n; ++i) list.push_back(webhookEvent(*mine[i]));
+        body = list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      }
+      (post(type, body, deadline) ? exported_ : dropped_) += n;
+    }
+  }
+
+ private:
+  bool wants(const ExportRecord& r) const {
+    return r.row.status == "success" ? settings_.on_success : settings_.on_failure;
+  }
+  bool post(const std::string& type, const std::string& body, Clock::time_point deadline) {
+    static constexpr std::chrono::milliseconds kBackoff[] = {std::chrono::milliseconds(500),
+                                                             std::chrono::milliseconds(1000)};
+    for (int attempt = 0; attempt < kWebhookTries; ++attempt) {
+      if (attempt > 0 && !pause(kBackoff[attempt - 1], deadline)) return false;
+      auto timeout = budget(kWebhookTimeout, deadline);
+      if (timeout.count() == 0) return false;
+      HttpPoster::Result r = poster_.post(type, body, timeout);
+      if (r.ok()) return true;
+      ++failures_;
+      if (Clock::now() - last_warning_ >= std::chrono::seconds(60)) {
+        last_warning_ = Clock::now();
+        spdlog::warn("webhook {}: post to {} failed: {} (retried {} times, then dropped and counted)",
+                     settings_.name, poster_.url().origin(), r.error, kWebhookTries - 1);
+      }
+      // A request the endpoint refuses (400, 401, 404...) will not pass on a second try.
+      if (r.status >= 400 && r.status < 500 && r.status != 408 && r.status != 429) return false;
+    }
+    return false;
+  }
+
+  const config::WebhookSettings settings_;
+  HttpPoster poster_;
+  Clock::time_point last_warning_{};
+};
+
+// The queue of one worker: only that worker appends, only the collector takes.
+struct alignas(64) WorkerQueue {
+  std::mutex mutex;
+  Batch items;
+};
+
+}  // namespace
+
+struct ExportHub::Impl {
+  class Sink;
+
+  Impl(const config::LitellmSettings& s, unsigned workers);
+
+  void collect();          // the collector thread
+  void gather(Batch& out);  // every worker queue, emptied into `out`
+  void push(unsigned worker, ExportRecord r);
+
+  bool otel = false, webhooks = false, log_messages = false;
+  std::size_t per_worker_cap = 0, batch_size = 512;
+  std::chrono::milliseconds delay{1000};
+  std::vector<std::unique_ptr<WorkerQueue>> queues;
+  std::vector<std::unique_ptr<Sink>> sinks;
+  std::vector<std::unique_ptr<Exporter>> exporters;
+  std::atomic<std::uint64_t> queue_dropped{0};
+
+  std::thread collector;
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool batch_ready = false, stopping = false, started = false;
+};
+
+class ExportHub::Impl::Sink final : public telemetry::RequestSink {
+ public:
+  Sink(Impl& hub, unsigned index) : hub_(hub), index_(index) {}
+  void record(const api::Exchange& ex, unsigned status, bool stream) override {
+    const bool span = hub_.otel && ex.trace && !isProbe(ex.path);
+    const bool hook = hub_.webhooks && !ex.model.empty();
+    if (!span && !hook) return;
+    ExportRecord r = recordOf(ex, status, stream, hub_.log_messages);
+    if (!span) r.trace.reset();
+    hub_.push(index_, std::move(r));
+  }
+
+ private:
+  Impl& hub_;
+  unsigned index_;
+};
+
+ExportHub::Impl::Impl(const config::LitellmSettings& s, unsigned workers) {
+  log_messages = s.log_messages;
+  std::size_t max_queue = 8192;
+  if (s.otel) {
+    if (auto url = providers::parseUrl(s.otel->endpoint)) {
+      exporters.push_back(std::make_unique<OtlpExporter>(*s.otel, *url));
+      otel = true;
+      max_queue = s.otel->max_queue;
+      batch_size = s.otel->max_batch;
+      delay = millis(s.otel->schedule_delay_s);
+    } else {
+      spdlog::error("otel: the OTLP endpoint {} is not an http(s) URL; no spans are exported",
+                    s.otel->endpoint);
+    }
+  }
+  for (const config::WebhookSettings& w : s.webhooks) {
+    auto url = providers::parseUrl(w.endpoint);
+    if (!url) {
+      spdlog::error("webhook {}: the endpoint is not an http(s) URL; nothing is posted", w.name);
+      continue;
+    }
+    exporters.push_back(std::make_unique<WebhookExporter>(w, *url));
+    webhooks = true;
+  }
+  workers = std::max(workers, 1u);
+  per_worker_cap = std::max<std::size_t>(64, max_queue / workers);
+  for (unsigned i = 0; i < workers; ++i) {
+    queues.push_back(std::make_unique<WorkerQueue>());
+    sinks.push_back(std::make_unique<Sink>(*this, i));
+  }
+}
+
+void ExportHub::Impl::push(unsigned worker, ExportRecord r) {
+  WorkerQueue& q = *queues[worker];
+  bool full_batch;
+  {
+    std::lock_guard lock(q.mutex);
+    if (q.items.size() >= per_worker_cap) {
+      queue_dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    q.items.push_back(std::move(r));
+    full_batch = q.items.size() == batch_size;
+  }
+  if (full_batch) {
+    {
+      std::lock_guard lock(mutex);
+      batch_ready = true;
+    }
+    wake.notify_one();
+  }
+}
+
+void ExportHub::Impl::gather(Batch& out) {
+  for (auto& q : queues) {
+    Batch taken;
+    {
+      std::lock_guard lock(q->mutex);
+      taken.swap(q->items);
+    }
+    if (out.empty()) {
+      out = std::move(taken);
+    } else {
+      out.insert(out.end(), std::make_move_iterator(taken.begin()),
+                 std::make_move_iterator(taken.end()));
+    }
+  }
+}
+
+void ExportHub::Impl::collect() {
+  for (;;) {
+    bool last;
+    {
+      std::unique_lock lock(mutex);
+      wake.wait_for(lock, delay, [this] { return stopping || batch_ready; });
+      batch_ready = false;
+      last = stopping;
+    }
+    Batch batch;
+    gather(batch);
+    if (!batch.empty()) {
+      auto shared = std::make_shared<const Batch>(std::move(batch));
+      for (auto& e : exporters) e->offer(shared);
+    }
+    if (last) return;
+  }
+}
+
+ExportHub::ExportHub(const config::LitellmSettings& settings, unsigned workers)
+    : impl_(std::make_unique<Impl>(settings, workers)) {}
+
+ExportHub::~ExportHub() { stop(); }
+
+bool ExportHub::enabled() const noexcept { return !impl_->exporters.empty(); }
+
+telemetry::RequestSink& ExportHub::sink(unsigned index) { return *impl_->sinks.at(index); }
+
+void ExportHub::start() {
+  if (impl_->started || !enabled()) return;
+  impl_->started = true;
+  for (auto& e : impl_->exporters) e->start();
+  impl_->collector = quietThread([this] { impl_->collect(); });
+}
+
+void ExportHub::stop(std::chrono::milliseconds deadline) {
+  if (!impl_->started) return;
+  impl_->started = false;
+  const auto until = Clock::now() + deadline;
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_one();
+  impl_->collector.join();  // it hands out what was queued, then ends
+  for (auto& e : impl_->exporters) e->stop(until);
+}
+
+std::vector<ExporterStats> ExportHub::stats() const {
+  std::vector<ExporterStats> out;
+  for (const auto& e : impl_->exporters) out.push_back(e->stats());
+  return out;
+}
+
+std::uint64_t ExportHub::queueDropped() const noexcept {
+  return impl_->queue_dropped.load(std::memory_order_relaxed);
+}
+
+std::size_t ExportHub::queued() const {
+  std::size_t n = 0;
+  for (const auto& q : impl_->queues) {
+    std::lock_guard lock(q->mutex);
+    n += q->items.size();
+  }
+  return n;
+}
+
+}  // namespace switchyard::exports
