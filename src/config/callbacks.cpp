@@ -122,20 +122,28 @@ void Loader::resolveCallbacks() {
   // Each name once, with the events it is for.
   struct Named {
     std::string name;
+    const CallbackList* list = nullptr;  // where it was first named
     bool success = false, failure = false;
   };
   std::vector<Named> names;
-  auto add = [&](const std::vector<std::string>& list, bool success, bool failure) {
-    for (const std::string& n : list) {
+  auto add = [&](const CallbackList& list, bool success, bool failure) {
+    for (const std::string& n : list.names) {
       auto it = std::find_if(names.begin(), names.end(), [&](const Named& x) { return x.name == n; });
-      if (it == names.end()) it = names.insert(names.end(), Named{n});
+      if (it == names.end()) it = names.insert(names.end(), Named{n, &list});
       it->success = it->success || success;
       it->failure = it->failure || failure;
     }
   };
-  add(s.callbacks, true, true);
+  add(callbacks_, true, true);
   add(callbacks_success_, true, false);
   add(callbacks_failure_, false, true);
+  auto ignoredCallback = [&](const Named& n, const std::string& why) {
+    IgnoredKey k{n.list->path, n.list->line, "`" + n.name + "`: " + why};
+    // In file order, as the keys read before.
+    auto at = std::find_if(ignored_.begin(), ignored_.end(),
+                           [&](const IgnoredKey& x) { return x.line > k.line; });
+    ignored_.insert(at, std::move(k));
+  };
 
   for (const Named& n : names) {
     if (n.name == "prometheus") continue;  // GET /metrics is always served
@@ -203,8 +211,8 @@ void Loader::resolveCallbacks() {
     auto found = callback_settings_.find(n.name);
     if (found != callback_settings_.end()) {
       if (found->second.type != "generic_api") {
-        ignoredCallback(n.name, "callback_type `" + found->second.type +
-                                    "` is not implemented (generic_api is)");
+        ignoredCallback(n, "callback_type `" + found->second.type +
+                               "` is not implemented (generic_api is)");
         continue;
       }
       w = found->second.webhook;
@@ -220,7 +228,7 @@ void Loader::resolveCallbacks() {
       w.endpoint = *e;
       if (auto h = envLookup("GENERIC_LOGGER_HEADERS")) w.headers = headerList(*h);
     } else {
-      ignoredCallback(n.name, "not implemented (otel, generic_api webhooks and prometheus are)");
+      ignoredCallback(n, "not implemented (otel, generic_api webhooks and prometheus are)");
       continue;
     }
     if (!isUrl(w.endpoint)) {
@@ -239,13 +247,6 @@ void Loader::resolveCallbacks() {
     bool used = std::any_of(names.begin(), names.end(), [&](const Named& x) { return x.name == name; });
     if (!used) warn("callback_settings." + name + " is not named in litellm_settings.callbacks; unused");
   }
-}
-
-void Loader::ignoredCallback(const std::string& name, std::string reason) {
-  IgnoredKey k;
-  k.path = "litellm_settings.callbacks: " + name;
-  k.reason = std::move(reason);
-  ignored_.push_back(std::move(k));
 }
 
 }  // namespace switchyard::config

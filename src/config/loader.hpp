@@ -38,7 +38,6 @@ class Loader : public Reader {
   // callbacks.cpp
   void parseCallbackSettings(const Value& v);
   void resolveCallbacks();  // after every section: callbacks -> otel, webhooks
-  void ignoredCallback(const std::string& name, std::string reason);
   // config.cpp
   void processIncludes(YAML::Node& root);
   void parseEnvironment(const Value& v);
@@ -56,7 +55,13 @@ class Loader : public Reader {
     WebhookSettings webhook;
   };
   std::map<std::string, PendingCallback> callback_settings_;
-  std::vector<std::string> callbacks_success_, callbacks_failure_;
+  // litellm_settings.callbacks / success_callback / failure_callback, where they were written.
+  struct CallbackList {
+    std::vector<std::string> names;
+    std::string path;
+    int line = 0;
+  };
+  CallbackList callbacks_, callbacks_success_, callbacks_failure_;
 
   LoadResult result_;
   std::map<std::string, Credential> credentials_;

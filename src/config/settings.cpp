@@ -297,12 +297,12 @@ void Loader::parseLitellmSettings(const Value& v) {
       s.default_team_settings = keepList(e, "teams");
     } else if (k == "cache") {
       if (auto b = boolean(x)) s.cache = *b;
-    } else if (k == "callbacks") {
-      if (auto c = stringList(x)) s.callbacks = std::move(*c);
-    } else if (k == "success_callback") {
-      if (auto c = stringList(x)) callbacks_success_ = std::move(*c);
-    } else if (k == "failure_callback") {
-      if (auto c = stringList(x)) callbacks_failure_ = std::move(*c);
+    } else if (k == "callbacks" || k == "success_callback" || k == "failure_callback") {
+      CallbackList& list = k == "callbacks"          ? callbacks_
+                           : k == "success_callback" ? callbacks_success_
+                                                     : callbacks_failure_;
+      if (auto c = stringList(x)) list = CallbackList{std::move(*c), x.path, e.key_line};
+      if (k == "callbacks") s.callbacks = list.names;
     } else if (k == "turn_off_message_logging") {
       // Only an explicit false turns message logging on (it is off by default here).
       if (auto b = boolean(x)) s.log_messages = s.log_messages || !*b;
@@ -446,6 +446,8 @@ void Loader::parseGeneralSettings(const Value& v) {
       if (auto b = boolean(x)) g.disable_spend_logs = *b;
     } else if (k == "metrics_require_auth") {
       if (auto b = boolean(x)) g.metrics_require_auth = *b;
+    } else if (k == "disable_metrics") {
+      if (auto b = boolean(x)) g.disable_metrics = *b;
     } else if (!findIgnored(kIgnoredGeneralSettings, k)) {
       unknown(e);
     }

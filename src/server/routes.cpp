@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "switchyard/api/json_guard.hpp"
+#include "switchyard/telemetry/log.hpp"
 #include "switchyard/ingress/anthropic/filter.hpp"
 #include "switchyard/ingress/anthropic/request.hpp"
 
@@ -56,6 +57,27 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
         return r;
       }));
 
+  // The log level at runtime (as SIGUSR1 does): GET reads it, POST {"level": "debug"} sets it.
+  auto& log_level = p.own(makeReplyFilter("log_level", [](api::Exchange& ex) {
+    if (!ex.principal.is_master) {
+      return pipeline::fail(ex, {api::ErrorKind::kForbidden, "The log level needs the master key."});
+    }
+    if (ex.method == "POST") {
+      auto body = api::parseJsonObject(ex.raw_body);
+      if (!body) return pipeline::fail(ex, body.error());
+      auto it = body->find("level");
+      if (it == body->end() || !it->is_string() ||
+          !telemetry::setLogLevel(it->get<std::string>() == "warn" ? "warning"
+                                                                   : it->get<std::string>())) {
+        return pipeline::fail(ex, {api::ErrorKind::kInvalidRequest,
+                                   "level: expected one of trace, debug, info, warning, error, "
+                                   "critical, off",
+                                   "", 0, "invalid_log_level", "level"});
+      }
+    }
+    return api::Reply::json(200, api::dumpJson({{"level", telemetry::logLevel()}}));
+  }));
+
   // The admin routes: handlers in admin/, each a coroutine of (exchange, context).
   using AdminFn = admin::Reply (*)(api::Exchange&, const admin::AdminContext&);
   auto adminRoute = [&p, &deps](std::string_view name, AdminFn fn) -> pipeline::Filter& {
@@ -87,6 +109,7 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   t.add("GET|HEAD", "/health/liveliness",     openai,    {&liveness});
   t.add("GET|HEAD", "/health/liveness",       openai,    {&liveness});
   t.add("GET|HEAD", "/health/readiness",      openai,    {&readiness});
+  t.add("GET|POST", "/admin/log_level",       openai,    {&p.auth(), &log_level});
   if (deps.metrics) {
     RouteTable::Chain scrape = deps.metrics_auth ? RouteTable::Chain{&p.auth(), &metrics}
                                                  : RouteTable::Chain{&metrics};

@@ -136,9 +136,10 @@ std::shared_ptr<Generation> Worker::generation() {
                      ? gen_->counters
                      : std::make_shared<keys::SharedKeyCounters>(std::move(c));
     }
+    const bool count_requests = !snap->config.general_settings.disable_metrics;
     gen_ = std::make_shared<Generation>(std::move(snap), std::move(transport), shared_,
                                         std::move(client), std::move(counters),
-                                        request_metrics_.get(),
+                                        count_requests ? request_metrics_.get() : nullptr,
                                         shared_.exports ? &shared_.exports->sink(index_) : nullptr);
   }
   return gen_;

@@ -83,9 +83,17 @@ class AsyncFdSink final : public spdlog::sinks::base_sink<std::mutex> {
         unreported_drops_ = 0;
       }
       if (drops > 0) {
-        out += "log: " + std::to_string(drops) +
-               " lines dropped (the log reader was too slow; see "
-               "switchyard_log_lines_dropped_total)\n";
+        std::string text = std::to_string(drops) +
+                           " log lines dropped (the log reader was too slow; see "
+                           "switchyard_log_lines_dropped_total)";
+        if (g_json) {
+          auto now = std::chrono::system_clock::now().time_since_epoch();
+          out += "{\"time\":" +
+                 std::to_string(std::chrono::duration<double>(now).count()) +
+                 ",\"level\":\"warning\",\"message\":\"" + text + "\"}\n";
+        } else {
+          out += "warning " + text + "\n";
+        }
       }
       writeAll(out);
       out.clear();
@@ -123,8 +131,9 @@ class JsonFormatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     std::string_view payload(msg.payload.data(), msg.payload.size());
     auto secs = std::chrono::time_point_cast<std::chrono::milliseconds>(msg.time);
+    auto level = spdlog::level::to_string_view(msg.level);
     nlohmann::json head = {{"time", secs.time_since_epoch().count() / 1000.0},
-                           {"level", spdlog::level::to_string_view(msg.level)}};
+                           {"level", std::string_view(level.data(), level.size())}};
     std::string line = head.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     line.pop_back();  // drop '}'
     if (payload.size() >= 2 && payload.front() == '{' && payload.back() == '}') {
@@ -171,6 +180,20 @@ bool initLogging(std::string_view level, bool json) {
   spdlog::flush_on(spdlog::level::warn);
   setJsonLogs(json);
   return true;
+}
+
+bool setLogLevel(std::string_view level) {
+  auto lvl = spdlog::level::from_str(std::string(level));
+  if (lvl == spdlog::level::off && level != "off") return false;
+  g_base_level = lvl;
+  spdlog::set_level(lvl);
+  spdlog::warn("log level now {} (set through the admin route)", spdlog::level::to_string_view(lvl));
+  return true;
+}
+
+std::string_view logLevel() {
+  auto v = spdlog::level::to_string_view(spdlog::get_level());
+  return std::string_view(v.data(), v.size());
 }
 
 std::uint64_t droppedLogLines() noexcept { return g_dropped_lines.load(std::memory_order_relaxed); }

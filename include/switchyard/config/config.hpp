@@ -171,6 +171,9 @@ struct GeneralSettings {
   double max_request_size_mb = 10;
   bool disable_spend_logs = false;
   bool metrics_require_auth = false;  // GET /metrics needs the master key (Switchyard's name)
+  // Requests are not counted into the request metrics (GET /metrics keeps the deployment,
+  // store and process figures). Switchyard's; for a gateway scraped by nothing.
+  bool disable_metrics = false;
   bool background_health_checks = false;
   std::optional<double> health_check_interval_s;
   // Switchyard's own server limits (not in LiteLLM; docs/configuration.md#server-limits).

@@ -22,6 +22,10 @@ std::uint64_t droppedLogLines() noexcept;
 // SIGUSR1: switches the level to debug, or back to the level logging started with. Returns the
 // level now in force.
 spdlog::level::level_enum toggleDebugLogging();
+// GET/POST /admin/log_level: the level in force; sets it (and the level SIGUSR1 returns to).
+// False when the name is unknown ("trace", "debug", "info", "warning", "error", "critical", "off").
+bool setLogLevel(std::string_view level);
+std::string_view logLevel();
 
 // One access-log line for a finished request.
 struct AccessRecord {
