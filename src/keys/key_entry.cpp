@@ -293,6 +293,36 @@ int KeyEntry::inFlight() const {
   return in_flight_;
 }
 
+KeyFigures KeyEntry::figures(SysClock::time_point now) const {
+  const std::int64_t minute = minuteOf(now);
+  KeyFigures f;
+  std::lock_guard lock(mu_);
+  f.row = row_;
+  const KeySettings& row = *row_;
+  f.spend = spend_;
+  f.budget_reset_at = reset_at_;
+  if (!row.budgetDuration().empty() && (!reset_at_ || msOf(now) >= *reset_at_)) {
+    if (reset_at_) f.spend = 0;  // as rollBudgets() will find it
+    f.budget_reset_at = nextReset(row.budgetDuration(), now);
+  }
+  if (window_.minute == minute) f.requests = window_.requests, f.tokens = window_.tokens;
+  for (const auto* limits : {&row.modelRpmLimit(), &row.modelTpmLimit()}) {
+    for (const auto& [model, limit] : *limits) {
+      if (std::any_of(f.models.begin(), f.models.end(),
+                      [&](const KeyFigures::Model& m) { return m.model == model; })) {
+        continue;
+      }
+      KeyFigures::Model& m = f.models.emplace_back(KeyFigures::Model{model});
+      auto it = models_.find(model);
+      if (it != models_.end() && it->second.window.minute == minute) {
+        m.requests = it->second.window.requests;
+        m.tokens = it->second.window.tokens;
+      }
+    }
+  }
+  return f;
+}
+
 void KeyLease::finish(double cost, std::uint64_t tokens, SysClock::time_point now) {
   if (!entry_) return;
   entry_->finish(model_, reservation_, cost, tokens, now);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "switchyard/keys/key_entry.hpp"
+#include "switchyard/keys/key_settings.hpp"
 
 namespace switchyard::keys {
 namespace {
@@ -122,6 +123,18 @@ bool KeyRegistry::erase(std::string_view token_hex) {
   eraseHash(t);
   size_.fetch_sub(1, std::memory_order_relaxed);
   return true;
+}
+
+void KeyRegistry::forEach(const std::function<void(const KeyEntry&)>& fn) const {
+  for (const Shard& s : shards_) {
+    std::shared_lock lock(s.mu);
+    for (const auto& [hash, entry] : s.map) {
+      std::shared_ptr<const KeySettings> row = entry->row();
+      TokenHash previous;
+      if (parseTokenHex(row->previousToken(), previous) && previous == hash) continue;  // alias
+      fn(*entry);
+    }
+  }
 }
 
 std::size_t KeyRegistry::size() const { return size_.load(std::memory_order_relaxed); }

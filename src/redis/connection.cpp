@@ -36,8 +36,9 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-api::Error unavailable(std::string detail) {
-  return {api::ErrorKind::kUnavailable, "Redis is unavailable.", std::move(detail)};
+api::Error unavailable(std::string detail, std::string_view code = {}) {
+  return {api::ErrorKind::kUnavailable, "Redis is unavailable.", std::move(detail), 0,
+          std::string(code)};
 }
 
 class ConnectionImpl final : public Connection {
@@ -86,8 +87,9 @@ class ConnectionImpl final : public Connection {
     watchdog.cancel();
     if (ec || aborted_) {
       closeSocket();
-      co_return unavailable("redis " + where + ": " +
-                            (aborted_ ? std::string("connect timed out") : ec.message()));
+      co_return unavailable(
+          "redis " + where + ": " + (aborted_ ? std::string("connect timed out") : ec.message()),
+          aborted_ ? kTimedOutCode : std::string_view());
     }
     open_ = true;
     asio::co_spawn(ex_, readLoop(self), asio::detached);
@@ -158,7 +160,7 @@ class ConnectionImpl final : public Connection {
         ConnectionImpl* conn = c;
         slot.assign([conn, w](asio::cancellation_type type) {
           if ((type & asio::cancellation_type::terminal) == asio::cancellation_type::none) return;
-          conn->complete(*w, unavailable("redis call cancelled"));
+          conn->complete(*w, unavailable("redis call cancelled", kCancelledCode));
         });
       }
       if (!c->writing_) {
@@ -210,7 +212,7 @@ class ConnectionImpl final : public Connection {
     for (const Waiter& w : waiting_) {
       if (!w.handler) continue;
       if (w.deadline <= now) {
-        close(unavailable("redis " + describe(s_) + ": no reply in time"));
+        close(unavailable("redis " + describe(s_) + ": no reply in time", kTimedOutCode));
         return;
       }
       if (!next || w.deadline < *next) next = w.deadline;
@@ -271,7 +273,7 @@ class ConnectionImpl final : public Connection {
         break;
       }
       if (!reader_.feed(buf.data(), n)) {
-        close(unavailable("redis " + describe(s_) + ": " + reader_.error()));
+        close(unavailable("redis " + describe(s_) + ": " + reader_.error(), kBadReplyCode));
         break;
       }
       if (!deliver()) break;
@@ -288,13 +290,14 @@ class ConnectionImpl final : public Connection {
         case Reader::Status::kNeedMore:
           return true;
         case Reader::Status::kProtocolError:
-          close(unavailable("redis " + describe(s_) + ": protocol error: " + reader_.error()));
+          close(unavailable("redis " + describe(s_) + ": protocol error: " + reader_.error(),
+                            kBadReplyCode));
           return false;
         case Reader::Status::kReply:
           break;
       }
       if (waiting_.empty()) {
-        close(unavailable("redis " + describe(s_) + ": a reply nobody asked for"));
+        close(unavailable("redis " + describe(s_) + ": a reply nobody asked for", kBadReplyCode));
         return false;
       }
       Waiter w = std::move(waiting_.front());

@@ -69,6 +69,19 @@ struct AdmitResult {
 
 class KeySettings;
 
+// A key as GET /metrics shows it (KeyEntry::figures).
+struct KeyFigures {
+  std::shared_ptr<const KeySettings> row;
+  double spend = 0;
+  std::optional<store::UnixMs> budget_reset_at;  // the end of the budget window, if it has one
+  std::int64_t requests = 0, tokens = 0;         // this clock minute's
+  struct Model {
+    std::string model;
+    std::int64_t requests = 0, tokens = 0;       // this clock minute's
+  };
+  std::vector<Model> models;  // the models the key rate-limits (model_rpm/tpm_limit)
+};
+
 // The first limit of `row` that a request to `model` would break with `u` used (kNone: none).
 Limit firstBroken(const KeySettings& row, std::string_view model, const Usage& u);
 // The answer to a request to `model` with `u` used before it and `broken` (firstBroken's): the
@@ -119,6 +132,9 @@ class KeyEntry {
   double spend() const;
   double reserved() const;
   int inFlight() const;
+  // The key at `now` as its next request would find it, changing nothing: a budget window past
+  // its end counts as reset (spend 0, the next window's end), a past minute as empty.
+  KeyFigures figures(SysClock::time_point now) const;
 
  private:
   struct Window {  // one clock minute

@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -53,6 +54,9 @@ class KeyRegistry {
   bool erase(std::string_view token_hex);
 
   std::size_t size() const;  // keys, not counting grace-period aliases
+  // Calls `fn` on every key once (not again through a grace-period alias), a shard at a time
+  // under its read lock: `fn` must be quick and must not call into the registry. GET /metrics.
+  void forEach(const std::function<void(const KeyEntry&)>& fn) const;
 
  private:
   static constexpr std::size_t kShards = 64;

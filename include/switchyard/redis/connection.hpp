@@ -20,6 +20,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "switchyard/api/error.hpp"
@@ -33,6 +34,14 @@ class context;
 namespace switchyard::redis {
 
 using Clock = std::chrono::steady_clock;
+
+// The api::Error::code of a failed call by its kind (ClientStats counts them): no reply, or no
+// connection, by the deadline; a reply that could not be read, or that nobody asked for; the
+// caller went away. Any other failure (refused, lost or unwritable link, AUTH or SELECT refused)
+// has no code.
+inline constexpr std::string_view kTimedOutCode = "redis_timeout";
+inline constexpr std::string_view kBadReplyCode = "redis_protocol";
+inline constexpr std::string_view kCancelledCode = "redis_cancelled";
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
