@@ -9,6 +9,10 @@
 # first is a hit); BENCH_CACHE=redis starts a redis-server (on a free port, on the gateway's core
 # unless BENCH_REDIS_CPUS names others) and uses it as the response cache, and so also for the shared key counters (send OURS_HEADERS
 # "Cache-Control: no-store" to make every request a miss: a lookup, nothing stored).
+# BENCH_TELEMETRY=off turns the request metrics off (general_settings.disable_metrics) and logs at
+# warning (no access lines); BENCH_TELEMETRY=on writes JSON access logs and exports a trace per
+# request (callbacks: ["otel"]) to a local receiver (an nginx answering 200 on the mock's core);
+# unset: the defaults (metrics on, human access lines, no traces).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SWITCHYARD_BIN:-$here/build/switchyard}
@@ -29,6 +33,37 @@ elif [ "${BENCH_CACHE:-}" = redis ]; then
   for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
   cache_yaml=$'litellm_settings:\n  cache: true\n  cache_params:\n    type: redis\n    host: 127.0.0.1\n    port: '"$redis_port"$'\n    ttl: 3600\n'
 fi
+telemetry_litellm=
+telemetry_general=
+otel_pid=
+case "${BENCH_TELEMETRY:-}" in
+  off)
+    telemetry_general=$'  disable_metrics: true\n'
+    export SWITCHYARD_LOG_LEVEL=warning ;;
+  on)
+    otel_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$dir/otel"
+    cat >"$dir/otel/nginx.conf" <<NGINX
+worker_processes 1;
+pid $dir/otel/nginx.pid;
+error_log $dir/otel/error.log;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path $dir/otel;
+  client_max_body_size 64m;
+  server { listen 127.0.0.1:$otel_port; location / { default_type application/json; return 200 '{}'; } }
+}
+NGINX
+    # Its own session: the harness counts its CPU as another process's, not the gateway's.
+    setsid taskset -c "${UPSTREAM_CPUS:-0}" nginx -c "$dir/otel/nginx.conf" -g 'daemon off;' &
+    otel_pid=$!
+    export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otel_port
+    telemetry_litellm=$'  json_logs: true\n  callbacks: ["otel"]\n' ;;
+esac
+if [ -n "$telemetry_litellm" ]; then
+  if [ -n "$cache_yaml" ]; then cache_yaml+="$telemetry_litellm"; else cache_yaml=$'litellm_settings:\n'"$telemetry_litellm"; fi
+fi
 cat >"$dir/config.yaml" <<YAML
 model_list:
   - model_name: gpt-4o-mini
@@ -40,11 +75,12 @@ $cache_yaml
 general_settings:
   master_key: $master
   database_url: sqlite:///$dir/switchyard.db
+$telemetry_general
 YAML
 "$bin" --config "$dir/config.yaml" --host 127.0.0.1 --port "${OURS_PORT:?}" \
   --workers "${SWITCHYARD_WORKERS:-1}" --log-level "${SWITCHYARD_LOG_LEVEL:-info}" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true; wait $pid || true; [ -z "$redis_pid" ] || kill $redis_pid 2>/dev/null || true; rm -rf "$dir"' TERM INT EXIT
+trap 'kill -TERM $pid 2>/dev/null || true; wait $pid || true; [ -z "$redis_pid" ] || kill $redis_pid 2>/dev/null || true; [ -z "$otel_pid" ] || kill $otel_pid 2>/dev/null || true; rm -rf "$dir"' TERM INT EXIT
 if [ "$virtual" = 1 ]; then
   for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$OURS_PORT/health/liveliness" >/dev/null && break

@@ -64,6 +64,14 @@ std::optional<TraceParent> parseTraceParent(std::string_view v) noexcept {
   return p;
 }
 
+bool sampledByRatio(const TraceId& id, double ratio) noexcept {
+  if (ratio >= 1) return true;
+  if (ratio <= 0) return false;
+  std::uint64_t low = 0;
+  for (std::size_t i = 8; i < 16; ++i) low = low << 8 | id[i];
+  return static_cast<double>(low) < ratio * 18446744073709551616.0;
+}
+
 std::string toHex(const std::uint8_t* bytes, std::size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(2 * n, '0');

@@ -201,6 +201,34 @@ void Loader::resolveCallbacks() {
         }
         out = static_cast<std::uint32_t>(v);
       };
+      if (auto sampler = env("OTEL_TRACES_SAMPLER")) {
+        std::string v = *sampler;
+        double arg = 1;
+        if (auto a = env("OTEL_TRACES_SAMPLER_ARG")) {
+          char* end = nullptr;
+          double x = std::strtod(a->c_str(), &end);
+          if (end != a->c_str() && *end == '\0' && x >= 0 && x <= 1) {
+            arg = x;
+          } else {
+            warn("otel: OTEL_TRACES_SAMPLER_ARG is not a ratio in [0, 1]; 1 is used");
+          }
+        }
+        o.parent_based = v.starts_with("parentbased_");
+        if (o.parent_based) v = v.substr(12);
+        if (v == "always_on") {
+          o.sample_ratio = 1;
+        } else if (v == "always_off") {
+          o.sample_ratio = 0;
+        } else if (v == "traceidratio") {
+          o.sample_ratio = arg;
+        } else {
+          warn("otel: OTEL_TRACES_SAMPLER=" + *sampler +
+               " is not supported (always_on, always_off, traceidratio, parentbased_*); "
+               "parentbased_always_on is used");
+          o.parent_based = true;
+          o.sample_ratio = 1;
+        }
+      }
       count("OTEL_BSP_MAX_QUEUE_SIZE", o.max_queue);
       count("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", o.max_batch);
       o.max_batch = std::min(o.max_batch, o.max_queue);

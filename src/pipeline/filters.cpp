@@ -40,7 +40,7 @@ std::string_view header(const api::Exchange& ex, std::string_view name) {
 
 class RequestIdFilter final : public Filter {
  public:
-  explicit RequestIdFilter(bool tracing) : tracing_(tracing) {}
+  explicit RequestIdFilter(const config::OtelSettings* tracing) : tracing_(tracing) {}
   std::string_view name() const noexcept override { return "request_id"; }
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
     std::string_view rid = header(ex, "x-request-id");
@@ -48,14 +48,7 @@ class RequestIdFilter final : public Filter {
               std::all_of(rid.begin(), rid.end(), [](char c) { return c > 0x20 && c < 0x7f; });
     ex.request_id = ok ? std::string(rid) : api::newUuid();
     ex.call_id = api::newUuid();
-    if (tracing_) {
-      // Sampled unless the client's traceparent says it is not (parent-based, always on).
-      std::optional<api::TraceParent> parent = api::parseTraceParent(header(ex, "traceparent"));
-      if (!parent || parent->sampled()) {
-        ex.trace = std::make_unique<api::TraceContext>(
-            api::TraceContext::start(parent, parent ? header(ex, "tracestate") : ""));
-      }
-    }
+    if (tracing_) startTrace(ex);
     api::Reply reply = co_await next(ex);
     reply.addHeader("x-request-id", ex.request_id);
     reply.addHeader("x-litellm-call-id", ex.call_id);
@@ -63,7 +56,19 @@ class RequestIdFilter final : public Filter {
   }
 
  private:
-  bool tracing_;
+  // OTEL_TRACES_SAMPLER: a client's sampled flag decides when parent-based; else the trace id's
+  // low 8 bytes against the ratio (the spec's TraceIdRatioBased), so every service that sees the
+  // trace decides alike.
+  void startTrace(api::Exchange& ex) const {
+    std::optional<api::TraceParent> parent = api::parseTraceParent(header(ex, "traceparent"));
+    if (parent && tracing_->parent_based && !parent->sampled()) return;
+    api::TraceContext t = api::TraceContext::start(parent, parent ? header(ex, "tracestate") : "");
+    if (!(parent && tracing_->parent_based) && !api::sampledByRatio(t.trace_id, tracing_->sample_ratio))
+      return;
+    ex.trace = std::make_unique<api::TraceContext>(std::move(t));
+  }
+
+  const config::OtelSettings* tracing_;  // null: tracing off
 };
 
 constexpr std::size_t kLoggedReplyBytes = 64 * 1024;  // log_messages: kept of an answer
@@ -260,7 +265,7 @@ class AsyncReplyFilter final : public Filter {
 
 }  // namespace
 
-std::unique_ptr<Filter> makeRequestIdFilter(bool tracing) {
+std::unique_ptr<Filter> makeRequestIdFilter(const config::OtelSettings* tracing) {
   return std::make_unique<RequestIdFilter>(tracing);
 }
 std::unique_ptr<Filter> makeAccessLogFilter(Services& s) {

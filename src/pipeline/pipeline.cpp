@@ -31,7 +31,7 @@ Pipeline::Pipeline(const config::Config& cfg, const router::Router& router,
                    keys::SharedKeyCounters* counters)
     : services_{cfg,  router, providers, authOr(auth, own_auth_, cfg), sinkOr(requests, own_requests_),
                 nullptr, keys,   store, cache, counters} {
-  request_id_ = makeRequestIdFilter(cfg.litellm_settings.tracing());
+  request_id_ = makeRequestIdFilter(cfg.litellm_settings.otel ? &*cfg.litellm_settings.otel : nullptr);
   access_log_ = makeAccessLogFilter(services_);
   auth_ = makeAuthFilter(services_);
   proxy_headers_ = makeProxyHeadersFilter();

@@ -15,6 +15,9 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "switchyard/api/json_guard.hpp"
+#include "switchyard/api/json_writer.hpp"
+
 namespace switchyard::telemetry {
 namespace {
 
@@ -42,6 +45,19 @@ class AsyncFdSink final : public spdlog::sinks::base_sink<std::mutex> {
     writer_.join();
   }
 
+  // A whole line made by the caller (JSON access lines): appended as it is, past spdlog's
+  // formatting. Same bound and drop count as every other line.
+  void writeLine(std::string_view line) {
+    std::lock_guard lock(mutex_);
+    if (pending_.size() + line.size() > kCapacity) {
+      g_dropped_lines.fetch_add(1, std::memory_order_relaxed);
+      ++unreported_drops_;
+      return;
+    }
+    pending_.append(line);
+  }
+
+
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     spdlog::memory_buf_t formatted;
@@ -53,6 +69,7 @@ class AsyncFdSink final : public spdlog::sinks::base_sink<std::mutex> {
     }
     pending_.append(formatted.data(), formatted.size());
   }
+ protected:
   // Called with the base_sink's mutex held: only wakes the writer.
   void flush_() override {
     {
@@ -126,24 +143,29 @@ constexpr const char* kHumanPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l %v";
 
 // json_logs: one object per line. A message that is itself a JSON object (the access log) is
 // merged into the line; any other message becomes "message".
+// The sink of the process logger, for lines written past spdlog (writeLine), and that logger:
+// lines go past spdlog only while it is still the default one.
+std::shared_ptr<AsyncFdSink> g_sink;
+std::atomic<spdlog::logger*> g_logger{nullptr};
+
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     std::string_view payload(msg.payload.data(), msg.payload.size());
-    auto secs = std::chrono::time_point_cast<std::chrono::milliseconds>(msg.time);
+    auto ms = std::chrono::time_point_cast<std::chrono::milliseconds>(msg.time);
     auto level = spdlog::level::to_string_view(msg.level);
-    nlohmann::json head = {{"time", secs.time_since_epoch().count() / 1000.0},
-                           {"level", std::string_view(level.data(), level.size())}};
-    std::string line = head.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    line.pop_back();  // drop '}'
+    std::string& line = scratch_;
+    line.clear();
+    api::JsonWriter w(line);
+    w.beginObject()
+        .key("time").fixed(static_cast<double>(ms.time_since_epoch().count()) / 1000.0, 3)
+        .field("level", std::string_view(level.data(), level.size()));
     if (payload.size() >= 2 && payload.front() == '{' && payload.back() == '}') {
-      line += ',';
+      // An object already (the access log): its members join the line's.
+      if (payload.size() > 2) line += ',';
       line.append(payload.substr(1));
     } else {
-      line += ",\"message\":";
-      line += nlohmann::json(std::string(payload))
-                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      line += '}';
+      w.field("message", payload).endObject();
     }
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
@@ -151,6 +173,9 @@ class JsonFormatter final : public spdlog::formatter {
   std::unique_ptr<spdlog::formatter> clone() const override {
     return std::make_unique<JsonFormatter>();
   }
+
+ private:
+  std::string scratch_;  // formatting happens under the sink's lock: one line at a time
 };
 
 }  // namespace
@@ -169,8 +194,10 @@ bool initLogging(std::string_view level, bool json) {
     sigaddset(&stop_signals, SIGHUP);
     sigaddset(&stop_signals, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
-    logger = std::make_shared<spdlog::logger>("switchyard",
-                                              std::make_shared<AsyncFdSink>(STDOUT_FILENO));
+    auto sink = std::make_shared<AsyncFdSink>(STDOUT_FILENO);
+    logger = std::make_shared<spdlog::logger>("switchyard", sink);
+    g_sink = sink;
+    g_logger = logger.get();
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   }
   spdlog::set_default_logger(logger);
@@ -223,45 +250,66 @@ void logAccess(const AccessRecord& r) {
   if (!spdlog::should_log(spdlog::level::info)) return;
   const api::Exchange* ex = r.exchange;
   if (g_json) {
-    nlohmann::json j = {{"type", "access"},   {"method", r.method},         {"path", r.path},
-                        {"status", r.status}, {"latency_ms", r.latency_ms}, {"stream", r.stream}};
+    // Written straight to the sink, as JsonFormatter would frame it: one copy, no spdlog message
+    // (unless another logger was put in place, as tests do).
+    const bool direct = g_sink && spdlog::default_logger_raw() == g_logger.load();
+    thread_local std::string line;
+    line.clear();
+    api::JsonWriter w(line);
+    w.beginObject();
+    if (direct) {
+      const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now());
+      w.key("time")
+          .fixed(static_cast<double>(now.time_since_epoch().count()) / 1000.0, 3)
+          .field("level", "info");
+    }
+    w.field("type", "access")
+        .field("method", r.method)
+        .field("path", r.path)
+        .field("status", r.status)
+        .key("latency_ms").fixed(r.latency_ms, 3)
+        .field("stream", r.stream);
     if (ex) {
       const api::Outcome& o = ex->outcome;
       auto ms = [](api::Clock::duration d) {
         return std::chrono::duration<double, std::milli>(d).count();
       };
-      j["request_id"] = ex->request_id;
-      j["model"] = o.model_group.empty() ? ex->model : o.model_group;
-      j["deployment"] = o.deployment_id;
-      j["provider"] = o.provider;
+      w.field("request_id", ex->request_id)
+          .field("model", o.model_group.empty() ? ex->model : o.model_group)
+          .field("deployment", o.deployment_id)
+          .field("provider", o.provider);
       if (ex->usage) {
-        j["prompt_tokens"] = ex->usage->prompt_tokens;
-        j["completion_tokens"] = ex->usage->completion_tokens;
+        w.field("prompt_tokens", ex->usage->prompt_tokens)
+            .field("completion_tokens", ex->usage->completion_tokens);
       }
-      if (o.cost) j["cost"] = *o.cost;
-      j["cache_hit"] = o.cache_hit;
-      if (o.overhead) j["overhead_ms"] = ms(*o.overhead);
-      if (ex->first_chunk) j["ttft_ms"] = ms(*ex->first_chunk - ex->started);
-      j["retries"] = o.attempted_retries;
-      j["fallbacks"] = o.attempted_fallbacks;
-      if (ex->outcome.error)
-        j["error"] = ex->outcome.error->detail.empty() ? ex->outcome.error->message
-                                                       : ex->outcome.error->detail;
+      if (o.cost) w.key("cost").fixed(*o.cost, 12);
+      w.field("cache_hit", o.cache_hit);
+      if (o.overhead) w.key("overhead_ms").fixed(ms(*o.overhead), 3);
+      if (ex->first_chunk) w.key("ttft_ms").fixed(ms(*ex->first_chunk - ex->started), 3);
+      w.field("retries", o.attempted_retries).field("fallbacks", o.attempted_fallbacks);
+      if (o.error) w.field("error", o.error->detail.empty() ? o.error->message : o.error->detail);
       // Only with log_messages (the answer is kept then): the prompt and the answer.
       if (!ex->logged_reply.empty()) {
         if (ex->body) {
           for (const char* field : {"messages", "prompt", "input"}) {
             if (auto it = ex->body->find(field); it != ex->body->end()) {
-              j["messages"] = *it;
+              w.key("messages").raw(api::dumpJson(*it));
               break;
             }
           }
         }
-        j["response"] = ex->logged_reply;
+        w.field("response", ex->logged_reply);
       }
     }
-    if (!r.key_alias.empty()) j["key_alias"] = r.key_alias;
-    spdlog::info(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (!r.key_alias.empty()) w.field("key_alias", r.key_alias);
+    w.endObject();
+    if (!direct) {
+      spdlog::info(std::string_view(line));
+      return;
+    }
+    line += '\n';
+    g_sink->writeLine(line);
     return;
   }
   if (ex) {

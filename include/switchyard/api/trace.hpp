@@ -33,6 +33,10 @@ std::optional<TraceParent> parseTraceParent(std::string_view v) noexcept;
 
 std::string toHex(const std::uint8_t* bytes, std::size_t n);
 
+// The TraceIdRatioBased sampler's decision: the trace id's last 8 bytes, as a big-endian number,
+// below ratio * 2^64. 0 samples nothing, 1 everything.
+bool sampledByRatio(const TraceId& id, double ratio) noexcept;
+
 struct TraceContext {
   // One upstream attempt, as a child span of the request's.
   struct Attempt {

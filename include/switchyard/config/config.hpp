@@ -130,6 +130,10 @@ struct OtelSettings {
   double schedule_delay_s = 1;                 // OTEL_BSP_SCHEDULE_DELAY (ms)
   std::uint32_t max_queue = 8192;              // OTEL_BSP_MAX_QUEUE_SIZE: requests waiting
   std::uint32_t max_batch = 512;               // OTEL_BSP_MAX_EXPORT_BATCH_SIZE
+  // OTEL_TRACES_SAMPLER / _ARG: parentbased_always_on (default), always_on, always_off,
+  // traceidratio, parentbased_traceidratio, parentbased_always_off.
+  double sample_ratio = 1;   // of the requests that start a trace here
+  bool parent_based = true;  // a client's traceparent decides by its sampled flag
 };
 
 // A webhook for finished requests: `callback_settings.<name>` with `callback_type: generic_api`,

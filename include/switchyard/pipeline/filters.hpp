@@ -32,14 +32,18 @@
 namespace switchyard::store {
 struct KeyRow;
 }
+namespace switchyard::config {
+struct OtelSettings;
+}
 namespace switchyard::router {
 class Router;
 }
 
 namespace switchyard::pipeline {
 
-// `tracing`: also starts the request's trace context (ex.trace, api/trace.hpp).
-std::unique_ptr<Filter> makeRequestIdFilter(bool tracing = false);
+// `tracing` (the config's otel settings; null: off): also starts the request's trace context
+// when the sampler takes it (ex.trace, api/trace.hpp). Must outlive the filter.
+std::unique_ptr<Filter> makeRequestIdFilter(const config::OtelSettings* tracing = nullptr);
 std::unique_ptr<Filter> makeAccessLogFilter(Services& services);
 std::unique_ptr<Filter> makeAuthFilter(Services& services);
 std::unique_ptr<Filter> makeProxyHeadersFilter();

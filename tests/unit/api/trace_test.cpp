@@ -60,5 +60,20 @@ TEST(TraceContextTest, KeepsTheClientsTraceAndGivesEachAttemptItsOwnSpan) {
   EXPECT_NE(TraceContext::start(std::nullopt, "").trace_id, fresh.trace_id);
 }
 
+TEST(TraceContextTest, TheRatioSamplerReadsTheTraceIdsLowBytes) {
+  TraceId low{}, high{};
+  low[15] = 1;  // 1 / 2^64: below any ratio above 0
+  for (std::size_t i = 8; i < 16; ++i) high[i] = 0xff;
+  EXPECT_TRUE(sampledByRatio(low, 0.001));
+  EXPECT_FALSE(sampledByRatio(high, 0.999));
+  EXPECT_TRUE(sampledByRatio(high, 1));
+  EXPECT_FALSE(sampledByRatio(low, 0));
+  // Over many random ids, the share sampled is the ratio.
+  int taken = 0;
+  for (int i = 0; i < 20000; ++i)
+    taken += sampledByRatio(TraceContext::start(std::nullopt, "").trace_id, 0.25);
+  EXPECT_NEAR(taken / 20000.0, 0.25, 0.02);
+}
+
 }  // namespace
 }  // namespace switchyard::api

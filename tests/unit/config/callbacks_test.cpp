@@ -50,6 +50,32 @@ TEST(CallbacksTest, OtelDefaultsAndTheTracesEndpointAsIs) {
   EXPECT_FALSE(loadOk("litellm_settings:\n  callbacks: [prometheus]\n").config.litellm_settings.tracing());
 }
 
+TEST(CallbacksTest, TheSamplerFollowsOtelTracesSampler) {
+  {
+    LoadResult r = loadOk("litellm_settings:\n  callbacks: [otel]\n");
+    EXPECT_TRUE(r.config.litellm_settings.otel->parent_based);
+    EXPECT_EQ(r.config.litellm_settings.otel->sample_ratio, 1);
+  }
+  {
+    ScopedEnv a("OTEL_TRACES_SAMPLER", "parentbased_traceidratio");
+    ScopedEnv b("OTEL_TRACES_SAMPLER_ARG", "0.1");
+    LoadResult r = loadOk("litellm_settings:\n  callbacks: [otel]\n");
+    EXPECT_TRUE(r.config.litellm_settings.otel->parent_based);
+    EXPECT_DOUBLE_EQ(r.config.litellm_settings.otel->sample_ratio, 0.1);
+  }
+  {
+    ScopedEnv a("OTEL_TRACES_SAMPLER", "always_off");
+    LoadResult r = loadOk("litellm_settings:\n  callbacks: [otel]\n");
+    EXPECT_FALSE(r.config.litellm_settings.otel->parent_based);
+    EXPECT_EQ(r.config.litellm_settings.otel->sample_ratio, 0);
+  }
+  ScopedEnv a("OTEL_TRACES_SAMPLER", "jaeger_remote");
+  LoadResult r = loadOk("litellm_settings:\n  callbacks: [otel]\n");
+  EXPECT_EQ(r.config.litellm_settings.otel->sample_ratio, 1);
+  ASSERT_FALSE(r.warnings.empty());
+  EXPECT_THAT(r.warnings.back(), HasSubstr("jaeger_remote"));
+}
+
 TEST(CallbacksTest, GenericApiWebhooksFromCallbackSettings) {
   LoadResult r = loadOk(R"(litellm_settings:
   callbacks: ["audit"]

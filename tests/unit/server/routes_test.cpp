@@ -105,7 +105,8 @@ TEST_F(RoutesTest, EveryRouteIsListedOnce) {
                           "POST /chat/completions", "POST /completions", "POST /embeddings",
                           "POST /messages", "POST /messages/count_tokens", "GET /models",
                           "GET /models/{param}", "GET /health", "GET|HEAD /health/liveliness",
-                          "GET|HEAD /health/liveness", "GET|HEAD /health/readiness"));
+                          "GET|HEAD /health/liveness", "GET|HEAD /health/readiness",
+                          "GET|POST /admin/log_level"));
 }
 
 TEST_F(RoutesTest, ProxiedRoutesWithAndWithoutV1AndTrailingSlashes) {

@@ -1,0 +1,249 @@
+// JsonWriter (json_writer.hpp).
+
+#include "switchyard/api/json_writer.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <cmath>
+
+namespace switchyard::api {
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
+std::size_t utf8Length(std::string_view s, std::size_t i) {
+  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  std::size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+  if (n == 0 || c > 0xf4 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+  // Overlong, surrogate and out-of-range forms.
+  if (c == 0xe0 && b(i + 1) < 0xa0) return 0;
+  if (c == 0xed && b(i + 1) >= 0xa0) return 0;
+  if (c == 0xf0 && b(i + 1) < 0x90) return 0;
+  if (c == 0xf4 && b(i + 1) >= 0x90) return 0;
+  return n;
+}
+
+// True when one of the 8 bytes of `w` is below 0x20, a quote, a backslash or not ASCII: the bytes
+// the scan must stop at (SWAR: "has less than" and "has byte" on all lanes at once).
+inline bool needsCare(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  auto hasZero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  std::uint64_t control = (w - kOnes * 0x20) & ~w & kHigh;
+  return (control | hasZero(w ^ (kOnes * '"')) | hasZero(w ^ (kOnes * '\\')) | (w & kHigh)) != 0;
+}
+
+}  // namespace
+
+char* writeJsonString(char* p, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  *p++ = '"';
+  std::size_t run = 0;  // start of the bytes that need no change, copied in one go
+  std::size_t i = 0;
+  auto flush = [&](std::size_t upto) {
+    std::memcpy(p, s.data() + run, upto - run);
+    p += upto - run;
+  };
+  while (i < s.size()) {
+    // Eight plain bytes at a time (most of what is written is plain ASCII).
+    if (i + 8 <= s.size()) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!needsCare(w)) {
+        i += 8;
+        continue;
+      }
+    }
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      std::size_t n = utf8Length(s, i);
+      if (n > 0) {
+        i += n;
+        continue;
+      }
+    }
+    flush(i);
+    auto put = [&](std::string_view e) {
+      std::memcpy(p, e.data(), e.size());
+      p += e.size();
+    };
+    switch (c) {
+      case '"': put("\\\""); break;
+      case '\\': put("\\\\"); break;
+      case '\n': put("\\n"); break;
+      case '\r': put("\\r"); break;
+      case '\t': put("\\t"); break;
+      default:
+        if (c < 0x20) {
+          put("\\u00");
+          *p++ = kHex[c >> 4];
+          *p++ = kHex[c & 0xf];
+        } else {
+          put("\xef\xbf\xbd");  // U+FFFD for a byte that starts no valid sequence
+        }
+    }
+    run = ++i;
+  }
+  flush(s.size());
+  *p++ = '"';
+  return p;
+}
+
+char* writeFixed(char* p, double v, int decimals) {
+  static constexpr std::uint64_t kPow10[] = {1,         10,         100,         1000,
+                                             10000,     100000,     1000000,     10000000,
+                                             100000000, 1000000000, 10000000000, 100000000000,
+                                             1000000000000};
+  if (!std::isfinite(v)) {
+    std::memcpy(p, "null", 4);
+    return p + 4;
+  }
+  decimals = std::clamp(decimals, 0, 12);
+  const double scaled = std::fabs(v) * static_cast<double>(kPow10[decimals]);
+  if (scaled >= 9.0e18) return std::to_chars(p, p + 40, v).ptr;
+  const auto units = static_cast<std::uint64_t>(scaled + 0.5);
+  if (v < 0 && units != 0) *p++ = '-';
+  p = std::to_chars(p, p + 24, units / kPow10[decimals]).ptr;
+  std::uint64_t frac = units % kPow10[decimals];
+  if (frac == 0) return p;
+  int digits = decimals;
+  while (frac % 10 == 0) {
+    frac /= 10;
+    --digits;
+  }
+  *p++ = '.';
+  for (int i = digits - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
+  return p + digits;
+}
+
+void appendJsonString(std::string& out, std::string_view s) {
+  const std::size_t at = out.size();
+  out.resize(at + jsonStringBound(s.size()));
+  char* end = writeJsonString(out.data() + at, s);
+  out.resize(static_cast<std::size_t>(end - out.data()));
+}
+
+void JsonWriter::separate() {
+  if (after_key_) {
+    after_key_ = false;
+    return;
+  }
+  if (depth_ == 0) return;
+  std::uint64_t bit = std::uint64_t{1} << (depth_ - 1);
+  if (has_items_ & bit) out_ += ',';
+  has_items_ |= bit;
+}
+
+JsonWriter& JsonWriter::open(char c) {
+  separate();
+  out_ += c;
+  if (depth_ < 64) {
+    ++depth_;
+    has_items_ &= ~(std::uint64_t{1} << (depth_ - 1));
+  }
+  return *this;
+}
+
+JsonWriter& JsonWriter::close(char c) {
+  out_ += c;
+  if (depth_ > 0) --depth_;
+  return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view k) {
+  // One append of `,"key":` (keys are short literals).
+  char buf[96];
+  char* p = buf;
+  if (depth_ > 0) {
+    std::uint64_t bit = std::uint64_t{1} << (depth_ - 1);
+    if (has_items_ & bit) *p++ = ',';
+    has_items_ |= bit;
+  }
+  if (k.size() > sizeof buf - 4) {
+    out_.append(buf, p);
+    out_ += '"';
+    out_.append(k);
+    out_ += "\":";
+  } else {
+    *p++ = '"';
+    std::memcpy(p, k.data(), k.size());
+    p += k.size();
+    *p++ = '"';
+    *p++ = ':';
+    out_.append(buf, p);
+  }
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(std::string_view s) {
+  separate();
+  if (s.size() <= 48) {  // short values: escaped on the stack, appended once
+    char buf[jsonStringBound(48)];
+    out_.append(buf, writeJsonString(buf, s));
+  } else {
+    appendJsonString(out_, s);
+  }
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(double d) {
+  if (!std::isfinite(d)) return null();
+  separate();
+  char buf[32];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  out_.append(buf, p);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(std::int64_t v) {
+  separate();
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out_.append(buf, p);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(std::uint64_t v) {
+  separate();
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out_.append(buf, p);
+  return *this;
+}
+
+JsonWriter& JsonWriter::value(bool b) {
+  separate();
+  out_ += b ? "true" : "false";
+  return *this;
+}
+
+JsonWriter& JsonWriter::fixed(double d, int decimals) {
+  separate();
+  char buf[40];
+  out_.append(buf, writeFixed(buf, d, decimals));
+  return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+  separate();
+  out_ += "null";
+  return *this;
+}
+
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  separate();
+  out_.append(json);
+  return *this;
+}
+
+}  // namespace switchyard::api
