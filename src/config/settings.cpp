@@ -21,7 +21,7 @@ constexpr std::string_view kUnimplementedStrategies[] = {"provider-budget-routin
 constexpr std::string_view kResponseCache = "not implemented yet (response cache)";
 constexpr std::string_view kBudgets = "not implemented yet (budgets)";
 constexpr std::string_view kKeys = "not implemented yet (virtual keys)";
-constexpr std::string_view kMetrics = "not implemented yet (traces, exports, metric filters)";
+constexpr std::string_view kMetrics = "not implemented (metric filters, service callbacks; traces and webhooks are callbacks)";
 constexpr std::string_view kSpendLogs = "not implemented yet (spend logs)";
 constexpr std::string_view kStore = "not implemented yet (PostgreSQL store)";
 
