@@ -196,30 +196,17 @@ JsonWriter& JsonWriter::value(std::string_view s) {
   return *this;
 }
 
-JsonWriter& JsonWriter::value(double d) {
-  if (!std::isfinite(d)) return null();
+template <class Number>
+JsonWriter& JsonWriter::number(Number v) {
   separate();
   char buf[32];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
-  out_.append(buf, p);
+  out_.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
   return *this;
 }
 
-JsonWriter& JsonWriter::value(std::int64_t v) {
-  separate();
-  char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, p);
-  return *this;
-}
-
-JsonWriter& JsonWriter::value(std::uint64_t v) {
-  separate();
-  char buf[24];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out_.append(buf, p);
-  return *this;
-}
+JsonWriter& JsonWriter::value(double d) { return std::isfinite(d) ? number(d) : null(); }
+JsonWriter& JsonWriter::value(std::int64_t v) { return number(v); }
+JsonWriter& JsonWriter::value(std::uint64_t v) { return number(v); }
 
 JsonWriter& JsonWriter::value(bool b) {
   separate();

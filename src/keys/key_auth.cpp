@@ -49,6 +49,7 @@ api::Result<auth::Principal> KeyAuthenticator::authenticate(std::string_view tok
     return unauthorized("Authentication Error: this key has expired.");
   }
   auth::Principal p{true, false, row->displayName(), {}, {}};
+  p.team = row->teamId();
   p.key = std::move(entry);
   p.key_row = std::move(row);
   return p;

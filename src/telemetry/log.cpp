@@ -303,6 +303,7 @@ void logAccess(const AccessRecord& r) {
       }
     }
     if (!r.key_alias.empty()) w.field("key_alias", r.key_alias);
+    if (ex && !ex->principal.team.empty()) w.field("team", ex->principal.team);
     w.endObject();
     if (!direct) {
       spdlog::info(std::string_view(line));
@@ -320,10 +321,11 @@ void logAccess(const AccessRecord& r) {
                     static_cast<unsigned long long>(ex->usage->prompt_tokens),
                     static_cast<unsigned long long>(ex->usage->completion_tokens));
     }
-    spdlog::info("access {} {} {} {:.2f}ms request_id={} model={} deployment={} stream={}{}{}{}{}",
+    spdlog::info("access {} {} {} {:.2f}ms request_id={} model={} deployment={} stream={}{}{}{}{}{}",
                  r.method, r.path, r.status, r.latency_ms, ex->request_id,
                  o.model_group.empty() ? ex->model : o.model_group, o.deployment_id, r.stream,
                  tokens, r.key_alias.empty() ? "" : " key_alias=", r.key_alias,
+                 ex->principal.team.empty() ? "" : " team=", ex->principal.team,
                  o.error ? " error=\"" +
                                (o.error->detail.empty() ? o.error->message : o.error->detail) + "\""
                          : std::string());

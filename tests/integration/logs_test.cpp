@@ -54,7 +54,7 @@ TEST(LogsTest, JsonAccessLinesCarryEveryFieldAndNeitherKeysNorPrompts) {
       .general("master_key", kMasterKey);
   SY_START_GATEWAY(gw, c.yaml());
   HttpClient client(gw->port());
-  json key = generateKey(client, {{"key_alias", "billing-svc"}});
+  json key = generateKey(client, {{"key_alias", "billing-svc"}, {"team_id", "team-blue"}});
   const std::string vk = key["key"];
   auto r = client.post("/v1/chat/completions", chatBody("m", kPrompt),
                        {{"Authorization", "Bearer " + vk}, {"x-request-id", "log-req-1"}});
@@ -74,6 +74,7 @@ TEST(LogsTest, JsonAccessLinesCarryEveryFieldAndNeitherKeysNorPrompts) {
   EXPECT_EQ((*a)["path"], "/v1/chat/completions");
   EXPECT_EQ((*a)["status"], 200);
   EXPECT_EQ((*a)["key_alias"], "billing-svc");
+  EXPECT_EQ((*a)["team"], "team-blue");
   EXPECT_EQ((*a)["model"], "m");
   EXPECT_EQ((*a)["deployment"], "dep-1");
   EXPECT_EQ((*a)["provider"], "openai");

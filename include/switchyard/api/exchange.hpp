@@ -74,6 +74,7 @@ struct Principal {
   // A virtual key: its live counters and its settings as they were when the request began.
   std::shared_ptr<keys::KeyEntry> key;
   std::shared_ptr<const keys::KeySettings> key_row;
+  std::string team;  // the virtual key's team_id, for the logs ("" for none)
 };
 
 // The request-level controls of a proxied request, taken out of the JSON body once by the parse

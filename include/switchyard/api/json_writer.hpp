@@ -63,6 +63,8 @@ class JsonWriter {
   }
 
  private:
+  template <class Number>
+  JsonWriter& number(Number v);  // shortest round-trip (std::to_chars)
   JsonWriter& open(char c);
   JsonWriter& close(char c);
   void separate();  // a comma before every element but the first of its container
