@@ -321,7 +321,7 @@ void logAccess(const AccessRecord& r) {
                     static_cast<unsigned long long>(ex->usage->prompt_tokens),
                     static_cast<unsigned long long>(ex->usage->completion_tokens));
     }
-    spdlog::info("access {} {} {} {:.2f}ms request_id={} model={} deployment={} stream={}{}{}{}{}{}",
+    spdlog::info("access {} {} {} {:.2f}ms request_id={} model={} deployment={} stream={}{}{}{}{}{}{}",
                  r.method, r.path, r.status, r.latency_ms, ex->request_id,
                  o.model_group.empty() ? ex->model : o.model_group, o.deployment_id, r.stream,
                  tokens, r.key_alias.empty() ? "" : " key_alias=", r.key_alias,

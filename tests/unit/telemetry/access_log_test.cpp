@@ -46,9 +46,13 @@ class AccessLogTest : public ::testing::Test {
 TEST_F(AccessLogTest, HumanLine) {
   setJsonLogs(false);
   api::Exchange ex = exchange();
+  ex.principal.team = "team-x";
+  ex.outcome.error = api::Error{api::ErrorKind::kUpstreamError, "msg", "upstream broke"};
   AccessLog log;
   log.record(ex, 200, true);
   std::string line = out_.str();
+  EXPECT_NE(line.find("key_alias=team-a-key team=team-x error=\"upstream broke\""), std::string::npos)
+      << line;
   EXPECT_NE(line.find("access POST /v1/chat/completions 200"), std::string::npos) << line;
   EXPECT_NE(line.find("request_id=req-123"), std::string::npos) << line;
   EXPECT_NE(line.find("deployment=dep-1"), std::string::npos) << line;
