@@ -42,7 +42,8 @@ HttpPoster::HttpPoster(providers::Url url, std::map<std::string, std::string> he
 HttpPoster::~HttpPoster() = default;
 
 HttpPoster::Result HttpPoster::post(const std::string& content_type, std::string body,
-                                    std::chrono::milliseconds timeout) {
+                                    std::chrono::milliseconds timeout,
+                                    const std::atomic<std::int64_t>* stop_at) {
   asio::io_context ctx(1);
   http::request<http::string_body> req{http::verb::post, url_.path.empty() ? "/" : url_.path, 11};
   if (!url_.query.empty()) req.target(std::string(req.target()) + "?" + url_.query);
@@ -91,7 +92,18 @@ HttpPoster::Result HttpPoster::post(const std::string& content_type, std::string
       result.error = x.what();
     }
   });
-  ctx.run_for(timeout);
+  // In slices, to notice a shutdown's deadline.
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!done && !ctx.stopped()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= until) break;
+    if (stop_at) {
+      std::int64_t s = stop_at->load(std::memory_order_relaxed);
+      if (s != 0 && now.time_since_epoch().count() >= s) break;
+    }
+    ctx.run_for(std::min<std::chrono::steady_clock::duration>(until - now,
+                                                              std::chrono::milliseconds(20)));
+  }
   if (!done) {
     // Past the deadline: close the socket, let the operations finish cancelled.
     boost::system::error_code ec;

@@ -3,7 +3,9 @@
 // One connection per post (batches are seconds apart); https verifies the peer against the
 // system's CAs and the host name. Private to the exports module.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,8 +26,11 @@ class HttpPoster {
   HttpPoster(providers::Url url, std::map<std::string, std::string> headers);
   ~HttpPoster();
 
-  // POSTs `body`; everything (resolve, connect, TLS, write, read) within `timeout`.
-  Result post(const std::string& content_type, std::string body, std::chrono::milliseconds timeout);
+  // POSTs `body`; everything (resolve, connect, TLS, write, read) within `timeout`, and given up
+  // as soon as `stop_at` (steady-clock nanoseconds; 0: none) passes, so that a shutdown does not
+  // wait for a hanging endpoint.
+  Result post(const std::string& content_type, std::string body, std::chrono::milliseconds timeout,
+              const std::atomic<std::int64_t>* stop_at = nullptr);
 
   const providers::Url& url() const noexcept { return url_; }
 

@@ -73,6 +73,7 @@ class Exporter {
       stopping_ = true;
       deadline_ = deadline;
     }
+    stop_at_.store(deadline.time_since_epoch().count(), std::memory_order_relaxed);
     wake_.notify_one();
     if (thread_.joinable()) thread_.join();
   }
@@ -106,6 +107,8 @@ class Exporter {
   }
 
   std::atomic<std::uint64_t> exported_{0}, dropped_{0}, failures_{0};
+  // Set by stop(): a post in progress is given up when the clock passes it (steady ns; 0: none).
+  std::atomic<std::int64_t> stop_at_{0};
 
  private:
   void run() {
@@ -169,7 +172,7 @@ class OtlpExporter final : public Exporter {
         if (attempt > 0 && !pause(std::chrono::seconds(1), deadline)) break;
         auto timeout = budget(millis(settings_.timeout_s), deadline);
         if (timeout.count() == 0) break;
-        HttpPoster::Result r = poster_.post("application/json", body, timeout);
+        HttpPoster::Result r = poster_.post("application/json", body, timeout, &stop_at_);
         sent = r.ok();
         if (!sent) {
           ++failures_;
@@ -248,7 +251,7 @@ class WebhookExporter final : public Exporter {
       if (attempt > 0 && !pause(kBackoff[attempt - 1], deadline)) return false;
       auto timeout = budget(kWebhookTimeout, deadline);
       if (timeout.count() == 0) return false;
-      HttpPoster::Result r = poster_.post(type, body, timeout);
+      HttpPoster::Result r = poster_.post(type, body, timeout, &stop_at_);
       if (r.ok()) return true;
       ++failures_;
       if (Clock::now() - last_warning_ >= std::chrono::seconds(60)) {

@@ -218,7 +218,9 @@ TEST(LogsTest, AStdoutNobodyReadsNeverHoldsUpARequest) {
         worst_us,
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count());
   }
-  EXPECT_LT(worst_us, 500'000) << "a request waited for the log";
+  // A blocked writer would hold a request forever; a loaded machine under sanitizers may stall
+  // one for a while.
+  EXPECT_LT(worst_us, 3'000'000) << "a request waited for the log";
   std::string m = client.get("/metrics").body;
   std::size_t d = m.find("\nswitchyard_log_lines_dropped_total ");
   ASSERT_NE(d, std::string::npos) << m;

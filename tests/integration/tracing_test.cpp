@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "support/collector.hpp"
@@ -235,12 +236,14 @@ TEST(TracingTest, ADeadOrHangingCollectorCostsRequestsNothing) {
     ConfigBuilder c;
     c.model("m", "openai/fake-model", fake.baseUrl(), kUpstreamKey, "dep-1")
         .litellm("callbacks", "[\"otel\"]");
+    // A post may hang for 3 s: a request that waited for one would take that long.
     auto gw = startTraced(c.yaml(), endpoint,
-                          {{"OTEL_EXPORTER_OTLP_TIMEOUT", "300"}, {"OTEL_BSP_MAX_QUEUE_SIZE", "64"},
+                          {{"OTEL_EXPORTER_OTLP_TIMEOUT", "3000"}, {"OTEL_BSP_MAX_QUEUE_SIZE", "64"},
                            {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "16"}});
     ASSERT_TRUE(gw->started()) << gw->startError();
     std::atomic<int> ok{0};
-    std::atomic<long> worst_us{0};
+    std::mutex m;
+    std::vector<long> took_us;
     std::vector<std::thread> clients;
     for (int t = 0; t < 4; ++t) {
       clients.emplace_back([&] {
@@ -249,20 +252,23 @@ TEST(TracingTest, ADeadOrHangingCollectorCostsRequestsNothing) {
           auto start = Clock::now();
           auto r = client.post("/v1/chat/completions", chatBody("m"));
           long us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
-          long prev = worst_us.load();
-          while (us > prev && !worst_us.compare_exchange_weak(prev, us)) {
-          }
+          std::lock_guard lock(m);
+          took_us.push_back(us);
           if (r.status == 200) ++ok;
         }
       });
     }
     for (auto& t : clients) t.join();
     EXPECT_EQ(ok.load(), 400);
-    // A request never waits for the collector (its timeout alone is 300 ms).
-    EXPECT_LT(worst_us.load(), 250'000) << "slowest request " << worst_us.load() << " us";
+    // No request waits for the collector: the median is far below a post's 3 s, and not one
+    // request took that long (a loaded machine under sanitizers may still stall one for a while).
+    std::sort(took_us.begin(), took_us.end());
+    EXPECT_LT(took_us[took_us.size() / 2], 150'000) << "median " << took_us[took_us.size() / 2] << " us";
+    EXPECT_LT(took_us.back(), 2'900'000) << "slowest request " << took_us.back() << " us";
     HttpClient client(gw->port());
     bool counted = false;
-    for (int i = 0; i < 50 && !counted; ++i) {
+    // A hanging post is given up after 3 s, tried again after 1 s, then its spans are dropped.
+    for (int i = 0; i < 120 && !counted; ++i) {
       std::string m = client.get("/metrics").body;
       counted = m.find("switchyard_export_records_dropped_total{exporter=\"otel\",name=\"otel\"} 0\n") ==
                     std::string::npos &&
