@@ -6,6 +6,8 @@
 # gateway through bench/gateway.sh under callgrind, warms up for 3 s, zeroes the counters, runs
 # `wrk -c4` for 10 s, dumps them and prints Ir / requests.
 set -euo pipefail
+command -v valgrind >/dev/null && command -v callgrind_control >/dev/null ||
+  { echo "bench/instructions.sh needs valgrind (apt-get install valgrind)" >&2; exit 2; }
 here=$(cd "$(dirname "$0")/.." && pwd)
 B=${BENCH_DIR:?set BENCH_DIR to the benchmark harness}
 R=$B/.run
