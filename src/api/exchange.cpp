@@ -64,6 +64,14 @@ std::optional<std::string_view> Reply::header(std::string_view name) const {
   return std::nullopt;
 }
 
+const nlohmann::json* promptOf(const Exchange& ex) {
+  if (!ex.body) return nullptr;
+  for (const char* field : {"messages", "prompt", "input"}) {
+    if (auto it = ex.body->find(field); it != ex.body->end()) return &*it;
+  }
+  return nullptr;
+}
+
 Exchange::Exchange() = default;
 Exchange::~Exchange() = default;
 Exchange::Exchange(Exchange&&) noexcept = default;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "loader.hpp"
+#include "switchyard/api/query.hpp"
 #include "scalars.hpp"
 
 namespace switchyard::config {
@@ -13,30 +14,6 @@ namespace {
 
 // "k1=v1,k2=v2" (W3C baggage style, values percent-decoded), as OTEL_EXPORTER_OTLP_HEADERS.
 std::map<std::string, std::string> headerList(std::string_view text) {
-  auto decode = [](std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '%' && i + 2 < s.size()) {
-        int v = 0;
-        bool ok = true;
-        for (int j = 1; j <= 2; ++j) {
-          char c = s[i + j];
-          v <<= 4;
-          if (c >= '0' && c <= '9') v |= c - '0';
-          else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-          else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-          else ok = false;
-        }
-        if (ok) {
-          out += static_cast<char>(v);
-          i += 2;
-          continue;
-        }
-      }
-      out += s[i];
-    }
-    return out;
-  };
   std::map<std::string, std::string> out;
   while (!text.empty()) {
     std::size_t comma = text.find(',');
@@ -45,7 +22,7 @@ std::map<std::string, std::string> headerList(std::string_view text) {
     std::size_t eq = item.find('=');
     if (eq == std::string_view::npos) continue;
     std::string name(trimmed(item.substr(0, eq)));
-    std::string value = decode(trimmed(item.substr(eq + 1)));
+    std::string value = api::percentDecode(trimmed(item.substr(eq + 1)));
     // A header value must not break the request head.
     if (name.empty() || value.find_first_of("\r\n") != std::string::npos) continue;
     std::transform(name.begin(), name.end(), name.begin(),

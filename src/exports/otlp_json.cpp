@@ -12,6 +12,7 @@
 
 #include "formats.hpp"
 #include "switchyard/api/json_writer.hpp"
+#include "switchyard/providers/url.hpp"
 
 namespace switchyard::exports {
 namespace {
@@ -35,30 +36,6 @@ std::string_view genAiSystem(std::string_view provider) {
   if (provider == "bedrock") return "aws.bedrock";
   if (provider == "mistral") return "mistral_ai";
   return provider;
-}
-
-// The host and port of "scheme://host[:port]/path", as views.
-std::pair<std::string_view, std::int64_t> hostPort(std::string_view base) {
-  std::size_t scheme = base.find("://");
-  if (scheme == std::string_view::npos) return {{}, 0};
-  const bool tls = base.substr(0, scheme) == "https";
-  base.remove_prefix(scheme + 3);
-  base = base.substr(0, base.find_first_of("/?#"));
-  std::int64_t port = tls ? 443 : 80;
-  if (!base.empty() && base.front() == '[') {  // [v6]:port
-    std::size_t close = base.find(']');
-    if (close == std::string_view::npos) return {{}, 0};
-    std::string_view rest = base.substr(close + 1);
-    if (rest.size() > 1 && rest.front() == ':')
-      std::from_chars(rest.data() + 1, rest.data() + rest.size(), port);
-    return {base.substr(1, close - 1), port};
-  }
-  std::size_t colon = base.rfind(':');
-  if (colon != std::string_view::npos) {
-    std::from_chars(base.data() + colon + 1, base.data() + base.size(), port);
-    base = base.substr(0, colon);
-  }
-  return {base, port};
 }
 
 // A cursor into room the caller reserved.
@@ -285,8 +262,8 @@ void attemptSpan(Cursor& c, const ExportRecord& r, std::size_t i) {
         .str("gen_ai.request.model", at.model)
         .str("switchyard.deployment_id", at.deployment_id)
         .integer("switchyard.attempt", static_cast<std::int64_t>(i + 1));
-    if (auto [host, port] = hostPort(at.api_base); !host.empty())
-      a.str("server.address", host).integer("server.port", port);
+    if (auto url = providers::parseUrl(at.api_base))
+      a.str("server.address", url->host).integer("server.port", url->port);
     if (at.status) a.integer("http.response.status_code", at.status);
     const bool last = i + 1 == t.attempts.size();
     if (last && at.error.empty() && (r.row.prompt_tokens || r.row.completion_tokens)) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "switchyard/api/exchange.hpp"
+#include "switchyard/api/json_guard.hpp"
 #include "switchyard/keys/spend_log.hpp"
 
 namespace switchyard::exports {
@@ -23,7 +24,7 @@ ExportRecord recordOf(const api::Exchange& ex, unsigned status, bool stream, boo
   r.path = std::string(ex.path);
   const api::Outcome& o = ex.outcome;
   if (o.error) {
-    r.error = o.error->detail.empty() ? o.error->message : o.error->detail;
+    r.error = o.error->logText();
     r.error_code = o.error->code;
   }
   // One reading of both clocks converts the steady times of the request to wall time.
@@ -51,13 +52,8 @@ ExportRecord recordOf(const api::Exchange& ex, unsigned status, bool stream, boo
                                                                                 : wall(a.end));
     }
   }
-  if (messages && ex.body) {
-    for (const char* field : {"messages", "prompt", "input"}) {
-      auto it = ex.body->find(field);
-      if (it == ex.body->end()) continue;
-      r.messages_json = it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      break;
-    }
+  if (messages) {
+    if (const nlohmann::json* prompt = api::promptOf(ex)) r.messages_json = api::dumpJson(*prompt);
     r.response_json = ex.logged_reply;
   }
   return r;

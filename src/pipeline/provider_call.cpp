@@ -135,7 +135,7 @@ void endAttemptSpan(api::TraceContext& t, const api::Result<api::Reply>& r) {
   } else {
     const Error& e = r.error();
     a.status = e.upstream_status ? e.upstream_status : 0;  // 0: no answer (refused, timed out)
-    a.error = e.detail.empty() ? e.message : e.detail;
+    a.error = e.logText();
   }
 }
 
@@ -328,7 +328,7 @@ class ProviderCallFilter final : public Filter {
       bool cooled = sel.lease.fail(elapsed, cls, policy_, e.message);
       sel.lease.reset();
       spdlog::info("request {}: attempt on deployment {} ({}) failed: {}{}", ex.request_id, d.id,
-                   target, e.detail.empty() ? e.message : e.detail,
+                   target, e.logText(),
                    cooled ? "; deployment cooling down" : "");
       if (cooled) {
         spdlog::warn("request {}: deployment {} of {} cooling down for {:.1f}s", ex.request_id, d.id,

@@ -136,7 +136,7 @@ void Client::failed(const api::Error& e, bool probe) {
     c_->open_.store(true, std::memory_order_relaxed);
     if (was_closed) {
       spdlog::warn("redis {}: {} failure(s) in a row, going on without Redis ({}); retrying in {} ms",
-                   describe(s_), failures_in_row_, e.detail.empty() ? e.message : e.detail,
+                   describe(s_), failures_in_row_, e.logText(),
                    open_for_.count());
     }
   }

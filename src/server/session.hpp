@@ -100,7 +100,7 @@ asio::awaitable<bool> writeStream(Stream& stream, unsigned version, api::Reply& 
     if (!chunk) {
       const api::Error& e = chunk.error();
       spdlog::warn("request {}: stream broke: {}", ex.request_id,
-                   e.detail.empty() ? e.message : e.detail);
+                   e.logText());
       ex.outcome.error = e;  // the request failed: the access log, metrics and spend say so
       bytes = reply.stream_error ? reply.stream_error(e) : "data: " + e.toJson() + "\n\n";
       how = api::StreamEnd::kBroken;

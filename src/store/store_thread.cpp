@@ -151,7 +151,7 @@ struct StoreThread::Impl {
         retry_at = Clock::now() + backoff;
         spdlog::warn("store: writing {} item(s) failed, retrying in {} ms ({} buffered): {}",
                      batch_items, backoff.count(), buffered.load(),
-                     r.error().detail.empty() ? r.error().message : r.error().detail);
+                     r.error().logText());
         return false;
       }
       if (backoff.count() != 0) spdlog::info("store: writes succeed again");

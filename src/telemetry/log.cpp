@@ -288,17 +288,11 @@ void logAccess(const AccessRecord& r) {
       if (o.overhead) w.key("overhead_ms").fixed(ms(*o.overhead), 3);
       if (ex->first_chunk) w.key("ttft_ms").fixed(ms(*ex->first_chunk - ex->started), 3);
       w.field("retries", o.attempted_retries).field("fallbacks", o.attempted_fallbacks);
-      if (o.error) w.field("error", o.error->detail.empty() ? o.error->message : o.error->detail);
+      if (o.error) w.field("error", o.error->logText());
       // Only with log_messages (the answer is kept then): the prompt and the answer.
       if (!ex->logged_reply.empty()) {
-        if (ex->body) {
-          for (const char* field : {"messages", "prompt", "input"}) {
-            if (auto it = ex->body->find(field); it != ex->body->end()) {
-              w.key("messages").raw(api::dumpJson(*it));
-              break;
-            }
-          }
-        }
+        if (const nlohmann::json* prompt = api::promptOf(*ex))
+          w.key("messages").raw(api::dumpJson(*prompt));
         w.field("response", ex->logged_reply);
       }
     }
@@ -326,8 +320,7 @@ void logAccess(const AccessRecord& r) {
                  o.model_group.empty() ? ex->model : o.model_group, o.deployment_id, r.stream,
                  tokens, r.key_alias.empty() ? "" : " key_alias=", r.key_alias,
                  ex->principal.team.empty() ? "" : " team=", ex->principal.team,
-                 o.error ? " error=\"" +
-                               (o.error->detail.empty() ? o.error->message : o.error->detail) + "\""
+                 o.error ? " error=\"" + o.error->logText() + "\""
                          : std::string());
   } else {
     spdlog::info("access {} {} {} {:.2f}ms", r.method, r.path, r.status, r.latency_ms);

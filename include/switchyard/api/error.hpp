@@ -45,6 +45,8 @@ struct Error {
   std::string upstream_body = {};
 
   unsigned httpStatus() const noexcept;
+  // What logs, spans and spend rows say of it: the internal detail, else the client's message.
+  const std::string& logText() const noexcept { return detail.empty() ? message : detail; }
   std::string_view type() const noexcept;  // OpenAI "type", e.g. "invalid_request_error"
   std::string_view codeOrDefault() const noexcept;
   // {"error":{"message":..,"type":..,"param":..,"code":..}}

@@ -254,4 +254,8 @@ struct Exchange {
   void* watch_client_ctx_ = nullptr;
 };
 
+// The request's prompt in its parsed body: `messages`, else `prompt`, else `input`; null when
+// there is no body or none of them.
+const nlohmann::json* promptOf(const Exchange& ex);
+
 }  // namespace switchyard::api

@@ -162,7 +162,6 @@ struct LitellmSettings {
   // Prompts and answers in logs, traces and webhooks: never, unless `log_messages: true` or
   // `turn_off_message_logging: false` is written (LiteLLM logs them by default; not here).
   bool log_messages = false;
-  bool tracing() const noexcept { return otel.has_value(); }
   bool ssl_verify = true;              // ssl_verify: false turns verification off (not advised)
   std::string ssl_ca_file;             // ssl_verify: "/path/ca.pem" or ssl_certificate
   // Parsed and kept for the features that will read them (teams): JSON, null when absent.

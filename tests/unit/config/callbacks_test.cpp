@@ -23,7 +23,7 @@ TEST(CallbacksTest, OtelReadsTheStandardVariables) {
   LoadResult r = loadOk("litellm_settings:\n  callbacks: [\"otel\", \"prometheus\"]\n");
   ASSERT_TRUE(r.config.litellm_settings.otel);
   const OtelSettings& o = *r.config.litellm_settings.otel;
-  EXPECT_TRUE(r.config.litellm_settings.tracing());
+  EXPECT_TRUE(r.config.litellm_settings.otel.has_value());
   EXPECT_EQ(o.endpoint, "http://collector:4318/v1/traces");
   EXPECT_EQ(o.headers.at("authorization"), "Bearer tok");
   EXPECT_EQ(o.headers.at("x-scope"), "tenant-1");
@@ -47,7 +47,7 @@ TEST(CallbacksTest, OtelDefaultsAndTheTracesEndpointAsIs) {
   LoadResult r = loadOk("litellm_settings:\n  callbacks: otel\n");
   EXPECT_EQ(r.config.litellm_settings.otel->endpoint, "https://otel.example/custom/path");
   // No otel in the lists: no tracing.
-  EXPECT_FALSE(loadOk("litellm_settings:\n  callbacks: [prometheus]\n").config.litellm_settings.tracing());
+  EXPECT_FALSE(loadOk("litellm_settings:\n  callbacks: [prometheus]\n").config.litellm_settings.otel.has_value());
 }
 
 TEST(CallbacksTest, TheSamplerFollowsOtelTracesSampler) {
