@@ -36,11 +36,15 @@ fi
 telemetry_litellm=
 telemetry_general=
 otel_pid=
+# Parts, to split the cost: BENCH_TELEMETRY=logs is metrics and JSON access lines without
+# traces; BENCH_TELEMETRY=otel is traces alone (metrics off, no access lines).
 case "${BENCH_TELEMETRY:-}" in
   off)
     telemetry_general=$'  disable_metrics: true\n'
     export SWITCHYARD_LOG_LEVEL=warning ;;
-  on)
+  logs)
+    telemetry_litellm=$'  json_logs: true\n' ;;
+  on|otel)
     otel_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     mkdir -p "$dir/otel"
     cat >"$dir/otel/nginx.conf" <<NGINX
@@ -59,7 +63,13 @@ NGINX
     setsid taskset -c "${UPSTREAM_CPUS:-0}" nginx -c "$dir/otel/nginx.conf" -g 'daemon off;' &
     otel_pid=$!
     export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otel_port
-    telemetry_litellm=$'  json_logs: true\n  callbacks: ["otel"]\n' ;;
+    if [ "$BENCH_TELEMETRY" = otel ]; then
+      telemetry_general=$'  disable_metrics: true\n'
+      export SWITCHYARD_LOG_LEVEL=warning
+      telemetry_litellm=$'  callbacks: ["otel"]\n'
+    else
+      telemetry_litellm=$'  json_logs: true\n  callbacks: ["otel"]\n'
+    fi ;;
 esac
 if [ -n "$telemetry_litellm" ]; then
   if [ -n "$cache_yaml" ]; then cache_yaml+="$telemetry_litellm"; else cache_yaml=$'litellm_settings:\n'"$telemetry_litellm"; fi

@@ -37,6 +37,42 @@ inline bool needsCare(std::uint64_t w) {
 
 }  // namespace
 
+std::string_view validUtf8(std::string_view s, std::string& scratch) {
+  std::size_t i = 0;
+  auto ascii8 = [&](std::size_t at) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + at, 8);
+    return (w & 0x8080808080808080ull) == 0;
+  };
+  while (i < s.size()) {  // the common case: nothing to replace
+    if (i + 8 <= s.size() && ascii8(i)) {
+      i += 8;
+      continue;
+    }
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t n = utf8Length(s, i);
+    if (n == 0) break;
+    i += n;
+  }
+  if (i >= s.size()) return s;
+  scratch.assign(s.data(), i);
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t n = c < 0x80 ? 1 : utf8Length(s, i);
+    if (n == 0) {
+      scratch += "\xef\xbf\xbd";
+      ++i;
+    } else {
+      scratch.append(s.data() + i, n);
+      i += n;
+    }
+  }
+  return scratch;
+}
+
 char* writeJsonString(char* p, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   *p++ = '"';

@@ -147,9 +147,14 @@ void Loader::resolveCallbacks() {
       if (auto e = env("OTEL_SERVICE_NAME"); e && !e->empty()) o.service_name = *e;
       auto proto = env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
       if (!proto) proto = env("OTEL_EXPORTER_OTLP_PROTOCOL");
-      if (proto && *proto == "grpc") {
+      if (proto && *proto == "http/json") {
+        o.json = true;
+      } else if (proto && *proto == "grpc") {
         warn("otel: OTEL_EXPORTER_OTLP_PROTOCOL=grpc is not supported; spans are sent over "
-             "OTLP/HTTP (JSON) to " + o.endpoint);
+             "OTLP/HTTP (protobuf) to " + o.endpoint);
+      } else if (proto && *proto != "http/protobuf") {
+        warn("otel: OTEL_EXPORTER_OTLP_PROTOCOL=" + *proto +
+             " is not one of http/protobuf, http/json; spans are sent as http/protobuf");
       }
       if (auto e = env("OTEL_EXPORTER"); e && *e != "otlp_http" && *e != "otlp") {
         warn("otel: OTEL_EXPORTER=" + *e + " is not supported; spans are sent over OTLP/HTTP");

@@ -2,6 +2,7 @@
 // The wire formats of the exporters, made on their threads (private to the exports module):
 //   otlpJson       an OTLP/HTTP JSON ExportTraceServiceRequest: per traced request, a SERVER span
 //                  and a CLIENT span per upstream attempt, GenAI semantic-convention attributes
+//   otlpProto      the same request in protobuf (OTLP/HTTP's default encoding)
 //   webhookEvent   one finished request as LiteLLM's StandardLoggingPayload names it
 //                  (docs/observability.md#webhooks)
 
@@ -14,6 +15,8 @@
 namespace switchyard::exports {
 
 std::string otlpJson(std::span<const ExportRecord* const> traced, const std::string& service_name);
+// The same spans as an OTLP/HTTP protobuf ExportTraceServiceRequest (application/x-protobuf).
+std::string otlpProto(std::span<const ExportRecord* const> traced, const std::string& service_name);
 
 nlohmann::json webhookEvent(const ExportRecord& r);
 

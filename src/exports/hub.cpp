@@ -147,7 +147,7 @@ std::chrono::milliseconds millis(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
 }
 
-// OTLP/HTTP JSON to the collector. A 429/502/503/504 or no answer is tried once more after a
+// OTLP/HTTP (protobuf, or JSON) to the collector. A 429/502/503/504 or no answer is tried once more after a
 // second (OTLP's retryable answers); then the spans are dropped.
 class OtlpExporter final : public Exporter {
  public:
@@ -166,13 +166,16 @@ class OtlpExporter final : public Exporter {
       if (r.trace) traced.push_back(&r);
     for (std::size_t at = 0; at < traced.size(); at += settings_.max_batch) {
       std::size_t n = std::min<std::size_t>(settings_.max_batch, traced.size() - at);
-      std::string body = otlpJson(std::span(traced).subspan(at, n), settings_.service_name);
+      auto batch_spans = std::span(traced).subspan(at, n);
+      std::string body = settings_.json ? otlpJson(batch_spans, settings_.service_name)
+                                        : otlpProto(batch_spans, settings_.service_name);
       bool sent = false;
       for (int attempt = 0; attempt < 2 && !sent; ++attempt) {
         if (attempt > 0 && !pause(std::chrono::seconds(1), deadline)) break;
         auto timeout = budget(millis(settings_.timeout_s), deadline);
         if (timeout.count() == 0) break;
-        HttpPoster::Result r = poster_.post("application/json", body, timeout, &stop_at_);
+        HttpPoster::Result r = poster_.post(settings_.json ? "application/json" : "application/x-protobuf", body,
+                                                 timeout, &stop_at_);
         sent = r.ok();
         if (!sent) {
           ++failures_;

@@ -1,6 +1,6 @@
 // OpenTelemetry through the binary (docs/observability.md#traces): with `callbacks: ["otel"]`
 // every request is a SERVER span with a CLIENT child per upstream attempt, exported over OTLP/HTTP
-// JSON to a local receiver; the client's traceparent names the trace and goes upstream with the
+// (protobuf, or JSON) to a local receiver; the client's traceparent names the trace and goes upstream with the
 // attempt's span id; a dead or hanging collector costs requests nothing but dropped spans.
 
 #include <gtest/gtest.h>
@@ -61,7 +61,11 @@ std::string upstreamParent(const RecordedRequest& r, const std::string& trace) {
   return tp.substr(36, 16);
 }
 
-TEST(TracingTest, RetriesAndFallbacksAreChildSpansOfTheRequestInTheClientsTrace) {
+// Run with each OTLP/HTTP encoding: protobuf (the default) and OTEL_EXPORTER_OTLP_PROTOCOL=http/json.
+class TracingEncodingTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TracingEncodingTest, RetriesAndFallbacksAreChildSpansOfTheRequestInTheClientsTrace) {
+  const bool json_encoding = GetParam() == "http/json";
   FakeOpenAI fake;
   FakeCollector collector;
   fake.setBehaviorForModel("fake-down", Behavior::error(500, "boom"));
@@ -72,7 +76,9 @@ TEST(TracingTest, RetriesAndFallbacksAreChildSpansOfTheRequestInTheClientsTrace)
       .router("allowed_fails", "100")
       .router("fallbacks", "[{\"primary\": [\"backup\"]}]")
       .litellm("callbacks", "[\"otel\"]");
-  auto gw = startTraced(c.yaml(), collector.url(""));
+  std::map<std::string, std::string> env;
+  if (json_encoding) env["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/json";
+  auto gw = startTraced(c.yaml(), collector.url(""), env);
   ASSERT_TRUE(gw->started()) << gw->startError();
   HttpClient client(gw->port());
   Headers h = {{"traceparent", std::string("00-") + kClientTrace + "-" + kClientSpan + "-01"},
@@ -109,6 +115,9 @@ TEST(TracingTest, RetriesAndFallbacksAreChildSpansOfTheRequestInTheClientsTrace)
   EXPECT_EQ(spanAttribute(*root, "switchyard.retries"), 1);
   EXPECT_EQ(spanAttribute(*root, "switchyard.fallbacks"), 1);
   EXPECT_EQ(spanAttribute(*root, "switchyard.model_group"), "backup");
+  EXPECT_EQ(spanAttribute(*root, "switchyard.stream"), false);
+  EXPECT_EQ(spanAttribute(*root, "switchyard.cache_hit"), false);
+  EXPECT_TRUE(spanAttribute(*root, "switchyard.cost_usd").is_number());
   const std::int64_t root_start = std::stoll((*root)["startTimeUnixNano"].get<std::string>());
   const std::int64_t root_end = std::stoll((*root)["endTimeUnixNano"].get<std::string>());
   EXPECT_LT(root_start, root_end);
@@ -151,12 +160,20 @@ TEST(TracingTest, RetriesAndFallbacksAreChildSpansOfTheRequestInTheClientsTrace)
   EXPECT_EQ(posts[0].target, "/v1/traces");
   EXPECT_EQ(posts[0].header("authorization"), "Bearer collector-token");
   EXPECT_EQ(posts[0].header("x-tenant"), "t1");
-  EXPECT_EQ(posts[0].header("content-type"), "application/json");
+  EXPECT_EQ(posts[0].header("content-type"),
+            json_encoding ? "application/json" : "application/x-protobuf");
   for (const RecordedRequest& p : posts) {
     EXPECT_EQ(p.body.find(kUpstreamKey), std::string::npos);
     EXPECT_EQ(p.body.find("a prompt"), std::string::npos) << "prompts are not exported by default";
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Encodings, TracingEncodingTest,
+                         ::testing::Values(std::string("http/protobuf"), std::string("http/json")),
+                         [](const auto& info) {
+                           return info.param == "http/json" ? std::string("Json")
+                                                            : std::string("Protobuf");
+                         });
 
 TEST(TracingTest, ANewTraceStartsWithoutTraceparentAndAStreamRecordsItsFirstToken) {
   FakeOpenAI fake;

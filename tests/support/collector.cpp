@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "support/otlp_decode.hpp"
+
 namespace switchyard::test {
 namespace {
 
@@ -38,7 +40,9 @@ std::string FakeCollector::url(const std::string& path) const {
 std::vector<json> FakeCollector::spans() const {
   std::vector<json> out;
   for (const RecordedRequest& r : server_.requests()) {
-    json body = r.json();
+    // Protobuf (OTLP/HTTP's default) or JSON, read into the same shape.
+    json body = r.header("content-type") == "application/x-protobuf" ? otlpProtoToJson(r.body)
+                                                                      : r.json();
     if (!body.is_object() || !body.contains("resourceSpans")) continue;
     for (const json& rs : body["resourceSpans"]) {
       std::string service;

@@ -25,6 +25,10 @@ constexpr std::size_t jsonStringBound(std::size_t n) { return 6 * n + 2; }
 // representation (std::to_chars) for the figures the logs carry (milliseconds, dollars). Values
 // too large for fixed point and non-finite ones fall back to to_chars / null.
 char* writeFixed(char* p, double v, int decimals);
+// `s` as valid UTF-8: itself when it is (no copy), else a copy in `scratch` with each byte that
+// starts no valid sequence replaced by U+FFFD (as writeJsonString does). For binary encodings
+// (OTLP protobuf) whose strings must be UTF-8.
+std::string_view validUtf8(std::string_view s, std::string& scratch);
 // Writes `s` as a quoted JSON string at `p`, which has room for jsonStringBound(s.size()) bytes;
 // returns the end of what it wrote.
 char* writeJsonString(char* p, std::string_view s);

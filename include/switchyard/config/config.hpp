@@ -126,6 +126,8 @@ struct OtelSettings {
   std::string endpoint = "http://localhost:4318/v1/traces";  // the OTLP/HTTP traces URL
   std::map<std::string, std::string> headers;  // OTEL_EXPORTER_OTLP_HEADERS: secrets, never logged
   std::string service_name = "switchyard";     // OTEL_SERVICE_NAME
+  // OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL: http/protobuf (the OTLP default) or http/json.
+  bool json = false;
   double timeout_s = 10;                       // OTEL_EXPORTER_OTLP_TIMEOUT (ms in the variable)
   double schedule_delay_s = 1;                 // OTEL_BSP_SCHEDULE_DELAY (ms)
   std::uint32_t max_queue = 8192;              // OTEL_BSP_MAX_QUEUE_SIZE: requests waiting

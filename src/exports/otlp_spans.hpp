@@ -1,0 +1,173 @@
+#pragma once
+// What the spans of a traced request say, once for both OTLP encodings (otlp_json.cpp,
+// otlp_proto.cpp): per request a SERVER span and a CLIENT span per upstream attempt, with the
+// GenAI semantic-convention attributes (docs/observability.md#traces). Private to the exports
+// module.
+//
+// An encoding is a class `Out` with
+//   void begin(const SpanHead&);                  opens a span: ids, name, kind, times
+//   void str(std::string_view key, std::string_view value);      (never called with "")
+//   void integer(std::string_view key, std::int64_t value);
+//   void number(std::string_view key, double value, int decimals);  ms to the µs, $ to 1e-12
+//   void boolean(std::string_view key, bool value);
+//   void end(const std::string* error);           status ERROR with the message, else unset
+// Keys are literals (no escaping needed).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "switchyard/api/json_writer.hpp"
+#include "switchyard/exports/record.hpp"
+#include "switchyard/providers/url.hpp"
+
+namespace switchyard::exports::otlp {
+
+constexpr int kSpanKindServer = 2;
+constexpr int kSpanKindClient = 3;
+
+struct SpanHead {
+  const api::TraceId& trace_id;
+  const api::SpanId& span_id;
+  const api::SpanId* parent;     // null: a root span
+  std::string_view tracestate;   // "" when none
+  std::string_view name_head;    // the name is "name_head name_tail"
+  std::string_view name_tail;
+  int kind;
+  std::int64_t start_ns, end_ns;
+};
+
+// Room for the spans of `r` in either encoding: their fixed text and every value they may hold,
+// escaped (JSON's worst case, 6 bytes per byte, bounds protobuf's too). `response_size`: the size
+// of the output messages given to requestSpan.
+inline std::size_t spanBound(const ExportRecord& r, std::size_t response_size) {
+  const store::SpendRow& row = r.row;
+  std::size_t dynamic = r.method.size() + r.path.size() + row.model.size() + row.request_id.size() +
+                        row.call_type.size() + row.model_group.size() + row.model_id.size() +
+                        row.api_base.size() + row.key_alias.size() + row.api_key.size() +
+                        row.team_id.size() + row.end_user.size() + row.custom_llm_provider.size() * 2 +
+                        r.error.size() * 2 + r.error_code.size() + r.trace->tracestate.size() +
+                        r.messages_json.size() + response_size;
+  for (const api::TraceContext::Attempt& a : r.trace->attempts) {
+    dynamic += a.model.size() * 2 + a.provider.size() * 2 + a.deployment_id.size() +
+               a.api_base.size() + a.error.size() * 2 + 64;
+  }
+  return 4096 + 1024 * r.trace->attempts.size() + api::jsonStringBound(dynamic);
+}
+
+// gen_ai.operation.name of a call type.
+inline std::string_view operationOf(std::string_view call_type) {
+  if (call_type == "aembedding") return "embeddings";
+  if (call_type == "atext_completion") return "text_completion";
+  return "chat";
+}
+
+// gen_ai.provider.name (gen_ai.system) of a LiteLLM provider prefix: the semantic conventions'
+// well-known values where one exists, else the prefix.
+inline std::string_view genAiSystem(std::string_view provider) {
+  if (provider == "azure" || provider == "azure_ai") return "azure.ai.openai";
+  if (provider == "gemini") return "gcp.gemini";
+  if (provider == "vertex_ai") return "gcp.vertex_ai";
+  if (provider == "bedrock") return "aws.bedrock";
+  if (provider == "mistral") return "mistral_ai";
+  return provider;
+}
+
+// The request's SERVER span. `response`: the answer as GenAI output messages (log_messages), or "".
+template <class Out>
+void requestSpan(Out& out, const ExportRecord& r, std::string_view response) {
+  const api::TraceContext& t = *r.trace;
+  const store::SpendRow& row = r.row;
+  const std::string_view op = operationOf(row.call_type);
+  out.begin(SpanHead{t.trace_id, t.span_id, t.parent_id ? &*t.parent_id : nullptr, t.tracestate,
+                     r.method, r.path, kSpanKindServer, r.start_ns, r.end_ns});
+  auto str = [&](std::string_view key, std::string_view v) {
+    if (!v.empty()) out.str(key, v);
+  };
+  str("http.request.method", r.method);
+  str("url.path", r.path);
+  out.integer("http.response.status_code", row.http_status);
+  str("gen_ai.operation.name", op);
+  str("gen_ai.request.model", row.model);
+  if (!row.custom_llm_provider.empty()) {
+    str("gen_ai.provider.name", genAiSystem(row.custom_llm_provider));
+    str("gen_ai.system", genAiSystem(row.custom_llm_provider));
+  }
+  if (!t.attempts.empty()) str("gen_ai.response.model", t.attempts.back().model);
+  if (row.prompt_tokens || row.completion_tokens) {
+    out.integer("gen_ai.usage.input_tokens", static_cast<std::int64_t>(row.prompt_tokens));
+    out.integer("gen_ai.usage.output_tokens", static_cast<std::int64_t>(row.completion_tokens));
+    if (row.cached_tokens)
+      out.integer("gen_ai.usage.cache_read.input_tokens", static_cast<std::int64_t>(row.cached_tokens));
+    if (row.reasoning_tokens)
+      out.integer("gen_ai.usage.reasoning.output_tokens",
+                  static_cast<std::int64_t>(row.reasoning_tokens));
+  }
+  str("switchyard.request_id", row.request_id);
+  str("switchyard.call_type", row.call_type);
+  str("switchyard.model_group", row.model_group);
+  str("switchyard.deployment_id", row.model_id);
+  str("switchyard.api_base", row.api_base);
+  str("switchyard.key_alias", row.key_alias);
+  str("switchyard.key_hash", row.api_key);
+  str("switchyard.team_id", row.team_id);
+  str("switchyard.end_user", row.end_user);
+  out.number("switchyard.cost_usd", row.spend, 12);
+  out.boolean("switchyard.cache_hit", row.cache_hit);
+  out.boolean("switchyard.stream", row.stream);
+  out.integer("switchyard.retries", r.retries);
+  out.integer("switchyard.fallbacks", r.fallbacks);
+  if (row.ttft_ms) out.number("switchyard.ttft_ms", *row.ttft_ms, 3);
+  if (r.overhead_ms) out.number("switchyard.overhead_ms", *r.overhead_ms, 3);
+  str("gen_ai.input.messages", r.messages_json);
+  str("gen_ai.output.messages", response);
+  if (!r.error.empty()) {
+    if (!r.error_code.empty()) {
+      out.str("error.type", r.error_code);
+    } else {
+      out.integer("error.type", row.http_status);
+    }
+  }
+  // Server spans: a 4xx is the client's error, not the span's (HTTP semantic conventions).
+  const bool failed = row.http_status >= 500 || (!r.error.empty() && row.http_status == 0);
+  out.end(failed ? &r.error : nullptr);
+}
+
+// The CLIENT span of upstream attempt `i`.
+template <class Out>
+void attemptSpan(Out& out, const ExportRecord& r, std::size_t i) {
+  const api::TraceContext& t = *r.trace;
+  const api::TraceContext::Attempt& at = t.attempts[i];
+  const std::string_view op = operationOf(r.row.call_type);
+  out.begin(SpanHead{t.trace_id, at.span_id, &t.span_id, {}, op, at.model, kSpanKindClient,
+                     r.attempt_ns[i].first, r.attempt_ns[i].second});  // "chat gpt-4o"
+  auto str = [&](std::string_view key, std::string_view v) {
+    if (!v.empty()) out.str(key, v);
+  };
+  str("gen_ai.operation.name", op);
+  str("gen_ai.provider.name", genAiSystem(at.provider));
+  str("gen_ai.system", genAiSystem(at.provider));
+  str("gen_ai.request.model", at.model);
+  str("switchyard.deployment_id", at.deployment_id);
+  out.integer("switchyard.attempt", static_cast<std::int64_t>(i + 1));
+  if (auto url = providers::parseUrl(at.api_base)) {
+    str("server.address", url->host);
+    out.integer("server.port", url->port);
+  }
+  if (at.status) out.integer("http.response.status_code", at.status);
+  const bool last = i + 1 == t.attempts.size();
+  if (last && at.error.empty() && (r.row.prompt_tokens || r.row.completion_tokens)) {
+    out.integer("gen_ai.usage.input_tokens", static_cast<std::int64_t>(r.row.prompt_tokens));
+    out.integer("gen_ai.usage.output_tokens", static_cast<std::int64_t>(r.row.completion_tokens));
+  }
+  if (!at.error.empty()) {
+    if (at.status) {
+      out.integer("error.type", at.status);
+    } else {
+      out.str("error.type", "no_answer");
+    }
+  }
+  out.end(at.error.empty() ? nullptr : &at.error);
+}
+
+}  // namespace switchyard::exports::otlp
