@@ -87,19 +87,26 @@ general_settings:
   database_url: sqlite:///$dir/switchyard.db
 $telemetry_general
 YAML
+if [ "$virtual" = 1 ]; then
+  # The key is made first, by a gateway on a private port, and stored in the database the real one
+  # then loads: the harness probes $OURS_PORT as soon as it listens, and must find the key there.
+  setup_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$bin" --config "$dir/config.yaml" --host 127.0.0.1 --port "$setup_port" --workers 1 \
+    --log-level warning >"$dir/setup.log" 2>&1 &
+  setup_pid=$!
+  for _ in $(seq 200); do
+    curl -sf "http://127.0.0.1:$setup_port/health/liveliness" >/dev/null && break
+    sleep 0.05
+  done
+  # A budget and an rpm limit the bench never reaches, so that both are checked on every request.
+  curl -sf "http://127.0.0.1:$setup_port/key/generate" -H "Authorization: Bearer $master" \
+    -H 'Content-Type: application/json' \
+    -d "{\"key\":\"$key\",\"key_alias\":\"bench\",\"max_budget\":1000000,\"rpm_limit\":100000000}" \
+    >/dev/null
+  kill -TERM $setup_pid; wait $setup_pid || true
+fi
 "$bin" --config "$dir/config.yaml" --host 127.0.0.1 --port "${OURS_PORT:?}" \
   --workers "${SWITCHYARD_WORKERS:-1}" --log-level "${SWITCHYARD_LOG_LEVEL:-info}" &
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null || true; wait $pid || true; [ -z "$redis_pid" ] || kill $redis_pid 2>/dev/null || true; [ -z "$otel_pid" ] || kill $otel_pid 2>/dev/null || true; rm -rf "$dir"' TERM INT EXIT
-if [ "$virtual" = 1 ]; then
-  for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$OURS_PORT/health/liveliness" >/dev/null && break
-    sleep 0.05
-  done
-  # A budget and an rpm limit the bench never reaches, so that both are checked on every request.
-  curl -sf "http://127.0.0.1:$OURS_PORT/key/generate" -H "Authorization: Bearer $master" \
-    -H 'Content-Type: application/json' \
-    -d "{\"key\":\"$key\",\"key_alias\":\"bench\",\"max_budget\":1000000,\"rpm_limit\":100000000}" \
-    >/dev/null
-fi
 wait $pid

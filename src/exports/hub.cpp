@@ -288,7 +288,9 @@ struct ExportHub::Impl {
 
   void collect();          // the collector thread
   void gather(Batch& out);  // every worker queue, emptied into `out`
-  void push(unsigned worker, ExportRecord r);
+  // Appends a record to the queue of `worker`, made in its slot by fill(ExportRecord&).
+  template <class Fill>
+  void push(unsigned worker, Fill fill);
 
   bool otel = false, webhooks = false, log_messages = false;
   std::size_t per_worker_cap = 0, batch_size = 512;
@@ -311,9 +313,10 @@ class ExportHub::Impl::Sink final : public telemetry::RequestSink {
     const bool span = hub_.otel && ex.trace && !isProbe(ex.path);
     const bool hook = hub_.webhooks && !ex.model.empty();
     if (!span && !hook) return;
-    ExportRecord r = recordOf(ex, status, stream, hub_.log_messages);
-    if (!span) r.trace.reset();
-    hub_.push(index_, std::move(r));
+    hub_.push(index_, [&](ExportRecord& r) {
+      recordOf(ex, status, stream, hub_.log_messages, r);
+      if (!span) r.trace.reset();
+    });
   }
 
  private:
@@ -353,7 +356,8 @@ ExportHub::Impl::Impl(const config::LitellmSettings& s, unsigned workers) {
   }
 }
 
-void ExportHub::Impl::push(unsigned worker, ExportRecord r) {
+template <class Fill>
+void ExportHub::Impl::push(unsigned worker, Fill fill) {
   WorkerQueue& q = *queues[worker];
   bool full_batch;
   {
@@ -362,7 +366,7 @@ void ExportHub::Impl::push(unsigned worker, ExportRecord r) {
       queue_dropped.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    q.items.push_back(std::move(r));
+    fill(q.items.emplace_back());
     full_batch = q.items.size() == batch_size;
   }
   if (full_batch) {

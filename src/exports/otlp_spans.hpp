@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <optional>
 
 #include "switchyard/api/json_writer.hpp"
 #include "switchyard/exports/record.hpp"
@@ -71,6 +73,18 @@ inline std::string_view genAiSystem(std::string_view provider) {
   if (provider == "bedrock") return "aws.bedrock";
   if (provider == "mistral") return "mistral_ai";
   return provider;
+}
+
+// The parsed URL of a deployment's api_base (null when it does not parse), remembered by the
+// exporter thread: a gateway has a handful of deployments and each attempt names one.
+inline const providers::Url* serverOf(const std::string& api_base) {
+  thread_local std::unordered_map<std::string, std::optional<providers::Url>> known;
+  auto it = known.find(api_base);
+  if (it == known.end()) {
+    if (known.size() >= 1024) known.clear();  // bounded, whatever the config holds
+    it = known.emplace(api_base, providers::parseUrl(api_base)).first;
+  }
+  return it->second ? &*it->second : nullptr;
 }
 
 // The request's SERVER span. `response`: the answer as GenAI output messages (log_messages), or "".
@@ -150,7 +164,7 @@ void attemptSpan(Out& out, const ExportRecord& r, std::size_t i) {
   str("gen_ai.request.model", at.model);
   str("switchyard.deployment_id", at.deployment_id);
   out.integer("switchyard.attempt", static_cast<std::int64_t>(i + 1));
-  if (auto url = providers::parseUrl(at.api_base)) {
+  if (const providers::Url* url = serverOf(at.api_base)) {
     str("server.address", url->host);
     out.integer("server.port", url->port);
   }

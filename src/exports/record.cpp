@@ -17,8 +17,7 @@ UnixNanos toNanos(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-ExportRecord recordOf(const api::Exchange& ex, unsigned status, bool stream, bool messages) {
-  ExportRecord r;
+void recordOf(const api::Exchange& ex, unsigned status, bool stream, bool messages, ExportRecord& r) {
   r.row = keys::spendRowOf(ex, status, stream);
   r.method = std::string(ex.method);
   r.path = std::string(ex.path);
@@ -56,7 +55,6 @@ ExportRecord recordOf(const api::Exchange& ex, unsigned status, bool stream, boo
     if (const nlohmann::json* prompt = api::promptOf(ex)) r.messages_json = api::dumpJson(*prompt);
     r.response_json = ex.logged_reply;
   }
-  return r;
 }
 
 }  // namespace switchyard::exports

@@ -35,7 +35,8 @@ struct ExportRecord {
   std::string messages_json, response_json;
 };
 
-// The record of `ex` as it ended with `status`. `messages`: copy the prompt and answer too.
-ExportRecord recordOf(const api::Exchange& ex, unsigned status, bool stream, bool messages);
+// Fills `r` (default-constructed, in its queue's slot: no move of the record afterwards) with
+// `ex` as it ended with `status`. `messages`: copy the prompt and answer too.
+void recordOf(const api::Exchange& ex, unsigned status, bool stream, bool messages, ExportRecord& r);
 
 }  // namespace switchyard::exports
