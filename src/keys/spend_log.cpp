@@ -14,6 +14,7 @@ namespace {
 
 std::string_view callTypeOf(const api::Exchange& ex) {
   if (ex.ingress == api::WireFormat::kAnthropic) return "anthropic_messages";
+  if (ex.ingress == api::WireFormat::kResponses) return "aresponses";
   return api::callTypeOf(ex.endpoint);
 }
 

@@ -33,9 +33,10 @@ struct TraceContext;  // trace.hpp
 enum class Endpoint : std::uint8_t { kChatCompletions, kCompletions, kEmbeddings };
 
 // The wire format of a request body or a reply. Requests enter as OpenAI (the /v1 routes) or as
-// Anthropic Messages (POST /v1/messages); providers answer in OpenAI format unless they pass an
+// Anthropic Messages (POST /v1/messages) or as OpenAI Responses (POST /v1/responses, translated
+// into chat by ingress/responses); providers answer in OpenAI format unless they pass an
 // Anthropic request through to Anthropic untouched, in which case the reply is kAnthropic.
-enum class WireFormat : std::uint8_t { kOpenAI, kAnthropic };
+enum class WireFormat : std::uint8_t { kOpenAI, kAnthropic, kResponses };
 std::string_view endpointPath(Endpoint e) noexcept;  // "/chat/completions", ...
 // LiteLLM's call type of an endpoint: "acompletion", "atext_completion", "aembedding".
 std::string_view callTypeOf(Endpoint e) noexcept;
