@@ -114,9 +114,27 @@ ALTER TABLE spend_logs DROP COLUMN api_key;
 CREATE INDEX spend_logs_key_ref ON spend_logs (key_ref, start_time);
 )sql";
 
+// Version 3: stored responses of the Responses API (docs/responses.md#state), owned by a key
+// hash ('' for the master key), purged by age. JSON columns are kept as given.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE responses (
+  id TEXT NOT NULL PRIMARY KEY,
+  owner TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL DEFAULT 0,
+  model TEXT NOT NULL DEFAULT '',
+  previous_response_id TEXT NOT NULL DEFAULT '',
+  response TEXT NOT NULL DEFAULT '{}',
+  input_items TEXT NOT NULL DEFAULT '[]',
+  conversation TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX responses_owner ON responses (owner);
+CREATE INDEX responses_created_at ON responses (created_at);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
+    {3, kV3},
 };
 
 constexpr std::string_view kCreateMigrations =

@@ -12,12 +12,14 @@
 
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "switchyard/api/error.hpp"
 #include "switchyard/store/records.hpp"
@@ -160,6 +162,28 @@ inline std::string keyRefIs(int n) {
 // its strings by reference: `r` must outlive the statement's step.
 void bindSpend(Stmt& s, const SpendRow& r, std::int64_t key_ref, int first = 1);
 api::Result<SpendRow> readSpend(sqlite3_stmt* s);
+
+// ---- stored responses (sqlite_responses.cpp) ----
+
+// The store's cached statement for `sql` (SqliteStore's statement cache).
+using Prepare = std::function<api::Result<Stmt>(std::string_view sql)>;
+
+// INSERT OR REPLACE each response, inside the caller's transaction. The strings are bound by
+// reference: `rows` must outlive the call.
+api::Result<void> insertResponses(sqlite3* db, const Prepare& prepare,
+                                  const std::vector<StoredResponse>& rows);
+api::Result<std::optional<StoredResponse>> findResponse(sqlite3* db, const Prepare& prepare,
+                                                        std::string_view id);
+api::Result<bool> deleteResponse(sqlite3* db, const Prepare& prepare, std::string_view id);
+// Within the caller's transaction: the responses `owner` owns are deleted / given to `to`.
+api::Result<void> deleteResponsesOf(sqlite3* db, const Prepare& prepare, std::string_view owner);
+api::Result<void> moveResponses(sqlite3* db, const Prepare& prepare, std::string_view from,
+                                std::string_view to);
+// Deletes the responses created before `created_before`, kPurgeChunk rows per statement (each
+// its own transaction: must be called outside one). Returns how many were deleted.
+inline constexpr int kPurgeChunk = 500;
+api::Result<std::size_t> purgeResponses(sqlite3* db, const Prepare& prepare,
+                                        UnixMs created_before);
 
 // keys.model_spend: {"model": {"spend": 1.5, "reset_at": ms | null}}. Decoding also reads
 // LiteLLM's {"model": 1.5}; nullopt when the text is not such an object.

@@ -102,12 +102,28 @@ class SqliteStore final : public Store {
   api::Result<bool> updateKey(const KeyRow& row) override { return replaceKey(row.token, row); }
 
   api::Result<bool> replaceKey(std::string_view old_token, const KeyRow& row) override {
-    auto s = prepare(update_key_);
-    if (!s) return s.error();
-    sqlite::bindKey(*s, row);
-    s->text(kKeyColumnCount + 1, old_token);
-    if (int rc = s->step(); rc != SQLITE_DONE) return keyWriteError(rc, row, "update key");
-    return sqlite3_changes(db_) > 0;
+    // A new token (regenerate) also moves the key's responses: one transaction for both.
+    const bool moves = old_token != row.token;
+    Transaction tx(db_);
+    if (moves) {
+      if (auto r = tx.begin(); !r) return r.error();
+    }
+    bool found = false;
+    {
+      auto s = prepare(update_key_);
+      if (!s) return s.error();
+      sqlite::bindKey(*s, row);
+      s->text(kKeyColumnCount + 1, old_token);
+      if (int rc = s->step(); rc != SQLITE_DONE) return keyWriteError(rc, row, "update key");
+      found = sqlite3_changes(db_) > 0;
+    }
+    if (!moves) return found;
+    if (found && !old_token.empty()) {
+      auto moved = sqlite::moveResponses(db_, prepare_, old_token, row.token);
+      if (!moved) return moved.error();
+    }
+    if (auto r = tx.commit(); !r) return r.error();
+    return found;
   }
 
   api::Result<std::size_t> deleteKeys(const std::vector<std::string>& tokens) override {
@@ -120,6 +136,8 @@ class SqliteStore final : public Store {
       s->text(1, token);
       if (int rc = s->step(); rc != SQLITE_DONE) return sqlite::sqliteError(db_, rc, "delete key");
       deleted += static_cast<std::size_t>(sqlite3_changes(db_));
+      if (token.empty()) continue;  // never the master key's responses
+      if (auto r = sqlite::deleteResponsesOf(db_, prepare_, token); !r) return r.error();
     }
     if (auto r = tx.commit(); !r) return r.error();
     return deleted;
@@ -131,6 +149,16 @@ class SqliteStore final : public Store {
   api::Result<std::vector<SpendRow>> spendLogs(const SpendQuery& q) override;
   api::Result<std::vector<SpendGroup>> spendReport(const SpendReportQuery& q) override;
   api::Result<std::vector<AuditRow>> auditLog(std::int64_t limit) override;
+
+  api::Result<std::optional<StoredResponse>> findResponse(std::string_view id) override {
+    return sqlite::findResponse(db_, prepare_, id);
+  }
+  api::Result<bool> deleteResponse(std::string_view id) override {
+    return sqlite::deleteResponse(db_, prepare_, id);
+  }
+  api::Result<std::size_t> purgeResponses(UnixMs created_before) override {
+    return sqlite::purgeResponses(db_, prepare_, created_before);
+  }
 
  private:
   // BEGIN IMMEDIATE ... COMMIT; rolled back when it ends uncommitted.
@@ -233,6 +261,7 @@ class SqliteStore final : public Store {
 
   sqlite3* db_;
   std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
+  const sqlite::Prepare prepare_ = [this](std::string_view sql) { return prepare(sql); };
   static constexpr int kSpendRowsPerInsert = 32;
   std::string select_key_, insert_key_, update_key_, insert_spend_, insert_spends_;
   // spend_keys ids by key hash, of committed rows only (cleared when a transaction fails);
@@ -416,6 +445,7 @@ api::Result<void> SqliteStore::writeBatch(const WriteBatch& batch) {
     s->text(5, a.detail);
     if (auto r = run(*s, "insert audit row"); !r) return r;
   }
+  if (auto r = sqlite::insertResponses(db_, prepare_, batch.responses); !r) return r;
   return tx.commit();
 }
 

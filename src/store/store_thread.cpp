@@ -1,5 +1,6 @@
 // The store thread (store_thread.hpp): a bounded, ordered buffer of background writes written in
-// batched transactions, and commands run in between, all on one thread that owns the Store.
+// batched transactions, commands run in between, and the stored responses' retention purge, all
+// on one thread that owns the Store.
 
 #include "switchyard/store/store_thread.hpp"
 
@@ -23,8 +24,17 @@ namespace switchyard::store {
 namespace {
 
 namespace asio = boost::asio;
-using Item = std::variant<SpendRow, KeySpendDelta, BudgetReset, AuditRow>;
+using Item = std::variant<SpendRow, KeySpendDelta, BudgetReset, AuditRow, StoredResponse>;
 using Clock = std::chrono::steady_clock;
+
+// How often the thread purges expired responses (and once at start).
+constexpr std::chrono::minutes kPurgeEvery{1};
+
+// What a stored response weighs in the buffer's byte bound.
+std::size_t bytesOf(const StoredResponse& r) {
+  return r.id.size() + r.owner.size() + r.model.size() + r.previous_response_id.size() +
+         r.response.size() + r.input_items.size() + r.conversation.size();
+}
 
 api::Error unavailable(std::string detail) {
   return {api::ErrorKind::kUnavailable, "The database is unavailable: try again shortly.",
@@ -59,11 +69,14 @@ struct Command {
 };
 
 // Moves the first items of `items` (in order) into `b`: at most `max`, stopping where a key spend
-// delta would follow a budget reset (a batch applies deltas before resets). The deltas of one key
-// and model are summed into one (one UPDATE per key per batch, not per request). Returns how many
-// items were taken.
-std::size_t takeBatch(std::deque<Item>& items, std::size_t max, WriteBatch& b) {
+// delta would follow a budget reset (a batch applies deltas before resets), and before a stored
+// response that would take the batch's responses past `max_bytes` (a first one always goes). The
+// deltas of one key and model are summed into one (one UPDATE per key per batch, not per
+// request). Returns how many items were taken; `bytes` is what the batch's responses weigh.
+std::size_t takeBatch(std::deque<Item>& items, std::size_t max, std::size_t max_bytes,
+                      WriteBatch& b, std::size_t& bytes) {
   std::size_t n = 0;
+  bytes = 0;
   std::unordered_map<std::string, std::size_t> delta_at;  // token + '\n' + model -> index
   auto addDelta = [&](KeySpendDelta&& d) {
     auto [it, fresh] = delta_at.try_emplace(d.token + '\n' + d.model, b.deltas.size());
@@ -76,6 +89,11 @@ std::size_t takeBatch(std::deque<Item>& items, std::size_t max, WriteBatch& b) {
   while (!items.empty() && n < max) {
     Item& it = items.front();
     if (std::holds_alternative<KeySpendDelta>(it) && !b.resets.empty()) break;
+    if (const auto* r = std::get_if<StoredResponse>(&it)) {
+      const std::size_t size = bytesOf(*r);
+      if (bytes > 0 && bytes + size > max_bytes) break;
+      bytes += size;
+    }
     std::visit(
         [&b, &addDelta](auto&& v) {
           using T = std::decay_t<decltype(v)>;
@@ -83,6 +101,7 @@ std::size_t takeBatch(std::deque<Item>& items, std::size_t max, WriteBatch& b) {
           if constexpr (std::is_same_v<T, KeySpendDelta>) addDelta(std::move(v));
           if constexpr (std::is_same_v<T, BudgetReset>) b.resets.push_back(std::move(v));
           if constexpr (std::is_same_v<T, AuditRow>) b.audit.push_back(std::move(v));
+          if constexpr (std::is_same_v<T, StoredResponse>) b.responses.push_back(std::move(v));
         },
         std::move(it));
     items.pop_front();
@@ -113,22 +132,29 @@ struct StoreThread::Impl {
   // failed write it stays here and is retried as is.
   std::optional<WriteBatch> batch;
   std::size_t batch_items = 0;  // the items `batch` was made of
+  std::size_t batch_bytes = 0;  // what its stored responses weigh
   std::chrono::milliseconds backoff{0};
   Clock::time_point retry_at{};
+  Clock::time_point purge_at{};  // the next retention purge
 
-  std::atomic<std::uint64_t> written{0}, dropped{0}, failures{0};
+  std::atomic<std::uint64_t> written{0}, dropped{0}, failures{0}, purged{0};
   std::atomic<std::size_t> buffered{0};
+  std::size_t response_bytes = 0;  // mu: stored responses buffered (bytesOf)
   std::thread thread;
 
   bool push(Item item) {
+    const auto* response = std::get_if<StoredResponse>(&item);
+    const std::size_t size = response != nullptr ? bytesOf(*response) : 0;
     {
       std::lock_guard lock(mu);
-      if (stopped || buffered.load(std::memory_order_relaxed) >= opts.max_buffered) {
+      if (stopped || buffered.load(std::memory_order_relaxed) >= opts.max_buffered ||
+          (size > 0 && response_bytes + size > opts.max_buffered_response_bytes)) {
         dropped.fetch_add(1, std::memory_order_relaxed);
         return false;
       }
       incoming.push_back(std::move(item));
       buffered.fetch_add(1, std::memory_order_relaxed);
+      response_bytes += size;
       if (incoming.size() < opts.max_batch) return true;
     }
     wake.notify_one();
@@ -142,7 +168,8 @@ struct StoreThread::Impl {
     while (!idle()) {
       if (!batch) {
         batch.emplace();
-        batch_items = takeBatch(pending, opts.max_batch, *batch);
+        batch_items =
+            takeBatch(pending, opts.max_batch, opts.max_batch_response_bytes, *batch, batch_bytes);
       }
       api::Result<void> r = store->write(*batch);
       if (!r) {
@@ -158,10 +185,31 @@ struct StoreThread::Impl {
       backoff = std::chrono::milliseconds(0);
       buffered.fetch_sub(batch_items, std::memory_order_relaxed);
       written.fetch_add(batch_items, std::memory_order_relaxed);
+      if (batch_bytes > 0) {
+        std::lock_guard lock(mu);
+        response_bytes -= batch_bytes;
+      }
       batch.reset();
       batch_items = 0;
+      batch_bytes = 0;
     }
     return true;
+  }
+
+  // Deletes the stored responses past retention when due: on the loop's first turn (after the
+  // commands it runs), then every kPurgeEvery; a failure waits for the next turn.
+  void purgeIfDue() {
+    if (opts.response_retention.count() <= 0 || Clock::now() < purge_at) return;
+    purge_at = Clock::now() + kPurgeEvery;
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    api::Result<std::size_t> n = store->purgeResponses((now - opts.response_retention).count());
+    if (!n) {
+      spdlog::warn("store: purging expired responses failed: {}", n.error().logText());
+      return;
+    }
+    purged.fetch_add(*n, std::memory_order_relaxed);
+    if (*n > 0) spdlog::info("store: {} expired response(s) purged", *n);
   }
 
   void loop() {
@@ -195,6 +243,8 @@ struct StoreThread::Impl {
         }
         c.done->complete(std::move(r));
       }
+      // After the commands: at startup the first ones migrate the schema.
+      if (!stop_now) purgeIfDue();
       if (stop_now) {
         auto give_up = Clock::now() + opts.stop_timeout;
         while (!idle() && Clock::now() < give_up) {
@@ -265,6 +315,7 @@ bool StoreThread::write(SpendRow row) { return impl_->push(std::move(row)); }
 bool StoreThread::write(KeySpendDelta delta) { return impl_->push(std::move(delta)); }
 bool StoreThread::write(BudgetReset reset) { return impl_->push(std::move(reset)); }
 bool StoreThread::write(AuditRow row) { return impl_->push(std::move(row)); }
+bool StoreThread::write(StoredResponse response) { return impl_->push(std::move(response)); }
 
 asio::awaitable<api::Result<void>> StoreThread::run(std::function<void(Store&)> job) {
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(api::Result<void>)>(
@@ -291,7 +342,7 @@ void StoreThread::stop() {
 
 StoreStats StoreThread::stats() const {
   return {impl_->written.load(), impl_->dropped.load(), impl_->failures.load(),
-          impl_->buffered.load()};
+          impl_->buffered.load(), impl_->purged.load()};
 }
 
 std::string_view StoreThread::engine() const noexcept { return impl_->engine_name; }

@@ -1,6 +1,6 @@
 #pragma once
-// What the store keeps (docs/keys.md): virtual keys, spend-log rows, the admin audit trail, and
-// the questions the admin routes ask of them. Plain values: no SQL, no JSON DOM (JSON-valued
+// What the store keeps (docs/keys.md): virtual keys, spend-log rows, the admin audit trail, stored
+// Responses API responses, and the questions the admin routes ask of them. Plain values: no SQL, no JSON DOM (JSON-valued
 // fields are kept as serialized text), so the SQLite and PostgreSQL stores share them.
 //
 // Times are milliseconds since the Unix epoch (UTC). Money is US dollars as double.
@@ -92,6 +92,21 @@ struct AuditRow {
   std::string action;      // "key.generate", "key.update", "key.delete", ...
   std::string object_id;   // the key's hash
   std::string detail;      // JSON: the fields changed (no key material)
+};
+
+// A response of the Responses API kept for GET /v1/responses/{id}, its input_items, and
+// continuations by previous_response_id (docs/responses.md#state). The store keeps the JSON
+// fields as given: it neither parses nor validates them.
+struct StoredResponse {
+  std::string id;     // "resp_..."; primary key (a second write of one id replaces the row)
+  std::string owner;  // the key's hash as KeyRow::token stores it; "" for the master key or an
+                      // open gateway. The store does not check it: the caller compares it.
+  UnixMs created_at = 0;  // what retention counts from
+  std::string model;                 // the alias the client asked for
+  std::string previous_response_id;  // "" when none
+  std::string response = "{}";      // JSON object: the response as returned to the client
+  std::string input_items = "[]";   // JSON array: this request's input items, normalized
+  std::string conversation = "[]";  // JSON array: every item up to and including this output
 };
 
 // GET /key/list

@@ -1,5 +1,6 @@
 #pragma once
-// The store seam (docs/keys.md): where keys, spend rows and the audit trail persist. One
+// The store seam (docs/keys.md): where keys, spend rows, the audit trail and stored responses
+// persist. One
 // implementation per database engine (SQLite now, PostgreSQL later); the SQL stays inside the
 // implementation, callers see only these calls and the records of records.hpp.
 //
@@ -23,14 +24,18 @@ namespace switchyard::store {
 
 // One transaction's worth of background writes, applied in the order: spend rows, key spend
 // deltas (spend += delta, and model_spend[model] += delta), budget resets (spend = 0 or
-// model_spend[model].spend = 0, and the next reset time), audit rows.
+// model_spend[model].spend = 0, and the next reset time), audit rows, responses (each replacing
+// a stored response of the same id).
 struct WriteBatch {
   std::vector<SpendRow> rows;
   std::vector<KeySpendDelta> deltas;
   std::vector<BudgetReset> resets;
   std::vector<AuditRow> audit;
+  std::vector<StoredResponse> responses{};  // {} : WriteBatch{rows, deltas, resets, audit} stays
+                                           // free of -Wmissing-field-initializers
   bool empty() const noexcept {
-    return rows.empty() && deltas.empty() && resets.empty() && audit.empty();
+    return rows.empty() && deltas.empty() && resets.empty() && audit.empty() &&
+           responses.empty();
   }
 };
 
@@ -52,15 +57,25 @@ class Store {
   // Replaces every field of the row whose token is row.token; false when there is none.
   virtual api::Result<bool> updateKey(const KeyRow& row) = 0;
   // Moves a key to a new token (regenerate): the row `old_token` becomes `row` (whose token is
-  // the new one), in one transaction. False when old_token is unknown.
+  // the new one), and the stored responses owned by old_token move to the new token, in one
+  // transaction. False (and nothing changed) when old_token is unknown.
   virtual api::Result<bool> replaceKey(std::string_view old_token, const KeyRow& row) = 0;
-  // Deletes these keys; returns how many existed.
+  // Deletes these keys and the stored responses they own, in one transaction; returns how many
+  // keys existed. An empty token deletes nothing (the master key's responses stay).
   virtual api::Result<std::size_t> deleteKeys(const std::vector<std::string>& tokens) = 0;
   virtual api::Result<KeyPage> listKeys(const KeyQuery& q) = 0;
   virtual api::Result<std::int64_t> countKeys() = 0;
 
   // Background writes, in one transaction (all or nothing).
   virtual api::Result<void> write(const WriteBatch& batch) = 0;
+
+  // Stored responses (Responses API; written through write()). findResponse returns the row
+  // whatever its owner: the caller compares owner. deleteResponse: false when there was none.
+  virtual api::Result<std::optional<StoredResponse>> findResponse(std::string_view id) = 0;
+  virtual api::Result<bool> deleteResponse(std::string_view id) = 0;
+  // Retention: deletes the responses created before `created_before`; returns how many. May
+  // commit in several transactions (a long purge does not hold the write lock throughout).
+  virtual api::Result<std::size_t> purgeResponses(UnixMs created_before) = 0;
 
   // Reports.
   virtual api::Result<std::vector<SpendRow>> spendLogs(const SpendQuery& q) = 0;

@@ -2,7 +2,8 @@
 // The store thread (docs/keys.md): the one thread that touches the database, so no worker ever
 // waits on disk. Two ways in:
 //
-//   write(...)  background writes (spend rows, key spend deltas, budget resets, audit rows):
+//   write(...)  background writes (spend rows, key spend deltas, budget resets, audit rows,
+//               stored responses):
 //               appended to a bounded buffer under a short mutex and never waited for. The
 //               thread writes the buffer every flush_interval (or sooner when it holds
 //               max_batch items) in one transaction; a failed write is retried with exponential
@@ -12,6 +13,10 @@
 //               everything buffered so far has been written (so it sees every earlier write),
 //               and the awaiting coroutine resumes on its own executor. At most max_commands
 //               wait at once; beyond that run() fails at once with kUnavailable.
+//
+// Retention: the thread itself purges the stored responses older than response_retention
+// (Store::purgeResponses) once at start (after the commands already waiting, such as the
+// migration) and about once a minute after that, between batches.
 //
 // stop() writes what is buffered (retrying until stop_timeout) and joins the thread: spend rows
 // queued before SIGTERM reach the database.
@@ -35,6 +40,12 @@ struct StoreThreadOptions {
   std::size_t max_commands = 256;      // commands waiting
   std::chrono::milliseconds retry_initial{100}, retry_max{5000};
   std::chrono::milliseconds stop_timeout{10000};
+  // Stored responses older than this are purged; 0 keeps them forever.
+  std::chrono::milliseconds response_retention{std::chrono::days(30)};
+  // Bytes of stored responses waiting (id and JSON text); beyond: dropped, counted. A batch
+  // also closes once its responses hold max_batch_response_bytes (a transaction stays bounded).
+  std::size_t max_buffered_response_bytes = std::size_t{512} << 20;
+  std::size_t max_batch_response_bytes = std::size_t{32} << 20;
 };
 
 struct StoreStats {
@@ -42,6 +53,7 @@ struct StoreStats {
   std::uint64_t dropped = 0;   // items dropped because the buffer was full
   std::uint64_t failures = 0;  // failed write attempts
   std::size_t buffered = 0;    // items waiting now
+  std::uint64_t responses_purged = 0;  // stored responses deleted by retention
 };
 
 class StoreThread {
@@ -57,6 +69,7 @@ class StoreThread {
   bool write(KeySpendDelta delta);
   bool write(BudgetReset reset);
   bool write(AuditRow row);
+  bool write(StoredResponse response);  // one item, whatever its size
 
   // Runs `job` on the store thread (see above). The job must not throw.
   boost::asio::awaitable<api::Result<void>> run(std::function<void(Store&)> job);

@@ -58,6 +58,11 @@ class RecordingStore final : public Store {
   api::Result<std::vector<AuditRow>> auditLog(std::int64_t) override {
     return std::vector<AuditRow>{};
   }
+  api::Result<std::optional<StoredResponse>> findResponse(std::string_view) override {
+    return std::optional<StoredResponse>{};
+  }
+  api::Result<bool> deleteResponse(std::string_view) override { return false; }
+  api::Result<std::size_t> purgeResponses(UnixMs) override { return std::size_t{0}; }
 };
 
 SpendRow rowNamed(std::string id) {
