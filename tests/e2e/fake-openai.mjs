@@ -27,6 +27,12 @@
 // fake.clearFaults() removes them all; fake.faultHits(model) counts the requests a fault applied to.
 // Azure paths (/openai/deployments/{deployment}/chat/completions?api-version=..., key in the
 // `api-key` header) are served as the matching /v1 path.
+// POST /v1/responses (OpenAI's Responses API, which the gateway passes openai/ deployments'
+// Responses requests to) answers a `response` object, or with "stream": true the typed event
+// stream (`event: <type>` + `data:` lines, sequence_number from 0, no [DONE]): "Fake answer to:
+// <last user text of input>", or with function `tools` (and tool_choice not "none") and no
+// function_call_output as the last input item, a function_call of the first tool. Its response
+// ids are `resp_` + 48 hex digits.
 
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -252,6 +258,138 @@ function textCompletion(body) {
   };
 }
 
+/** The text of the last user message among Responses API input items (or the input string). */
+export function lastUserInputText(input) {
+  if (typeof input === 'string') return input;
+  if (!Array.isArray(input)) return '';
+  for (let i = input.length - 1; i >= 0; i--) {
+    const it = input[i];
+    if (!it || it.role !== 'user' || (it.type !== undefined && it.type !== 'message')) continue;
+    if (typeof it.content === 'string') return it.content;
+    if (Array.isArray(it.content)) {
+      return it.content.filter((p) => p && p.type === 'input_text').map((p) => p.text).join(' ');
+    }
+  }
+  return '';
+}
+
+function responsesWantsTool(body) {
+  const last = Array.isArray(body.input) ? body.input[body.input.length - 1] : null;
+  return (
+    Array.isArray(body.tools) &&
+    body.tools.some((t) => t && t.type === 'function') &&
+    body.tool_choice !== 'none' &&
+    last?.type !== 'function_call_output'
+  );
+}
+
+/** The Responses API answer to body: { response (completed), item }. */
+function responsesAnswer(body) {
+  const hex = (n) => randomBytes(n).toString('hex');
+  const promptText = JSON.stringify([body.instructions ?? '', body.input ?? '']);
+  let item;
+  let outText;
+  if (responsesWantsTool(body)) {
+    const tool = body.tools.find((t) => t && t.type === 'function');
+    outText = JSON.stringify({ location: 'Paris', unit: 'celsius' });
+    item = { id: `fc_${hex(24)}`, type: 'function_call', status: 'completed', arguments: outText, call_id: 'call_e2e_0001', name: tool.name };
+  } else {
+    outText = `Fake answer to: ${lastUserInputText(body.input)}`;
+    item = {
+      id: `msg_${hex(24)}`,
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text: outText, annotations: [], logprobs: [] }],
+    };
+  }
+  const input_tokens = estTokens(promptText);
+  const output_tokens = estTokens(outText);
+  const response = {
+    id: `resp_${hex(24)}`,
+    object: 'response',
+    created_at: nowSec(),
+    status: 'completed',
+    background: false,
+    error: null,
+    incomplete_details: null,
+    instructions: body.instructions ?? null,
+    max_output_tokens: body.max_output_tokens ?? null,
+    model: body.model,
+    output: [item],
+    parallel_tool_calls: body.parallel_tool_calls ?? true,
+    previous_response_id: body.previous_response_id ?? null,
+    reasoning: { effort: null, summary: null },
+    store: body.store ?? true,
+    temperature: body.temperature ?? 1,
+    text: body.text ?? { format: { type: 'text' } },
+    tool_choice: body.tool_choice ?? 'auto',
+    tools: body.tools ?? [],
+    top_p: body.top_p ?? 1,
+    truncation: body.truncation ?? 'disabled',
+    usage: {
+      input_tokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: input_tokens + output_tokens,
+    },
+    user: body.user ?? null,
+    metadata: body.metadata ?? {},
+  };
+  return { response, item };
+}
+
+async function streamResponses(res, body, record, chunkDelayMs = 2) {
+  const { response, item } = responsesAnswer(body);
+  let closed = false;
+  res.on('close', () => {
+    if (!res.writableFinished) {
+      closed = true;
+      record.aborted = true;
+    }
+  });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-request-id': rid('req'),
+  });
+  let seq = 0;
+  const send = (obj) => {
+    if (closed) return false;
+    const ev = { type: obj.type, sequence_number: seq++, ...obj };
+    res.write(`event: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`);
+    return true;
+  };
+  const shell = { ...response, status: 'in_progress', output: [], usage: null };
+  send({ type: 'response.created', response: shell });
+  send({ type: 'response.in_progress', response: shell });
+  const base = { item_id: item.id, output_index: 0 };
+  if (item.type === 'function_call') {
+    send({ type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', arguments: '' } });
+    for (let i = 0; i < item.arguments.length; i += 7) {
+      await sleep(chunkDelayMs);
+      if (!send({ type: 'response.function_call_arguments.delta', ...base, delta: item.arguments.slice(i, i + 7) })) return;
+    }
+    send({ type: 'response.function_call_arguments.done', ...base, arguments: item.arguments });
+  } else {
+    const text = item.content[0].text;
+    send({ type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', content: [] } });
+    const part = { type: 'output_text', text: '', annotations: [], logprobs: [] };
+    send({ type: 'response.content_part.added', ...base, content_index: 0, part });
+    for (const piece of wordChunks(text)) {
+      await sleep(chunkDelayMs);
+      if (!send({ type: 'response.output_text.delta', ...base, content_index: 0, delta: piece, logprobs: [] })) return;
+    }
+    send({ type: 'response.output_text.done', ...base, content_index: 0, text, logprobs: [] });
+    send({ type: 'response.content_part.done', ...base, content_index: 0, part: { ...part, text } });
+  }
+  send({ type: 'response.output_item.done', output_index: 0, item });
+  send({ type: 'response.completed', response });
+  if (!closed) res.end();
+}
+
 /** Deterministic vector for a string: components derived from char codes, normalised. */
 export function fakeVector(text, dim) {
   const v = new Array(dim).fill(0);
@@ -401,6 +539,11 @@ export async function startFakeOpenAI() {
         return streamChat(req, res, body, record);
       }
       return sendJson(res, 200, chatCompletion(body));
+    }
+    if (path === '/v1/responses') {
+      if (body.input === undefined) return sendError(res, 400, "Missing required parameter: 'input'.", 'invalid_request_error', 'missing_required_parameter', 'input');
+      if (body.stream === true) return streamResponses(res, body, record);
+      return sendJson(res, 200, responsesAnswer(body).response);
     }
     if (path === '/v1/completions') return sendJson(res, 200, textCompletion(body));
     if (path === '/v1/embeddings') {
