@@ -100,6 +100,15 @@ std::optional<Usage> readUsage(std::string_view obj) noexcept {
   auto input = numberAt(obj, "input_tokens");
   auto output = numberAt(obj, "output_tokens");
   if (!input && !output) return std::nullopt;
+  if (numberAt(obj, "cached_tokens") || numberAt(obj, "reasoning_tokens")) {
+    // The Responses API's: input_tokens include the cached ones
+    // (input_tokens_details.cached_tokens), output_tokens the reasoning ones.
+    u.prompt_tokens = input.value_or(0);
+    u.completion_tokens = output.value_or(0);
+    u.cached_tokens = numberAt(obj, "cached_tokens").value_or(0);
+    u.reasoning_tokens = numberAt(obj, "reasoning_tokens").value_or(0);
+    return u;
+  }
   std::uint64_t reads = numberAt(obj, "cache_read_input_tokens").value_or(0);
   std::uint64_t writes = numberAt(obj, "cache_creation_input_tokens").value_or(0);
   u.prompt_tokens = input.value_or(0) + reads + writes;

@@ -343,6 +343,12 @@ void Loader::parseModelInfo(const Value& v, Deployment& d, int& id_line) {
       if (auto s = str(x)) d.base_model = std::move(*s);
     } else if (k == "access_groups") {
       if (auto groups = stringList(x)) d.access_groups = std::move(*groups);
+    } else if (k == "supported_endpoints") {
+      if (auto endpoints = stringList(x)) {
+        d.responses_api = false;
+        for (const std::string& ep : *endpoints)
+          if (ep == "/v1/responses" || ep == "/responses") d.responses_api = true;
+      }
     } else {
       // model_info is free-form in LiteLLM: description, supports_*, access_groups...
       ignore(e, "model metadata Switchyard does not use");

@@ -446,6 +446,8 @@ void Loader::parseGeneralSettings(const Value& v) {
       if (auto b = boolean(x)) g.disable_spend_logs = *b;
     } else if (k == "metrics_require_auth") {
       if (auto b = boolean(x)) g.metrics_require_auth = *b;
+    } else if (k == "responses_retention") {
+      if (auto d = duration(x, Bound::kNonNegative)) g.responses_retention_s = *d;
     } else if (k == "disable_metrics") {
       if (auto b = boolean(x)) g.disable_metrics = *b;
     } else if (!findIgnored(kIgnoredGeneralSettings, k)) {

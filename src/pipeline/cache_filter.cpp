@@ -149,7 +149,7 @@ class CacheFilter final : public Filter {
     const config::CacheParams& params = s_.config.litellm_settings.cache_params;
     const config::LitellmSettings& l = s_.config.litellm_settings;
     if (!s_.cache || !l.cache || (params.type != "local" && params.type != "redis") ||
-        !ex.body || ex.ingress != api::WireFormat::kOpenAI ||
+        !ex.body || ex.ingress == api::WireFormat::kAnthropic || ex.untranslatable ||
         !supported(params, ex.endpoint)) {
       co_return co_await next(ex);
     }
@@ -186,7 +186,10 @@ class CacheFilter final : public Filter {
     if (reply.status == 200 && controls->write && ttl.count() > 0 &&
         reply.format == api::WireFormat::kOpenAI) {
       if (reply.stream) {
-        reply.observers.push_back(std::make_unique<CacheFill>(*s_.cache, key, ttl, ex));
+        // Observers see the bytes the client gets: chat chunks only when no ingress translates
+        // them (a Responses stream is cached from its whole-body requests only).
+        if (ex.ingress == api::WireFormat::kOpenAI)
+          reply.observers.push_back(std::make_unique<CacheFill>(*s_.cache, key, ttl, ex));
       } else if (!reply.body.empty()) {
         auto entry = std::make_shared<cache::Entry>();
         entry->body = reply.body;

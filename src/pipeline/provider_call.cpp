@@ -298,7 +298,17 @@ class ProviderCallFilter final : public Filter {
       if (ex.trace) beginAttemptSpan(*ex.trace, d, ex.outcome);
       // The deployment's default parameters, for this attempt only: the client's values win.
       std::vector<std::string> defaulted = applyDefaults(ex, d);
-      api::Result<api::Reply> r = co_await provider->call(ex, d, optionsFor(ex, d));
+      // A request only a pass-through can serve (Exchange::untranslatable) fails on any other
+      // deployment with its error, as the provider would refuse it.
+      const bool refused =
+          ex.untranslatable && (mocked || !providers::passesResponsesThrough(ex, d));
+      std::optional<api::Result<api::Reply>> attempt;
+      if (refused) {
+        attempt.emplace(*ex.untranslatable);
+      } else {
+        attempt.emplace(co_await provider->call(ex, d, optionsFor(ex, d)));
+      }
+      api::Result<api::Reply>& r = *attempt;
       if (ex.body)
         for (const std::string& k : defaulted) ex.body->erase(k);
       Clock::duration elapsed = Clock::now() - started;

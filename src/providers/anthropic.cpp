@@ -183,12 +183,12 @@ class Anthropic final : public Provider {
     std::shared_ptr<const Target> held = target(d);  // held across the awaits below
     const Target& t = *held;
     if (t.error) co_return *t.error;
-    const bool raw = ex.ingress == api::WireFormat::kAnthropic && ex.anthropic_body;
+    const bool raw = ex.ingress == api::WireFormat::kAnthropic && ex.original_body;
     json body;
     bool stream = ex.stream;
     bool include_usage = false;
     if (raw) {
-      body = *ex.anthropic_body;
+      body = *ex.original_body;
       body["model"] = d.model_id;
       stream = body.value("stream", false);
     } else {

@@ -12,6 +12,8 @@
 // api_version: the deployment's, else env AZURE_API_VERSION, else kDefaultAzureApiVersion (the
 // latest GA data-plane inference version of the deployments API).
 // The body keeps `model` set to the deployment id: Azure routes by the path and ignores it.
+//   azure/ and a Responses API request: passed through to the resource's Responses API
+//   (azureResponsesTarget), `model` the deployment name (responses_api.hpp).
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -20,6 +22,7 @@
 #include "adapters.hpp"
 #include "azure_url.hpp"
 #include "openai_common.hpp"
+#include "responses_api.hpp"
 #include "switchyard/api/json_guard.hpp"
 #include "target_cache.hpp"
 
@@ -68,6 +71,18 @@ std::string azureTarget(const AzureTarget& t, api::Endpoint endpoint) {
   return target;
 }
 
+std::string azureResponsesTarget(const AzureTarget& t) {
+  std::string root = t.base ? t.base->path : std::string();
+  if (root.ends_with("/openai/v1")) root.resize(root.size() - 10);
+  if (root.ends_with("/openai")) root.resize(root.size() - 7);
+  const std::string& v = t.api_version;
+  if (v == "v1" || v == "latest") return root + "/openai/v1/responses";
+  if (v == "preview") return root + "/openai/v1/responses?api-version=preview";
+  std::string version = v >= std::string_view("2025-03-01") ? v
+                                                             : std::string(kDefaultAzureResponsesApiVersion);
+  return root + "/openai/responses?api-version=" + version;
+}
+
 namespace {
 
 class Azure final : public Provider {
@@ -84,13 +99,19 @@ class Azure final : public Provider {
     if (t.error) co_return *t.error;
     (*ex.body)["model"] = d.model_id;
     UpstreamRequest req;
-    req.target = azureTarget(t, ex.endpoint);
+    const bool responses = passesResponsesThrough(ex, d);
+    req.target = responses ? azureResponsesTarget(t) : azureTarget(t, ex.endpoint);
     req.headers.reserve(5 + d.headers.size());
     req.headers.push_back({"content-type", "application/json"});
     // The request id and trace context, so the provider's logs and traces join ours.
     addCorrelationHeaders(ex, req.headers);
     if (!t.api_key.empty()) req.headers.push_back({"api-key", t.api_key});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
+    if (responses) {
+      req.body = responsesBody(ex, d);
+      co_return co_await callResponsesFormat(transport_, *t.base, std::move(req), ex.stream, d,
+                                             t.api_key, opts);
+    }
     // stream_options for azure/ only, from api-version 2024-09-01 on (openai_common.hpp);
     // azure_ai/ serverless models vary.
     const bool ask_usage = d.provider == "azure" && azureAcceptsStreamUsage(t.api_version);

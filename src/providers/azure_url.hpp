@@ -31,4 +31,12 @@ AzureTarget resolveAzureTarget(const config::Deployment& d);
 // Path and query for `endpoint`: "{prefix}/chat/completions?api-version=...".
 std::string azureTarget(const AzureTarget& t, api::Endpoint endpoint);
 
+// The Responses API of an azure/ deployment's resource (the deployment is named by `model` in
+// the body): with the v1 API (api_version "v1", "preview" or "latest") "{base}/openai/v1/responses"
+// (`?api-version=preview` for "preview"); otherwise "{base}/openai/responses?api-version=V", V
+// the deployment's api_version when it is 2025-03-01-preview or later (the first with the
+// Responses API), else kDefaultAzureResponsesApiVersion.
+inline constexpr std::string_view kDefaultAzureResponsesApiVersion = "2025-04-01-preview";
+std::string azureResponsesTarget(const AzureTarget& t);
+
 }  // namespace switchyard::providers

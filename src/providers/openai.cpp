@@ -1,6 +1,6 @@
 // The OpenAI adapter and the OpenAI-compatible family (docs/design.md §5): the body is forwarded as
 // the client sent it, with `model` replaced by the deployment's id; streams are relayed event by
-// event.
+// event. openai/ deployments take a Responses API request as is too (responses_api.hpp).
 
 #include <cctype>
 #include <charconv>
@@ -12,6 +12,7 @@
 #include "adapters.hpp"
 #include "errors.hpp"
 #include "openai_common.hpp"
+#include "responses_api.hpp"
 #include "switchyard/api/find_bytes.hpp"
 #include "switchyard/api/json_guard.hpp"
 #include "switchyard/api/usage.hpp"
@@ -260,8 +261,9 @@ class OpenAiCompatible final : public Provider {
     if (t.error) co_return *t.error;
     (*ex.body)["model"] = d.model_id;
     UpstreamRequest req;
+    const bool responses = passesResponsesThrough(ex, d);
     req.target = t.base->path;
-    req.target += api::endpointPath(ex.endpoint);
+    req.target += responses ? std::string_view("/responses") : api::endpointPath(ex.endpoint);
     if (!t.base->query.empty()) req.target += "?" + t.base->query;
     req.headers.reserve(5 + d.headers.size());
     req.headers.push_back({"content-type", "application/json"});
@@ -269,6 +271,11 @@ class OpenAiCompatible final : public Provider {
     addCorrelationHeaders(ex, req.headers);
     if (!t.authorization.empty()) req.headers.push_back({"authorization", t.authorization});
     for (const auto& [k, v] : d.headers) req.headers.push_back({k, v});
+    if (responses) {
+      req.body = responsesBody(ex, d);
+      co_return co_await callResponsesFormat(transport_, *t.base, std::move(req), ex.stream, d,
+                                             t.api_key, opts);
+    }
     UpstreamBody body = openAiBody(ex, acceptsStreamUsage(d.provider));
     req.body = std::move(body.text);
     co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d,

@@ -6,6 +6,7 @@
 #include "switchyard/telemetry/log.hpp"
 #include "switchyard/ingress/anthropic/filter.hpp"
 #include "switchyard/ingress/anthropic/request.hpp"
+#include "switchyard/ingress/responses/filter.hpp"
 
 namespace switchyard::server {
 namespace {
@@ -25,6 +26,8 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   const router::Router& router = p.services().router;
   auto& anthropic_errors = p.own(ingress::anthropic::makeErrorsFilter());
   auto& anthropic_ingress = p.own(ingress::anthropic::makeIngressFilter());
+  store::StoreThread* store = p.services().store;
+  auto& responses_ingress = p.own(ingress::responses::makeIngressFilter(store));
 
   // Edges: what every answer on a route passes through, its own error format included.
   RouteTable::Chain openai = {&p.requestId(), &p.accessLog()};
@@ -55,6 +58,18 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
         api::Reply r = api::Reply::json(200, scrape ? scrape() : std::string());
         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
         return r;
+      }));
+
+  // The Responses API's stored responses (ingress/responses/filter.hpp).
+  auto& response_get = p.own(makeAsyncReplyFilter(
+      "response_get", [store](api::Exchange& ex) { return ingress::responses::getResponse(ex, store); }));
+  auto& response_delete = p.own(makeAsyncReplyFilter(
+      "response_delete", [store](api::Exchange& ex) { return ingress::responses::deleteResponse(ex, store); }));
+  auto& response_items = p.own(makeAsyncReplyFilter(
+      "response_input_items", [store](api::Exchange& ex) { return ingress::responses::listInputItems(ex, store); }));
+  auto& response_tokens = p.own(makeAsyncReplyFilter(
+      "response_input_tokens", [store, &router](api::Exchange& ex) {
+        return ingress::responses::countInputTokens(ex, store, router);
       }));
 
   // The log level at runtime (as SIGUSR1 does): GET reads it, POST {"level": "debug"} sets it.
@@ -88,8 +103,11 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   // The proxied OpenAI routes; the response cache only while the config turns it on (a
   // generation is rebuilt on reload), so that it costs nothing otherwise.
   const bool cache_on = p.services().config.litellm_settings.cache;
-  auto proxied = [&p, cache_on](E e) {
-    RouteTable::Chain c{&p.proxyHeaders(), &p.auth(), &p.parse(e), &p.keyLimits(), &p.usage()};
+  // `ingress`: a filter that translates another API's request into this endpoint's (Responses).
+  auto proxied = [&p, cache_on](E e, pipeline::Filter* ingress = nullptr) {
+    RouteTable::Chain c{&p.proxyHeaders(), &p.auth()};
+    if (ingress) c.push_back(ingress);
+    for (pipeline::Filter* f : {&p.parse(e), &p.keyLimits(), &p.usage()}) c.push_back(f);
     if (cache_on) c.push_back(&p.cache());
     c.push_back(&p.providerCall());
     return c;
@@ -103,6 +121,11 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   t.add("POST",     "/embeddings",            openai,    proxied(E::kEmbeddings));
   t.add("POST",     "/messages",              anthropic, {&p.proxyHeaders(), &p.auth(), &anthropic_ingress, &p.parse(E::kChatCompletions), &p.keyLimits(), &p.usage(), &p.providerCall()});
   t.add("POST",     "/messages/count_tokens", anthropic, {&p.auth(), &count_tokens});
+  t.add("POST",     "/responses",             openai,    proxied(E::kChatCompletions, &responses_ingress));
+  t.add("POST",     "/responses/input_tokens",  openai,  {&p.auth(), &response_tokens});
+  t.add("GET",      "/responses/{id}/input_items", openai, {&p.auth(), &response_items});
+  t.add("GET",      "/responses/{id}",        openai,    {&p.auth(), &response_get});
+  t.add("DELETE",   "/responses/{id}",        openai,    {&p.auth(), &response_delete});
   t.add("GET",      "/models",                openai,    {&p.auth(), &models});
   t.add("GET",      "/models/{id}",           openai,    {&p.auth(), &model});
   t.add("GET",      "/health",                openai,    {&p.auth(), &health});

@@ -113,7 +113,10 @@ bool Server::Impl::openStore() {
                  url->path.c_str(), opened.error().message.c_str());
     return false;
   }
-  shared.store = std::make_unique<store::StoreThread>(std::move(*opened));
+  store::StoreThreadOptions options;
+  options.response_retention = std::chrono::milliseconds(
+      static_cast<std::int64_t>(cfg.general_settings.responses_retention_s * 1000));
+  shared.store = std::make_unique<store::StoreThread>(std::move(*opened), options);
   auto started = Clock::now();
   std::optional<api::Error> failed;
   std::size_t loaded = 0;

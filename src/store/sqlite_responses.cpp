@@ -35,20 +35,31 @@ api::Result<void> insertResponses(sqlite3* db, const Prepare& prepare,
     if (auto done = run(db, *s, "insert response"); !done) return done;
     s->rearm();
   }
+  auto items = prepare("INSERT OR REPLACE INTO response_items (item_id, response_id) VALUES (?1, ?2)");
+  if (!items) return items.error();
+  for (const StoredResponse& r : rows) {
+    for (const std::string& item : r.item_ids) {
+      items->textRef(1, item);
+      items->textRef(2, r.id);
+      if (auto done = run(db, *items, "insert response item"); !done) return done;
+      items->rearm();
+    }
+  }
   return {};
 }
 
-api::Result<std::optional<StoredResponse>> findResponse(sqlite3* db, const Prepare& prepare,
-                                                        std::string_view id) {
-  auto s = prepare(
-      "SELECT id, owner, created_at, model, previous_response_id, response, input_items, "
-      "conversation FROM responses WHERE id = ?1");
-  if (!s) return s.error();
-  s->text(1, id);
-  int rc = s->step();
+namespace {
+
+constexpr std::string_view kColumns =
+    "r.id, r.owner, r.created_at, r.model, r.previous_response_id, r.response, r.input_items, "
+    "r.conversation";
+
+// One row of `columns` as a StoredResponse, or nullopt at SQLITE_DONE.
+api::Result<std::optional<StoredResponse>> oneResponse(sqlite3* db, Stmt& s) {
+  int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<StoredResponse>();
   if (rc != SQLITE_ROW) return sqliteError(db, rc, "find response");
-  sqlite3_stmt* st = s->get();
+  sqlite3_stmt* st = s.get();
   return std::optional<StoredResponse>(StoredResponse{.id = colText(st, 0),
                                                       .owner = colText(st, 1),
                                                       .created_at = colInt(st, 2),
@@ -57,6 +68,26 @@ api::Result<std::optional<StoredResponse>> findResponse(sqlite3* db, const Prepa
                                                       .response = colText(st, 5),
                                                       .input_items = colText(st, 6),
                                                       .conversation = colText(st, 7)});
+}
+
+}  // namespace
+
+api::Result<std::optional<StoredResponse>> findResponse(sqlite3* db, const Prepare& prepare,
+                                                        std::string_view id) {
+  auto s = prepare("SELECT " + std::string(kColumns) + " FROM responses r WHERE r.id = ?1");
+  if (!s) return s.error();
+  s->text(1, id);
+  return oneResponse(db, *s);
+}
+
+api::Result<std::optional<StoredResponse>> findResponseByItem(sqlite3* db, const Prepare& prepare,
+                                                              std::string_view item_id) {
+  auto s = prepare("SELECT " + std::string(kColumns) +
+                   " FROM response_items i JOIN responses r ON r.id = i.response_id"
+                   " WHERE i.item_id = ?1");
+  if (!s) return s.error();
+  s->text(1, item_id);
+  return oneResponse(db, *s);
 }
 
 api::Result<bool> deleteResponse(sqlite3* db, const Prepare& prepare, std::string_view id) {

@@ -131,10 +131,24 @@ CREATE INDEX responses_owner ON responses (owner);
 CREATE INDEX responses_created_at ON responses (created_at);
 )sql";
 
+// Version 4: the item ids of stored responses, so that an item_reference finds the response that
+// holds its item. Deleting a response (by id, with its key, or by retention) deletes its rows.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE response_items (
+  item_id TEXT NOT NULL PRIMARY KEY,
+  response_id TEXT NOT NULL
+);
+CREATE INDEX response_items_response ON response_items (response_id);
+CREATE TRIGGER responses_delete_items AFTER DELETE ON responses BEGIN
+  DELETE FROM response_items WHERE response_id = OLD.id;
+END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
     {3, kV3},
+    {4, kV4},
 };
 
 constexpr std::string_view kCreateMigrations =

@@ -14,6 +14,9 @@ import OpenAI from 'openai';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, streamText, tool, stepCountIs } from 'ai';
 import { z } from 'zod';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startGateway, MASTER_KEY, UPSTREAM_KEY } from './gateway.mjs';
 import { startFakeOpenAI, fakeAnswer } from './fake-openai.mjs';
 import { startFakeAnthropic } from './fake-anthropic.mjs';
@@ -30,6 +33,9 @@ model_list:
       model: openai/fake-model
       api_base: ${openai.baseURL}
       api_key: ${UPSTREAM_KEY}
+    model_info:
+      # the fake stands for OpenAI's own API, whose Responses API the gateway passes through to
+      supported_endpoints: ["/v1/chat/completions", "/v1/responses"]
   - model_name: vllm-chat
     litellm_params:
       model: hosted_vllm/fake-model
@@ -651,5 +657,40 @@ describe('/v1/responses via the OpenAI SDK and the AI SDK', { timeout: 180000 },
       assert.equal(event, data.type, `event: line matches the data's type: ${JSON.stringify({ event, data })}`);
     }
     assert.ok(!text.includes('[DONE]'), 'the Responses stream has no [DONE] sentinel');
+  });
+
+  // ---------------------------------------------------------------- state across a restart
+
+  test('previous_response_id continues a conversation after the gateway restarts', { timeout: 30000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-e2e-restart-'));
+    const env = { DATABASE_URL: `sqlite:///${join(dir, 'state.db')}` };
+    const yaml = config(openaiFake, anthropicFake, geminiFake);
+    let first = await startGateway(yaml, { env });
+    let id;
+    try {
+      const c1 = new OpenAI({ baseURL: first.baseURL, apiKey: MASTER_KEY, maxRetries: 0, timeout: 10000 });
+      const r1 = await c1.responses.create({ model: 'claude', input: 'Remember the number 4242.' });
+      id = r1.id;
+    } finally {
+      await first.stop();
+    }
+    const second = await startGateway(yaml, { env });
+    try {
+      anthropicFake.reset();
+      const c2 = new OpenAI({ baseURL: second.baseURL, apiKey: MASTER_KEY, maxRetries: 0, timeout: 10000 });
+      const r2 = await c2.responses.create({ model: 'claude', input: 'Which number?', previous_response_id: id });
+      assert.equal(r2.previous_response_id, id);
+      assert.equal(anthropicFake.requests.length, 1);
+      const sent = anthropicFake.requests[0].body.messages.map((m) => [m.role, anthropicText(m.content)]);
+      assert.equal(sent.length, 3, JSON.stringify(sent));
+      assert.deepEqual(sent[0], ['user', 'Remember the number 4242.']);
+      assert.equal(sent[1][0], 'assistant');
+      assert.deepEqual(sent[2], ['user', 'Which number?']);
+      const stored = await c2.responses.retrieve(id);
+      assert.equal(stored.id, id);
+    } finally {
+      await second.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

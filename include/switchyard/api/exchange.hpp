@@ -194,10 +194,16 @@ struct Exchange {
 
   // Request
   Endpoint endpoint = Endpoint::kChatCompletions;
-  // kAnthropic: the client called POST /v1/messages. `body` then holds the request translated to
-  // OpenAI chat format, and `anthropic_body` the original, for adapters that can pass it through.
+  // kAnthropic: the client called POST /v1/messages; kResponses: POST /v1/responses. `body` then
+  // holds the request translated to OpenAI chat format, and `original_body` the request in the
+  // client's format, for adapters that can pass it through (Anthropic for kAnthropic; OpenAI
+  // and Azure for kResponses, previous_response_id already expanded by the ingress).
   WireFormat ingress = WireFormat::kOpenAI;
-  std::unique_ptr<nlohmann::json> anthropic_body;
+  std::unique_ptr<nlohmann::json> original_body;
+  // Set by an ingress when `original_body` holds what its translation into `body` cannot carry
+  // (a Responses request's built-in tools): a deployment that takes original_body as is serves
+  // the request; any other answers this error (provider_call).
+  std::optional<Error> untranslatable;
   std::string raw_body;    // the request body as received (moved from the connection)
   std::string auth_token;  // from Authorization: Bearer / x-api-key / api-key / x-litellm-api-key
   std::string request_id;  // client's x-request-id or generated

@@ -31,7 +31,10 @@ std::uint64_t estimatePromptTokens(const nlohmann::json& body);
 //     cache_creation_tokens  <- cache_creation_tokens, else cache_creation_input_tokens, else
 //                               prompt_tokens_details.cache_write_tokens (OpenRouter's);
 //     reasoning_tokens       <- completion_tokens_details.reasoning_tokens.
-//   Anthropic shape (input_tokens or output_tokens):
+//   Responses API shape (input_tokens or output_tokens, with input_tokens_details.cached_tokens
+//   or output_tokens_details.reasoning_tokens): prompt_tokens <- input_tokens (cached included),
+//     completion_tokens <- output_tokens, cached_tokens, reasoning_tokens.
+//   Anthropic shape (input_tokens or output_tokens, otherwise):
 //     prompt_tokens          <- input_tokens + cache_read_input_tokens +
 //                               cache_creation_input_tokens;
 //     completion_tokens      <- output_tokens;

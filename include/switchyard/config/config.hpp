@@ -61,6 +61,10 @@ struct Deployment {
   // model_info.access_groups: a virtual key whose `models` names one of these may use this
   // deployment's alias.
   std::vector<std::string> access_groups;
+  // model_info.supported_endpoints (LiteLLM's model metadata) lists "/v1/responses": the
+  // deployment takes Responses API requests as they are (docs/responses.md); absent: the
+  // gateway's default (openai/ on OpenAI's own API and azure/ do).
+  std::optional<bool> responses_api;
   std::map<std::string, std::string> headers;  // litellm_params.extra_headers / headers
   // Default request parameters written in litellm_params (temperature, max_tokens, top_p, seed,
   // stop, ...; extra_body's fields at the top level), as a JSON object: sent upstream when the
@@ -189,6 +193,8 @@ struct GeneralSettings {
   std::uint32_t max_connections = 10000;
   std::uint32_t max_header_size_kb = 64;
   std::uint64_t max_upstream_response_mb = 64;  // bound on a buffered (non-stream) upstream body
+  // Stored Responses API responses older than this are purged (docs/responses.md); 0 keeps them.
+  double responses_retention_s = 30 * 86400.0;
   // Parsed and kept for the feature that will serve them: JSON, null when absent.
   std::shared_ptr<const nlohmann::json> pass_through_endpoints;
 };

@@ -37,6 +37,11 @@ CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& 
 // current attempt's span (ex.trace); off, the client's traceparent and tracestate pass through.
 void addCorrelationHeaders(const api::Exchange& ex, std::vector<api::Header>& headers);
 
+// Whether deployment `d` takes the Responses request `ex` as the client wrote it (its
+// provider is openai or azure and the ingress kept Exchange::original_body): the adapter then
+// calls the provider's own Responses API (docs/responses.md).
+bool passesResponsesThrough(const api::Exchange& ex, const config::Deployment& d) noexcept;
+
 class Provider {
  public:
   virtual ~Provider() = default;

@@ -107,6 +107,9 @@ struct StoredResponse {
   std::string response = "{}";      // JSON object: the response as returned to the client
   std::string input_items = "[]";   // JSON array: this request's input items, normalized
   std::string conversation = "[]";  // JSON array: every item up to and including this output
+  // The ids of this response's input and output items: an item_reference names one of them
+  // (Store::findResponseByItem). Written with the response, deleted with it.
+  std::vector<std::string> item_ids{};
 };
 
 // GET /key/list

@@ -38,7 +38,7 @@ class IngressFilter final : public Filter {
     if (!translated) co_return fail(ex, translated.error());
     ex.ingress = WireFormat::kAnthropic;
     ex.endpoint = api::Endpoint::kChatCompletions;
-    ex.anthropic_body = std::make_unique<json>(std::move(*parsed));
+    ex.original_body = std::make_unique<json>(std::move(*parsed));
     ex.body = std::make_unique<json>(std::move(*translated));
     ex.raw_body.clear();
     Reply reply = co_await next(ex);

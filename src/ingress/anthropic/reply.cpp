@@ -253,9 +253,9 @@ Reply toAnthropicReply(const Exchange& ex, Reply reply) {
   if (reply.status < 200 || reply.status >= 300) return errorReply(errorFromReply(reply));
 
   std::vector<std::string> stops;
-  if (ex.anthropic_body) {
-    if (auto s = ex.anthropic_body->find("stop_sequences");
-        s != ex.anthropic_body->end() && s->is_array())
+  if (ex.original_body) {
+    if (auto s = ex.original_body->find("stop_sequences");
+        s != ex.original_body->end() && s->is_array())
       for (const json& v : *s)
         if (v.is_string()) stops.push_back(v.get<std::string>());
   }

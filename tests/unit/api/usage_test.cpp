@@ -78,6 +78,18 @@ TEST(ScanUsageTest, AnthropicCacheReadsAndWritesCountIntoPrompt) {
   EXPECT_EQ(u.reasoning_tokens, 0u);
 }
 
+TEST(ScanUsageTest, ResponsesApiShapeCountsCachedInsideInput) {
+  // A Responses API response (or its response.completed event): input_tokens include the cached.
+  Usage u = scan(R"({"type":"response.completed","response":{"usage":{"input_tokens":120,)"
+                 R"("input_tokens_details":{"cached_tokens":100},"output_tokens":30,)"
+                 R"("output_tokens_details":{"reasoning_tokens":12},"total_tokens":150}}})");
+  EXPECT_EQ(u.prompt_tokens, 120u);
+  EXPECT_EQ(u.completion_tokens, 30u);
+  EXPECT_EQ(u.cached_tokens, 100u);
+  EXPECT_EQ(u.reasoning_tokens, 12u);
+  EXPECT_EQ(u.cache_creation_tokens, 0u);
+}
+
 TEST(ScanUsageTest, AnthropicStreamEvents) {
   Usage start = scan(
       "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"m\","

@@ -391,6 +391,8 @@ TEST(ConfigTest, WrongTypesNamePathAndLine) {
        "general_settings.request_header_timeout: must be > 0 (line 2)"},
       {"general_settings:\n  drain_timeout: -1\n",
        "general_settings.drain_timeout: must be >= 0 (line 2)"},
+      {"general_settings:\n  responses_retention: -1\n",
+       "general_settings.responses_retention: must be >= 0 (line 2)"},
       {"general_settings:\n  disable_spend_logs: [true]\n",
        "general_settings.disable_spend_logs: expected true or false (line 2)"},
       {"environment_variables:\n  A: [1]\n", "environment_variables.A: expected a string (line 2)"},
@@ -538,6 +540,7 @@ general_settings:
   max_connections: 500
   max_header_size_kb: 32
   max_upstream_response_mb: 16
+  responses_retention: 7d
 )yaml");
   EXPECT_THAT(r.warnings, IsEmpty());
   const Deployment& d = r.config.model_list.at(0);
@@ -602,6 +605,23 @@ general_settings:
   EXPECT_EQ(g.max_connections, 500u);
   EXPECT_EQ(g.max_header_size_kb, 32u);
   EXPECT_EQ(g.max_upstream_response_mb, 16u);
+  EXPECT_EQ(g.responses_retention_s, 7 * 86400);
+}
+
+TEST(ConfigTest, SupportedEndpointsSayWhetherADeploymentHasTheResponsesApi) {
+  LoadResult r = loadOk(R"yaml(model_list:
+  - model_name: a
+    litellm_params: {model: openai/x, api_base: "http://vllm:8000/v1"}
+    model_info: {supported_endpoints: ["/v1/chat/completions", "/v1/responses"]}
+  - model_name: b
+    litellm_params: {model: openai/y}
+    model_info: {supported_endpoints: ["/v1/chat/completions"]}
+  - model_name: c
+    litellm_params: {model: openai/z}
+)yaml");
+  EXPECT_EQ(r.config.model_list.at(0).responses_api, true);
+  EXPECT_EQ(r.config.model_list.at(1).responses_api, false);
+  EXPECT_FALSE(r.config.model_list.at(2).responses_api.has_value());
 }
 
 TEST(ConfigTest, LitellmParamsPricesWinOverModelInfo) {

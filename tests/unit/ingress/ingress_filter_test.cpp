@@ -74,8 +74,8 @@ TEST_F(IngressFilterTest, TranslatesTheRequestAndTheReply) {
             json({{"role", "system"}, {"content", "be brief"}}));
   EXPECT_FALSE(terminal_.seen_body.contains("mock_response"));  // a control, taken out by parse
   EXPECT_EQ(ex_.options.mock_response, "hi");
-  ASSERT_TRUE(ex_.anthropic_body);
-  EXPECT_EQ(*ex_.anthropic_body, kRequest);
+  ASSERT_TRUE(ex_.original_body);
+  EXPECT_EQ(*ex_.original_body, kRequest);
   json msg = json::parse(r.body);
   EXPECT_EQ(msg["type"], "message");
   EXPECT_EQ(msg["model"], "claude");

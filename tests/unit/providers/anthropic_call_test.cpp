@@ -198,7 +198,7 @@ TEST_F(AnthropicCallTest, AnthropicIngressIsPassedThrough) {
   transport_.response.body = kMessage;
   api::Exchange ex = exchange({{"model", "claude"}, {"messages", json::array({user("hi")})}});
   ex.ingress = api::WireFormat::kAnthropic;
-  ex.anthropic_body = std::make_unique<json>(original);
+  ex.original_body = std::make_unique<json>(original);
   auto r = call(ex);
   ASSERT_TRUE(r.has_value());
   json sent = json::parse(transport_.sent[0].second.body);
@@ -214,7 +214,7 @@ TEST_F(AnthropicCallTest, AnthropicIngressIsPassedThrough) {
   api::Exchange sx = exchange(
       {{"model", "claude"}, {"stream", true}, {"messages", json::array({user("hi")})}}, true);
   sx.ingress = api::WireFormat::kAnthropic;
-  sx.anthropic_body = std::make_unique<json>(original);
+  sx.original_body = std::make_unique<json>(original);
   auto s = call(sx);
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ(s->format, api::WireFormat::kAnthropic);
@@ -234,7 +234,7 @@ class AnthropicPassThroughErrorTest : public AnthropicCallTest {
     api::Exchange ex =
         exchange({{"model", "claude"}, {"messages", json::array({user("hi")})}}, stream);
     ex.ingress = api::WireFormat::kAnthropic;
-    ex.anthropic_body = std::make_unique<json>(std::move(original));
+    ex.original_body = std::make_unique<json>(std::move(original));
     return ex;
   }
 };

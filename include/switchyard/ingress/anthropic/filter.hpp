@@ -7,7 +7,7 @@
 //            itself wrote in Anthropic's format (a passed-through Anthropic deployment) is
 //            answered as the provider wrote it.
 //   ingress  after auth: the Anthropic request is validated and translated into ex.body (OpenAI
-//            chat; the original kept in ex.anthropic_body for adapters that pass it through),
+//            chat; the original kept in ex.original_body for adapters that pass it through),
 //            and the reply, whole or streamed, is translated back (toAnthropicReply).
 
 #include <memory>
