@@ -63,7 +63,7 @@ Labels with(Labels base, const Labels& more) {
 std::string_view llmRoute(std::string_view path) {
   if (path.starts_with("/v1/")) path.remove_prefix(3);
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  for (std::string_view r : {"/chat/completions", "/completions", "/embeddings", "/messages"}) {
+  for (std::string_view r : {"/chat/completions", "/completions", "/embeddings", "/messages", "/responses"}) {
     if (path == r) return r;
   }
   return {};

@@ -78,7 +78,7 @@ TEST(ResponsesPassthroughTest, OpenAiAndAzureGetTheRequestAsIsAndTheAnswerComesB
     EXPECT_EQ(resp["store"], true);  // the gateway keeps it, whatever the upstream was told
     EXPECT_EQ(resp["usage"]["input_tokens_details"]["cached_tokens"], 3);
     ASSERT_EQ(api.server().requests().size(), 1u);
-    const RecordedRequest& sent = api.server().requests()[0];
+    const RecordedRequest sent = api.server().requests()[0];
     json up = sent.json();
     EXPECT_EQ(up["store"], false);
     EXPECT_EQ(up["instructions"], "Be terse.");

@@ -347,7 +347,8 @@ TEST(ResponsesTest, ItemReferencesFindTheCallersStoredItems) {
                            bearer(k1));
   ASSERT_EQ(step1.status, 200u) << step1.body;
   json call;
-  for (const json& item : step1.json()["output"])
+  const json first = step1.json();
+  for (const json& item : first["output"])
     if (item["type"] == "function_call") call = item;
   ASSERT_TRUE(call.is_object()) << step1.body;
   g.anthropic.setScript(AnthropicScript{});

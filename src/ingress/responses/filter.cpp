@@ -143,8 +143,9 @@ class OwnedEvents final : public api::ChunkSource {
  private:
   std::string own(const providers::SseEvent& ev) {
     std::string_view d = ev.data;
-    if (!d.starts_with("{\"type\":\"response.") || d.find("\"response\":{") == std::string_view::npos)
-      return std::string(ev.raw);
+    // Only the lifecycle events carry a `response` object (a key inside a string would have its
+    // quotes escaped).
+    if (d.find("\"response\":{") == std::string_view::npos) return std::string(ev.raw);
     json event = json::parse(d, nullptr, false);
     if (!event.is_object() || !event.contains("response") || !event["response"].is_object())
       return std::string(ev.raw);
