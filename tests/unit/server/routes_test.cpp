@@ -103,7 +103,9 @@ TEST_F(RoutesTest, EveryRouteIsListedOnce) {
   std::vector<std::string> routes = table_->describe();
   EXPECT_THAT(routes, ::testing::ElementsAre(
                           "POST /chat/completions", "POST /completions", "POST /embeddings",
-                          "POST /messages", "POST /messages/count_tokens", "GET /models",
+                          "POST /messages", "POST /messages/count_tokens", "POST /responses",
+                          "POST /responses/input_tokens", "GET /responses/{param}/input_items",
+                          "GET /responses/{param}", "DELETE /responses/{param}", "GET /models",
                           "GET /models/{param}", "GET /health", "GET|HEAD /health/liveliness",
                           "GET|HEAD /health/liveness", "GET|HEAD /health/readiness",
                           "GET|POST /admin/log_level"));
