@@ -429,7 +429,8 @@ struct ResponsesStream::State {
 
   Piece fail(Error e) {
     finished = true;
-    if (!handed_out) return e;  // nothing sent yet: an ordinary error reply
+    // Even before any event: the session has sent the 200 head by the time it pulls the first
+    // piece, so the client learns of the failure from the events alone.
     std::string code(e.codeOrDefault());
     json param = e.param.empty() ? json(nullptr) : json(e.param);
     // The documented ResponseErrorEvent (code, message, param at the top) and, as the live API

@@ -401,17 +401,22 @@ TEST_F(ResponsesStreamTest, SourceErrorAfterEventsFailsTheResponse) {
   EXPECT_EQ(ends_, 1);
 }
 
-TEST_F(ResponsesStreamTest, FailureBeforeAnyEventIsReturnedAsIs) {
+// The 200 head is out when the first piece is pulled: a failure before any event is still told
+// with the events (error, then response.failed, numbered from 0), then returned.
+TEST_F(ResponsesStreamTest, FailureBeforeAnyEventIsFramedToo) {
   Drained d = run({}, Error{ErrorKind::kRateLimited, "Slow down.", "", 429});
   ASSERT_TRUE(d.error);
   EXPECT_EQ(d.error->kind, ErrorKind::kRateLimited);
   EXPECT_EQ(d.error->status, 429u);
-  EXPECT_TRUE(d.bytes.empty());
-  EXPECT_EQ(ends_, 0);
+  auto evs = parseEvents(d.bytes);
+  ASSERT_EQ(evs.size(), 2u) << d.bytes;
+  EXPECT_EQ(evs[0].name, "error");
+  EXPECT_EQ(evs[1].name, "response.failed");
+  EXPECT_EQ(ends_, 1);
   Drained e = run({"data: {\"error\":{\"message\":\"Rate limited\",\"code\":429}}\n\n"});
   ASSERT_TRUE(e.error);
   EXPECT_EQ(e.error->kind, ErrorKind::kRateLimited);
-  EXPECT_TRUE(e.bytes.empty());
+  EXPECT_EQ(parseEvents(e.bytes).front().name, "error");
 }
 
 TEST_F(ResponsesStreamTest, EarlyEndIsAFailure) {
@@ -422,7 +427,7 @@ TEST_F(ResponsesStreamTest, EarlyEndIsAFailure) {
   EXPECT_EQ(ends_, 1);
   Drained e = run({});  // nothing at all: before any event
   ASSERT_TRUE(e.error);
-  EXPECT_TRUE(e.bytes.empty());
+  EXPECT_EQ(parseEvents(e.bytes).back().name, "response.failed");
 }
 
 TEST_F(ResponsesStreamTest, DoneWithoutTrailingBlankLineEnds) {

@@ -39,16 +39,17 @@ namespace switchyard::ingress::responses {
 // gives message items the final status (as toResponse).
 // A failure of the upstream (an Error from it, an OpenAI error event inside the stream, an end
 // before any finish_reason and [DONE], an upstream event over 4 MiB, output over 64 MiB or 4096
-// items, an exception) after the first event was handed out: the stream yields an `error` event
+// items, an exception), whenever it comes: the stream yields an `error` event
 // ({type: error, sequence_number, code, message, param} as documented, and the same as
 // error {type, code, message, param}, nested as the live API sends it), then response.failed
 // (the response with status "failed", error {code, message}, the output so far (open items
 // "incomplete") and usage, null when none was seen), then returns the Error (the ingress sets
 // Reply::stream_error to frame nothing more). This order (error, then response.failed) is
 // OpenAI's; openai-node throws at the `error` event, the AI SDK reports it and ignores the
-// response.failed after it. A failure before any event was handed out is returned as is (the
-// ingress then answers an ordinary OpenAI error reply); response.created is produced at the
-// first upstream chunk, not before.
+// response.failed after it. A failure before any event was handed out is framed the same way
+// (numbered from 0, with no response.created before it: the session sent the 200 head already;
+// a failure the provider reports before its first content is an ordinary error reply, because
+// the adapters read ahead to it); response.created is produced at the first upstream chunk.
 // `on_end` is called once, with the final response object (completed, incomplete or failed),
 // before the last events are handed out; not called when the stream is destroyed before its end
 // (the client left). Yields nullopt after the last event.
