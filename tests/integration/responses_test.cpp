@@ -502,5 +502,43 @@ TEST(ResponsesTest, AConversationOutlivesARestart) {
   std::filesystem::remove_all(dir);
 }
 
+// general_settings.responses_retention reaches the store thread: a gateway started after a
+// response's retention has passed purges it at start.
+TEST(ResponsesTest, RetentionPurgesOldResponses) {
+  const std::string dir = ::testing::TempDir() + "responses-retention-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  FakeOpenAI fake;
+  ConfigBuilder c;
+  c.model("gpt", "openai/gpt-4o-mini", fake.baseUrl(), kUpstreamKey, "dep-gpt")
+      .general("master_key", kMasterKey)
+      .general("responses_retention", "1s");
+  GatewayOptions o;
+  o.binary = switchyardBinary();
+  o.env = {{"DATABASE_URL", "sqlite:///" + dir + "/sy.db"}};
+  std::string id;
+  {
+    GatewayProcess gw(c.yaml(), o);
+    ASSERT_TRUE(gw.started()) << gw.startError();
+    HttpClient client(gw.port());
+    auto r = client.post("/v1/responses", responsesBody("gpt", "hi"), masterAuth());
+    ASSERT_EQ(r.status, 200u) << r.body;
+    id = r.json()["id"];
+    EXPECT_EQ(client.get("/v1/responses/" + id, masterAuth()).status, 200u);
+    ASSERT_TRUE(gw.sendSignal(SIGTERM));
+    ASSERT_TRUE(gw.waitExit(std::chrono::milliseconds(8000)).has_value());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  GatewayProcess gw(c.yaml(), o);
+  ASSERT_TRUE(gw.started()) << gw.startError();
+  HttpClient client(gw.port());
+  int status = 0;
+  for (int i = 0; i < 50 && status != 404; ++i) {  // the purge runs right after the start
+    status = static_cast<int>(client.get("/v1/responses/" + id, masterAuth()).status);
+    if (status != 404) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 404);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace switchyard::test
