@@ -45,9 +45,9 @@ api::Result<std::string> previousIdOf(const json& request) {
 
 // The Responses request an OpenAI or Azure deployment takes as is: the API's own fields (the
 // gateway's controls left out), previous_response_id expanded into input items (the stored
-// conversation, then this request's normalized input, item_references resolved; item ids and
-// reasoning items dropped, as the upstream does not keep them: `store` is false there, the
-// gateway keeps the state).
+// conversation, then this request's normalized input, item_references resolved; item ids
+// dropped, and reasoning items unless they carry encrypted_content, as the upstream does not
+// keep them: `store` is false there, the gateway keeps the state).
 json passthroughRequest(const json& request, const Turn& turn, bool references) {
   static constexpr std::string_view kFields[] = {
       "model",       "input",      "instructions",   "tools",          "tool_choice",
@@ -64,7 +64,10 @@ json passthroughRequest(const json& request, const Turn& turn, bool references) 
     json input = json::array();
     auto add = [&input](const json& items) {
       for (const json& item : items) {
-        if (!item.is_object() || item.value("type", "") == "reasoning") continue;
+        if (!item.is_object()) continue;
+        // A reasoning item goes back only with its encrypted_content (the client asked for
+        // include: ["reasoning.encrypted_content"]): the provider kept no copy to refer to.
+        if (item.value("type", "") == "reasoning" && !item.contains("encrypted_content")) continue;
         json copy = item;
         copy.erase("id");
         input.push_back(std::move(copy));
