@@ -140,6 +140,18 @@ bool supported(const config::CacheParams& p, api::Endpoint e) {
   return false;
 }
 
+// A Responses request whose fields only a pass-through deployment sees (they are not part of the
+// chat request the cache key is made of): not cached, so that a cached translated answer never
+// stands in for what the client asked of OpenAI.
+bool passThroughOnly(const api::Exchange& ex) {
+  if (ex.ingress != api::WireFormat::kResponses || !ex.original_body) return false;
+  for (const char* k : {"include", "truncation", "service_tier", "max_tool_calls", "top_logprobs",
+                        "prompt_cache_key", "safety_identifier"})
+    if (ex.original_body->contains(k)) return true;
+  auto r = ex.original_body->find("reasoning");
+  return r != ex.original_body->end() && r->is_object() && r->contains("summary");
+}
+
 class CacheFilter final : public Filter {
  public:
   explicit CacheFilter(Services& s) : s_(s) {}
@@ -150,6 +162,7 @@ class CacheFilter final : public Filter {
     const config::LitellmSettings& l = s_.config.litellm_settings;
     if (!s_.cache || !l.cache || (params.type != "local" && params.type != "redis") ||
         !ex.body || ex.ingress == api::WireFormat::kAnthropic || ex.untranslatable ||
+        passThroughOnly(ex) ||
         !supported(params, ex.endpoint)) {
       co_return co_await next(ex);
     }

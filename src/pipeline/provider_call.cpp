@@ -225,6 +225,7 @@ class ProviderCallFilter final : public Filter {
     router::Attempts attempts;
     std::optional<Error> last;
     FailureClass last_cls = FailureClass::kTransient;
+    bool refused = false;  // a deployment could not take the request as is (untranslatable)
     int retries_left = ex.options.num_retries.value_or(policy_.num_retries);
     const int budget = retries_left;
     int backoff_round = 0;
@@ -258,6 +259,10 @@ class ProviderCallFilter final : public Filter {
       }
       if (!sel) {
         if (last && sel.reason != router::NoPick::kTooLarge) break;  // report what the attempts met
+        if (refused) {  // every deployment left would have to translate it: fallbacks may not
+          failure = GroupFailure{*ex.untranslatable, FailureClass::kCredentials};
+          co_return;
+        }
         failure = noPickFailure(sel, target, prompt_tokens, ex.options.tags);
         co_return;
       }
@@ -291,6 +296,14 @@ class ProviderCallFilter final : public Filter {
             FailureClass::kCredentials;  // like a rejected deployment: never worth a second try
         continue;
       }
+      // A request only a pass-through can serve (Exchange::untranslatable, a Responses request
+      // with built-in tools): a deployment that cannot take it as is refuses it, as the provider
+      // would, and another deployment (or a fallback) may still serve it.
+      // Not an attempt: no retry is spent on it.
+      if (ex.untranslatable && (mocked || !providers::passesResponsesThrough(ex, d))) {
+        refused = true;
+        continue;
+      }
       ex.outcome.deployment_id = d.id;
       ex.outcome.provider = mocked ? "mock" : d.provider;
       ex.outcome.api_base = provider->apiBase(d);
@@ -298,17 +311,7 @@ class ProviderCallFilter final : public Filter {
       if (ex.trace) beginAttemptSpan(*ex.trace, d, ex.outcome);
       // The deployment's default parameters, for this attempt only: the client's values win.
       std::vector<std::string> defaulted = applyDefaults(ex, d);
-      // A request only a pass-through can serve (Exchange::untranslatable) fails on any other
-      // deployment with its error, as the provider would refuse it.
-      const bool refused =
-          ex.untranslatable && (mocked || !providers::passesResponsesThrough(ex, d));
-      std::optional<api::Result<api::Reply>> attempt;
-      if (refused) {
-        attempt.emplace(*ex.untranslatable);
-      } else {
-        attempt.emplace(co_await provider->call(ex, d, optionsFor(ex, d)));
-      }
-      api::Result<api::Reply>& r = *attempt;
+      api::Result<api::Reply> r = co_await provider->call(ex, d, optionsFor(ex, d));
       if (ex.body)
         for (const std::string& k : defaulted) ex.body->erase(k);
       Clock::duration elapsed = Clock::now() - started;

@@ -20,8 +20,14 @@ api::Result<void> insertResponses(sqlite3* db, const Prepare& prepare,
                                   const std::vector<StoredResponse>& rows) {
   if (rows.empty()) return {};
   auto s = prepare(
-      "INSERT OR REPLACE INTO responses (id, owner, created_at, model, previous_response_id, "
-      "response, input_items, conversation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+      "INSERT INTO responses (id, owner, created_at, model, previous_response_id, response, "
+      "input_items, conversation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+      // A second write of an id replaces the row, but only its owner's: a provider's id that
+      // another key's response already has (a passed-through answer) never takes that row over.
+      "ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, model = excluded.model, "
+      "previous_response_id = excluded.previous_response_id, response = excluded.response, "
+      "input_items = excluded.input_items, conversation = excluded.conversation "
+      "WHERE responses.owner = excluded.owner");
   if (!s) return s.error();
   for (const StoredResponse& r : rows) {
     s->textRef(1, r.id);
@@ -35,7 +41,7 @@ api::Result<void> insertResponses(sqlite3* db, const Prepare& prepare,
     if (auto done = run(db, *s, "insert response"); !done) return done;
     s->rearm();
   }
-  auto items = prepare("INSERT OR REPLACE INTO response_items (item_id, response_id) VALUES (?1, ?2)");
+  auto items = prepare("INSERT OR IGNORE INTO response_items (item_id, response_id) VALUES (?1, ?2)");
   if (!items) return items.error();
   for (const StoredResponse& r : rows) {
     for (const std::string& item : r.item_ids) {
@@ -81,12 +87,14 @@ api::Result<std::optional<StoredResponse>> findResponse(sqlite3* db, const Prepa
 }
 
 api::Result<std::optional<StoredResponse>> findResponseByItem(sqlite3* db, const Prepare& prepare,
-                                                              std::string_view item_id) {
+                                                              std::string_view item_id,
+                                                              std::string_view owner) {
   auto s = prepare("SELECT " + std::string(kColumns) +
                    " FROM response_items i JOIN responses r ON r.id = i.response_id"
-                   " WHERE i.item_id = ?1");
+                   " WHERE i.item_id = ?1 AND r.owner = ?2 ORDER BY r.created_at DESC LIMIT 1");
   if (!s) return s.error();
   s->text(1, item_id);
+  s->text(2, owner);
   return oneResponse(db, *s);
 }
 

@@ -132,12 +132,14 @@ CREATE INDEX responses_created_at ON responses (created_at);
 )sql";
 
 // Version 4: the item ids of stored responses, so that an item_reference finds the response that
-// holds its item. Deleting a response (by id, with its key, or by retention) deletes its rows.
+// holds its item (an id may be in several responses: a later turn repeats a referenced item, and
+// ids a client sends are its own; the lookup is by id and owner). Deleting a response (by id, with its key, or by retention) deletes its rows.
 constexpr std::string_view kV4 = R"sql(
 CREATE TABLE response_items (
-  item_id TEXT NOT NULL PRIMARY KEY,
-  response_id TEXT NOT NULL
-);
+  item_id TEXT NOT NULL,
+  response_id TEXT NOT NULL,
+  PRIMARY KEY (item_id, response_id)
+) WITHOUT ROWID;
 CREATE INDEX response_items_response ON response_items (response_id);
 CREATE TRIGGER responses_delete_items AFTER DELETE ON responses BEGIN
   DELETE FROM response_items WHERE response_id = OLD.id;

@@ -176,7 +176,8 @@ api::Result<std::optional<StoredResponse>> findResponse(sqlite3* db, const Prepa
                                                         std::string_view id);
 api::Result<bool> deleteResponse(sqlite3* db, const Prepare& prepare, std::string_view id);
 api::Result<std::optional<StoredResponse>> findResponseByItem(sqlite3* db, const Prepare& prepare,
-                                                              std::string_view item_id);
+                                                              std::string_view item_id,
+                                                              std::string_view owner);
 // Within the caller's transaction: the responses `owner` owns are deleted / given to `to`.
 api::Result<void> deleteResponsesOf(sqlite3* db, const Prepare& prepare, std::string_view owner);
 api::Result<void> moveResponses(sqlite3* db, const Prepare& prepare, std::string_view from,

@@ -153,8 +153,9 @@ class SqliteStore final : public Store {
   api::Result<std::optional<StoredResponse>> findResponse(std::string_view id) override {
     return sqlite::findResponse(db_, prepare_, id);
   }
-  api::Result<std::optional<StoredResponse>> findResponseByItem(std::string_view item) override {
-    return sqlite::findResponseByItem(db_, prepare_, item);
+  api::Result<std::optional<StoredResponse>> findResponseByItem(std::string_view item,
+                                                                std::string_view owner) override {
+    return sqlite::findResponseByItem(db_, prepare_, item, owner);
   }
   api::Result<bool> deleteResponse(std::string_view id) override {
     return sqlite::deleteResponse(db_, prepare_, id);

@@ -55,6 +55,9 @@ std::string configFor(const FakeResponsesApi& api, const FakeOpenAI& chat) {
          dep("az-v1", "azure/my-gpt-deployment", api.azureBase(), kResponsesKey, "dep-az-v1",
              "      api_version: v1\n", false) +
          dep("chat", "openai/chat-only", chat.baseUrl(), kUpstreamKey, "dep-chat", "", false) +
+         dep("mixed", "openai/gpt-4.1", api.baseUrl(), kResponsesKey, "dep-mixed-gpt", "", true) +
+         dep("mixed", "hosted_vllm/chat-only", chat.baseUrl(), kUpstreamKey, "dep-mixed-chat", "",
+             false) +
          "general_settings:\n  master_key: " + kMasterKey + "\n";
 }
 
@@ -143,6 +146,59 @@ TEST(ResponsesPassthroughTest, BuiltInToolsReachOpenAiAndAreRefusedElsewhere) {
   EXPECT_TRUE(isOpenAIError(refused.json()));
   EXPECT_NE(refused.body.find("web_search"), std::string::npos) << refused.body;
   EXPECT_EQ(chat.requestCount(), 0u);
+  // A group with both kinds: the request goes to the deployment that can take it, every time.
+  for (int i = 0; i < 6; ++i) {
+    auto r = client.post("/v1/responses", body("mixed", "news?", {{"tools", tools}}), masterAuth());
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.header("x-litellm-model-id"), "dep-mixed-gpt");
+  }
+  EXPECT_EQ(chat.requestCount(), 0u);
+}
+
+// A conversation that used a built-in tool on OpenAI goes on: on OpenAI with its items, on a
+// chat-only provider without them. A request with built-in items in its input goes to a
+// deployment that can take it, past one that cannot (no retry spent on that one).
+TEST(ResponsesPassthroughTest, BuiltInItemsContinueOnEveryProvider) {
+  FakeResponsesApi api;
+  FakeOpenAI chat;
+  SY_START_GATEWAY(gw, configFor(api, chat));
+  HttpClient client(gw->port());
+  // A stored OpenAI answer that searched the web (as the client would have got it).
+  auto first = client.post("/v1/responses",
+                           body("gpt", json::array({{{"role", "user"}, {"content", "News?"}},
+                                                    {{"type", "web_search_call"},
+                                                     {"id", "ws_1"},
+                                                     {"status", "completed"},
+                                                     {"action", {{"type", "search"}, {"query", "news"}}}}}),
+                                {{"tools", json::array({{{"type", "web_search"}}})}}),
+                           masterAuth());
+  ASSERT_EQ(first.status, 200u) << first.body;
+  json up = api.server().requests().at(0).json();
+  ASSERT_EQ(up["input"].size(), 2u) << up.dump();
+  EXPECT_EQ(up["input"][1]["type"], "web_search_call");
+  EXPECT_FALSE(up["input"][1].contains("id")) << up.dump();  // store:false upstream: no ids
+  const std::string id = first.json()["id"];
+  auto on_chat = client.post("/v1/responses",
+                             body("chat", "And then?", {{"previous_response_id", id}}), masterAuth());
+  ASSERT_EQ(on_chat.status, 200u) << on_chat.body;
+  std::string sent = chat.requests().at(0).json()["messages"].dump();
+  EXPECT_NE(sent.find("News?"), std::string::npos) << sent;
+  EXPECT_EQ(sent.find("web_search"), std::string::npos) << sent;
+  auto on_gpt = client.post("/v1/responses",
+                            body("gpt", "And then?", {{"previous_response_id", id}}), masterAuth());
+  ASSERT_EQ(on_gpt.status, 200u) << on_gpt.body;
+  EXPECT_NE(api.server().requests().at(1).json()["input"].dump().find("web_search_call"),
+            std::string::npos);
+  // Malformed tools and items are 400s, never a dropped connection.
+  for (json bad : {json{{"tools", json::array({{{"type", 1}}})}},
+                   json{{"tool_choice", {{"type", 1}}}},
+                   json{{"input", json::array({{{"type", json::array()}}})}}}) {
+    json b = body("chat", "hi");
+    for (auto& [k, v] : bad.items()) b[k] = v;
+    auto r = client.post("/v1/responses", b, masterAuth());
+    EXPECT_EQ(r.status, 400u) << b.dump() << " -> " << r.body;
+    EXPECT_TRUE(isOpenAIError(r.json())) << r.body;
+  }
 }
 
 TEST(ResponsesPassthroughTest, StreamsAreRelayedEventByEventAndStored) {

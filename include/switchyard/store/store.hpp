@@ -73,9 +73,10 @@ class Store {
   // whatever its owner: the caller compares owner. deleteResponse: false when there was none.
   virtual api::Result<std::optional<StoredResponse>> findResponse(std::string_view id) = 0;
   virtual api::Result<bool> deleteResponse(std::string_view id) = 0;
-  // The stored response one of whose input or output items has id `item_id` (item_ids), whatever
-  // its owner; nullopt when none.
-  virtual api::Result<std::optional<StoredResponse>> findResponseByItem(std::string_view item_id) = 0;
+  // The latest stored response of `owner` one of whose input or output items has id `item_id`
+  // (item_ids); nullopt when none.
+  virtual api::Result<std::optional<StoredResponse>> findResponseByItem(std::string_view item_id,
+                                                                        std::string_view owner) = 0;
   // Retention: deletes the responses created before `created_before`; returns how many. May
   // commit in several transactions (a long purge does not hold the write lock throughout).
   virtual api::Result<std::size_t> purgeResponses(UnixMs created_before) = 0;

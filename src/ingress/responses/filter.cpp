@@ -9,6 +9,7 @@
 #include "switchyard/ingress/responses/reply.hpp"
 #include "switchyard/ingress/responses/request.hpp"
 #include "switchyard/ingress/responses/stream.hpp"
+#include "translate.hpp"
 #include "turns.hpp"
 
 namespace switchyard::ingress::responses {
@@ -41,68 +42,6 @@ api::Result<std::string> previousIdOf(const json& request) {
                  "invalid_type", "previous_response_id"};
   }
   return it->get<std::string>();
-}
-
-// The Responses request an OpenAI or Azure deployment takes as is: the API's own fields (the
-// gateway's controls left out), previous_response_id expanded into input items (the stored
-// conversation, then this request's normalized input, item_references resolved; item ids
-// dropped, and reasoning items unless they carry encrypted_content, as the upstream does not
-// keep them: `store` is false there, the gateway keeps the state).
-json passthroughRequest(const json& request, const Turn& turn, bool references) {
-  static constexpr std::string_view kFields[] = {
-      "model",       "input",      "instructions",   "tools",          "tool_choice",
-      "parallel_tool_calls",       "max_output_tokens", "max_tool_calls", "temperature",
-      "top_p",       "top_logprobs", "text",         "reasoning",      "metadata",
-      "user",        "stream",     "stream_options", "include",        "truncation",
-      "service_tier", "prompt_cache_key", "safety_identifier"};
-  json out = json::object();
-  for (std::string_view k : kFields) {
-    auto it = request.find(k);
-    if (it != request.end() && !it->is_null()) out[std::string(k)] = *it;
-  }
-  if ((turn.history.is_array() && !turn.history.empty()) || references) {
-    json input = json::array();
-    auto add = [&input](const json& items) {
-      for (const json& item : items) {
-        if (!item.is_object()) continue;
-        // A reasoning item goes back only with its encrypted_content (the client asked for
-        // include: ["reasoning.encrypted_content"]): the provider kept no copy to refer to.
-        if (item.value("type", "") == "reasoning" && !item.contains("encrypted_content")) continue;
-        json copy = item;
-        copy.erase("id");
-        input.push_back(std::move(copy));
-      }
-    };
-    add(turn.history);
-    add(turn.input_items);
-    out["input"] = std::move(input);
-  }
-  out["store"] = false;
-  return out;
-}
-
-// The request without its built-in (non-function) tools and a tool_choice naming one; nullopt
-// when it has none (the translation failed for another reason).
-std::optional<json> withoutBuiltInTools(const json& request) {
-  json copy = request;
-  bool changed = false;
-  if (auto t = copy.find("tools"); t != copy.end() && t->is_array()) {
-    json kept = json::array();
-    for (json& tool : *t) {
-      if (tool.is_object() && tool.value("type", "") == "function")
-        kept.push_back(std::move(tool));
-      else
-        changed = true;
-    }
-    *t = std::move(kept);
-  }
-  if (auto c = copy.find("tool_choice"); c != copy.end() && c->is_object() &&
-                                          c->value("type", "") != "function") {
-    copy.erase(c);
-    changed = true;
-  }
-  if (!changed) return std::nullopt;
-  return copy;
 }
 
 // A response passed through from its provider, as the gateway gives and stores it: the state
@@ -152,7 +91,7 @@ class OwnedEvents final : public api::ChunkSource {
     json event = json::parse(d, nullptr, false);
     if (!event.is_object() || !event.contains("response") || !event["response"].is_object())
       return std::string(ev.raw);
-    const std::string type = event.value("type", "");
+    const std::string type = typeOf(event);
     ownResponse(event["response"], turn_);
     if (!stored_ && (type == "response.completed" || type == "response.incomplete" ||
                      type == "response.failed")) {
@@ -206,19 +145,10 @@ class IngressFilter final : public Filter {
       if (!found) co_return fail(ex, found.error());
       references = std::move(*found);
     }
-    api::Result<ChatTranslation> translated = toChatRequest(request, &turn.history, &references);
-    std::optional<Error> untranslatable;
-    if (!translated) {
-      // Built-in tools: only a deployment with the Responses API (OpenAI, Azure) can serve
-      // them. The rest of the request is translated for the router and the limits; any other
-      // deployment answers the refusal (Exchange::untranslatable).
-      std::optional<json> without = withoutBuiltInTools(request);
-      if (!without) co_return fail(ex, translated.error());
-      untranslatable = translated.error();
-      translated = toChatRequest(*without, &turn.history, &references);
-      if (!translated) co_return fail(ex, translated.error());
-    }
+    api::Result<Translated> translated = translateForChat(request, turn.history, references);
+    if (!translated) co_return fail(ex, translated.error());
     turn.input_items = std::move(translated->input_items);
+    std::optional<Error> untranslatable = std::move(translated->untranslatable);
     if (auto m = request.find("model"); m != request.end() && m->is_string())
       turn.model = m->get<std::string>();
 
@@ -226,7 +156,7 @@ class IngressFilter final : public Filter {
     ex.endpoint = api::Endpoint::kChatCompletions;
     ex.body = std::make_unique<json>(std::move(translated->chat));
     ex.original_body =
-        std::make_unique<json>(passthroughRequest(request, turn, !references.empty()));
+        std::make_unique<json>(passthroughRequest(request, turn.history, references));
     ex.untranslatable = std::move(untranslatable);
     ex.raw_body.clear();
 

@@ -14,6 +14,7 @@
 #include "switchyard/router/router.hpp"
 #include "switchyard/store/store.hpp"
 #include "switchyard/store/store_thread.hpp"
+#include "translate.hpp"
 #include "turns.hpp"
 
 namespace switchyard::ingress::responses {
@@ -131,8 +132,14 @@ boost::asio::awaitable<Reply> countInputTokens(Exchange& ex, store::StoreThread*
     history = json::parse((*found)->conversation, nullptr, false);
     if (!history.is_array()) history = json::array();
   }
+  json references = json::object();
+  if (std::vector<std::string> ids = itemReferenceIds(*parsed); !ids.empty()) {
+    auto found = co_await findReferences(store, std::move(ids), ownerOf(ex));
+    if (!found) co_return fail(ex, found.error());
+    references = std::move(*found);
+  }
   (*parsed)["stream"] = false;
-  api::Result<ChatTranslation> translated = toChatRequest(*parsed, &history);
+  api::Result<Translated> translated = translateForChat(*parsed, history, references);
   if (!translated) co_return fail(ex, translated.error());
   const json& m = (*parsed)["model"];
   std::string model = m.is_string() ? m.get<std::string>() : std::string();

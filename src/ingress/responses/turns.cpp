@@ -68,7 +68,7 @@ boost::asio::awaitable<api::Result<json>> findReferences(store::StoreThread* st,
   std::optional<api::Error> failed;
   std::function<void(store::Store&)> job = [&](store::Store& s) {
     for (std::size_t i = 0; i < ids.size() && !failed; ++i) {
-      auto r = s.findResponseByItem(ids[i]);
+      auto r = s.findResponseByItem(ids[i], owner);
       if (!r) failed = r.error();
       else rows[i] = std::move(*r);
     }
@@ -77,7 +77,7 @@ boost::asio::awaitable<api::Result<json>> findReferences(store::StoreThread* st,
   if (!ran) co_return ran.error();
   if (failed) co_return *failed;
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (!rows[i] || rows[i]->owner != owner) continue;
+    if (!rows[i]) continue;
     json item = itemIn(rows[i]->input_items, ids[i]);
     if (item.is_null()) {
       json response = json::parse(rows[i]->response, nullptr, false);

@@ -84,16 +84,26 @@ TEST(StoredResponses, ItemsFindTheirResponseUntilItIsDeleted) {
     batch.responses.push_back(std::move(r));
   }
   ASSERT_TRUE(store->write(batch).has_value());
-  auto byItem = [&](std::string_view item) -> std::string {
-    auto found = store->findResponseByItem(item);
+  auto byItem = [&](std::string_view item, std::string_view owner = {}) -> std::string {
+    if (owner.empty()) owner = item.ends_with("_b") ? "tok-b" : "tok-a";
+    auto found = store->findResponseByItem(item, owner);
     EXPECT_TRUE(found.has_value());
     return found && *found ? (*found)->id : std::string();
   };
   EXPECT_EQ(byItem("fc_resp_a"), "resp_a");
   EXPECT_EQ(byItem("msg_resp_b"), "resp_b");
   EXPECT_EQ(byItem("fc_nothing"), "");
+  EXPECT_EQ(byItem("fc_resp_a", "tok-b"), "");  // another key's item
+  // An id in two owners' responses (a client may send its own ids): each finds its own.
+  WriteBatch more;
+  StoredResponse clash = responseOf("resp_c", "tok-b", now + 1);
+  clash.item_ids = {"fc_resp_a"};
+  more.responses.push_back(std::move(clash));
+  ASSERT_TRUE(store->write(more).has_value());
+  EXPECT_EQ(byItem("fc_resp_a", "tok-a"), "resp_a");
+  EXPECT_EQ(byItem("fc_resp_a", "tok-b"), "resp_c");
   ASSERT_TRUE(store->deleteResponse("resp_a").value());
-  EXPECT_EQ(byItem("fc_resp_a"), "");
+  EXPECT_EQ(byItem("fc_resp_a", "tok-a"), "");
   EXPECT_EQ(byItem("msg_resp_old"), "resp_old");
   EXPECT_EQ(store->purgeResponses(now - 50'000).value(), 1u);
   EXPECT_EQ(byItem("msg_resp_old"), "");

@@ -62,7 +62,8 @@ class RecordingStore final : public Store {
     return std::optional<StoredResponse>{};
   }
   api::Result<bool> deleteResponse(std::string_view) override { return false; }
-  api::Result<std::optional<StoredResponse>> findResponseByItem(std::string_view) override {
+  api::Result<std::optional<StoredResponse>> findResponseByItem(std::string_view,
+                                                                std::string_view) override {
     return std::optional<StoredResponse>{};
   }
   api::Result<std::size_t> purgeResponses(UnixMs) override { return std::size_t{0}; }
