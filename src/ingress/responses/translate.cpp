@@ -152,7 +152,9 @@ json passthroughRequest(const json& request, const json& history, const json& re
   if (has_history)
     for (const json& item : history) add(item);
   if (input && input->is_string()) {
-    items.push_back({{"role", "user"}, {"content", *input}});
+    items.push_back({{"type", "message"},
+                     {"role", "user"},
+                     {"content", json::array({{{"type", "input_text"}, {"text", *input}}})}});
   } else if (input && input->is_array()) {
     for (const json& item : *input)
       if (const json* r = resolved(item, references)) add(*r);
