@@ -56,9 +56,10 @@ api::Result<void> insertResponses(sqlite3* db, const Prepare& prepare,
 
 namespace {
 
-constexpr std::string_view kColumns =
-    "r.id, r.owner, r.created_at, r.model, r.previous_response_id, r.response, r.input_items, "
-    "r.conversation";
+// The columns oneResponse reads, in its order (a literal, so each statement is one constant).
+#define SY_RESPONSE_COLUMNS                                                                  \
+  "r.id, r.owner, r.created_at, r.model, r.previous_response_id, r.response, r.input_items, " \
+  "r.conversation"
 
 // One row of `columns` as a StoredResponse, or nullopt at SQLITE_DONE.
 api::Result<std::optional<StoredResponse>> oneResponse(sqlite3* db, Stmt& s) {
@@ -80,7 +81,7 @@ api::Result<std::optional<StoredResponse>> oneResponse(sqlite3* db, Stmt& s) {
 
 api::Result<std::optional<StoredResponse>> findResponse(sqlite3* db, const Prepare& prepare,
                                                         std::string_view id) {
-  auto s = prepare("SELECT " + std::string(kColumns) + " FROM responses r WHERE r.id = ?1");
+  auto s = prepare("SELECT " SY_RESPONSE_COLUMNS " FROM responses r WHERE r.id = ?1");
   if (!s) return s.error();
   s->text(1, id);
   return oneResponse(db, *s);
@@ -89,7 +90,7 @@ api::Result<std::optional<StoredResponse>> findResponse(sqlite3* db, const Prepa
 api::Result<std::optional<StoredResponse>> findResponseByItem(sqlite3* db, const Prepare& prepare,
                                                               std::string_view item_id,
                                                               std::string_view owner) {
-  auto s = prepare("SELECT " + std::string(kColumns) +
+  auto s = prepare("SELECT " SY_RESPONSE_COLUMNS
                    " FROM response_items i JOIN responses r ON r.id = i.response_id"
                    " WHERE i.item_id = ?1 AND r.owner = ?2 ORDER BY r.created_at DESC LIMIT 1");
   if (!s) return s.error();

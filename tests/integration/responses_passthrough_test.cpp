@@ -228,12 +228,7 @@ TEST(ResponsesPassthroughTest, StreamsAreRelayedEventByEventAndStored) {
 
   // Usage reached the spend log from the relayed events.
   const std::string request_id = s.header("x-request-id");
-  json rows;
-  for (int i = 0; i < 50; ++i) {
-    rows = client.get("/spend/logs?request_id=" + request_id, masterAuth()).json();
-    if (rows.is_array() && !rows.empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  json rows = spendRowsOf(client, request_id);
   ASSERT_TRUE(rows.is_array() && rows.size() == 1u) << rows.dump();
   EXPECT_EQ(rows[0]["call_type"], "aresponses");
   EXPECT_EQ(rows[0]["completion_tokens"], 6);

@@ -428,12 +428,7 @@ TEST(ResponsesTest, SpendIsRecordedAsAresponsesAndInputTokensAreEstimated) {
   auto r = client.post("/v1/responses", responsesBody("gpt", "hello there"), masterAuth());
   ASSERT_EQ(r.status, 200u) << r.body;
   const std::string request_id = r.header("x-request-id");
-  json rows;
-  for (int i = 0; i < 50; ++i) {
-    rows = client.get("/spend/logs?request_id=" + request_id, masterAuth()).json();
-    if (rows.is_array() && !rows.empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  json rows = spendRowsOf(client, request_id);
   ASSERT_TRUE(rows.is_array() && rows.size() == 1u) << rows.dump();
   EXPECT_EQ(rows[0]["call_type"], "aresponses");
   EXPECT_EQ(rows[0]["model_group"], "gpt");

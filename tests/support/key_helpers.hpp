@@ -64,6 +64,18 @@ inline HttpResponse chatWith(HttpClient& c, const std::string& key, const std::s
                 bearer(key));
 }
 
+// GET /spend/logs?request_id=... as the master until its row is there (spend rows reach the store
+// in the background): the rows, [] after 5 s.
+inline json spendRowsOf(HttpClient& c, const std::string& request_id) {
+  json rows = json::array();
+  for (int i = 0; i < 50; ++i) {
+    rows = c.get("/spend/logs?request_id=" + request_id, masterAuth()).json();
+    if (rows.is_array() && !rows.empty()) return rows;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return rows;
+}
+
 inline double headerNumber(const HttpResponse& r, const std::string& name) {
   std::string v = r.header(name);
   if (v.empty()) return std::nan("");

@@ -27,23 +27,6 @@ using pipeline::Next;
 // The stream already framed its failure (error, response.failed): nothing more to send.
 std::string nothingMore(const Error&) { return {}; }
 
-Error previousNotFound(const std::string& id) {
-  return {ErrorKind::kInvalidRequest, "Previous response with id '" + id + "' not found.", "", 0,
-          "previous_response_not_found", "previous_response_id"};
-}
-
-// The request's previous_response_id: "" when absent or null; an Error when it is not a string.
-api::Result<std::string> previousIdOf(const json& request) {
-  auto it = request.find("previous_response_id");
-  if (it == request.end() || it->is_null()) return std::string();
-  if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
-    return Error{ErrorKind::kInvalidRequest,
-                 "Invalid type for 'previous_response_id': expected a string.", "", 0,
-                 "invalid_type", "previous_response_id"};
-  }
-  return it->get<std::string>();
-}
-
 // A response passed through from its provider, as the gateway gives and stores it: the state
 // fields are the gateway's (the upstream kept nothing).
 void ownResponse(json& response, const Turn& turn) {
@@ -126,25 +109,11 @@ class IngressFilter final : public Filter {
     turn.owner = ownerOf(ex);
     turn.created_ms = nowMs();
     if (auto s = request.find("store"); s != request.end() && s->is_boolean()) turn.store = s->get<bool>();
-    api::Result<std::string> previous = previousIdOf(request);
-    if (!previous) co_return fail(ex, previous.error());
-    turn.previous = std::move(*previous);
-    if (!turn.previous.empty()) {
-      auto found = co_await findOwned(store_, turn.previous, turn.owner);
-      if (!found) co_return fail(ex, found.error());
-      if (!*found) co_return fail(ex, previousNotFound(turn.previous));
-      turn.history = json::parse((*found)->conversation, nullptr, false);
-      if (!turn.history.is_array()) turn.history = json::array();
-    }
-
-    // item_references outside the conversation (the AI SDK sends them for the items of its
-    // earlier responses): looked up among the caller's stored responses.
-    json references = json::object();
-    if (std::vector<std::string> ids = itemReferenceIds(request); !ids.empty()) {
-      auto found = co_await findReferences(store_, std::move(ids), turn.owner);
-      if (!found) co_return fail(ex, found.error());
-      references = std::move(*found);
-    }
+    api::Result<Context> context = co_await loadContext(store_, request, turn.owner);
+    if (!context) co_return fail(ex, context.error());
+    turn.previous = std::move(context->previous);
+    turn.history = std::move(context->history);
+    const json& references = context->references;
     api::Result<Translated> translated = translateForChat(request, turn.history, references);
     if (!translated) co_return fail(ex, translated.error());
     turn.input_items = std::move(translated->input_items);

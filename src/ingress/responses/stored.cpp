@@ -119,27 +119,10 @@ boost::asio::awaitable<Reply> countInputTokens(Exchange& ex, store::StoreThread*
                                                const router::Router& router) {
   api::Result<json> parsed = api::parseJsonObject(ex.raw_body);
   if (!parsed) co_return fail(ex, parsed.error());
-  json history = json::array();
-  if (auto p = parsed->find("previous_response_id"); p != parsed->end() && p->is_string()) {
-    std::string previous = p->get<std::string>();
-    auto found = co_await findOwned(store, previous, ownerOf(ex));
-    if (!found) co_return fail(ex, found.error());
-    if (!*found) {
-      co_return fail(ex, {ErrorKind::kInvalidRequest,
-                          "Previous response with id '" + previous + "' not found.", "", 0,
-                          "previous_response_not_found", "previous_response_id"});
-    }
-    history = json::parse((*found)->conversation, nullptr, false);
-    if (!history.is_array()) history = json::array();
-  }
-  json references = json::object();
-  if (std::vector<std::string> ids = itemReferenceIds(*parsed); !ids.empty()) {
-    auto found = co_await findReferences(store, std::move(ids), ownerOf(ex));
-    if (!found) co_return fail(ex, found.error());
-    references = std::move(*found);
-  }
+  api::Result<Context> context = co_await loadContext(store, *parsed, ownerOf(ex));
+  if (!context) co_return fail(ex, context.error());
   (*parsed)["stream"] = false;
-  api::Result<Translated> translated = translateForChat(*parsed, history, references);
+  api::Result<Translated> translated = translateForChat(*parsed, context->history, context->references);
   if (!translated) co_return fail(ex, translated.error());
   const json& m = (*parsed)["model"];
   std::string model = m.is_string() ? m.get<std::string>() : std::string();

@@ -166,7 +166,6 @@ struct ResponsesStream::State {
   providers::SseCutter sse{kMaxEventBytes};
   Emitter emit;
   bool started = false;          // response.created produced
-  bool handed_out = false;       // some event handed to the caller
   bool finished = false;         // the last event produced (or the failure returned)
   bool ended = false;            // on_end called
   std::optional<Error> pending;  // returned after the events already produced
@@ -525,7 +524,6 @@ boost::asio::awaitable<Piece> ResponsesStream::next() {
     st.emit.out = nullptr;
     if (st.finished) upstream_.reset();
     if (result) {
-      if (*result && **result) st.handed_out = true;
       co_return std::move(*result);
     }
   }

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "switchyard/api/json_guard.hpp"
+#include "switchyard/ingress/responses/request.hpp"
 #include "switchyard/keys/key_settings.hpp"
 #include "switchyard/store/store.hpp"
 #include "switchyard/store/store_thread.hpp"
@@ -87,6 +88,36 @@ boost::asio::awaitable<api::Result<json>> findReferences(store::StoreThread* st,
     if (!item.is_null()) found[ids[i]] = std::move(item);
   }
   co_return Found(boost::system::in_place_value, std::move(found));
+}
+
+boost::asio::awaitable<api::Result<Context>> loadContext(store::StoreThread* st,
+                                                         const json& request, std::string owner) {
+  Context c;
+  if (auto p = request.find("previous_response_id"); p != request.end() && !p->is_null()) {
+    if (!p->is_string() || p->get_ref<const std::string&>().empty()) {
+      co_return api::Error{api::ErrorKind::kInvalidRequest,
+                           "Invalid type for 'previous_response_id': expected a string.", "", 0,
+                           "invalid_type", "previous_response_id"};
+    }
+    c.previous = p->get<std::string>();
+    auto found = co_await findOwned(st, c.previous, owner);
+    if (!found) co_return found.error();
+    if (!*found) {
+      co_return api::Error{api::ErrorKind::kInvalidRequest,
+                           "Previous response with id '" + c.previous + "' not found.", "", 0,
+                           "previous_response_not_found", "previous_response_id"};
+    }
+    c.history = json::parse((*found)->conversation, nullptr, false);
+    if (!c.history.is_array()) c.history = json::array();
+  }
+  // item_references outside the conversation (the AI SDK sends them for the items of its earlier
+  // responses): looked up among the caller's stored responses.
+  if (std::vector<std::string> ids = itemReferenceIds(request); !ids.empty()) {
+    auto found = co_await findReferences(st, std::move(ids), std::move(owner));
+    if (!found) co_return found.error();
+    c.references = std::move(*found);
+  }
+  co_return c;
 }
 
 void persist(store::StoreThread* st, const Turn& turn, const json& response) {

@@ -35,6 +35,18 @@ boost::asio::awaitable<api::Result<std::optional<store::StoredResponse>>> findOw
 boost::asio::awaitable<api::Result<nlohmann::json>> findReferences(
     store::StoreThread* store, std::vector<std::string> ids, std::string owner);
 
+// What a request refers to in the store, loaded once for POST /v1/responses and input_tokens:
+// previous_response_id's conversation (checked: a string, the caller's; else OpenAI's 400
+// previous_response_not_found) and the items its item_references name.
+struct Context {
+  std::string previous;                             // "" when none
+  nlohmann::json history = nlohmann::json::array();  // the earlier conversation
+  nlohmann::json references = nlohmann::json::object();
+};
+boost::asio::awaitable<api::Result<Context>> loadContext(store::StoreThread* store,
+                                                         const nlohmann::json& request,
+                                                         std::string owner);
+
 // The 404 of an id that does not exist or is not the caller's (OpenAI's wording).
 api::Error responseNotFound(std::string_view id);
 
