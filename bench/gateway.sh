@@ -12,7 +12,7 @@
 # BENCH_TELEMETRY=off turns the request metrics off (general_settings.disable_metrics) and logs at
 # warning (no access lines); BENCH_TELEMETRY=on writes JSON access logs and exports a trace per
 # request (callbacks: ["otel"]) to a local receiver (an nginx answering 200 on the mock's core);
-# unset: the defaults (metrics on, human access lines, no traces).
+# unset: the defaults (metrics on, human access lines, no traces). BENCH_STORE: below.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SWITCHYARD_BIN:-$here/build/switchyard}
@@ -32,6 +32,23 @@ elif [ "${BENCH_CACHE:-}" = redis ]; then
   redis_pid=$!
   for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.05; done
   cache_yaml=$'litellm_settings:\n  cache: true\n  cache_params:\n    type: redis\n    host: 127.0.0.1\n    port: '"$redis_port"$'\n    ttl: 3600\n'
+fi
+# BENCH_STORE=postgresql: the store is a throwaway PostgreSQL cluster (initdb'd into the run's
+# temp dir, as the postgres user when root; on the gateway's core unless BENCH_PG_CPUS names
+# others) instead of the SQLite file.
+database_url="sqlite:///$dir/switchyard.db"
+pg_data=
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ "${BENCH_STORE:-sqlite}" = postgresql ]; then
+  pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  pg_data="$dir/pg"
+  mkdir -p "$pg_data"
+  [ "$(id -u)" = 0 ] && chown -R postgres "$dir"
+  as_pg "$pgbin/initdb" -D "$pg_data" -U switchyard -A trust --no-sync -E UTF8 --locale=C >/dev/null
+  as_pg taskset -c "${BENCH_PG_CPUS:-0}" "$pgbin/pg_ctl" -D "$pg_data" -l "$dir/pg.log" -w \
+    -o "-p $pg_port -k $dir -h 127.0.0.1" start >/dev/null
+  database_url="postgresql://switchyard@127.0.0.1:$pg_port/postgres"
 fi
 telemetry_litellm=
 telemetry_general=
@@ -84,7 +101,7 @@ model_list:
 $cache_yaml
 general_settings:
   master_key: $master
-  database_url: sqlite:///$dir/switchyard.db
+  database_url: $database_url
 $telemetry_general
 YAML
 if [ "$virtual" = 1 ]; then
@@ -108,5 +125,5 @@ fi
 "$bin" --config "$dir/config.yaml" --host 127.0.0.1 --port "${OURS_PORT:?}" \
   --workers "${SWITCHYARD_WORKERS:-1}" --log-level "${SWITCHYARD_LOG_LEVEL:-info}" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true; wait $pid || true; [ -z "$redis_pid" ] || kill $redis_pid 2>/dev/null || true; [ -z "$otel_pid" ] || kill $otel_pid 2>/dev/null || true; rm -rf "$dir"' TERM INT EXIT
+trap 'kill -TERM $pid 2>/dev/null || true; wait $pid || true; [ -z "$redis_pid" ] || kill $redis_pid 2>/dev/null || true; [ -z "$otel_pid" ] || kill $otel_pid 2>/dev/null || true; [ -z "$pg_data" ] || as_pg "$pgbin/pg_ctl" -D "$pg_data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$dir"' TERM INT EXIT
 wait $pid

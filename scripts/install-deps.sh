@@ -4,8 +4,10 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config libboost1.81-dev nlohmann-json3-dev
       libyaml-cpp-dev libspdlog-dev libfmt-dev libssl-dev libmimalloc-dev libgtest-dev libgmock-dev libsqlite3-dev sqlite3 openssl
-      libhiredis-dev redis-server prometheus
+      libhiredis-dev redis-server prometheus libpq-dev postgresql python3-yaml
       curl ca-certificates nodejs npm)
+# kubectl renders deploy/k8s for the deploy_files test: Debian's (1.20) unless one is installed.
+command -v kubectl >/dev/null || pkgs+=(kubernetes-client)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

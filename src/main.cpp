@@ -98,8 +98,7 @@ int main(int argc, char** argv) {
     // Errors, warnings, then every key that loads and does nothing (docs/litellm-compatibility.md).
     for (const std::string& e : checked.errors) std::printf("error: %s\n", e.c_str());
     for (const std::string& w : checked.loaded.warnings) std::printf("warning: %s\n", w.c_str());
-    // A database_url LiteLLM accepts but this version cannot open (postgresql://): the config is
-    // valid, the start would fail (docs/litellm-compatibility.md).
+    // A database_url that does not parse: the config is valid, the start would fail.
     if (auto refusal = switchyard::store::startupRefusal(
             checked.loaded.config.general_settings.database_url)) {
       std::printf("warning: %s\n", refusal->c_str());

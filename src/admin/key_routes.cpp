@@ -9,6 +9,7 @@
 #include "switchyard/api/query.hpp"
 #include "switchyard/auth/key_hash.hpp"
 #include "switchyard/keys/key_entry.hpp"
+#include "switchyard/keys/key_events.hpp"
 #include "switchyard/keys/key_registry.hpp"
 #include "switchyard/store/store_thread.hpp"
 
@@ -17,6 +18,11 @@ namespace {
 
 using nlohmann::json;
 using pipeline::fail;
+
+// Tells the other instances the key changed in the store (key_events.hpp), once it has.
+void tell(const AdminContext& c, std::string_view token, bool spend_set = false) {
+  if (c.events != nullptr && !token.empty()) c.events->publish(token, spend_set);
+}
 
 store::AuditRow audit(const api::Exchange& ex, std::string action, const std::string& token,
                       const json& detail) {
@@ -100,6 +106,7 @@ Reply generateKey(api::Exchange& ex, const AdminContext& c) {
   };
   if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   c.keys.put(row);
+  tell(c, row.token);
   co_return ok(generateResponse(row, key));
 }
 
@@ -160,6 +167,7 @@ Reply updateKey(api::Exchange& ex, const AdminContext& c) {
   StoreJob job = [&](store::Store& s) { return rewriteKey(s, token, change, trail, row); };
   if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   c.keys.put(row, body->contains("spend"));
+  tell(c, row.token, body->contains("spend"));
   json info = admin::keyInfo(row);
   info["key"] = *key;
   co_return ok(info);
@@ -175,14 +183,18 @@ Reply deleteKeys(api::Exchange& ex, const AdminContext& c) {
 
   std::vector<std::string> tokens;
   std::size_t deleted = 0;
-  for (const std::string& k : req->keys) {
-    // The previous key of a regeneration names the key it became.
-    std::string t = tokenOf(k);
-    if (auto e = c.keys.find(t)) t = e->row()->token;
-    tokens.push_back(std::move(t));
-  }
+  for (const std::string& k : req->keys) tokens.push_back(tokenOf(k));
   std::string actor = actorOf(ex);
   StoreJob job = [&](store::Store& s) -> std::optional<api::Error> {
+    // The previous key of a regeneration (in its grace period) names the key it became.
+    for (std::string& t : tokens) {
+      auto found = s.findKey(t);
+      if (!found) return found.error();
+      if (*found) continue;
+      auto renamed = s.findKeyByPreviousToken(t);
+      if (!renamed) return renamed.error();
+      if (*renamed) t = (*renamed)->token;
+    }
     for (const std::string& alias : req->key_aliases) {
       auto found = s.findKeyByAlias(alias);
       if (!found) return found.error();
@@ -200,7 +212,10 @@ Reply deleteKeys(api::Exchange& ex, const AdminContext& c) {
   };
   if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   if (deleted == 0) co_return fail(ex, keyNotFound());
-  for (const std::string& t : tokens) c.keys.erase(t);
+  for (const std::string& t : tokens) {
+    c.keys.erase(t);
+    tell(c, t);
+  }
   json shown = req->keys;
   for (const std::string& a : req->key_aliases) shown.push_back(a);
   co_return ok({{"deleted_keys", std::move(shown)}});
@@ -325,6 +340,8 @@ Reply regenerateKey(api::Exchange& ex, const AdminContext& c) {
   StoreJob job = [&](store::Store& s) { return rewriteKey(s, old_token, change, trail, row); };
   if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   c.keys.rekey(old_token, row);
+  tell(c, old_token);
+  tell(c, row.token);
   co_return ok(generateResponse(row, key));
 }
 
@@ -351,6 +368,7 @@ Reply setBlocked(api::Exchange& ex, const AdminContext& c, bool blocked) {
   StoreJob job = [&](store::Store& s) { return rewriteKey(s, token, change, trail, row); };
   if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   c.keys.put(row, false);
+  tell(c, row.token);
   co_return ok(admin::keyInfo(row));
 }
 

@@ -52,4 +52,8 @@ api::Result<Principal> authenticate(std::string_view token, std::string_view mas
   return api::Error{api::ErrorKind::kUnauthorized, "Authentication Error: invalid API key."};
 }
 
+boost::asio::awaitable<api::Result<void>> Authenticator::fetch(std::string_view) const {
+  co_return api::Result<void>{};
+}
+
 }  // namespace switchyard::auth

@@ -448,6 +448,10 @@ void Loader::parseGeneralSettings(const Value& v) {
       if (auto b = boolean(x)) g.metrics_require_auth = *b;
     } else if (k == "responses_retention") {
       if (auto d = duration(x, Bound::kNonNegative)) g.responses_retention_s = *d;
+    } else if (k == "instance_lease_ttl") {
+      if (auto d = duration(x, Bound::kPositive)) g.instance_lease_ttl_s = *d;
+    } else if (k == "user_api_key_cache_ttl") {
+      if (auto d = duration(x, Bound::kNonNegative)) g.user_api_key_cache_ttl_s = *d;
     } else if (k == "disable_metrics") {
       if (auto b = boolean(x)) g.disable_metrics = *b;
     } else if (!findIgnored(kIgnoredGeneralSettings, k)) {

@@ -3,6 +3,7 @@
 #include "switchyard/keys/key_auth.hpp"
 
 #include "switchyard/keys/key_entry.hpp"
+#include "switchyard/keys/key_loader.hpp"
 
 namespace switchyard::keys {
 namespace {
@@ -28,9 +29,14 @@ api::Result<auth::Principal> KeyAuthenticator::authenticate(std::string_view tok
   std::shared_ptr<KeyEntry> entry;
   if (!token.empty()) entry = registry_.find(used = hashOfKey(token));
   if (!entry) {
+    if (loader_ != nullptr && !token.empty() && loader_->mayLoad(used)) {
+      return api::Error{api::ErrorKind::kUnauthorized, "key not loaded", "", 0,
+                        std::string(auth::kKeyNotLoaded)};
+    }
     if (open) return auth::Principal{true, true, "open", {}, {}};
     return auth::authenticate(token, master_key_);  // the missing / invalid key errors
   }
+  if (loader_ != nullptr) loader_->touch(*entry);
   std::shared_ptr<const KeySettings> row = entry->row();
   store::UnixMs now = nowMs();
   if (!row->previousToken().empty() && row->previousTokenExpires()) {
@@ -53,6 +59,11 @@ api::Result<auth::Principal> KeyAuthenticator::authenticate(std::string_view tok
   p.key = std::move(entry);
   p.key_row = std::move(row);
   return p;
+}
+
+boost::asio::awaitable<api::Result<void>> KeyAuthenticator::fetch(std::string_view token) const {
+  if (loader_ == nullptr || token.empty()) co_return api::Result<void>{};
+  co_return co_await loader_->load(hashOfKey(token));
 }
 
 }  // namespace switchyard::keys

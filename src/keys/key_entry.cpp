@@ -27,6 +27,11 @@ std::optional<store::UnixMs> nextReset(const std::string& duration, SysClock::ti
   if (!at) return std::nullopt;
   return static_cast<store::UnixMs>(at->time_since_epoch().count()) * 1000;
 }
+std::int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 std::string money(double v) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.10g", v);
@@ -36,6 +41,7 @@ std::string money(double v) {
 }  // namespace
 
 KeyEntry::KeyEntry(const store::KeyRow& row) {
+  loaded_at_.store(steadyMs(), std::memory_order_relaxed);
   spend_ = row.spend;
   reset_at_ = row.budget_reset_at;
   row_ = std::make_shared<const KeySettings>(row);
@@ -53,6 +59,7 @@ std::shared_ptr<const KeySettings> KeyEntry::row() const {
 
 void KeyEntry::setRow(const store::KeyRow& row, bool spend_set) {
   auto settings = std::make_shared<const KeySettings>(row);  // outside the lock
+  loaded_at_.store(steadyMs(), std::memory_order_relaxed);
   std::lock_guard lock(mu_);
   bool window_changed = row.budget_duration != row_->budgetDuration();
   if (spend_set) spend_ = row.spend, spend_overwrite_ = true;

@@ -182,11 +182,9 @@ std::string spendTtl(const SpendStart& s, std::int64_t now_ms) {
 // EVALSHA <sha> of the admit script: its KEYS and ARGV for request `r` (a plain function: GCC 12
 // mishandles braced lists inside coroutines).
 std::vector<std::string> admitArgs(const SpendStart& s, const AdmitRequest& r, std::int64_t now_ms,
-                                   const std::string& member) {
+                                   const std::string& member, std::chrono::milliseconds lease_ttl) {
   const KeySettings& row = *s.row;
-  std::int64_t deadline =
-      now_ms +
-      std::chrono::duration_cast<std::chrono::milliseconds>(SharedKeyCounters::kLeaseTtl).count();
+  std::int64_t deadline = now_ms + lease_ttl.count();
   auto mb = row.modelMaxBudget().find(r.model);
   std::vector<std::string> args{"EVALSHA", "", "5"};
   for (std::string& k : keysOf(row.token, now_ms, s, r.model)) args.push_back(std::move(k));
@@ -215,8 +213,9 @@ std::optional<double> toNumber(const redis::Value& v) {
 
 }  // namespace
 
-SharedKeyCounters::SharedKeyCounters(std::shared_ptr<redis::Client> client)
-    : client_(std::move(client)) {
+SharedKeyCounters::SharedKeyCounters(std::shared_ptr<redis::Client> client,
+                                     std::chrono::milliseconds lease_ttl)
+    : client_(std::move(client)), lease_ttl_(std::max(lease_ttl, std::chrono::milliseconds(300))) {
   std::random_device rd;
   char buf[24];
   std::snprintf(buf, sizeof buf, "%08x%08x-", rd(), rd());
@@ -266,7 +265,7 @@ asio::awaitable<std::optional<SharedKeyCounters::Admitted>> SharedKeyCounters::a
   const KeySettings& row = *s.row;
   std::string lease_id = lease_prefix_ + std::to_string(++next_lease_);
   std::string member = lease_id + "|" + number(r.reservation) + "|" + std::string(r.model);
-  std::vector<std::string> args = admitArgs(s, r, msOf(now), member);
+  std::vector<std::string> args = admitArgs(s, r, msOf(now), member, lease_ttl_);
   bool maybe_ran = false;
   std::optional<redis::Value> v = co_await eval(true, args, &maybe_ran);
   if (!v || v->type != redis::Value::Type::kArray || v->elements.size() != 10) {
@@ -300,6 +299,11 @@ asio::awaitable<std::optional<SharedKeyCounters::Admitted>> SharedKeyCounters::a
   key->adoptSpend(u.spend, model_spend, r.model);
   if (out.result.verdict == Verdict::kAdmitted) {
     key->take(r, now);
+    live_.emplace(member, "sy:key:{" + row.token + "}:live");
+    if (!renewing_) {
+      renewing_ = true;
+      asio::co_spawn(client_->executor(), renewLoop(shared_from_this()), asio::detached);
+    }
     out.lease = KeyLease(std::move(key), std::string(r.model), r.reservation, shared_from_this(),
                          std::move(member));
   }
@@ -309,6 +313,7 @@ asio::awaitable<std::optional<SharedKeyCounters::Admitted>> SharedKeyCounters::a
 void SharedKeyCounters::finish(const KeyEntry& key, std::string_view lease_id,
                                std::string_view model, double cost, std::uint64_t tokens,
                                SysClock::time_point now) {
+  live_.erase(std::string(lease_id));
   std::vector<std::string> args = finishArgs(key, lease_id, model, cost, tokens, now);
   // The coroutine owns a reference: the counters outlive the generation that settled the lease.
   asio::co_spawn(client_->executor(), sendFinish(shared_from_this(), std::move(args)),
@@ -372,6 +377,31 @@ asio::awaitable<void> SharedKeyCounters::retryLoop(std::shared_ptr<SharedKeyCoun
     }
   }
   self->retrying_ = false;
+}
+
+asio::awaitable<void> SharedKeyCounters::renewLoop(std::shared_ptr<SharedKeyCounters> self) {
+  asio::steady_timer timer(self->client_->executor());
+  while (!self->live_.empty()) {
+    timer.expires_after(self->lease_ttl_ / 3);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // One ZADD XX per key (only leases still there move: a settled one is not added back).
+    const std::int64_t deadline = msOf(SysClock::now()) + self->lease_ttl_.count();
+    std::unordered_map<std::string, std::vector<std::string>> by_key;
+    for (const auto& [member, live] : self->live_) {
+      auto& args = by_key[live];
+      if (args.empty()) args = {"ZADD", live, "XX"};
+      args.push_back(std::to_string(deadline));
+      args.push_back(member);
+    }
+    for (auto& [live, args] : by_key) {
+      (void)co_await self->client_->call(args, self->client_->settings().timeout);
+      const std::vector<std::string> expire{"PEXPIRE", live,
+                                            std::to_string(self->lease_ttl_.count() + 60000)};
+      (void)co_await self->client_->call(expire, self->client_->settings().timeout);
+    }
+  }
+  self->renewing_ = false;
 }
 
 }  // namespace switchyard::keys

@@ -168,6 +168,18 @@ class AuthFilter final : public Filter {
                           ex.headers->get("api-key"), ex.headers->get("x-litellm-api-key")));
     }
     api::Result<api::Principal> principal = auth_.authenticate(ex.auth_token);
+    if (!principal && principal.error().code == auth::kKeyNotLoaded) {
+      // A virtual key not in memory yet: asked of the store once, then answered from memory.
+      if (auto fetched = co_await auth_.fetch(ex.auth_token); !fetched) {
+        co_return fail(ex, fetched.error());
+      }
+      principal = auth_.authenticate(ex.auth_token);
+      if (!principal && principal.error().code == auth::kKeyNotLoaded) {
+        principal = api::Error{api::ErrorKind::kUnauthorized,
+                               "Authentication Error: invalid API key.",
+                               "key still not loaded after a lookup"};
+      }
+    }
     if (!principal) co_return fail(ex, principal.error());
     ex.principal = std::move(*principal);
     co_return co_await next(ex);

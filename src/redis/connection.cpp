@@ -134,6 +134,8 @@ class ConnectionImpl final : public Connection {
 
   bool usable() const noexcept override { return open_; }
 
+  void setPushHandler(std::function<void(Value&&)> handler) override { push_ = std::move(handler); }
+
  private:
   using Handler = asio::any_completion_handler<void(api::Result<Value>)>;
 
@@ -296,6 +298,11 @@ class ConnectionImpl final : public Connection {
         case Reader::Status::kReply:
           break;
       }
+      if (push_ && isPush(v)) {
+        push_(std::move(v));
+        v = Value{};
+        continue;
+      }
       if (waiting_.empty()) {
         close(unavailable("redis " + describe(s_) + ": a reply nobody asked for", kBadReplyCode));
         return false;
@@ -307,8 +314,14 @@ class ConnectionImpl final : public Connection {
     }
   }
 
+  static bool isPush(const Value& v) {
+    return v.type == Value::Type::kArray && !v.elements.empty() &&
+           (v.elements[0].str == "message" || v.elements[0].str == "pmessage");
+  }
+
   asio::any_io_executor ex_;
   const Settings s_;
+  std::function<void(Value&&)> push_;
   tcp::resolver resolver_;
   std::optional<tcp::socket> plain_;
   std::optional<asio::ssl::stream<tcp::socket>> tls_;

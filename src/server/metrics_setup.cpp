@@ -80,6 +80,42 @@ void writeStore(Exposition& out, const store::StoreThread& store) {
   out.sample("switchyard_store_queue_depth", engine, static_cast<double>(s.buffered));
 }
 
+// Virtual keys loaded on first use, and key changes heard from other instances (key_loader.hpp,
+// key_events.hpp).
+void writeKeyCache(Exposition& out, const SharedState& shared) {
+  out.family("switchyard_keys_loaded", "Virtual keys held in memory.", MetricType::kGauge);
+  out.sample("switchyard_keys_loaded", static_cast<double>(shared.keys.size()));
+  if (shared.key_loader) {
+    const keys::KeyLoaderStats k = shared.key_loader->stats();
+    out.family("switchyard_key_lookups_total",
+               "Store lookups of keys not in memory, by outcome (found, unknown, failed); "
+               "rereads of loaded keys (refreshed).",
+               MetricType::kCounter);
+    const std::array<std::pair<std::string_view, std::uint64_t>, 4> outcomes{
+        {{"found", k.loaded}, {"unknown", k.missing}, {"failed", k.failures},
+         {"refreshed", k.refreshes}}};
+    for (const auto& [outcome, n] : outcomes) {
+      std::array<Pair, 1> label{Pair{"outcome", outcome}};
+      out.sample("switchyard_key_lookups_total", label, static_cast<double>(n));
+    }
+  }
+  if (shared.key_events) {
+    const keys::KeyEventStats e = shared.key_events->stats();
+    out.family("switchyard_key_events_subscribed",
+               "1 while key changes from other instances arrive over Redis pub/sub.",
+               MetricType::kGauge);
+    out.sample("switchyard_key_events_subscribed", e.subscribed ? 1.0 : 0.0);
+    out.family("switchyard_key_events_total", "Key change messages, by direction.",
+               MetricType::kCounter);
+    const std::array<std::pair<std::string_view, std::uint64_t>, 3> events{
+        {{"published", e.published}, {"received", e.received}, {"dropped", e.dropped}}};
+    for (const auto& [direction, n] : events) {
+      std::array<Pair, 1> label{Pair{"direction", direction}};
+      out.sample("switchyard_key_events_total", label, static_cast<double>(n));
+    }
+  }
+}
+
 // The workers' Redis clients, by use (summed over the workers; circuit_open: any worker's).
 void writeRedis(Exposition& out, const std::vector<std::unique_ptr<Worker>>& workers) {
   struct Use {
@@ -305,6 +341,7 @@ void addCollectors(SharedState& shared, const std::vector<std::unique_ptr<Worker
     std::shared_ptr<const Snapshot> snap = shared.runtime.current();
     writeDeployments(out, snap->router);
     if (shared.store) writeStore(out, *shared.store);
+    writeKeyCache(out, shared);
     writeRedis(out, workers);
     writeKeyGauges(out, shared.keys, keys::SysClock::now());
     telemetry::writeProcessMetrics(out);

@@ -16,9 +16,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <thread>
 
+#include "switchyard/redis/from_config.hpp"
 #include "switchyard/store/store.hpp"
 #include "switchyard/telemetry/log.hpp"
 #include "deployment_sync.hpp"
@@ -64,6 +66,7 @@ struct Server::Impl {
   bool stopping = false;  // drain done: the signal loop ends
 
   bool openStore();
+  void startKeyEvents();
   asio::awaitable<void> acceptLoop();
   asio::awaitable<void> signalLoop();
   asio::awaitable<void> drain();
@@ -99,7 +102,7 @@ asio::awaitable<void> Server::Impl::acceptLoop() {
   }
 }
 
-// Opens the database, migrates it and loads every virtual key into memory (docs/keys.md).
+// Opens the database and migrates it; virtual keys are loaded on first use (key_loader.hpp).
 bool Server::Impl::openStore() {
   const config::Config& cfg = shared.runtime.current()->config;
   auto url = store::parseDatabaseUrl(cfg.general_settings.database_url);
@@ -109,8 +112,10 @@ bool Server::Impl::openStore() {
   }
   auto opened = store::openStore(*url);
   if (!opened) {
-    std::fprintf(stderr, "error: cannot open the database (%s %s): %s\n", url->engine.c_str(),
-                 url->path.c_str(), opened.error().message.c_str());
+    // The detail names the server and libpq's reason, never the url (it may hold a password).
+    std::fprintf(stderr, "error: cannot open the database (%s%s%s): %s %s\n", url->engine.c_str(),
+                 url->path.empty() ? "" : " ", url->path.c_str(), opened.error().message.c_str(),
+                 opened.error().detail.c_str());
     return false;
   }
   store::StoreThreadOptions options;
@@ -119,16 +124,14 @@ bool Server::Impl::openStore() {
   shared.store = std::make_unique<store::StoreThread>(std::move(*opened), options);
   auto started = Clock::now();
   std::optional<api::Error> failed;
-  std::size_t loaded = 0;
+  std::int64_t keys = 0;
   int version = 0;
   auto ran = shared.store->runBlocking([&](store::Store& st) {
     if (auto m = st.migrate(); !m) return void(failed = m.error());
     version = st.schemaVersion();
-    auto each = st.forEachKey([&](store::KeyRow&& row) {
-      shared.keys.put(std::move(row));
-      ++loaded;
-    });
-    if (!each) failed = each.error();
+    auto counted = st.countKeys();
+    if (!counted) return void(failed = counted.error());
+    keys = *counted;
   });
   if (!ran) failed = ran.error();
   if (failed) {
@@ -137,9 +140,31 @@ bool Server::Impl::openStore() {
     return false;
   }
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-  spdlog::info("store: {} {} (schema v{}), {} virtual key(s) loaded in {:.0f} ms", url->engine,
-               url->path, version, loaded, ms);
+  spdlog::info("store: {} {}(schema v{}), {} virtual key(s), ready in {:.0f} ms; keys are loaded "
+               "on first use",
+               url->engine, url->path.empty() ? "" : url->path + " ", version, keys, ms);
+  // A shared database: without the Redis channel up, a loaded key is reread once this old.
+  keys::KeyLoaderOptions loading;
+  if (url->engine == "postgresql") {
+    loading.refresh_after = std::chrono::milliseconds(
+        static_cast<std::int64_t>(cfg.general_settings.user_api_key_cache_ttl_s * 1000));
+  }
+  shared.key_loader = std::make_unique<keys::KeyLoader>(shared.keys, *shared.store, loading);
   return true;
+}
+
+// Key changes told to and heard from the other instances over the shared Redis, when there is
+// one and virtual keys are on (key_events.hpp).
+void Server::Impl::startKeyEvents() {
+  const config::Config& cfg = shared.runtime.current()->config;
+  if (!shared.key_loader || cfg.general_settings.master_key.empty()) return;
+  auto env = [](const char* n) { return std::getenv(n); };
+  auto wanted = redis::sharedRedis(cfg, env);
+  if (!wanted || !*wanted) return;  // no Redis (or a malformed one, reported by the workers)
+  shared.key_events =
+      std::make_unique<keys::KeyEvents>(main_ctx.get_executor(), **wanted, *shared.key_loader);
+  shared.key_events->start();
+  spdlog::info("key events: key changes shared over redis {}", redis::describe(**wanted));
 }
 
 void Server::Impl::reload() {
@@ -160,6 +185,7 @@ void Server::Impl::reload() {
 asio::awaitable<void> Server::Impl::drain() {
   drain_started = true;
   shared.draining.store(true);
+  if (shared.key_events) shared.key_events->stop();  // its loops end: main_ctx may return
   boost::system::error_code ec;
   acceptor->close(ec);
   double grace = shared.runtime.current()->config.general_settings.drain_timeout_s;
@@ -238,6 +264,7 @@ int Server::run() {
   }
 
   if (!s.openStore()) return 1;
+  s.startKeyEvents();
   makeMetrics(s.shared, n);
   startExports(s.shared, n);
   for (unsigned i = 0; i < n; ++i) s.workers.push_back(std::make_unique<Worker>(i, s.shared));
@@ -255,6 +282,7 @@ int Server::run() {
   asio::co_spawn(s.main_ctx, s.acceptLoop(), asio::detached);
   asio::co_spawn(s.main_ctx, s.signalLoop(), asio::detached);
   s.main_ctx.run();
+  s.shared.key_events.reset();  // its loops ended with main_ctx's work; its timers go first
   // Drained. From here on a further SIGTERM (a supervisor repeating itself) must not kill the
   // process with the default action while it exits: the signal_set that handles them is about
   // to be destroyed, which restores SIG_DFL. Every other thread already blocks them.

@@ -53,7 +53,8 @@ RouteDeps routeDeps(Generation& g, SharedState& shared) {
                    return healthAnswer(g.shared_from_this(), shared.health, ex);
                  },
                  std::nullopt};
-  deps.admin.emplace(admin::AdminContext{shared.keys, shared.store.get()});
+  deps.admin.emplace(
+      admin::AdminContext{shared.keys, shared.store.get(), shared.key_events.get()});
   if (shared.metrics) {
     deps.metrics = [registry = shared.metrics.get()] { return registry->scrape(); };
     const config::Config& c = g.snapshot->config;
@@ -72,7 +73,7 @@ Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<provid
     : snapshot(std::move(s)),
       transport(std::move(t)),
       providers(transport),
-      auth(snapshot->config.general_settings.master_key, shared.keys),
+      auth(snapshot->config.general_settings.master_key, shared.keys, shared.key_loader.get()),
       sinks(sinksOf(access_log, spend_log, snapshot->config, shared.store.get(), metrics, exports)),
       redis(std::move(r)),
       redis_cache(redisCacheOf(snapshot->config, redis.get())),
@@ -134,7 +135,10 @@ std::shared_ptr<Generation> Worker::generation() {
                                     redis_counters_[1])) {
       counters = gen_ && gen_->counters && gen_->counters->client() == c
                      ? gen_->counters
-                     : std::make_shared<keys::SharedKeyCounters>(std::move(c));
+                     : std::make_shared<keys::SharedKeyCounters>(
+                           std::move(c), std::chrono::milliseconds(static_cast<std::int64_t>(
+                                             snap->config.general_settings.instance_lease_ttl_s *
+                                             1000)));
     }
     const bool count_requests = !snap->config.general_settings.disable_metrics;
     gen_ = std::make_shared<Generation>(std::move(snap), std::move(transport), shared_,

@@ -17,6 +17,8 @@
 #include "switchyard/exports/hub.hpp"
 #include "switchyard/redis/client.hpp"
 #include "switchyard/keys/key_auth.hpp"
+#include "switchyard/keys/key_events.hpp"
+#include "switchyard/keys/key_loader.hpp"
 #include "switchyard/keys/key_registry.hpp"
 #include "switchyard/keys/shared_counters.hpp"
 #include "switchyard/keys/spend_log.hpp"
@@ -42,8 +44,10 @@ struct SharedState {
   std::atomic<bool> draining{false};
   std::atomic<std::uint32_t> connections{0};
   HealthBoard health;  // GET /health, background health checks
-  keys::KeyRegistry keys;                      // every virtual key, in memory
+  keys::KeyRegistry keys;                      // the virtual keys in use, in memory
   std::unique_ptr<store::StoreThread> store;   // the database (set before the workers start)
+  std::unique_ptr<keys::KeyLoader> key_loader;  // keys loaded on first use (with the store)
+  std::unique_ptr<keys::KeyEvents> key_events;  // key changes across instances (Redis)
   // The local response cache, used while the config turns caching on (cache_params.type local).
   cache::LocalCache cache{kLocalCacheBytes};
   static constexpr std::size_t kLocalCacheBytes = 64u << 20;

@@ -79,11 +79,6 @@ api::Result<DatabaseUrl> parseDatabaseUrl(std::string_view raw) {
 std::optional<std::string> startupRefusal(std::string_view database_url) {
   api::Result<DatabaseUrl> url = parseDatabaseUrl(database_url);
   if (!url) return url.error().message + "; switchyard will refuse to start with it";
-  if (url->engine == "postgresql") {
-    return "database_url: postgresql:// is a valid LiteLLM database, but this version of "
-           "switchyard keeps keys and spend in SQLite only (sqlite:///path.db) and will refuse "
-           "to start with this url; PostgreSQL support comes in a later version";
-  }
   return std::nullopt;
 }
 

@@ -5,8 +5,9 @@
 
 #include "sqlite_schema.hpp"
 
+#include "row_codec.hpp"
+
 #include <chrono>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -146,11 +147,18 @@ CREATE TRIGGER responses_delete_items AFTER DELETE ON responses BEGIN
 END;
 )sql";
 
+// Version 5: keys found by the previous token of a regeneration (keys are loaded on first use,
+// and the old key works through its grace period).
+constexpr std::string_view kV5 = R"sql(
+CREATE INDEX keys_previous_token ON keys (previous_token) WHERE previous_token <> '';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
     {3, kV3},
     {4, kV4},
+    {5, kV5},
 };
 
 constexpr std::string_view kCreateMigrations =
@@ -216,8 +224,6 @@ api::Result<void> applyStep(sqlite3* db, const Migration& m) {
 
 // ---- records <-> rows: helpers ----
 
-using nlohmann::json;
-
 std::optional<std::int64_t> colOptInt(sqlite3_stmt* s, int i) {
   if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
   return colInt(s, i);
@@ -227,58 +233,7 @@ std::optional<double> colOptReal(sqlite3_stmt* s, int i) {
   return colReal(s, i);
 }
 
-// Never throws: invalid UTF-8 is replaced.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-// The readers below throw json::exception on malformed text; readKey/readSpend catch it.
-template <class T>
-T decodeAs(const std::string& text) {
-  return json::parse(text).get<T>();
-}
-
-std::string encodeBudgets(const ByModel<ModelBudget>& m) {
-  json j = json::object();
-  for (const auto& [model, b] : m) {
-    j[model] = {{"budget_limit", b.budget_limit}, {"time_period", b.time_period}};
-  }
-  return dump(j);
-}
-
-ByModel<ModelBudget> decodeBudgets(const std::string& text) {
-  ByModel<ModelBudget> out;
-  const json j = json::parse(text);
-  for (const auto& [model, v] : j.get_ref<const json::object_t&>()) {
-    ModelBudget b;
-    if (auto it = v.find("budget_limit"); it != v.end() && it->is_number()) b.budget_limit = *it;
-    if (auto it = v.find("time_period"); it != v.end() && it->is_string()) b.time_period = *it;
-    out.emplace(model, std::move(b));
-  }
-  return out;
-}
-
-ByModel<ModelSpend> decodeModelSpendOrThrow(const std::string& text) {
-  ByModel<ModelSpend> out;
-  const json j = json::parse(text);
-  for (const auto& [model, v] : j.get_ref<const json::object_t&>()) {
-    ModelSpend s;
-    if (v.is_number()) {
-      s.spend = v;
-    } else {
-      if (auto it = v.find("spend"); it != v.end() && it->is_number()) s.spend = *it;
-      if (auto it = v.find("reset_at"); it != v.end() && it->is_number()) {
-        s.reset_at = it->get<UnixMs>();
-      }
-    }
-    out.emplace(model, s);
-  }
-  return out;
-}
-
-api::Error corruptColumn(std::string_view column, const json::exception& e) {
-  return {api::ErrorKind::kInternal, "Internal database error.",
-          "sqlite: column " + std::string(column) + " holds malformed JSON (nlohmann error " +
-              std::to_string(e.id) + ")"};
-}
+api::Error corrupt(std::string_view column) { return codec::corruptColumn("sqlite", column); }
 
 std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 std::uint64_t u64(std::int64_t v) { return static_cast<std::uint64_t>(v); }
@@ -355,8 +310,8 @@ void bindKey(Stmt& s, const KeyRow& k) {
   s.text(i++, k.token);
   s.text(i++, k.key_name);
   s.text(i++, k.key_alias);
-  s.text(i++, dump(json(k.models)));
-  s.text(i++, dump(json(k.aliases)));
+  s.text(i++, codec::encodeList(k.models));
+  s.text(i++, codec::encodeMap(k.aliases));
   s.real(i++, k.max_budget);
   s.real(i++, k.soft_budget);
   s.text(i++, k.budget_duration);
@@ -367,14 +322,14 @@ void bindKey(Stmt& s, const KeyRow& k) {
   s.integer(i++, k.max_parallel_requests);
   s.integer(i++, k.expires);
   s.text(i++, k.metadata);
-  s.text(i++, dump(json(k.tags)));
+  s.text(i++, codec::encodeList(k.tags));
   s.integer(i++, k.blocked ? 1 : 0);
   s.text(i++, k.user_id);
   s.text(i++, k.team_id);
-  s.text(i++, encodeBudgets(k.model_max_budget));
-  s.text(i++, dump(json(k.model_rpm_limit)));
-  s.text(i++, dump(json(k.model_tpm_limit)));
-  s.text(i++, encodeModelSpend(k.model_spend));
+  s.text(i++, codec::encodeBudgets(k.model_max_budget));
+  s.text(i++, codec::encodeCounts(k.model_rpm_limit));
+  s.text(i++, codec::encodeCounts(k.model_tpm_limit));
+  s.text(i++, codec::encodeModelSpend(k.model_spend));
   s.integer(i++, k.created_at);
   s.integer(i++, k.updated_at);
   s.text(i++, k.created_by);
@@ -383,43 +338,51 @@ void bindKey(Stmt& s, const KeyRow& k) {
   s.integer(i++, k.previous_token_expires);
 }
 
+namespace {
+
+// Decodes a JSON column into `out`; false when it does not decode.
+template <class T>
+bool decodeInto(std::optional<T> decoded, T& out) {
+  if (!decoded) return false;
+  out = std::move(*decoded);
+  return true;
+}
+
+}  // namespace
+
 api::Result<KeyRow> readKey(sqlite3_stmt* s) {
   KeyRow k;
   int i = 0;
-  std::string_view column;
-  try {
-    k.token = colText(s, i++);
-    k.key_name = colText(s, i++);
-    k.key_alias = colText(s, i++);
-    column = "models";
-    k.models = decodeAs<std::vector<std::string>>(colText(s, i++));
-    column = "aliases";
-    k.aliases = decodeAs<ByModel<std::string>>(colText(s, i++));
-    k.max_budget = colOptReal(s, i++);
-    k.soft_budget = colOptReal(s, i++);
-    k.budget_duration = colText(s, i++);
-    k.budget_reset_at = colOptInt(s, i++);
-    k.spend = colReal(s, i++);
-    k.rpm_limit = colOptInt(s, i++);
-    k.tpm_limit = colOptInt(s, i++);
-    k.max_parallel_requests = colOptInt(s, i++);
-    k.expires = colOptInt(s, i++);
-    k.metadata = colText(s, i++);
-    column = "tags";
-    k.tags = decodeAs<std::vector<std::string>>(colText(s, i++));
-    k.blocked = colInt(s, i++) != 0;
-    k.user_id = colText(s, i++);
-    k.team_id = colText(s, i++);
-    column = "model_max_budget";
-    k.model_max_budget = decodeBudgets(colText(s, i++));
-    column = "model_rpm_limit";
-    k.model_rpm_limit = decodeAs<ByModel<std::int64_t>>(colText(s, i++));
-    column = "model_tpm_limit";
-    k.model_tpm_limit = decodeAs<ByModel<std::int64_t>>(colText(s, i++));
-    column = "model_spend";
-    k.model_spend = decodeModelSpendOrThrow(colText(s, i++));
-  } catch (const json::exception& e) {
-    return corruptColumn(column, e);
+  k.token = colText(s, i++);
+  k.key_name = colText(s, i++);
+  k.key_alias = colText(s, i++);
+  if (!decodeInto(codec::decodeList(colText(s, i++)), k.models)) return corrupt("models");
+  if (!decodeInto(codec::decodeMap(colText(s, i++)), k.aliases)) return corrupt("aliases");
+  k.max_budget = colOptReal(s, i++);
+  k.soft_budget = colOptReal(s, i++);
+  k.budget_duration = colText(s, i++);
+  k.budget_reset_at = colOptInt(s, i++);
+  k.spend = colReal(s, i++);
+  k.rpm_limit = colOptInt(s, i++);
+  k.tpm_limit = colOptInt(s, i++);
+  k.max_parallel_requests = colOptInt(s, i++);
+  k.expires = colOptInt(s, i++);
+  k.metadata = colText(s, i++);
+  if (!decodeInto(codec::decodeList(colText(s, i++)), k.tags)) return corrupt("tags");
+  k.blocked = colInt(s, i++) != 0;
+  k.user_id = colText(s, i++);
+  k.team_id = colText(s, i++);
+  if (!decodeInto(codec::decodeBudgets(colText(s, i++)), k.model_max_budget)) {
+    return corrupt("model_max_budget");
+  }
+  if (!decodeInto(codec::decodeCounts(colText(s, i++)), k.model_rpm_limit)) {
+    return corrupt("model_rpm_limit");
+  }
+  if (!decodeInto(codec::decodeCounts(colText(s, i++)), k.model_tpm_limit)) {
+    return corrupt("model_tpm_limit");
+  }
+  if (!decodeInto(codec::decodeModelSpend(colText(s, i++)), k.model_spend)) {
+    return corrupt("model_spend");
   }
   k.created_at = colInt(s, i++);
   k.updated_at = colInt(s, i++);
@@ -453,7 +416,7 @@ void bindSpend(Stmt& s, const SpendRow& r, std::int64_t key_ref, int first) {
   if (r.request_tags.empty()) {
     s.textRef(i++, "[]");
   } else {
-    s.text(i++, dump(json(r.request_tags)));
+    s.text(i++, codec::encodeList(r.request_tags));
   }
   s.integer(i++, r.stream ? 1 : 0);
 }
@@ -477,10 +440,8 @@ api::Result<SpendRow> readSpend(sqlite3_stmt* s) {
   r.status = colText(s, i++);
   r.http_status = static_cast<int>(colInt(s, i++));
   r.cache_hit = colInt(s, i++) != 0;
-  try {
-    r.request_tags = decodeAs<std::vector<std::string>>(colText(s, i++));
-  } catch (const json::exception& e) {
-    return corruptColumn("request_tags", e);
+  if (!decodeInto(codec::decodeList(colText(s, i++)), r.request_tags)) {
+    return corrupt("request_tags");
   }
   r.stream = colInt(s, i++) != 0;
   return r;
@@ -490,22 +451,6 @@ std::string placeholders(int n, int first) {
   std::string out;
   for (int i = first; i < first + n; ++i) out += (i > first ? ", ?" : "?") + std::to_string(i);
   return out;
-}
-
-std::string encodeModelSpend(const ByModel<ModelSpend>& m) {
-  json j = json::object();
-  for (const auto& [model, s] : m) {
-    j[model] = {{"spend", s.spend}, {"reset_at", s.reset_at ? json(*s.reset_at) : json(nullptr)}};
-  }
-  return dump(j);
-}
-
-std::optional<ByModel<ModelSpend>> decodeModelSpend(const std::string& text) {
-  try {
-    return decodeModelSpendOrThrow(text);
-  } catch (const json::exception&) {
-    return std::nullopt;
-  }
 }
 
 }  // namespace switchyard::store::sqlite

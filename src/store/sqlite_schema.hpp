@@ -188,9 +188,4 @@ inline constexpr int kPurgeChunk = 500;
 api::Result<std::size_t> purgeResponses(sqlite3* db, const Prepare& prepare,
                                         UnixMs created_before);
 
-// keys.model_spend: {"model": {"spend": 1.5, "reset_at": ms | null}}. Decoding also reads
-// LiteLLM's {"model": 1.5}; nullopt when the text is not such an object.
-std::string encodeModelSpend(const ByModel<ModelSpend>& m);
-std::optional<ByModel<ModelSpend>> decodeModelSpend(const std::string& text);
-
 }  // namespace switchyard::store::sqlite

@@ -12,6 +12,8 @@
 #include <vector>
 #include <utility>
 
+#include "pg_store.hpp"
+#include "row_codec.hpp"
 #include "sqlite_schema.hpp"
 
 namespace switchyard::store {
@@ -89,6 +91,11 @@ class SqliteStore final : public Store {
     if (alias.empty()) return std::optional<KeyRow>();
     // The second term lets the planner use the partial unique index on key_alias.
     return findOne(select_key_ + " WHERE key_alias = ?1 AND key_alias <> ''", alias);
+  }
+
+  api::Result<std::optional<KeyRow>> findKeyByPreviousToken(std::string_view token) override {
+    if (token.empty()) return std::optional<KeyRow>();
+    return findOne(select_key_ + " WHERE previous_token = ?1 AND previous_token <> ''", token);
   }
 
   api::Result<void> insertKey(const KeyRow& row) override {
@@ -248,7 +255,7 @@ class SqliteStore final : public Store {
     int rc = s->step();
     if (rc == SQLITE_DONE) return std::nullopt;
     if (rc != SQLITE_ROW) return sqlite::sqliteError(db_, rc, "read model_spend");
-    auto spend = sqlite::decodeModelSpend(colText(s->get(), 0));
+    auto spend = codec::decodeModelSpend(colText(s->get(), 0));
     return spend ? std::move(spend) : std::optional(ByModel<ModelSpend>());
   }
 
@@ -369,13 +376,16 @@ api::Result<void> SqliteStore::applyDelta(const KeySpendDelta& d) {
   if (!s) return s.error();
   s->text(1, d.token);
   s->real(2, d.spend);
-  s->text(3, sqlite::encodeModelSpend(**spend));
+  s->text(3, codec::encodeModelSpend(**spend));
   return run(*s, "add key spend");
 }
 
 api::Result<void> SqliteStore::applyReset(const BudgetReset& r) {
   if (r.model.empty()) {
-    auto s = prepare("UPDATE keys SET spend = 0, budget_reset_at = ?2 WHERE token = ?1");
+    // Only a reset that moves the window forward applies (as in the PostgreSQL store).
+    auto s = prepare(
+        "UPDATE keys SET spend = 0, budget_reset_at = ?2 WHERE token = ?1 AND "
+        "(budget_reset_at IS NULL OR budget_reset_at < ?2)");
     if (!s) return s.error();
     s->text(1, r.token);
     s->integer(2, r.next_reset_at);
@@ -384,11 +394,13 @@ api::Result<void> SqliteStore::applyReset(const BudgetReset& r) {
   auto spend = modelSpend(r.token);
   if (!spend) return spend.error();
   if (!*spend) return {};  // the key was deleted
-  (**spend)[r.model] = ModelSpend{.spend = 0, .reset_at = r.next_reset_at};
+  ModelSpend& m = (**spend)[r.model];
+  if (m.reset_at && *m.reset_at >= r.next_reset_at) return {};  // already reset for this window
+  m = ModelSpend{.spend = 0, .reset_at = r.next_reset_at};
   auto s = prepare("UPDATE keys SET model_spend = ?2 WHERE token = ?1");
   if (!s) return s.error();
   s->text(1, r.token);
-  s->text(2, sqlite::encodeModelSpend(**spend));
+  s->text(2, codec::encodeModelSpend(**spend));
   return run(*s, "reset model budget");
 }
 
@@ -608,11 +620,7 @@ sqlite3* sqliteHandle(Store& store) noexcept {
 
 api::Result<std::unique_ptr<Store>> openStore(const DatabaseUrl& url) {
   if (url.engine == "sqlite") return openSqliteStore(url.path);
-  if (url.engine == "postgresql") {
-    return Error{.kind = ErrorKind::kInvalidRequest,
-                 .message = startupRefusal(url.url).value_or("database_url: postgresql"),
-                 .param = "database_url"};
-  }
+  if (url.engine == "postgresql") return openPostgresStore(url.url);
   return Error{.kind = ErrorKind::kInvalidRequest,
                .message = "database_url: unsupported database engine",
                .param = "database_url"};

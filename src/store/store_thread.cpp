@@ -331,6 +331,13 @@ api::Result<void> StoreThread::runBlocking(std::function<void(Store&)> job) {
   return future.get();
 }
 
+bool StoreThread::submit(std::function<void(Store&)> job) {
+  struct Nothing final : Completion {
+    void complete(api::Result<void>) override {}
+  };
+  return impl_->enqueueCommand(Command{std::move(job), std::make_unique<Nothing>()});
+}
+
 void StoreThread::stop() {
   {
     std::lock_guard lock(impl_->mu);

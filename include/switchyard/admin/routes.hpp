@@ -10,6 +10,7 @@
 
 namespace switchyard::keys {
 class KeyRegistry;
+class KeyEvents;
 }
 namespace switchyard::store {
 class StoreThread;
@@ -20,6 +21,8 @@ namespace switchyard::admin {
 struct AdminContext {
   keys::KeyRegistry& keys;
   store::StoreThread* store = nullptr;  // null: no database (every admin route answers 503)
+  // Other instances are told of each key changed here (null: none to tell).
+  keys::KeyEvents* events = nullptr;
 };
 
 using Reply = boost::asio::awaitable<api::Reply>;

@@ -2,6 +2,7 @@
 // Caller authentication (docs/design.md §3, §6). For now: the master key. Virtual keys come
 // with the key store, as a second Authenticator that answers with the same api::Principal.
 
+#include <boost/asio/awaitable.hpp>
 #include <string>
 #include <string_view>
 
@@ -27,12 +28,18 @@ std::string_view pickToken(std::string_view authorization, std::string_view x_ap
 api::Result<Principal> authenticate(std::string_view token, std::string_view master_key);
 
 // The seam the auth filter calls: who a token belongs to (a Principal with authenticated set).
-// Implementations answer from memory
-// (no I/O on the request path) and are used from worker threads concurrently.
+// Implementations answer from memory and are used from worker threads concurrently.
+//
+// A key the authenticator does not hold in memory yet (keys are loaded from the store on first
+// use) is answered with the error code kKeyNotLoaded: the filter then awaits fetch(token) and
+// asks again. fetch fails (kUnavailable) only when the store cannot be asked.
+inline constexpr std::string_view kKeyNotLoaded = "key_not_loaded";
+
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
   virtual api::Result<Principal> authenticate(std::string_view token) const = 0;
+  virtual boost::asio::awaitable<api::Result<void>> fetch(std::string_view token) const;
 };
 
 // The master key of general_settings (open gateway when empty).

@@ -195,6 +195,12 @@ struct GeneralSettings {
   std::uint64_t max_upstream_response_mb = 64;  // bound on a buffered (non-stream) upstream body
   // Stored Responses API responses older than this are purged (docs/responses.md); 0 keeps them.
   double responses_retention_s = 30 * 86400.0;
+  // With a shared (PostgreSQL) store and no Redis invalidation channel up, a loaded virtual key
+  // is reread from the store once older than this (docs/multi-instance.md#keys). LiteLLM's name.
+  double user_api_key_cache_ttl_s = 10;
+  // With shared limits (Redis): how long the in-flight slots and reservations of an instance
+  // that died are held before the others may use them (docs/multi-instance.md).
+  double instance_lease_ttl_s = 30;
   // Parsed and kept for the feature that will serve them: JSON, null when absent.
   std::shared_ptr<const nlohmann::json> pass_through_endpoints;
 };

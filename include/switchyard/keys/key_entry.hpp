@@ -16,6 +16,7 @@
 // (shared_counters.hpp) judges with every instance's counters by the same rules (judge()) and
 // this entry keeps this instance's share, the fallback while Redis is out of reach.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -132,6 +133,15 @@ class KeyEntry {
   double spend() const;
   double reserved() const;
   int inFlight() const;
+
+  // The key cache (key_loader.hpp): when the row was last read from the store (steady clock,
+  // ms), and one refresh at a time.
+  std::int64_t loadedAt() const noexcept { return loaded_at_.load(std::memory_order_relaxed); }
+  void markLoaded(std::int64_t steady_ms) noexcept {
+    loaded_at_.store(steady_ms, std::memory_order_relaxed);
+  }
+  bool claimRefresh() noexcept { return !refreshing_.exchange(true, std::memory_order_acq_rel); }
+  void refreshDone() noexcept { refreshing_.store(false, std::memory_order_release); }
   // The key at `now` as its next request would find it, changing nothing: a budget window past
   // its end counts as reset (spend 0, the next window's end), a past minute as empty.
   KeyFigures figures(SysClock::time_point now) const;
@@ -152,6 +162,8 @@ class KeyEntry {
   ModelCounters& modelCounters(std::string_view model);  // mu_ held
   void rollBudgets(SysClock::time_point now, AdmitResult& out);  // mu_ held
 
+  std::atomic<std::int64_t> loaded_at_{0};
+  std::atomic<bool> refreshing_{false};
   mutable std::mutex mu_;
   std::shared_ptr<const KeySettings> row_;
   double spend_ = 0, reserved_ = 0;

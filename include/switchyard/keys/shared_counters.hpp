@@ -16,7 +16,8 @@
 //            admit Redis did not answer (a frozen Redis may run it when it wakes up).
 //
 // Redis keys, per key hash T (`{T}` keeps one key's counters on one cluster slot):
-//   sy:key:{T}:live                 zset of leases in flight, scored by their deadline (ms)
+//   sy:key:{T}:live                 zset of leases in flight, scored by their deadline (ms),
+//                                   renewed while in flight (see kDefaultLeaseTtl)
 //   sy:key:{T}:resv                 hash: reserved USD, "all" and "m:<model>"
 //   sy:key:{T}:min:<minute>         hash: requests r, tokens t, r:<model>, t:<model> (2 min TTL)
 //   sy:key:{T}:spend:<window end>   spend in the budget window (0: none), from the store's figure
@@ -33,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "switchyard/keys/key_entry.hpp"
@@ -53,11 +55,15 @@ struct SharedCounterStats {
 
 class SharedKeyCounters : public std::enable_shared_from_this<SharedKeyCounters> {
  public:
-  // A lease expires this long after it was granted if its instance never settles it (it died).
-  static constexpr std::chrono::minutes kLeaseTtl{10};
+  // A lease expires this long after it was granted or last renewed: the instance renews its
+  // leases in flight every lease_ttl / 3, so one that died (SIGKILL, a lost machine) frees its
+  // slots and reservations for the others within lease_ttl (general_settings.instance_lease_ttl).
+  static constexpr std::chrono::seconds kDefaultLeaseTtl{30};
   static constexpr std::size_t kMaxRetries = 10000;  // queued finishes
 
-  explicit SharedKeyCounters(std::shared_ptr<redis::Client> client);
+  explicit SharedKeyCounters(std::shared_ptr<redis::Client> client,
+                             std::chrono::milliseconds lease_ttl = kDefaultLeaseTtl);
+  std::chrono::milliseconds leaseTtl() const noexcept { return lease_ttl_; }
 
   // The shared verdict on `r` for `key`, and the lease to settle when admitted; nullopt when
   // Redis is out of reach (judge locally). Budget windows that rolled over are in `resets`.
@@ -94,9 +100,15 @@ class SharedKeyCounters : public std::enable_shared_from_this<SharedKeyCounters>
   static boost::asio::awaitable<void> sendFinish(std::shared_ptr<SharedKeyCounters> self,
                                                  std::vector<std::string> args);
   static boost::asio::awaitable<void> retryLoop(std::shared_ptr<SharedKeyCounters> self);
+  // Every lease_ttl / 3 while leases are in flight: their deadlines pushed to now + lease_ttl.
+  static boost::asio::awaitable<void> renewLoop(std::shared_ptr<SharedKeyCounters> self);
   void noteReachable(bool ok);
 
   std::shared_ptr<redis::Client> client_;
+  const std::chrono::milliseconds lease_ttl_;
+  // Leases in flight granted here: member -> the key's live zset (renewed by renewLoop).
+  std::unordered_map<std::string, std::string> live_;
+  bool renewing_ = false;
   std::string lease_prefix_;
   std::uint64_t next_lease_ = 0;
   std::deque<std::vector<std::string>> retries_;

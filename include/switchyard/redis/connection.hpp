@@ -10,6 +10,7 @@
 //                   flight behind it fail at once (kUnavailable) instead of each waiting for its
 //                   own deadline behind a Redis that stopped answering.
 //   close(why)      fails every call in flight with `why`; the connection is not usable again.
+//   setPushHandler  pub/sub: messages of the channels subscribed to go to a handler.
 //
 // A Redis error reply (-ERR ...) is a Value of type kError, not a failure of the connection.
 // Bounded: max_reply_bytes per reply; the write buffer holds only what callers are waiting for.
@@ -17,6 +18,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -55,6 +57,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   virtual boost::asio::awaitable<api::Result<Value>> call(std::span<const std::string> args,
                                                           Clock::time_point deadline) = 0;
   virtual void close(const api::Error& why) = 0;
+  // Subscriber mode: the messages of SUBSCRIBE (arrays whose first element is "message" or
+  // "pmessage") go to `handler` instead of a waiting caller. Set before SUBSCRIBE is sent.
+  virtual void setPushHandler(std::function<void(Value&&)> handler) = 0;
   virtual bool usable() const noexcept = 0;  // opened and not closed
 };
 

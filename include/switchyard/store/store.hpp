@@ -1,7 +1,7 @@
 #pragma once
 // The store seam (docs/keys.md): where keys, spend rows, the audit trail and stored responses
 // persist. One
-// implementation per database engine (SQLite now, PostgreSQL later); the SQL stays inside the
+// implementation per database engine (SQLite, PostgreSQL); the SQL stays inside the
 // implementation, callers see only these calls and the records of records.hpp.
 //
 // Threading: a Store is used by one thread at a time (the store thread of store_thread.hpp owns
@@ -47,12 +47,14 @@ class Store {
   // a no-op when current). Called once, before anything else.
   virtual api::Result<void> migrate() = 0;
   virtual int schemaVersion() = 0;
-  virtual std::string_view engine() const noexcept = 0;  // "sqlite"
+  virtual std::string_view engine() const noexcept = 0;  // "sqlite" | "postgresql"
 
   // Keys.
   virtual api::Result<void> forEachKey(const std::function<void(KeyRow&&)>& each) = 0;
   virtual api::Result<std::optional<KeyRow>> findKey(std::string_view token) = 0;
   virtual api::Result<std::optional<KeyRow>> findKeyByAlias(std::string_view alias) = 0;
+  // The key whose previous_token (a regeneration's grace period) is `token`; nullopt when none.
+  virtual api::Result<std::optional<KeyRow>> findKeyByPreviousToken(std::string_view token) = 0;
   virtual api::Result<void> insertKey(const KeyRow& row) = 0;
   // Replaces every field of the row whose token is row.token; false when there is none.
   virtual api::Result<bool> updateKey(const KeyRow& row) = 0;
@@ -91,7 +93,8 @@ class Store {
 //   sqlite:///relative/path.db   (relative to the working directory)
 //   sqlite:////absolute/path.db
 //   sqlite://:memory: / sqlite:///:memory:  (tests)
-//   postgresql://... / postgres://...        (engine "postgresql", not built yet)
+//   postgresql://user:password@host:port/db?sslmode=... / postgres://...  (engine "postgresql":
+//                                 the url goes to libpq as is)
 // An empty url means "./switchyard.db".
 struct DatabaseUrl {
   std::string engine;  // "sqlite" | "postgresql"
@@ -100,13 +103,12 @@ struct DatabaseUrl {
 };
 api::Result<DatabaseUrl> parseDatabaseUrl(std::string_view url);
 
-// Opens the store for `url` (the file is created when missing; WAL mode, busy timeout). Does
-// not migrate. Refuses a postgresql url (startupRefusal says why).
+// Opens the store for `url`: SQLite (the file is created when missing; WAL mode, busy timeout)
+// or PostgreSQL (connected within a few seconds, else kUnavailable). Does not migrate.
 api::Result<std::unique_ptr<Store>> openStore(const DatabaseUrl& url);
 
 // Why the gateway would refuse to start with this database_url although the config loads: a url
-// that does not parse, or a postgresql:// url (valid for LiteLLM, but this version has only the
-// SQLite store). nullopt when the store can open it. --check-config prints it as a warning (the
+// that does not parse. nullopt when the store can open it. --check-config prints it as a warning (the
 // config itself is valid); openStore refuses with the same words. Never contains the url past
 // its scheme (it may hold a password).
 std::optional<std::string> startupRefusal(std::string_view database_url);

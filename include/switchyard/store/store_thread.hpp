@@ -75,6 +75,9 @@ class StoreThread {
   boost::asio::awaitable<api::Result<void>> run(std::function<void(Store&)> job);
   // The same, blocking the caller (startup, tests; never on a worker thread).
   api::Result<void> runBlocking(std::function<void(Store&)> job);
+  // The same, not waited for: false (and the job never runs) when the queue is full or the
+  // thread stopped. The job tells its own caller what happened.
+  bool submit(std::function<void(Store&)> job);
 
   // Writes what is buffered and ends the thread; later writes are dropped. Idempotent.
   void stop();

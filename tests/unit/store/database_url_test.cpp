@@ -90,14 +90,16 @@ TEST(DatabaseUrl, ErrorsDoNotEchoTheUrlBeyondItsScheme) {
   EXPECT_EQ(bare.message.find("root"), std::string::npos) << bare.message;
 }
 
-TEST(OpenStore, PostgresIsNotBuiltYet) {
-  auto url = parseDatabaseUrl("postgresql://u:secret@h/db");
+TEST(OpenStore, AnUnreachablePostgresIsUnavailableAndTheSecretStaysOut) {
+  auto url = parseDatabaseUrl("postgresql://u:secret@127.0.0.1:1/db?connect_timeout=2");
   ASSERT_TRUE(url.has_value());
   auto store = openStore(*url);
   ASSERT_FALSE(store.has_value());
-  EXPECT_NE(store.error().message.find("postgresql"), std::string::npos);
+  EXPECT_EQ(store.error().kind, api::ErrorKind::kUnavailable);
+  EXPECT_NE(store.error().detail.find("postgresql"), std::string::npos) << store.error().detail;
   EXPECT_EQ(store.error().message.find("secret"), std::string::npos);
   EXPECT_EQ(store.error().detail.find("secret"), std::string::npos);
+  EXPECT_FALSE(startupRefusal("postgresql://u:secret@h/db").has_value());
 }
 
 TEST(OpenStore, SqliteFileIsCreated) {

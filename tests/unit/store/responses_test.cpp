@@ -1,4 +1,5 @@
-// Stored responses (Responses API) in the SQLite store, against a real file: written through the
+// Stored responses (Responses API) in the store, against both engines (a SQLite file and a real
+// PostgreSQL database): written through the
 // store thread and read back through its commands, owners, deletion with their key, ownership
 // moved by regenerate, retention, size, and the migration that adds the table.
 
@@ -63,6 +64,8 @@ std::optional<StoredResponse> find(Store& s, std::string_view id) {
   return found ? *found : std::nullopt;
 }
 
+class StoredResponses : public ::testing::TestWithParam<test::Engine> {};
+
 StoreThreadOptions slowFlush() {
   StoreThreadOptions o;
   o.flush_interval = std::chrono::milliseconds(10000);  // only a command triggers the flush
@@ -71,9 +74,9 @@ StoreThreadOptions slowFlush() {
 
 // An item_reference finds the response that holds its item, until that response is deleted
 // (by id, with its key, or by retention).
-TEST(StoredResponses, ItemsFindTheirResponseUntilItIsDeleted) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"));
+TEST_P(StoredResponses, ItemsFindTheirResponseUntilItIsDeleted) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   const UnixMs now = nowMs();
   WriteBatch batch;
@@ -111,9 +114,9 @@ TEST(StoredResponses, ItemsFindTheirResponseUntilItIsDeleted) {
   EXPECT_EQ(byItem("msg_resp_b"), "");
 }
 
-TEST(StoredResponses, AGetRightAfterTheWriteSeesIt) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"));
+TEST_P(StoredResponses, AGetRightAfterTheWriteSeesIt) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   StoreThread t(std::move(store), slowFlush());
   const StoredResponse written = responseOf("resp_1", "tok-a");
@@ -135,9 +138,9 @@ TEST(StoredResponses, AGetRightAfterTheWriteSeesIt) {
   EXPECT_EQ(t.stats().buffered, 0u);
 }
 
-TEST(StoredResponses, UnknownIdIsNotFoundAndDeleteSaysWhetherThereWasOne) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"));
+TEST_P(StoredResponses, UnknownIdIsNotFoundAndDeleteSaysWhetherThereWasOne) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   EXPECT_FALSE(find(*store, "resp_none").has_value());
   WriteBatch batch;
@@ -152,9 +155,9 @@ TEST(StoredResponses, UnknownIdIsNotFoundAndDeleteSaysWhetherThereWasOne) {
   EXPECT_FALSE(store->deleteResponse("resp_none").value());
 }
 
-TEST(StoredResponses, OwnerIsKeptAndFindIgnoresIt) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"));
+TEST_P(StoredResponses, OwnerIsKeptAndFindIgnoresIt) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   WriteBatch batch;
   batch.responses = {responseOf("resp_key", "tok-a"), responseOf("resp_master", "")};
@@ -163,9 +166,9 @@ TEST(StoredResponses, OwnerIsKeptAndFindIgnoresIt) {
   EXPECT_EQ(find(*store, "resp_master")->owner, "");
 }
 
-TEST(StoredResponses, ASecondWriteOfOneIdReplacesTheRow) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"));
+TEST_P(StoredResponses, ASecondWriteOfOneIdReplacesTheRow) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   StoredResponse first = responseOf("resp_1", "tok-a");
   StoredResponse second = responseOf("resp_1", "tok-a");
@@ -174,26 +177,23 @@ TEST(StoredResponses, ASecondWriteOfOneIdReplacesTheRow) {
   batch.responses = {first, second};
   ASSERT_TRUE(store->write(batch).has_value());
   expectSame(*find(*store, "resp_1"), second);
-  RawDb raw(dir.file("s.db"));
-  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM responses"), "1");
+  EXPECT_EQ(db.scalar("SELECT COUNT(*) FROM responses"), "1");
 }
 
 // Spend rows and responses of one batch commit together: a failing batch writes neither.
-TEST(StoredResponses, ABatchIsAllOrNothing) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"), {.busy_timeout = std::chrono::milliseconds(50)});
+TEST_P(StoredResponses, ABatchIsAllOrNothing) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   WriteBatch batch;
   batch.rows.push_back({.request_id = "req-1", .api_key = "tok-a", .spend = 0.5});
+  batch.audit.push_back({.at = 1, .actor = "master", .action = "key.update", .object_id = "x"});
   batch.responses = {responseOf("resp_1", "tok-a")};
-  {
-    RawDb raw(dir.file("s.db"));
-    ASSERT_EQ(raw.exec("BEGIN IMMEDIATE"), SQLITE_OK);
-    auto failed = store->write(batch);
-    ASSERT_FALSE(failed.has_value());
-    EXPECT_EQ(failed.error().kind, api::ErrorKind::kUnavailable);
-    ASSERT_EQ(raw.exec("ROLLBACK"), SQLITE_OK);
-  }
+  db.failAuditInserts(true);
+  auto failed = store->write(batch);
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_NE(failed.error().detail.find("injected failure"), std::string::npos);
+  db.failAuditInserts(false);
   EXPECT_FALSE(find(*store, "resp_1").has_value());
   EXPECT_TRUE(store->spendLogs({}).value().empty());
   ASSERT_TRUE(store->write(batch).has_value());
@@ -201,9 +201,9 @@ TEST(StoredResponses, ABatchIsAllOrNothing) {
   EXPECT_EQ(store->spendLogs({}).value().size(), 1u);
 }
 
-TEST(StoredResponses, DeletingAKeyDeletesItsResponsesOnly) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"));
+TEST_P(StoredResponses, DeletingAKeyDeletesItsResponsesOnly) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->insertKey(test::plainKey("tok-a", "a")).has_value());
   ASSERT_TRUE(store->insertKey(test::plainKey("tok-b", "b")).has_value());
@@ -220,9 +220,9 @@ TEST(StoredResponses, DeletingAKeyDeletesItsResponsesOnly) {
   EXPECT_TRUE(find(*store, "resp_master").has_value());  // an empty token is not the master's
 }
 
-TEST(StoredResponses, RegenerateMovesTheResponsesToTheNewToken) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"));
+TEST_P(StoredResponses, RegenerateMovesTheResponsesToTheNewToken) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->insertKey(test::plainKey("tok-old", "a")).has_value());
   ASSERT_TRUE(store->insertKey(test::plainKey("tok-b", "b")).has_value());
@@ -249,9 +249,9 @@ TEST(StoredResponses, RegenerateMovesTheResponsesToTheNewToken) {
 }
 
 // A regenerate whose new token is already taken fails as a whole: the responses stay put.
-TEST(StoredResponses, AFailedRegenerateMovesNothing) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"));
+TEST_P(StoredResponses, AFailedRegenerateMovesNothing) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store->insertKey(test::plainKey("tok-a", "a")).has_value());
   ASSERT_TRUE(store->insertKey(test::plainKey("tok-b", "b")).has_value());
@@ -265,9 +265,9 @@ TEST(StoredResponses, AFailedRegenerateMovesNothing) {
   EXPECT_TRUE(store->findKey("tok-a").value().has_value());
 }
 
-TEST(StoredResponses, PurgeDeletesOldRowsOnly) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"));
+TEST_P(StoredResponses, PurgeDeletesOldRowsOnly) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   const UnixMs now = nowMs();
   WriteBatch batch;
@@ -288,11 +288,11 @@ TEST(StoredResponses, PurgeDeletesOldRowsOnly) {
   EXPECT_EQ(store->purgeResponses(now - 50'000).value(), 0u);
 }
 
-TEST(StoredResponses, TheStoreThreadPurgesAtStart) {
-  TempDir dir;
+TEST_P(StoredResponses, TheStoreThreadPurgesAtStart) {
+  test::TestDatabase db(GetParam());
   const UnixMs now = nowMs();
   {
-    auto store = openMigrated(dir.file("s.db"));
+    auto store = db.open();
     ASSERT_NE(store, nullptr);
     WriteBatch batch;
     batch.responses = {responseOf("resp_old", "tok-a", now - 2 * 3'600'000),
@@ -302,9 +302,9 @@ TEST(StoredResponses, TheStoreThreadPurgesAtStart) {
   StoreThreadOptions o = slowFlush();
   o.response_retention = std::chrono::hours(1);
   // As the server starts it: the store not yet migrated, the migration its first command.
-  auto opened = openSqliteStore(dir.file("s.db"));
-  ASSERT_TRUE(opened.has_value());
-  StoreThread t(std::move(*opened), o);
+  auto opened = db.openUnmigrated();
+  ASSERT_NE(opened, nullptr);
+  StoreThread t(std::move(opened), o);
   ASSERT_TRUE(t.runBlocking([](Store& s) { ASSERT_TRUE(s.migrate().has_value()); }));
   std::optional<StoredResponse> old_row, new_row;
   ASSERT_TRUE(t.runBlocking([&](Store& s) {
@@ -316,10 +316,10 @@ TEST(StoredResponses, TheStoreThreadPurgesAtStart) {
   EXPECT_EQ(t.stats().responses_purged, 1u);
 }
 
-TEST(StoredResponses, ZeroRetentionKeepsEverything) {
-  TempDir dir;
+TEST_P(StoredResponses, ZeroRetentionKeepsEverything) {
+  test::TestDatabase db(GetParam());
   {
-    auto store = openMigrated(dir.file("s.db"));
+    auto store = db.open();
     ASSERT_NE(store, nullptr);
     WriteBatch batch;
     batch.responses = {responseOf("resp_ancient", "tok-a", 1)};
@@ -327,7 +327,7 @@ TEST(StoredResponses, ZeroRetentionKeepsEverything) {
   }
   StoreThreadOptions o = slowFlush();
   o.response_retention = std::chrono::milliseconds(0);
-  StoreThread t(openMigrated(dir.file("s.db")), o);
+  StoreThread t(db.open(), o);
   ASSERT_TRUE(t.runBlocking([](Store&) {}));  // the first turn, where a purge would run
   bool kept = false;
   ASSERT_TRUE(t.runBlocking([&](Store& s) { kept = find(s, "resp_ancient").has_value(); }));
@@ -335,9 +335,9 @@ TEST(StoredResponses, ZeroRetentionKeepsEverything) {
   EXPECT_EQ(t.stats().responses_purged, 0u);
 }
 
-TEST(StoredResponses, AMegabyteConversationRoundTrips) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"));
+TEST_P(StoredResponses, AMegabyteConversationRoundTrips) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   StoredResponse big = responseOf("resp_big", "tok-a");
   std::string text;
@@ -357,9 +357,9 @@ TEST(StoredResponses, AMegabyteConversationRoundTrips) {
 
 // Buffered responses are bounded by bytes too (beyond: dropped, counted); a batch closes at its
 // byte bound, and what is accepted is all written.
-TEST(StoredResponses, TheBufferIsBoundedByBytes) {
-  TempDir dir;
-  auto store = openMigrated(dir.file("s.db"));
+TEST_P(StoredResponses, TheBufferIsBoundedByBytes) {
+  test::TestDatabase db(GetParam());
+  auto store = db.open();
   ASSERT_NE(store, nullptr);
   StoreThreadOptions o = slowFlush();
   o.max_buffered_response_bytes = 10'000;
@@ -386,7 +386,7 @@ TEST(StoredResponses, TheBufferIsBoundedByBytes) {
   EXPECT_EQ(t.stats().written, 4u);
 }
 
-TEST(StoredResponses, VersionThreeAddsTheTableToAVersionTwoDatabase) {
+TEST(StoredResponsesSqlite, VersionThreeAddsTheTableToAVersionTwoDatabase) {
   TempDir dir;
   {
     sqlite3* db = nullptr;
@@ -428,6 +428,8 @@ TEST(StoredResponses, VersionThreeAddsTheTableToAVersionTwoDatabase) {
   ASSERT_TRUE(store->write(batch).has_value());
   EXPECT_TRUE(find(*store, "resp_1").has_value());
 }
+
+SY_BOTH_ENGINES(StoredResponses);
 
 }  // namespace
 }  // namespace switchyard::store

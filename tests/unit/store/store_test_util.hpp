@@ -1,16 +1,24 @@
 #pragma once
 // Shared by the store tests: a temporary directory holding a real SQLite file, sample records,
-// and a direct sqlite3 connection for checks the Store interface does not offer.
+// a direct sqlite3 connection for checks the Store interface does not offer, and TestDatabase:
+// one empty database of either engine (a SQLite file, or a fresh database on a real PostgreSQL
+// server started once per test binary), so that one suite runs against both backends.
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
 
+#include "store/pg_store.hpp"
 #include "store/sqlite_store.hpp"
+#include "support/postgres_server.hpp"
 #include "switchyard/store/store.hpp"
 
 namespace switchyard::store::test {
@@ -127,5 +135,113 @@ inline KeyRow plainKey(const std::string& token, const std::string& alias = "",
   k.updated_at = created_at;
   return k;
 }
+
+enum class Engine { kSqlite, kPostgres };
+
+inline std::string engineName(const ::testing::TestParamInfo<Engine>& info) {
+  return info.param == Engine::kSqlite ? "sqlite" : "postgresql";
+}
+#define SY_BOTH_ENGINES(Suite)                                                        \
+  INSTANTIATE_TEST_SUITE_P(Engines, Suite,                                             \
+                           ::testing::Values(::switchyard::store::test::Engine::kSqlite, \
+                                             ::switchyard::store::test::Engine::kPostgres), \
+                           ::switchyard::store::test::engineName)
+
+// The test binary's PostgreSQL server: started on first use, stopped when the binary exits.
+inline switchyard::test::PostgresServer& postgresServer() {
+  static switchyard::test::PostgresServer server;
+  return server;
+}
+
+// One empty database of `engine`, dropped (or deleted) afterwards.
+class TestDatabase {
+ public:
+  explicit TestDatabase(Engine engine) : engine_(engine) {
+    if (engine == Engine::kSqlite) {
+      url_ = dir_.file("s.db");
+      return;
+    }
+    auto& server = postgresServer();
+    if (!server.started()) {
+      ADD_FAILURE() << "postgres did not start: " << server.startError();
+      return;
+    }
+    static std::atomic<int> next{0};
+    name_ = "t" + std::to_string(::getpid()) + "_" + std::to_string(next++);
+    if (!server.createDatabase(name_)) ADD_FAILURE() << "cannot create database " << name_;
+    url_ = server.urlForDatabase(name_);
+  }
+  ~TestDatabase() {
+    if (!name_.empty() && postgresServer().started()) {
+      postgresServer().query("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    }
+  }
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  Engine engine() const { return engine_; }
+  bool postgres() const { return engine_ == Engine::kPostgres; }
+  const std::string& url() const { return url_; }
+
+  // A new store on this database, not migrated.
+  std::unique_ptr<Store> openUnmigrated() {
+    auto store = engine_ == Engine::kSqlite ? openSqliteStore(url_) : openPostgresStore(url_);
+    EXPECT_TRUE(store.has_value()) << (store ? "" : store.error().detail);
+    return store ? std::move(*store) : nullptr;
+  }
+  // A new store on this database, migrated.
+  std::unique_ptr<Store> open() {
+    auto store = openUnmigrated();
+    if (!store) return nullptr;
+    auto migrated = store->migrate();
+    EXPECT_TRUE(migrated.has_value()) << (migrated ? "" : migrated.error().detail);
+    return store;
+  }
+
+  // Statements through a connection of their own (SQL both engines read alike); false on error.
+  bool exec(const std::string& sql) {
+    if (engine_ == Engine::kSqlite) return RawDb(url_).exec(sql) == SQLITE_OK;
+    PGconn* c = PQconnectdb(url_.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok) ADD_FAILURE() << PQerrorMessage(c);
+    PQclear(r);
+    PQfinish(c);
+    return ok;
+  }
+  // The first column of the first row, as text ("" when none).
+  std::string scalar(const std::string& sql) {
+    if (engine_ == Engine::kSqlite) return RawDb(url_).scalar(sql);
+    PGconn* c = PQconnectdb(url_.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    std::string out;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0)) {
+      out = PQgetvalue(r, 0, 0);
+    }
+    PQclear(r);
+    PQfinish(c);
+    return out;
+  }
+  // Makes every insert into audit_log fail with "injected failure" (a trigger), or stops it.
+  void failAuditInserts(bool on) {
+    if (engine_ == Engine::kSqlite) {
+      EXPECT_TRUE(exec(on ? "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log BEGIN SELECT "
+                            "RAISE(ABORT, 'injected failure'); END"
+                          : "DROP TRIGGER fail_audit"));
+      return;
+    }
+    EXPECT_TRUE(exec(on ? "CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                          "BEGIN RAISE EXCEPTION 'injected failure'; END $$; CREATE TRIGGER "
+                          "fail_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION "
+                          "fail_audit()"
+                        : "DROP TRIGGER fail_audit ON audit_log; DROP FUNCTION fail_audit()"));
+  }
+
+ private:
+  Engine engine_;
+  TempDir dir_;
+  std::string url_;   // sqlite: the file; postgresql: the database's url
+  std::string name_;  // postgresql: the database
+};
 
 }  // namespace switchyard::store::test

@@ -35,6 +35,9 @@ class RecordingStore final : public Store {
   api::Result<std::optional<KeyRow>> findKeyByAlias(std::string_view) override {
     return std::optional<KeyRow>{};
   }
+  api::Result<std::optional<KeyRow>> findKeyByPreviousToken(std::string_view) override {
+    return std::optional<KeyRow>{};
+  }
   api::Result<void> insertKey(const KeyRow&) override { return {}; }
   api::Result<bool> updateKey(const KeyRow&) override { return true; }
   api::Result<bool> replaceKey(std::string_view, const KeyRow&) override { return true; }

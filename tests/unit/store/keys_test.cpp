@@ -1,4 +1,4 @@
-// Keys in the SQLite store: round trips of every field, unique constraints, listing.
+// Keys in the store, against both engines (a SQLite file and a real PostgreSQL database): round trips of every field, unique constraints, listing.
 
 #include <gtest/gtest.h>
 
@@ -66,11 +66,10 @@ void expectSameKey(const KeyRow& a, const KeyRow& b) {
   EXPECT_EQ(a.previous_token_expires, b.previous_token_expires);
 }
 
-class SqliteKeys : public ::testing::Test {
+class StoreKeys : public ::testing::TestWithParam<test::Engine> {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(dir_.path().empty());
-    store_ = test::openMigrated(dir_.file("keys.db"));
+    store_ = db_.open();
     ASSERT_NE(store_, nullptr);
   }
 
@@ -91,11 +90,11 @@ class SqliteKeys : public ::testing::Test {
     return out;
   }
 
-  test::TempDir dir_;
+  test::TestDatabase db_{GetParam()};
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(SqliteKeys, InsertAndFindRoundTripEveryField) {
+TEST_P(StoreKeys, InsertAndFindRoundTripEveryField) {
   KeyRow key = fullKey("hash-1", "alias-1");
   ASSERT_TRUE(store_->insertKey(key).has_value());
   expectSameKey(mustFind("hash-1"), key);
@@ -110,7 +109,7 @@ TEST_F(SqliteKeys, InsertAndFindRoundTripEveryField) {
   EXPECT_FALSE(store_->findKeyByAlias("").value().has_value());
 }
 
-TEST_F(SqliteKeys, EmptyAndAbsentFieldsRoundTrip) {
+TEST_P(StoreKeys, EmptyAndAbsentFieldsRoundTrip) {
   KeyRow key = plainKey("hash-plain");
   key.metadata = "{}";
   ASSERT_TRUE(store_->insertKey(key).has_value());
@@ -124,7 +123,7 @@ TEST_F(SqliteKeys, EmptyAndAbsentFieldsRoundTrip) {
   EXPECT_FALSE(got.blocked);
 }
 
-TEST_F(SqliteKeys, TextIsStoredAsIsIncludingQuotesAndUnicode) {
+TEST_P(StoreKeys, TextIsStoredAsIsIncludingQuotesAndUnicode) {
   KeyRow key = plainKey("hash-q", "it's \"quoted\" — ünïcode; DROP TABLE keys;--");
   key.models = {"a\"b", "c\\d", "日本語"};
   key.aliases = {{"x'y", "z\"w"}};
@@ -136,7 +135,7 @@ TEST_F(SqliteKeys, TextIsStoredAsIsIncludingQuotesAndUnicode) {
   EXPECT_EQ((*by_alias)->token, "hash-q");
 }
 
-TEST_F(SqliteKeys, DuplicateAliasIsRejected) {
+TEST_P(StoreKeys, DuplicateAliasIsRejected) {
   ASSERT_TRUE(store_->insertKey(plainKey("hash-1", "shared")).has_value());
   auto dup = store_->insertKey(plainKey("hash-2", "shared"));
   ASSERT_FALSE(dup.has_value());
@@ -159,7 +158,7 @@ TEST_F(SqliteKeys, DuplicateAliasIsRejected) {
   EXPECT_EQ(mustFind("hash-3").key_alias, "other");
 }
 
-TEST_F(SqliteKeys, DuplicateTokenIsRejected) {
+TEST_P(StoreKeys, DuplicateTokenIsRejected) {
   ASSERT_TRUE(store_->insertKey(plainKey("hash-1", "a")).has_value());
   auto dup = store_->insertKey(plainKey("hash-1", "b"));
   ASSERT_FALSE(dup.has_value());
@@ -170,14 +169,14 @@ TEST_F(SqliteKeys, DuplicateTokenIsRejected) {
   EXPECT_EQ(dup.error().detail.find("hash-1"), std::string::npos);
 }
 
-TEST_F(SqliteKeys, EmptyAliasIsAllowedManyTimes) {
+TEST_P(StoreKeys, EmptyAliasIsAllowedManyTimes) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(store_->insertKey(plainKey("hash-" + std::to_string(i), "")).has_value());
   }
   EXPECT_EQ(store_->countKeys().value(), 5);
 }
 
-TEST_F(SqliteKeys, UpdateReplacesEveryField) {
+TEST_P(StoreKeys, UpdateReplacesEveryField) {
   ASSERT_TRUE(store_->insertKey(plainKey("hash-1", "before", 100)).has_value());
   KeyRow updated = fullKey("hash-1", "after");
   auto r = store_->updateKey(updated);
@@ -195,7 +194,7 @@ TEST_F(SqliteKeys, UpdateReplacesEveryField) {
   EXPECT_EQ(store_->countKeys().value(), 1);
 }
 
-TEST_F(SqliteKeys, ReplaceMovesAKeyToANewToken) {
+TEST_P(StoreKeys, ReplaceMovesAKeyToANewToken) {
   KeyRow old_key = fullKey("old-hash", "rotating");
   ASSERT_TRUE(store_->insertKey(old_key).has_value());
   KeyRow new_key = old_key;
@@ -210,6 +209,12 @@ TEST_F(SqliteKeys, ReplaceMovesAKeyToANewToken) {
   EXPECT_EQ(store_->countKeys().value(), 1);
 
   EXPECT_FALSE(store_->replaceKey("old-hash", new_key).value());
+  // The old key finds the new row through its previous token (grace period).
+  auto by_previous = store_->findKeyByPreviousToken("old-hash");
+  ASSERT_TRUE(by_previous.has_value() && by_previous->has_value());
+  EXPECT_EQ((*by_previous)->token, "new-hash");
+  EXPECT_FALSE(store_->findKeyByPreviousToken("new-hash").value().has_value());
+  EXPECT_FALSE(store_->findKeyByPreviousToken("").value().has_value());
 
   // Onto a token that exists: duplicate "key", nothing moves.
   ASSERT_TRUE(store_->insertKey(plainKey("third", "t")).has_value());
@@ -222,7 +227,7 @@ TEST_F(SqliteKeys, ReplaceMovesAKeyToANewToken) {
   EXPECT_TRUE(store_->findKey("third").value().has_value());
 }
 
-TEST_F(SqliteKeys, DeleteCountsWhatExisted) {
+TEST_P(StoreKeys, DeleteCountsWhatExisted) {
   for (const char* t : {"a", "b", "c"}) ASSERT_TRUE(store_->insertKey(plainKey(t, t)).has_value());
   auto n = store_->deleteKeys({"a", "c", "missing", "a"});
   ASSERT_TRUE(n.has_value());
@@ -234,7 +239,7 @@ TEST_F(SqliteKeys, DeleteCountsWhatExisted) {
   EXPECT_TRUE(store_->insertKey(plainKey("a2", "a")).has_value());
 }
 
-TEST_F(SqliteKeys, ForEachKeyVisitsEveryKey) {
+TEST_P(StoreKeys, ForEachKeyVisitsEveryKey) {
   for (int i = 0; i < 25; ++i) {
     ASSERT_TRUE(store_->insertKey(fullKey("h" + std::to_string(i), "a" + std::to_string(i))));
   }
@@ -251,7 +256,7 @@ TEST_F(SqliteKeys, ForEachKeyVisitsEveryKey) {
   EXPECT_TRUE(store_->insertKey(plainKey("after")).has_value());
 }
 
-TEST_F(SqliteKeys, ListPagesWithTotal) {
+TEST_P(StoreKeys, ListPagesWithTotal) {
   for (int i = 0; i < 23; ++i) {
     char token[16];
     std::snprintf(token, sizeof token, "k%02d", i);
@@ -275,7 +280,7 @@ TEST_F(SqliteKeys, ListPagesWithTotal) {
   EXPECT_EQ(tokensOf({.page = 1, .size = 1000}).size(), 23u);
 }
 
-TEST_F(SqliteKeys, ListFiltersExactly) {
+TEST_P(StoreKeys, ListFiltersExactly) {
   auto add = [&](const char* token, const char* alias, const char* user, const char* team) {
     KeyRow k = plainKey(token, alias, 1);
     k.user_id = user;
@@ -310,7 +315,7 @@ TEST_F(SqliteKeys, ListFiltersExactly) {
   EXPECT_EQ(total, 0);
 }
 
-TEST_F(SqliteKeys, ListSortsByWhitelistedColumnsOnly) {
+TEST_P(StoreKeys, ListSortsByWhitelistedColumnsOnly) {
   auto add = [&](const char* token, const char* alias, UnixMs created, UnixMs updated, double spend,
                  std::optional<UnixMs> expires) {
     KeyRow k = plainKey(token, alias, created);
@@ -333,6 +338,8 @@ TEST_F(SqliteKeys, ListSortsByWhitelistedColumnsOnly) {
   EXPECT_EQ(tokensOf({.sort_by = "max_budget"}), (V{"c", "b", "a"}));
   EXPECT_EQ(store_->countKeys().value(), 3);
 }
+
+SY_BOTH_ENGINES(StoreKeys);
 
 }  // namespace
 }  // namespace switchyard::store

@@ -1,5 +1,5 @@
 // Batched background writes (spend rows, spend deltas, budget resets, audit rows) and the
-// reports read from them, against a real SQLite file.
+// reports read from them, against both engines (a SQLite file and a real PostgreSQL database).
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,6 @@ namespace {
 
 using test::fullKey;
 using test::plainKey;
-using test::RawDb;
 
 constexpr UnixMs kJan1 = 1'704'067'200'000;  // 2024-01-01T00:00:00Z
 constexpr UnixMs kDay = 86'400'000;
@@ -71,11 +70,10 @@ SpendRow spendAt(const std::string& id, const std::string& key, const std::strin
   return r;
 }
 
-class SqliteWrite : public ::testing::Test {
+class StoreWrite : public ::testing::TestWithParam<test::Engine> {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(dir_.path().empty());
-    store_ = test::openMigrated(dir_.file("write.db"));
+    store_ = db_.open();
     ASSERT_NE(store_, nullptr);
   }
 
@@ -108,11 +106,11 @@ class SqliteWrite : public ::testing::Test {
     return r ? *r : std::vector<SpendGroup>{};
   }
 
-  test::TempDir dir_;
+  test::TestDatabase db_{GetParam()};
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(SqliteWrite, SpendRowsRoundTripEveryField) {
+TEST_P(StoreWrite, SpendRowsRoundTripEveryField) {
   SpendRow row = fullSpend("req-1");
   SpendRow bare;
   bare.request_id = "req-2";
@@ -156,7 +154,7 @@ TEST_F(SqliteWrite, SpendRowsRoundTripEveryField) {
 
 // A batch larger than one multi-row INSERT: every row lands, each with its own values, whether
 // written in a group of rows or alone after the last full group.
-TEST_F(SqliteWrite, ALargeBatchKeepsEveryRowAndItsValues) {
+TEST_P(StoreWrite, ALargeBatchKeepsEveryRowAndItsValues) {
   constexpr int kRows = 75;
   WriteBatch batch;
   for (int i = 0; i < kRows; ++i) {
@@ -180,14 +178,14 @@ TEST_F(SqliteWrite, ALargeBatchKeepsEveryRowAndItsValues) {
   }
 }
 
-TEST_F(SqliteWrite, ARetriedRequestIdIsKeptTwice) {
+TEST_P(StoreWrite, ARetriedRequestIdIsKeptTwice) {
   mustWrite({.rows = {fullSpend("same"), fullSpend("same")}});
   EXPECT_EQ(idsOf({.request_id = "same"}).size(), 2u);
 }
 
-TEST_F(SqliteWrite, EmptyBatchIsANoOp) { mustWrite({}); }
+TEST_P(StoreWrite, EmptyBatchIsANoOp) { mustWrite({}); }
 
-TEST_F(SqliteWrite, DeltasAddToSpendAndModelSpend) {
+TEST_P(StoreWrite, DeltasAddToSpendAndModelSpend) {
   ASSERT_TRUE(store_->insertKey(fullKey("hash-1", "a")).has_value());  // spend 3.75
   mustWrite({.deltas = {{.token = "hash-1", .spend = 1.0, .model = ""},
                         {.token = "hash-1", .spend = 0.25, .model = "gpt-4o"},
@@ -203,7 +201,7 @@ TEST_F(SqliteWrite, DeltasAddToSpendAndModelSpend) {
   EXPECT_EQ(k.model_spend.size(), 3u);
 }
 
-TEST_F(SqliteWrite, ResetsZeroTheBudgetAfterDeltas) {
+TEST_P(StoreWrite, ResetsZeroTheBudgetAfterDeltas) {
   ASSERT_TRUE(store_->insertKey(fullKey("hash-1", "a")).has_value());
   // In one batch deltas apply before resets: the reset wins.
   mustWrite({.deltas = {{.token = "hash-1", .spend = 2.0, .model = ""}},
@@ -217,22 +215,45 @@ TEST_F(SqliteWrite, ResetsZeroTheBudgetAfterDeltas) {
   EXPECT_DOUBLE_EQ(mustFind("hash-1").spend, 0.5);
 }
 
-TEST_F(SqliteWrite, ModelResetsTouchOnlyThatModel) {
+TEST_P(StoreWrite, ModelResetsTouchOnlyThatModel) {
   ASSERT_TRUE(store_->insertKey(fullKey("hash-1", "a")).has_value());
-  mustWrite({.resets = {{.token = "hash-1", .model = "gpt-4o", .next_reset_at = 42},
+  mustWrite({.resets = {{.token = "hash-1", .model = "gpt-4o", .next_reset_at = 1'800'000'000'000},
                         {.token = "hash-1", .model = "never-used", .next_reset_at = 43}}});
   KeyRow k = mustFind("hash-1");
   EXPECT_DOUBLE_EQ(k.spend, 3.75);
   EXPECT_EQ(k.budget_reset_at, 1'700'000'000'123);
   EXPECT_DOUBLE_EQ(k.model_spend["gpt-4o"].spend, 0);
-  EXPECT_EQ(k.model_spend["gpt-4o"].reset_at, 42);
+  EXPECT_EQ(k.model_spend["gpt-4o"].reset_at, 1'800'000'000'000);
   EXPECT_DOUBLE_EQ(k.model_spend["claude-3"].spend, 0.25);
   EXPECT_FALSE(k.model_spend["claude-3"].reset_at.has_value());
   EXPECT_DOUBLE_EQ(k.model_spend["never-used"].spend, 0);
   EXPECT_EQ(k.model_spend["never-used"].reset_at, 43);
 }
 
-TEST_F(SqliteWrite, DeltasAndResetsForDeletedKeysAreSkipped) {
+// Several instances each see a budget window end and each write its reset: only the first one
+// applies, so spend counted between them is not zeroed again.
+TEST_P(StoreWrite, AResetAppliesOncePerWindow) {
+  ASSERT_TRUE(store_->insertKey(fullKey("hash-1", "a")).has_value());
+  const UnixMs next = 1'800'000'000'000;
+  BudgetReset key_reset{.token = "hash-1", .model = "", .next_reset_at = next};
+  BudgetReset model_reset{.token = "hash-1", .model = "gpt-4o", .next_reset_at = next};
+  mustWrite({.resets = {key_reset, model_reset}});
+  mustWrite({.deltas = {{.token = "hash-1", .spend = 0.75, .model = "gpt-4o"}}});
+  mustWrite({.resets = {key_reset, model_reset}});  // the other instance's, later
+  KeyRow k = mustFind("hash-1");
+  EXPECT_DOUBLE_EQ(k.spend, 0.75);
+  EXPECT_EQ(k.budget_reset_at, next);
+  EXPECT_DOUBLE_EQ(k.model_spend["gpt-4o"].spend, 0.75);
+  EXPECT_EQ(k.model_spend["gpt-4o"].reset_at, next);
+  // The next window's reset applies.
+  mustWrite({.resets = {{.token = "hash-1", .model = "", .next_reset_at = next + kDay},
+                        {.token = "hash-1", .model = "gpt-4o", .next_reset_at = next + kDay}}});
+  k = mustFind("hash-1");
+  EXPECT_DOUBLE_EQ(k.spend, 0);
+  EXPECT_DOUBLE_EQ(k.model_spend["gpt-4o"].spend, 0);
+}
+
+TEST_P(StoreWrite, DeltasAndResetsForDeletedKeysAreSkipped) {
   ASSERT_TRUE(store_->insertKey(plainKey("alive")).has_value());
   mustWrite({.rows = {spendAt("r1", "gone", "m", "", kJan1, 1.0)},
              .deltas = {{.token = "gone", .spend = 1.0, .model = ""},
@@ -247,10 +268,9 @@ TEST_F(SqliteWrite, DeltasAndResetsForDeletedKeysAreSkipped) {
   EXPECT_EQ(store_->auditLog(10).value().size(), 1u);
 }
 
-TEST_F(SqliteWrite, CorruptModelSpendStartsOverInsteadOfBlockingWrites) {
+TEST_P(StoreWrite, CorruptModelSpendStartsOverInsteadOfBlockingWrites) {
   ASSERT_TRUE(store_->insertKey(fullKey("hash-1", "a")).has_value());
-  RawDb raw(dir_.file("write.db"));
-  ASSERT_EQ(raw.exec("UPDATE keys SET model_spend = 'garbage' WHERE token = 'hash-1'"), SQLITE_OK);
+  ASSERT_TRUE(db_.exec("UPDATE keys SET model_spend = 'garbage' WHERE token = 'hash-1'"));
   mustWrite({.deltas = {{.token = "hash-1", .spend = 0.5, .model = "gpt-4o"}}});
   KeyRow k = mustFind("hash-1");
   EXPECT_DOUBLE_EQ(k.spend, 4.25);
@@ -260,12 +280,9 @@ TEST_F(SqliteWrite, CorruptModelSpendStartsOverInsteadOfBlockingWrites) {
 
 // A failure in the last step (an audit insert, made to fail by a trigger added from a second
 // connection) undoes the whole batch: rows, deltas and resets included.
-TEST_F(SqliteWrite, ABatchIsAllOrNothing) {
+TEST_P(StoreWrite, ABatchIsAllOrNothing) {
   ASSERT_TRUE(store_->insertKey(fullKey("hash-1", "a")).has_value());
-  RawDb raw(dir_.file("write.db"));
-  ASSERT_EQ(raw.exec("CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log "
-                     "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
-            SQLITE_OK);
+  db_.failAuditInserts(true);
   WriteBatch batch{
       .rows = {spendAt("r1", "hash-1", "gpt4", "t", kJan1, 1.0),
                spendAt("r2", "hash-1", "gpt4", "t", kJan1 + 1, 2.0)},
@@ -283,11 +300,11 @@ TEST_F(SqliteWrite, ABatchIsAllOrNothing) {
   EXPECT_DOUBLE_EQ(k.model_spend["gpt-4o"].spend, 0.5);
   EXPECT_DOUBLE_EQ(k.model_spend["claude-3"].spend, 0.25);
   EXPECT_FALSE(k.model_spend["claude-3"].reset_at.has_value());
-  EXPECT_EQ(raw.scalar("SELECT COUNT(*) FROM spend_logs"), "0");
+  EXPECT_EQ(db_.scalar("SELECT COUNT(*) FROM spend_logs"), "0");
 
   // The store is not left inside a transaction: the same batch goes through once the trigger
   // is gone.
-  ASSERT_EQ(raw.exec("DROP TRIGGER fail_audit"), SQLITE_OK);
+  db_.failAuditInserts(false);
   mustWrite(batch);
   EXPECT_EQ(idsOf({}), (std::vector<std::string>{"r2", "r1"}));
   k = mustFind("hash-1");
@@ -297,7 +314,7 @@ TEST_F(SqliteWrite, ABatchIsAllOrNothing) {
   EXPECT_EQ(store_->auditLog(10).value().size(), 1u);
 }
 
-TEST_F(SqliteWrite, SpendLogsFilterAndOrder) {
+TEST_P(StoreWrite, SpendLogsFilterAndOrder) {
   mustWrite({.rows = {spendAt("a1", "key-a", "m", "", kJan1 + 10, 1),
                       spendAt("b1", "key-b", "m", "", kJan1 + 20, 1),
                       spendAt("a2", "key-a", "m", "", kJan1 + 30, 1),
@@ -317,10 +334,10 @@ TEST_F(SqliteWrite, SpendLogsFilterAndOrder) {
   EXPECT_EQ(idsOf({.api_key = "nobody"}), V{});
 }
 
-class SqliteReport : public SqliteWrite {
+class StoreReport : public StoreWrite {
  protected:
   void SetUp() override {
-    SqliteWrite::SetUp();
+    StoreWrite::SetUp();
     KeyRow k1 = plainKey("k1", "current-alias");
     k1.key_name = "sk-...k1k1";
     ASSERT_TRUE(store_->insertKey(k1).has_value());
@@ -341,7 +358,7 @@ class SqliteReport : public SqliteWrite {
   }
 };
 
-TEST_F(SqliteReport, ByKeyUsesTheKeysCurrentAlias) {
+TEST_P(StoreReport, ByKeyUsesTheKeysCurrentAlias) {
   std::vector<SpendGroup> g = report(SpendGroupBy::kKey);
   ASSERT_EQ(g.size(), 3u);
   EXPECT_EQ(g[0].groups[0], "");  // the master key / open gateway
@@ -359,7 +376,7 @@ TEST_F(SqliteReport, ByKeyUsesTheKeysCurrentAlias) {
   EXPECT_EQ(g[2].requests, 2u);
 }
 
-TEST_F(SqliteReport, ByModel) {
+TEST_P(StoreReport, ByModel) {
   std::vector<SpendGroup> g = report(SpendGroupBy::kModel);
   ASSERT_EQ(g.size(), 2u);
   EXPECT_EQ(g[0].groups[0], "claude");
@@ -373,7 +390,7 @@ TEST_F(SqliteReport, ByModel) {
   EXPECT_EQ(g[1].prompt_tokens, 175u);
 }
 
-TEST_F(SqliteReport, ByTeam) {
+TEST_P(StoreReport, ByTeam) {
   std::vector<SpendGroup> g = report(SpendGroupBy::kTeam);
   ASSERT_EQ(g.size(), 3u);
   EXPECT_EQ(g[0].groups[0], "");
@@ -385,7 +402,7 @@ TEST_F(SqliteReport, ByTeam) {
   EXPECT_EQ(g[2].completion_tokens, 7u);
 }
 
-TEST_F(SqliteReport, ByDayInUtc) {
+TEST_P(StoreReport, ByDayInUtc) {
   std::vector<SpendGroup> g = report(SpendGroupBy::kDay);
   ASSERT_EQ(g.size(), 3u);
   EXPECT_EQ(g[0].groups[0], "2024-01-03");
@@ -398,7 +415,7 @@ TEST_F(SqliteReport, ByDayInUtc) {
   EXPECT_DOUBLE_EQ(g[2].spend, 0.5);
 }
 
-TEST_F(SqliteReport, WindowAndLimit) {
+TEST_P(StoreReport, WindowAndLimit) {
   // [Jan 2, Jan 3): only row 3.
   std::vector<SpendGroup> g = report(SpendGroupBy::kKey, kJan1 + kDay, kJan1 + 2 * kDay);
   ASSERT_EQ(g.size(), 1u);
@@ -417,7 +434,7 @@ TEST_F(SqliteReport, WindowAndLimit) {
   EXPECT_TRUE(report(SpendGroupBy::kDay, kJan1 + 10 * kDay).empty());
 }
 
-TEST_F(SqliteReport, SeveralColumnsGroupTogether) {
+TEST_P(StoreReport, SeveralColumnsGroupTogether) {
   auto r = store_->spendReport({.group_by = {SpendGroupBy::kDay, SpendGroupBy::kTeam,
                                              SpendGroupBy::kModel, SpendGroupBy::kKey},
                                 .limit = -1});
@@ -443,7 +460,7 @@ TEST_F(SqliteReport, SeveralColumnsGroupTogether) {
   EXPECT_EQ((*r)[3].requests, 2u);
 }
 
-TEST_F(SqliteReport, ByCustomerAndFilters) {
+TEST_P(StoreReport, ByCustomerAndFilters) {
   SpendRow a = spendAt("6", "k1", "gpt4", "red", kJan1 + 3 * kDay, 0.5);
   a.user = "ann";
   a.end_user = "acme";
@@ -478,7 +495,7 @@ TEST_F(SqliteReport, ByCustomerAndFilters) {
   EXPECT_FALSE(store_->spendReport({.group_by = {}}).has_value());
 }
 
-TEST_F(SqliteWrite, AuditLogNewestFirst) {
+TEST_P(StoreWrite, AuditLogNewestFirst) {
   mustWrite({.audit = {{.at = 10,
                         .actor = "master",
                         .action = "key.generate",
@@ -501,6 +518,9 @@ TEST_F(SqliteWrite, AuditLogNewestFirst) {
   EXPECT_EQ(store_->auditLog(2).value().size(), 2u);
   EXPECT_TRUE(store_->auditLog(0).value().empty());
 }
+
+SY_BOTH_ENGINES(StoreWrite);
+SY_BOTH_ENGINES(StoreReport);
 
 }  // namespace
 }  // namespace switchyard::store
