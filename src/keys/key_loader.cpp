@@ -183,9 +183,14 @@ asio::awaitable<api::Result<void>> KeyLoader::load(TokenHash token) {
   bool first = false;
   {
     std::lock_guard lock(st->mu);
-    auto& waiters = st->pending[token];
-    first = waiters.empty();
-    waiters.push_back(w);
+    auto it = st->pending.find(token);
+    if (it == st->pending.end()) {
+      // A lookup that just ended put the key before it left `pending` (under this lock).
+      if (st->registry.find(token)) co_return api::Result<void>{};
+      it = st->pending.emplace(token, std::vector<std::shared_ptr<Waiter>>{}).first;
+      first = true;
+    }
+    it->second.push_back(w);
   }
   if (first && !st->store.submit([st, token](store::Store& s) { st->lookup(s, token); })) {
     st->complete(token, unavailable("key lookup: store command queue full"));

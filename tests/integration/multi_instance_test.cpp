@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -279,8 +281,19 @@ TEST_F(MultiInstanceTest, AKilledInstanceFreesItsSlotsAndReservationsForTheOther
   const std::string key =
       generateKey(a, {{"max_parallel_requests", 2}}).value("key", "");
   ASSERT_FALSE(key.empty());
-  // Two slow requests on A hold both slots.
+  // Two slow requests on A hold both slots. Whatever happens below, A is killed before the
+  // holders are joined (their requests then end at once).
   std::vector<std::thread> holders;
+  struct KillThenJoin {
+    GatewayProcess& a;
+    std::vector<std::thread>& threads;
+    ~KillThenJoin() {
+      a.sendSignal(SIGKILL);
+      for (auto& t : threads) {
+        if (t.joinable()) t.join();
+      }
+    }
+  } guard{*gw_[0], holders};
   for (int i = 0; i < 2; ++i) {
     holders.emplace_back([&] {
       HttpClient c(port(0));
@@ -290,7 +303,7 @@ TEST_F(MultiInstanceTest, AKilledInstanceFreesItsSlotsAndReservationsForTheOther
   }
   HttpClient b(port(1));
   bool full = false;
-  for (int i = 0; i < 100 && !full; ++i) {
+  for (int i = 0; i < 250 && !full; ++i) {
     full = chatWith(b, key, "free").status == 429u;
     if (!full) std::this_thread::sleep_for(20ms);
   }
@@ -302,6 +315,7 @@ TEST_F(MultiInstanceTest, AKilledInstanceFreesItsSlotsAndReservationsForTheOther
   gw_[0]->sendSignal(SIGKILL);
   gw_[0]->waitExit(5s);
   for (auto& t : holders) t.join();
+  holders.clear();
   // A's leases expire (instance_lease_ttl 2 s) and B may use the slots again.
   auto freed = secondsUntil(1, key, 200, 8000ms);
   ASSERT_TRUE(freed.has_value()) << "the dead instance's slots were never freed";

@@ -1,13 +1,16 @@
 // Self-tests of PostgresServer (support/postgres_server.hpp), the real PostgreSQL the store
 // tests run against: start, query, restart and kill keeping data, per-test databases,
-// freeze/thaw, password auth, and that nothing outlives it.
+// freeze/thaw, password auth, servers copied from the shared cluster template, and that nothing
+// outlives it.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -120,6 +123,80 @@ TEST(PostgresServerSelfTest, StartsQueriesRestartsKeepsDataAndFreezes) {
   EXPECT_EQ(r.out, "1\n");
   EXPECT_EQ(pg.query("SELECT count(*) FROM t"), "2");
   EXPECT_NE(pg.logText().find("database system is ready"), std::string::npos);
+}
+
+// Two servers copied from the one cluster template: each its own directory, port, processes and
+// data; both take the password in their url() and refuse a wrong one; killing one leaves the
+// other be; the template itself is never started, and outlives them.
+TEST(PostgresServerSelfTest, ServersFromTheTemplateAreIndependent) {
+  namespace fs = std::filesystem;
+  auto a = std::make_unique<PostgresServer>();
+  ASSERT_TRUE(a->started()) << a->startError();
+  const auto t0 = Clock::now();
+  auto b = std::make_unique<PostgresServer>();
+  const auto startup = std::chrono::duration_cast<Millis>(Clock::now() - t0).count();
+  ASSERT_TRUE(b->started()) << b->startError();
+  std::printf("second PostgresServer (template %s) started in %lld ms\n", b->templateDir().c_str(),
+              static_cast<long long>(startup));
+  RecordProperty("startup_from_template_ms", std::to_string(startup));
+
+  const std::string tpl = a->templateDir();
+  ASSERT_FALSE(tpl.empty()) << "no template used: initdb ran in the test process";
+  EXPECT_EQ(b->templateDir(), tpl);
+  EXPECT_TRUE(fs::exists(tpl + "/complete"));
+  EXPECT_FALSE(fs::exists(tpl + "/data/postmaster.pid"));  // never started
+  struct stat st {};
+  ASSERT_EQ(::stat((tpl + "/password").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_uid, ::geteuid());
+  struct stat tpl_data {};
+  ASSERT_EQ(::stat((tpl + "/data").c_str(), &tpl_data), 0);
+  for (const PostgresServer* pg : {a.get(), b.get()}) {
+    ASSERT_EQ(::stat(pg->dataDir().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0700u) << pg->dataDir();
+    EXPECT_EQ(st.st_uid, tpl_data.st_uid) << pg->dataDir();  // the server user's
+    EXPECT_EQ(pg->query("SELECT current_user"), "switchyard");
+  }
+  EXPECT_NE(a->dataDir(), b->dataDir());
+  EXPECT_NE(a->port(), b->port());
+  EXPECT_NE(a->postmasterPid(), b->postmasterPid());
+
+  // Each takes the password in its url(), on its own database, and refuses a wrong one.
+  for (const PostgresServer* pg : {a.get(), b.get()}) {
+    RunResult r = psqlUrl(*pg, pg->url(), "SELECT inet_server_port()");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, std::to_string(pg->port()) + "\n");
+    std::string wrong = pg->url();
+    wrong.replace(wrong.find(pg->password()), pg->password().size(), "wrong-password");
+    r = psqlUrl(*pg, wrong, "SELECT 1");
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("password authentication failed"), std::string::npos) << r.err;
+  }
+
+  // Separate data: a table made on one is not on the other.
+  ASSERT_TRUE(a->execute("CREATE TABLE only_a (x int)"));
+  ASSERT_TRUE(a->execute("INSERT INTO only_a VALUES (7)"));
+  EXPECT_EQ(a->query("SELECT x FROM only_a"), "7");
+  EXPECT_EQ(b->query("SELECT to_regclass('only_a') IS NULL"), "t");
+  ASSERT_TRUE(b->createDatabase("only_b"));
+  EXPECT_EQ(a->query("SELECT count(*) FROM pg_database WHERE datname = 'only_b'"), "0");
+
+  // A crash of one leaves the other serving; the crashed one comes back with its data.
+  a->kill();
+  EXPECT_EQ(b->query("SELECT 1"), "1");
+  ASSERT_TRUE(a->restart()) << a->startError();
+  EXPECT_EQ(a->query("SELECT x FROM only_a"), "7");
+
+  // The template outlives its servers, and the next copy of it starts clean.
+  a.reset();
+  b.reset();
+  EXPECT_TRUE(fs::exists(tpl + "/data/PG_VERSION"));
+  PostgresServer c;
+  ASSERT_TRUE(c.started()) << c.startError();
+  EXPECT_EQ(c.templateDir(), tpl);
+  EXPECT_EQ(c.query("SELECT to_regclass('only_a') IS NULL"), "t");
+  EXPECT_EQ(c.query("SELECT count(*) FROM pg_database WHERE datname = 'only_b'"), "0");
+  EXPECT_EQ(c.query("SELECT current_database()"), "switchyard");
 }
 
 TEST(PostgresServerSelfTest, DestructorLeavesNothingBehind) {
