@@ -145,12 +145,6 @@ std::int64_t nowMs() {
 
 api::Error corrupt(std::string_view column) { return codec::corruptColumn("postgresql", column); }
 
-template <class T>
-bool decodeInto(std::optional<T> decoded, T& out) {
-  if (!decoded) return false;
-  out = std::move(*decoded);
-  return true;
-}
 
 std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 std::uint64_t u64(std::int64_t v) { return static_cast<std::uint64_t>(v); }
@@ -255,8 +249,8 @@ api::Result<KeyRow> readKey(const Rows& r, int row, int first) {
   k.token = text();
   k.key_name = text();
   k.key_alias = text();
-  if (!decodeInto(codec::decodeList(text()), k.models)) return corrupt("models");
-  if (!decodeInto(codec::decodeMap(text()), k.aliases)) return corrupt("aliases");
+  if (!codec::decodeInto(codec::decodeList(text()), k.models)) return corrupt("models");
+  if (!codec::decodeInto(codec::decodeMap(text()), k.aliases)) return corrupt("aliases");
   k.max_budget = r.optReal(row, i++);
   k.soft_budget = r.optReal(row, i++);
   k.budget_duration = text();
@@ -267,20 +261,20 @@ api::Result<KeyRow> readKey(const Rows& r, int row, int first) {
   k.max_parallel_requests = r.optInteger(row, i++);
   k.expires = r.optInteger(row, i++);
   k.metadata = text();
-  if (!decodeInto(codec::decodeList(text()), k.tags)) return corrupt("tags");
+  if (!codec::decodeInto(codec::decodeList(text()), k.tags)) return corrupt("tags");
   k.blocked = r.boolean(row, i++);
   k.user_id = text();
   k.team_id = text();
-  if (!decodeInto(codec::decodeBudgets(text()), k.model_max_budget)) {
+  if (!codec::decodeInto(codec::decodeBudgets(text()), k.model_max_budget)) {
     return corrupt("model_max_budget");
   }
-  if (!decodeInto(codec::decodeCounts(text()), k.model_rpm_limit)) {
+  if (!codec::decodeInto(codec::decodeCounts(text()), k.model_rpm_limit)) {
     return corrupt("model_rpm_limit");
   }
-  if (!decodeInto(codec::decodeCounts(text()), k.model_tpm_limit)) {
+  if (!codec::decodeInto(codec::decodeCounts(text()), k.model_tpm_limit)) {
     return corrupt("model_tpm_limit");
   }
-  if (!decodeInto(codec::decodeModelSpend(text()), k.model_spend)) return corrupt("model_spend");
+  if (!codec::decodeInto(codec::decodeModelSpend(text()), k.model_spend)) return corrupt("model_spend");
   k.created_at = r.integer(row, i++);
   k.updated_at = r.integer(row, i++);
   k.created_by = text();
@@ -335,7 +329,7 @@ api::Result<SpendRow> readSpend(const Rows& r, int row) {
   s.status = r.text(row, i++);
   s.http_status = static_cast<int>(r.integer(row, i++));
   s.cache_hit = r.boolean(row, i++);
-  if (!decodeInto(codec::decodeList(r.text(row, i++)), s.request_tags)) {
+  if (!codec::decodeInto(codec::decodeList(r.text(row, i++)), s.request_tags)) {
     return corrupt("request_tags");
   }
   s.stream = r.boolean(row, i++);

@@ -29,6 +29,24 @@ api::Result<void> done(api::Result<Rows> r) {
   return {};
 }
 
+// Filters: " AND <clause>", the clause's "$" numbered as the parameter the value becomes.
+constexpr std::string_view kOfKey = "s.key_ref = (SELECT id FROM spend_keys WHERE token = $)";
+void andWhere(std::string& sql, const Params& p, std::string_view clause) {
+  const std::size_t at = clause.find('$');
+  sql += " AND ";
+  sql += clause.substr(0, at + 1);
+  sql += std::to_string(p.size());
+  sql += clause.substr(at + 1);
+}
+void andText(std::string& sql, Params& p, std::string_view clause, const std::string& value) {
+  p.text(value);
+  andWhere(sql, p, clause);
+}
+void andInteger(std::string& sql, Params& p, std::string_view clause, std::int64_t value) {
+  p.integer(value);
+  andWhere(sql, p, clause);
+}
+
 // BEGIN ... COMMIT; rolled back when it ends uncommitted (if the link still stands).
 class Transaction {
  public:
@@ -416,23 +434,10 @@ api::Result<std::vector<SpendRow>> PostgresStore::spendLogs(const SpendQuery& q)
   std::string sql = "SELECT " + std::string(pg::kSpendSelect) + " FROM " +
                     std::string(pg::kSpendFrom) + " WHERE 1 = 1";
   Params p;
-  if (q.api_key) {
-    p.text(*q.api_key);
-    sql += " AND s.key_ref = (SELECT id FROM spend_keys WHERE token = $" +
-           std::to_string(p.size()) + ")";
-  }
-  if (q.request_id) {
-    p.text(*q.request_id);
-    sql += " AND s.request_id = $" + std::to_string(p.size());
-  }
-  if (q.start) {
-    p.integer(*q.start);
-    sql += " AND s.start_time >= $" + std::to_string(p.size());
-  }
-  if (q.end) {
-    p.integer(*q.end);
-    sql += " AND s.start_time < $" + std::to_string(p.size());
-  }
+  if (q.api_key) andText(sql, p, kOfKey, *q.api_key);
+  if (q.request_id) andText(sql, p, "s.request_id = $", *q.request_id);
+  if (q.start) andInteger(sql, p, "s.start_time >= $", *q.start);
+  if (q.end) andInteger(sql, p, "s.start_time < $", *q.end);
   p.integer(std::max<std::int64_t>(q.limit, 0));
   sql += " ORDER BY s.start_time DESC, s.id DESC LIMIT $" + std::to_string(p.size());
   auto rows = c_.exec(sql, p, "read spend logs");
@@ -486,23 +491,10 @@ api::Result<std::vector<SpendGroup>> PostgresStore::spendReport(const SpendRepor
   if (by_key) sql += " LEFT JOIN spend_keys t ON t.id = s.key_ref LEFT JOIN keys k ON k.token = t.token";
   sql += " WHERE 1 = 1";
   Params p;
-  if (q.start) {
-    p.integer(*q.start);
-    sql += " AND s.start_time >= $" + std::to_string(p.size());
-  }
-  if (q.end) {
-    p.integer(*q.end);
-    sql += " AND s.start_time < $" + std::to_string(p.size());
-  }
-  if (q.api_key) {
-    p.text(*q.api_key);
-    sql += " AND s.key_ref = (SELECT id FROM spend_keys WHERE token = $" +
-           std::to_string(p.size()) + ")";
-  }
-  if (q.user) {
-    p.text(*q.user);
-    sql += " AND s.\"user\" = $" + std::to_string(p.size());
-  }
+  if (q.start) andInteger(sql, p, "s.start_time >= $", *q.start);
+  if (q.end) andInteger(sql, p, "s.start_time < $", *q.end);
+  if (q.api_key) andText(sql, p, kOfKey, *q.api_key);
+  if (q.user) andText(sql, p, "s.\"user\" = $", *q.user);
   sql += " GROUP BY ";
   for (std::size_t g = 1; g <= n_groups; ++g) sql += (g > 1 ? ", " : "") + std::to_string(g);
   // Ties in byte order, as SQLite orders them, whatever the database's collation.

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "switchyard/api/error.hpp"
@@ -31,5 +33,44 @@ std::optional<ByModel<ModelSpend>> decodeModelSpend(const std::string& text);
 
 // The error for a column whose text does not decode (the column's name only; no values).
 api::Error corruptColumn(std::string_view engine, std::string_view column);
+
+// The columns of `keys` in every engine's bind and read order (LiteLLM's names where it has one).
+inline constexpr std::string_view kKeyColumns =
+    "token, key_name, key_alias, models, aliases, max_budget, soft_budget, budget_duration, "
+    "budget_reset_at, spend, rpm_limit, tpm_limit, max_parallel_requests, expires, metadata, tags, "
+    "blocked, user_id, team_id, model_max_budget, model_rpm_limit, model_tpm_limit, model_spend, "
+    "created_at, updated_at, created_by, updated_by, previous_token, previous_token_expires";
+// The columns of `spend_logs` but its id, in bind order. key_ref: the spend_keys id of the row's
+// key hash, 0 for none (the master key, or no key).
+inline constexpr std::string_view kSpendColumns =
+    "request_id, call_type, key_ref, key_alias, \"user\", team_id, end_user, model, model_group, "
+    "model_id, custom_llm_provider, api_base, prompt_tokens, completion_tokens, total_tokens, "
+    "cached_tokens, cache_creation_tokens, reasoning_tokens, spend, start_time, end_time, ttft_ms, "
+    "status, http_status, cache_hit, request_tags, stream";
+// What a spend row is read as (the key's hash in key_ref's place), from kSpendFrom.
+inline constexpr std::string_view kSpendSelect =
+    "s.request_id, s.call_type, COALESCE(t.token, ''), s.key_alias, s.\"user\", s.team_id, "
+    "s.end_user, s.model, s.model_group, s.model_id, s.custom_llm_provider, s.api_base, "
+    "s.prompt_tokens, s.completion_tokens, s.total_tokens, s.cached_tokens, "
+    "s.cache_creation_tokens, s.reasoning_tokens, s.spend, s.start_time, s.end_time, s.ttft_ms, "
+    "s.status, s.http_status, s.cache_hit, s.request_tags, s.stream";
+inline constexpr std::string_view kSpendFrom =
+    "spend_logs s LEFT JOIN spend_keys t ON t.id = s.key_ref";
+
+constexpr int countColumns(std::string_view columns) {
+  int n = 1;
+  for (char c : columns) n += c == ',' ? 1 : 0;
+  return n;
+}
+inline constexpr int kKeyColumnCount = countColumns(kKeyColumns);
+inline constexpr int kSpendColumnCount = countColumns(kSpendColumns);
+
+// Moves a decoded value into `out`; false when it did not decode.
+template <class T>
+bool decodeInto(std::optional<T> decoded, T& out) {
+  if (!decoded) return false;
+  out = std::move(*decoded);
+  return true;
+}
 
 }  // namespace switchyard::store::codec

@@ -338,17 +338,6 @@ void bindKey(Stmt& s, const KeyRow& k) {
   s.integer(i++, k.previous_token_expires);
 }
 
-namespace {
-
-// Decodes a JSON column into `out`; false when it does not decode.
-template <class T>
-bool decodeInto(std::optional<T> decoded, T& out) {
-  if (!decoded) return false;
-  out = std::move(*decoded);
-  return true;
-}
-
-}  // namespace
 
 api::Result<KeyRow> readKey(sqlite3_stmt* s) {
   KeyRow k;
@@ -356,8 +345,8 @@ api::Result<KeyRow> readKey(sqlite3_stmt* s) {
   k.token = colText(s, i++);
   k.key_name = colText(s, i++);
   k.key_alias = colText(s, i++);
-  if (!decodeInto(codec::decodeList(colText(s, i++)), k.models)) return corrupt("models");
-  if (!decodeInto(codec::decodeMap(colText(s, i++)), k.aliases)) return corrupt("aliases");
+  if (!codec::decodeInto(codec::decodeList(colText(s, i++)), k.models)) return corrupt("models");
+  if (!codec::decodeInto(codec::decodeMap(colText(s, i++)), k.aliases)) return corrupt("aliases");
   k.max_budget = colOptReal(s, i++);
   k.soft_budget = colOptReal(s, i++);
   k.budget_duration = colText(s, i++);
@@ -368,20 +357,20 @@ api::Result<KeyRow> readKey(sqlite3_stmt* s) {
   k.max_parallel_requests = colOptInt(s, i++);
   k.expires = colOptInt(s, i++);
   k.metadata = colText(s, i++);
-  if (!decodeInto(codec::decodeList(colText(s, i++)), k.tags)) return corrupt("tags");
+  if (!codec::decodeInto(codec::decodeList(colText(s, i++)), k.tags)) return corrupt("tags");
   k.blocked = colInt(s, i++) != 0;
   k.user_id = colText(s, i++);
   k.team_id = colText(s, i++);
-  if (!decodeInto(codec::decodeBudgets(colText(s, i++)), k.model_max_budget)) {
+  if (!codec::decodeInto(codec::decodeBudgets(colText(s, i++)), k.model_max_budget)) {
     return corrupt("model_max_budget");
   }
-  if (!decodeInto(codec::decodeCounts(colText(s, i++)), k.model_rpm_limit)) {
+  if (!codec::decodeInto(codec::decodeCounts(colText(s, i++)), k.model_rpm_limit)) {
     return corrupt("model_rpm_limit");
   }
-  if (!decodeInto(codec::decodeCounts(colText(s, i++)), k.model_tpm_limit)) {
+  if (!codec::decodeInto(codec::decodeCounts(colText(s, i++)), k.model_tpm_limit)) {
     return corrupt("model_tpm_limit");
   }
-  if (!decodeInto(codec::decodeModelSpend(colText(s, i++)), k.model_spend)) {
+  if (!codec::decodeInto(codec::decodeModelSpend(colText(s, i++)), k.model_spend)) {
     return corrupt("model_spend");
   }
   k.created_at = colInt(s, i++);
@@ -440,7 +429,7 @@ api::Result<SpendRow> readSpend(sqlite3_stmt* s) {
   r.status = colText(s, i++);
   r.http_status = static_cast<int>(colInt(s, i++));
   r.cache_hit = colInt(s, i++) != 0;
-  if (!decodeInto(codec::decodeList(colText(s, i++)), r.request_tags)) {
+  if (!codec::decodeInto(codec::decodeList(colText(s, i++)), r.request_tags)) {
     return corrupt("request_tags");
   }
   r.stream = colInt(s, i++) != 0;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "switchyard/api/error.hpp"
+#include "row_codec.hpp"
 #include "switchyard/store/records.hpp"
 
 namespace switchyard::store::sqlite {
@@ -118,41 +119,19 @@ std::string placeholders(int n, int first = 1);
 
 // ---- records <-> rows ----
 
-constexpr int countColumns(std::string_view columns) {
-  int n = 1;
-  for (char c : columns) n += c == ',' ? 1 : 0;
-  return n;
-}
+// The column lists both engines share (row_codec.hpp).
+using codec::kKeyColumnCount;
+using codec::kKeyColumns;
+using codec::kSpendColumnCount;
+using codec::kSpendColumns;
+using codec::kSpendFrom;
+using codec::kSpendSelect;
 
-// The columns of `keys`, in the order bindKey binds them (?1..) and readKey reads them.
-inline constexpr std::string_view kKeyColumns =
-    "token, key_name, key_alias, models, aliases, max_budget, soft_budget, budget_duration, "
-    "budget_reset_at, spend, rpm_limit, tpm_limit, max_parallel_requests, expires, metadata, tags, "
-    "blocked, user_id, team_id, model_max_budget, model_rpm_limit, model_tpm_limit, model_spend, "
-    "created_at, updated_at, created_by, updated_by, previous_token, previous_token_expires";
-inline constexpr int kKeyColumnCount = countColumns(kKeyColumns);
-
+// Binds the key's columns (kKeyColumns) to ?1.. .
 void bindKey(Stmt& s, const KeyRow& k);
 // kInternal when a JSON column does not decode.
 api::Result<KeyRow> readKey(sqlite3_stmt* s);
 
-// The columns of `spend_logs` but its rowid, in bindSpend's order. key_ref: the spend_keys id
-// of the row's key hash, 0 for none (the master key, or no key).
-inline constexpr std::string_view kSpendColumns =
-    "request_id, call_type, key_ref, key_alias, \"user\", team_id, end_user, model, model_group, "
-    "model_id, custom_llm_provider, api_base, prompt_tokens, completion_tokens, total_tokens, "
-    "cached_tokens, cache_creation_tokens, reasoning_tokens, spend, start_time, end_time, ttft_ms, "
-    "status, http_status, cache_hit, request_tags, stream";
-inline constexpr int kSpendColumnCount = countColumns(kSpendColumns);
-// What readSpend reads (the key's hash in key_ref's place), from kSpendFrom.
-inline constexpr std::string_view kSpendSelect =
-    "s.request_id, s.call_type, COALESCE(t.token, ''), s.key_alias, s.\"user\", s.team_id, "
-    "s.end_user, s.model, s.model_group, s.model_id, s.custom_llm_provider, s.api_base, "
-    "s.prompt_tokens, s.completion_tokens, s.total_tokens, s.cached_tokens, "
-    "s.cache_creation_tokens, s.reasoning_tokens, s.spend, s.start_time, s.end_time, s.ttft_ms, "
-    "s.status, s.http_status, s.cache_hit, s.request_tags, s.stream";
-inline constexpr std::string_view kSpendFrom =
-    "spend_logs s LEFT JOIN spend_keys t ON t.id = s.key_ref";
 // A filter on the key hash bound to ?n, using the (key_ref, start_time) index.
 inline std::string keyRefIs(int n) {
   return "s.key_ref = (SELECT id FROM spend_keys WHERE token = ?" + std::to_string(n) + ")";

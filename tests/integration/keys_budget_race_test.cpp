@@ -38,11 +38,7 @@ std::string raceConfig(const FakeOpenAI& fake) {
       .yaml();
 }
 
-struct Tally {
-  int ok = 0, budget = 0, rate = 0, other = 0;
-  std::string sample_other;
-};
-
+// Stricter than Tally::add: a 429 counts only as the rate limit's.
 Tally tally(const std::vector<HttpResponse>& rs) {
   Tally t;
   for (const HttpResponse& r : rs) {

@@ -36,23 +36,6 @@ constexpr int kCompletion = 50;
 constexpr double kInput = 0.0001, kOutput = 0.0002;
 constexpr double kCost = kPrompt * kInput + kCompletion * kOutput;  // == the reservation
 
-struct Tally {
-  int ok = 0, budget = 0, rate = 0, other = 0;
-  std::string sample_other;
-  void add(const HttpResponse& r) {
-    if (r.status == 200) {
-      ++ok;
-    } else if (r.status == 400 && errorType(r) == "budget_exceeded") {
-      ++budget;
-    } else if (r.status == 429) {
-      ++rate;
-    } else {
-      ++other;
-      if (sample_other.empty()) sample_other = std::to_string(r.status) + " " + r.error + r.body;
-    }
-  }
-};
-
 class MultiInstanceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { pg_ = new PostgresServer(); }

@@ -41,23 +41,6 @@ std::int64_t currentMinute() {
       .count();
 }
 
-struct Tally {
-  int ok = 0, budget = 0, rate = 0, other = 0;
-  std::string sample_other;
-  void add(const HttpResponse& r) {
-    if (r.status == 200) {
-      ++ok;
-    } else if (r.status == 400 && errorType(r) == "budget_exceeded") {
-      ++budget;
-    } else if (r.status == 429) {
-      ++rate;
-    } else {
-      ++other;
-      if (sample_other.empty()) sample_other = std::to_string(r.status) + " " + r.error + r.body;
-    }
-  }
-};
-
 class SharedLimitsTest : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -108,6 +108,24 @@ inline json errorParam(const HttpResponse& r) {
   return nullptr;
 }
 
+// Answers to a burst, by kind: 200, 400 budget_exceeded, 429, anything else (the first kept).
+struct Tally {
+  int ok = 0, budget = 0, rate = 0, other = 0;
+  std::string sample_other;
+  void add(const HttpResponse& r) {
+    if (r.status == 200) {
+      ++ok;
+    } else if (r.status == 400 && errorType(r) == "budget_exceeded") {
+      ++budget;
+    } else if (r.status == 429) {
+      ++rate;
+    } else {
+      ++other;
+      if (sample_other.empty()) sample_other = std::to_string(r.status) + " " + r.error + r.body;
+    }
+  }
+};
+
 // `n` POSTs of `body` to `target`, released together (one connection each); the answers in
 // thread order. Every request is bounded by `timeout`.
 inline std::vector<HttpResponse> burst(
