@@ -1,5 +1,7 @@
 #include "switchyard/server/routes.hpp"
 
+#include "switchyard/store/store_thread.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "switchyard/api/json_guard.hpp"
@@ -43,10 +45,11 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
   }));
   auto& liveness =
       p.own(makeReplyFilter("liveness", [](api::Exchange&) { return livenessReply(); }));
-  bool db = deps.admin && deps.admin->store;
+  const store::StoreThread* db = deps.admin ? deps.admin->store : nullptr;
   auto& readiness =
       p.own(makeReplyFilter("readiness", [draining = deps.draining, db](api::Exchange&) {
-        return readinessReply(draining && draining(), db);
+        // Ready while the database is out (requests go on with the keys loaded); it says so.
+        return readinessReply(draining && draining(), db != nullptr && db->writing());
       }));
   auto& health = p.own(makeAsyncReplyFilter("health", std::move(deps.health)));
   auto& metrics = p.own(makeReplyFilter(

@@ -138,6 +138,7 @@ struct StoreThread::Impl {
   Clock::time_point purge_at{};  // the next retention purge
 
   std::atomic<std::uint64_t> written{0}, dropped{0}, failures{0}, purged{0};
+  std::atomic<bool> failing{false};
   std::atomic<std::size_t> buffered{0};
   std::size_t response_bytes = 0;  // mu: stored responses buffered (bytesOf)
   std::thread thread;
@@ -174,6 +175,7 @@ struct StoreThread::Impl {
       api::Result<void> r = store->write(*batch);
       if (!r) {
         failures.fetch_add(1, std::memory_order_relaxed);
+        failing.store(true, std::memory_order_relaxed);
         backoff = backoff.count() == 0 ? opts.retry_initial : std::min(opts.retry_max, backoff * 2);
         retry_at = Clock::now() + backoff;
         spdlog::warn("store: writing {} item(s) failed, retrying in {} ms ({} buffered): {}",
@@ -182,6 +184,7 @@ struct StoreThread::Impl {
         return false;
       }
       if (backoff.count() != 0) spdlog::info("store: writes succeed again");
+      failing.store(false, std::memory_order_relaxed);
       backoff = std::chrono::milliseconds(0);
       buffered.fetch_sub(batch_items, std::memory_order_relaxed);
       written.fetch_add(batch_items, std::memory_order_relaxed);
@@ -353,5 +356,9 @@ StoreStats StoreThread::stats() const {
 }
 
 std::string_view StoreThread::engine() const noexcept { return impl_->engine_name; }
+
+bool StoreThread::writing() const noexcept {
+  return !impl_->failing.load(std::memory_order_relaxed);
+}
 
 }  // namespace switchyard::store

@@ -239,6 +239,10 @@ TEST_F(MultiInstanceTest, PostgresRestartedMidLoadCostsNoRequestAndLosesNoSpendR
     HttpResponse r = admin.post("/key/generate", json::object(), masterAuth());
     EXPECT_EQ(r.status, 503u) << r.body;
     EXPECT_LT(Clock::now() - started, 5s);
+    // Still ready (it serves with the keys it has), and says the database is out.
+    HttpResponse ready = admin.get("/health/readiness");
+    EXPECT_EQ(ready.status, 200u);
+    EXPECT_EQ(ready.json().value("db", ""), "Not connected") << ready.body;
   }
   ASSERT_TRUE(pg_->restart()) << pg_->startError();
   std::this_thread::sleep_for(1000ms);
@@ -256,6 +260,8 @@ TEST_F(MultiInstanceTest, PostgresRestartedMidLoadCostsNoRequestAndLosesNoSpendR
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_EQ(rows, std::to_string(expected));
+  HttpClient ready(port(2));
+  EXPECT_EQ(ready.get("/health/readiness").json().value("db", ""), "connected");
 }
 
 TEST_F(MultiInstanceTest, AKilledInstanceFreesItsSlotsAndReservationsForTheOthers) {

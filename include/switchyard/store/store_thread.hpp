@@ -83,6 +83,9 @@ class StoreThread {
   void stop();
   StoreStats stats() const;
   std::string_view engine() const noexcept;
+  // False from a failed background write until one succeeds again (GET /health/readiness says
+  // "db": "Not connected" meanwhile).
+  bool writing() const noexcept;
 
  private:
   struct Impl;
