@@ -8,6 +8,9 @@ pkgs=(build-essential cmake ninja-build ccache pkg-config libboost1.81-dev nlohm
       curl ca-certificates nodejs npm)
 # kubectl renders deploy/k8s for the deploy_files test: Debian's (1.20) unless one is installed.
 command -v kubectl >/dev/null || pkgs+=(kubernetes-client)
+# A compose tool normalizes docker/compose.yaml for that test (`config` needs no Docker engine).
+{ docker compose version || command -v docker-compose || command -v podman-compose; } >/dev/null 2>&1 \
+  || pkgs+=(docker-compose)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
