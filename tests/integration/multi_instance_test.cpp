@@ -267,9 +267,11 @@ TEST_F(MultiInstanceTest, PostgresRestartedMidLoadCostsNoRequestAndLosesNoSpendR
 TEST_F(MultiInstanceTest, AKilledInstanceFreesItsSlotsAndReservationsForTheOthers) {
   launch(2);
   HttpClient a(port(0));
-  const std::string key =
-      generateKey(a, {{"max_parallel_requests", 2}}).value("key", "");
+  const json made = generateKey(a, {{"max_parallel_requests", 2}});
+  const std::string key = made.value("key", ""), token = made.value("token", "");
   ASSERT_FALSE(key.empty());
+  ASSERT_FALSE(token.empty());
+  const std::string live = "sy:key:{" + token + "}:live";  // the leases in flight (Redis)
   // Two slow requests on A hold both slots. Whatever happens below, A is killed before the
   // holders are joined (their requests then end at once).
   std::vector<std::thread> holders;
@@ -287,16 +289,21 @@ TEST_F(MultiInstanceTest, AKilledInstanceFreesItsSlotsAndReservationsForTheOther
     holders.emplace_back([&] {
       HttpClient c(port(0));
       c.setTimeout(40s);
-      (void)c.post("/v1/chat/completions", chatBody("slow"), bearer(key));
+      // Refused only while the other holder's request is being admitted: try again.
+      for (int attempt = 0; attempt < 50; ++attempt) {
+        if (c.post("/v1/chat/completions", chatBody("slow"), bearer(key)).status != 429) return;
+        std::this_thread::sleep_for(20ms);
+      }
     });
   }
-  HttpClient b(port(1));
   bool full = false;
-  for (int i = 0; i < 250 && !full; ++i) {
-    full = chatWith(b, key, "free").status == 429u;
-    if (!full) std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 500 && !full; ++i) {
+    full = redis_->ask({"ZCARD", live}) == ":2\r\n";
+    if (!full) std::this_thread::sleep_for(10ms);
   }
   ASSERT_TRUE(full) << "the slow requests on A never held the key's two slots";
+  HttpClient b(port(1));
+  EXPECT_EQ(chatWith(b, key, "free").status, 429u);
   // Still held a lease TTL later: A renews its leases while it lives.
   std::this_thread::sleep_for(3000ms);
   EXPECT_EQ(chatWith(b, key, "free").status, 429u);
