@@ -290,9 +290,9 @@ api::Result<Rows> Conn::exec(std::string_view sql, const Params& params, std::st
     lengths[i] = it.length;
     formats[i] = it.binary ? 1 : 0;
   }
-  std::string key(sql);
-  auto found = prepared_.find(key);
+  auto found = prepared_.find(sql);
   if (found == prepared_.end() && prepared_.size() < opts_.max_prepared) {
+    std::string key(sql);
     std::string name = "sy" + std::to_string(++next_name_);
     if (PQsendPrepare(conn_, name.c_str(), key.c_str(), n, nullptr) == 0) {
       return failure(what, oneLine(PQerrorMessage(conn_)));

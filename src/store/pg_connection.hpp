@@ -132,7 +132,14 @@ class Conn {
   pg_conn* conn_ = nullptr;
   Clock::time_point next_attempt_{};
   std::string last_error_;
-  std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  // SQL -> statement name (looked up by the caller's view: no copy of the SQL per call)
+  std::unordered_map<std::string, std::string, SqlHash, std::equal_to<>> prepared_;
   std::uint64_t next_name_ = 0;
 };
 

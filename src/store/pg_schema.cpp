@@ -336,10 +336,4 @@ api::Result<SpendRow> readSpend(const Rows& r, int row) {
   return s;
 }
 
-std::string placeholders(int n, int first) {
-  std::string out;
-  for (int i = first; i < first + n; ++i) out += (i > first ? ", $" : "$") + std::to_string(i);
-  return out;
-}
-
 }  // namespace switchyard::store::pg

@@ -53,9 +53,6 @@ void bindSpend(Params& p, const SpendRow& r, std::int64_t key_ref,
                std::deque<std::string>& scratch);
 api::Result<SpendRow> readSpend(const Rows& r, int row);
 
-// "$first, $first+1, ..., $first+n-1"
-std::string placeholders(int n, int first = 1);
-
 // ---- stored responses (pg_responses.cpp) ----
 
 // Within the caller's transaction: each response inserted (or replacing its owner's row of the

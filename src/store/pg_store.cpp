@@ -74,30 +74,7 @@ class Transaction {
 
 class PostgresStore final : public Store {
  public:
-  PostgresStore(std::string url, pg::ConnOptions options) : c_(std::move(url), options) {
-    const std::string cols(pg::kKeyColumns);
-    std::string sets;
-    int n = 0;
-    for (std::size_t at = 0; at < cols.size();) {
-      std::size_t comma = std::min(cols.find(", ", at), cols.size());
-      sets += (n > 0 ? ", " : "") + cols.substr(at, comma - at) + " = $" + std::to_string(n + 1);
-      ++n;
-      at = comma + 2;
-    }
-    select_key_ = "SELECT " + cols + " FROM keys";
-    insert_key_ =
-        "INSERT INTO keys (" + cols + ") VALUES (" + pg::placeholders(pg::kKeyColumnCount) + ")";
-    update_key_ =
-        "UPDATE keys SET " + sets + " WHERE token = $" + std::to_string(pg::kKeyColumnCount + 1);
-    const std::string insert = "INSERT INTO spend_logs (" + std::string(pg::kSpendColumns) + ") VALUES ";
-    insert_spend_ = insert + "(" + pg::placeholders(pg::kSpendColumnCount) + ")";
-    insert_spends_ = insert;
-    for (int k = 0; k < kSpendRowsPerInsert; ++k) {
-      insert_spends_ += (k > 0 ? ", (" : "(") +
-                        pg::placeholders(pg::kSpendColumnCount, k * pg::kSpendColumnCount + 1) +
-                        ")";
-    }
-  }
+  PostgresStore(std::string url, pg::ConnOptions options) : c_(std::move(url), options) {}
 
   api::Result<void> connect() { return c_.connect(); }
 
@@ -115,7 +92,7 @@ class PostgresStore final : public Store {
       Params p;
       p.text(after);
       p.integer(kKeyPage);
-      auto rows = c_.exec(select_key_ + " WHERE token COLLATE \"C\" > $1 ORDER BY token COLLATE "
+      auto rows = c_.exec(sql_.select_key + " WHERE token COLLATE \"C\" > $1 ORDER BY token COLLATE "
                                         "\"C\" LIMIT $2",
                           p, "scan keys");
       if (!rows) return rows.error();
@@ -130,24 +107,24 @@ class PostgresStore final : public Store {
   }
 
   api::Result<std::optional<KeyRow>> findKey(std::string_view token) override {
-    return findOne(select_key_ + " WHERE token = $1", token);
+    return findOne(sql_.find_key, token);
   }
 
   api::Result<std::optional<KeyRow>> findKeyByAlias(std::string_view alias) override {
     if (alias.empty()) return std::optional<KeyRow>();
-    return findOne(select_key_ + " WHERE key_alias = $1 AND key_alias <> ''", alias);
+    return findOne(sql_.find_key_by_alias, alias);
   }
 
   api::Result<std::optional<KeyRow>> findKeyByPreviousToken(std::string_view token) override {
     if (token.empty()) return std::optional<KeyRow>();
-    return findOne(select_key_ + " WHERE previous_token = $1 AND previous_token <> ''", token);
+    return findOne(sql_.find_key_by_previous, token);
   }
 
   api::Result<void> insertKey(const KeyRow& row) override {
     Params p;
     std::deque<std::string> scratch;
     pg::bindKey(p, row, scratch);
-    auto r = c_.exec(insert_key_, p, "insert key");
+    auto r = c_.exec(sql_.insert_key, p, "insert key");
     if (!r) return keyWriteError(r.error(), row);
     return {};
   }
@@ -164,7 +141,7 @@ class PostgresStore final : public Store {
     std::deque<std::string> scratch;
     pg::bindKey(p, row, scratch);
     p.text(old_token);
-    auto r = c_.exec(update_key_, p, "update key");
+    auto r = c_.exec(sql_.update_key, p, "update key");
     if (!r) return keyWriteError(r.error(), row);
     const bool found = r->affected() > 0;
     if (!moves) return found;
@@ -268,7 +245,7 @@ class PostgresStore final : public Store {
   static constexpr int kSpendRowsPerInsert = 32;
   static constexpr std::size_t kMaxKeyRefs = 100000;
   pg::Conn c_;
-  std::string select_key_, insert_key_, update_key_, insert_spend_, insert_spends_;
+  const codec::RowStatements sql_ = codec::rowStatements('$', kSpendRowsPerInsert);
   std::unordered_map<std::string, std::int64_t> key_refs_;  // committed spend_keys ids
 };
 
@@ -350,12 +327,12 @@ api::Result<void> PostgresStore::writeBatch(const WriteBatch& batch) {
     for (int k = 0; k < kSpendRowsPerInsert; ++k) {
       pg::bindSpend(p, batch.rows[at + k], refs[at + k], scratch);
     }
-    if (auto r = done(c_.exec(insert_spends_, p, "insert spend rows")); !r) return r;
+    if (auto r = done(c_.exec(sql_.insert_spends, p, "insert spend rows")); !r) return r;
   }
   for (; at < n; ++at) {
     p.clear();
     pg::bindSpend(p, batch.rows[at], refs[at], scratch);
-    if (auto r = done(c_.exec(insert_spend_, p, "insert spend row")); !r) return r;
+    if (auto r = done(c_.exec(sql_.insert_spend, p, "insert spend row")); !r) return r;
   }
   // Rows locked in token order: two instances' batches never wait on each other in a circle.
   std::vector<const KeySpendDelta*> deltas;
@@ -415,7 +392,7 @@ api::Result<KeyPage> PostgresStore::listKeys(const KeyQuery& q) {
   out.total = counted->integer(0, 0);
   const int n = p.size();
   std::string order = std::string(sort) + (sort == "key_alias" ? " COLLATE \"C\"" : "");
-  std::string sql = select_key_ + where + " ORDER BY " + order + dir + nulls +
+  std::string sql = sql_.select_key + where + " ORDER BY " + order + dir + nulls +
                     ", token COLLATE \"C\"" + dir + " LIMIT $" + std::to_string(n + 1) +
                     " OFFSET $" + std::to_string(n + 2);
   p.integer(size);

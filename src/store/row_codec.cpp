@@ -2,6 +2,7 @@
 
 #include "row_codec.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace switchyard::store::codec {
@@ -89,6 +90,52 @@ std::optional<ByModel<ModelSpend>> decodeModelSpend(const std::string& text) {
     }
     return out;
   });
+}
+
+namespace {
+
+// "<mark>first, <mark>first+1, ..., <mark>first+n-1"
+std::string placeholders(char mark, int n, int first = 1) {
+  std::string out;
+  for (int i = first; i < first + n; ++i) {
+    if (i > first) out += ", ";
+    out += mark;
+    out += std::to_string(i);
+  }
+  return out;
+}
+
+}  // namespace
+
+RowStatements rowStatements(char mark, int rows_per_insert) {
+  const std::string cols(kKeyColumns);
+  std::string sets;
+  int n = 0;
+  for (std::size_t at = 0; at < cols.size();) {
+    const std::size_t comma = std::min(cols.find(", ", at), cols.size());
+    sets += (n > 0 ? ", " : "") + cols.substr(at, comma - at) + " = " + mark + std::to_string(n + 1);
+    ++n;
+    at = comma + 2;
+  }
+  RowStatements out;
+  out.select_key = "SELECT " + cols + " FROM keys";
+  const std::string first = std::string(1, mark) + "1";
+  out.find_key = out.select_key + " WHERE token = " + first;
+  out.find_key_by_alias = out.select_key + " WHERE key_alias = " + first + " AND key_alias <> ''";
+  out.find_key_by_previous =
+      out.select_key + " WHERE previous_token = " + first + " AND previous_token <> ''";
+  out.insert_key = "INSERT INTO keys (" + cols + ") VALUES (" +
+                   placeholders(mark, kKeyColumnCount) + ")";
+  out.update_key =
+      "UPDATE keys SET " + sets + " WHERE token = " + mark + std::to_string(kKeyColumnCount + 1);
+  const std::string insert = "INSERT INTO spend_logs (" + std::string(kSpendColumns) + ") VALUES ";
+  out.insert_spend = insert + "(" + placeholders(mark, kSpendColumnCount) + ")";
+  out.insert_spends = insert;
+  for (int k = 0; k < rows_per_insert; ++k) {
+    out.insert_spends += (k > 0 ? ", (" : "(") +
+                         placeholders(mark, kSpendColumnCount, k * kSpendColumnCount + 1) + ")";
+  }
+  return out;
 }
 
 api::Error corruptColumn(std::string_view engine, std::string_view column) {

@@ -65,6 +65,20 @@ constexpr int countColumns(std::string_view columns) {
 inline constexpr int kKeyColumnCount = countColumns(kKeyColumns);
 inline constexpr int kSpendColumnCount = countColumns(kSpendColumns);
 
+// The statements both stores build from these column lists; `mark` numbers the parameters
+// ('?' in SQLite: ?1, ?2...; '$' in PostgreSQL: $1, $2...).
+struct RowStatements {
+  std::string select_key;     // SELECT kKeyColumns FROM keys (a WHERE follows)
+  // select_key WHERE token = / key_alias = / previous_token = the first parameter (the last two
+  // never match '': the partial indexes serve them)
+  std::string find_key, find_key_by_alias, find_key_by_previous;
+  std::string insert_key;     // one key
+  std::string update_key;     // every key column, WHERE token = the parameter after them
+  std::string insert_spend;   // one spend row
+  std::string insert_spends;  // `rows_per_insert` spend rows
+};
+RowStatements rowStatements(char mark, int rows_per_insert);
+
 // Moves a decoded value into `out`; false when it did not decode.
 template <class T>
 bool decodeInto(std::optional<T> decoded, T& out) {

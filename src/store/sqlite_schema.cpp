@@ -436,10 +436,4 @@ api::Result<SpendRow> readSpend(sqlite3_stmt* s) {
   return r;
 }
 
-std::string placeholders(int n, int first) {
-  std::string out;
-  for (int i = first; i < first + n; ++i) out += (i > first ? ", ?" : "?") + std::to_string(i);
-  return out;
-}
-
 }  // namespace switchyard::store::sqlite

@@ -114,9 +114,6 @@ inline std::string colText(sqlite3_stmt* s, int i) {
 inline std::int64_t colInt(sqlite3_stmt* s, int i) { return sqlite3_column_int64(s, i); }
 inline double colReal(sqlite3_stmt* s, int i) { return sqlite3_column_double(s, i); }
 
-// "?first, ?first+1, ..., ?first+n-1" ("?1, ..., ?n" by default)
-std::string placeholders(int n, int first = 1);
-
 // ---- records <-> rows ----
 
 // The column lists both engines share (row_codec.hpp).

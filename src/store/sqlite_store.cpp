@@ -34,29 +34,7 @@ std::uint64_t u64(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(sqlite3* db) : db_(db) {
-    const std::string cols(kKeyColumns);
-    std::string sets;
-    int n = 0;
-    for (std::size_t at = 0; at < cols.size();) {
-      std::size_t comma = std::min(cols.find(", ", at), cols.size());
-      sets += (n > 0 ? ", " : "") + cols.substr(at, comma - at) + " = ?" + std::to_string(n + 1);
-      ++n;
-      at = comma + 2;
-    }
-    select_key_ = "SELECT " + cols + " FROM keys";
-    insert_key_ =
-        "INSERT INTO keys (" + cols + ") VALUES (" + sqlite::placeholders(kKeyColumnCount) + ")";
-    update_key_ =
-        "UPDATE keys SET " + sets + " WHERE token = ?" + std::to_string(kKeyColumnCount + 1);
-    insert_spend_ = "INSERT INTO spend_logs (" + std::string(kSpendColumns) + ") VALUES (" +
-                    sqlite::placeholders(kSpendColumnCount) + ")";
-    insert_spends_ = "INSERT INTO spend_logs (" + std::string(kSpendColumns) + ") VALUES ";
-    for (int k = 0; k < kSpendRowsPerInsert; ++k) {
-      insert_spends_ += (k > 0 ? ", (" : "(") +
-                        sqlite::placeholders(kSpendColumnCount, k * kSpendColumnCount + 1) + ")";
-    }
-  }
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
   ~SqliteStore() override {
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
@@ -71,7 +49,7 @@ class SqliteStore final : public Store {
 
   api::Result<void> forEachKey(const std::function<void(KeyRow&&)>& each) override {
     sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_, select_key_.c_str(), -1, &raw, nullptr);
+    int rc = sqlite3_prepare_v2(db_, sql_.select_key.c_str(), -1, &raw, nullptr);
     Stmt s(raw, /*owned=*/true);
     if (rc != SQLITE_OK) return sqlite::sqliteError(db_, rc, "prepare key scan");
     while ((rc = s.step()) == SQLITE_ROW) {
@@ -84,22 +62,22 @@ class SqliteStore final : public Store {
   }
 
   api::Result<std::optional<KeyRow>> findKey(std::string_view token) override {
-    return findOne(select_key_ + " WHERE token = ?1", token);
+    return findOne(sql_.find_key, token);
   }
 
   api::Result<std::optional<KeyRow>> findKeyByAlias(std::string_view alias) override {
     if (alias.empty()) return std::optional<KeyRow>();
     // The second term lets the planner use the partial unique index on key_alias.
-    return findOne(select_key_ + " WHERE key_alias = ?1 AND key_alias <> ''", alias);
+    return findOne(sql_.find_key_by_alias, alias);
   }
 
   api::Result<std::optional<KeyRow>> findKeyByPreviousToken(std::string_view token) override {
     if (token.empty()) return std::optional<KeyRow>();
-    return findOne(select_key_ + " WHERE previous_token = ?1 AND previous_token <> ''", token);
+    return findOne(sql_.find_key_by_previous, token);
   }
 
   api::Result<void> insertKey(const KeyRow& row) override {
-    auto s = prepare(insert_key_);
+    auto s = prepare(sql_.insert_key);
     if (!s) return s.error();
     sqlite::bindKey(*s, row);
     if (int rc = s->step(); rc != SQLITE_DONE) return keyWriteError(rc, row, "insert key");
@@ -117,7 +95,7 @@ class SqliteStore final : public Store {
     }
     bool found = false;
     {
-      auto s = prepare(update_key_);
+      auto s = prepare(sql_.update_key);
       if (!s) return s.error();
       sqlite::bindKey(*s, row);
       s->text(kKeyColumnCount + 1, old_token);
@@ -274,7 +252,7 @@ class SqliteStore final : public Store {
   std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
   const sqlite::Prepare prepare_ = [this](std::string_view sql) { return prepare(sql); };
   static constexpr int kSpendRowsPerInsert = 32;
-  std::string select_key_, insert_key_, update_key_, insert_spend_, insert_spends_;
+  const codec::RowStatements sql_ = codec::rowStatements('?', kSpendRowsPerInsert);
   // spend_keys ids by key hash, of committed rows only (cleared when a transaction fails);
   // bounded: cleared when full.
   static constexpr std::size_t kMaxKeyRefs = 100000;
@@ -343,7 +321,7 @@ api::Result<KeyPage> SqliteStore::listKeys(const KeyQuery& q) {
     if (rc != SQLITE_ROW) return sqlite::sqliteError(db_, rc, "count keys");
     out.total = colInt(s->get(), 0);
   }
-  std::string sql = select_key_ + where + " ORDER BY " + std::string(sort) + dir + ", token" + dir +
+  std::string sql = sql_.select_key + where + " ORDER BY " + std::string(sort) + dir + ", token" + dir +
                     " LIMIT ?" + std::to_string(n + 1) + " OFFSET ?" + std::to_string(n + 2);
   auto s = prepare(sql);
   if (!s) return s.error();
@@ -425,7 +403,7 @@ api::Result<void> SqliteStore::writeBatch(const WriteBatch& batch) {
   std::size_t done = 0;
   const std::size_t n = batch.rows.size();
   if (n >= kSpendRowsPerInsert) {
-    auto s = prepare(insert_spends_);
+    auto s = prepare(sql_.insert_spends);
     if (!s) return s.error();
     for (; n - done >= kSpendRowsPerInsert; done += kSpendRowsPerInsert) {
       for (int k = 0; k < kSpendRowsPerInsert; ++k) {
@@ -436,7 +414,7 @@ api::Result<void> SqliteStore::writeBatch(const WriteBatch& batch) {
     }
   }
   if (done < n) {
-    auto s = prepare(insert_spend_);
+    auto s = prepare(sql_.insert_spend);
     if (!s) return s.error();
     for (; done < n; ++done) {
       sqlite::bindSpend(*s, batch.rows[done], refs_[done]);

@@ -66,20 +66,8 @@ void expectSameKey(const KeyRow& a, const KeyRow& b) {
   EXPECT_EQ(a.previous_token_expires, b.previous_token_expires);
 }
 
-class StoreKeys : public ::testing::TestWithParam<test::Engine> {
+class StoreKeys : public test::EngineTest {
  protected:
-  void SetUp() override {
-    store_ = db_.open();
-    ASSERT_NE(store_, nullptr);
-  }
-
-  KeyRow mustFind(const std::string& token) {
-    auto found = store_->findKey(token);
-    EXPECT_TRUE(found.has_value());
-    EXPECT_TRUE(found && found->has_value()) << token;
-    return found && *found ? **found : KeyRow{};
-  }
-
   std::vector<std::string> tokensOf(const KeyQuery& q, std::int64_t* total = nullptr) {
     auto page = store_->listKeys(q);
     EXPECT_TRUE(page.has_value());
@@ -89,9 +77,6 @@ class StoreKeys : public ::testing::TestWithParam<test::Engine> {
     if (total != nullptr) *total = page->total;
     return out;
   }
-
-  test::TestDatabase db_{GetParam()};
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(StoreKeys, InsertAndFindRoundTripEveryField) {

@@ -244,4 +244,23 @@ class TestDatabase {
   std::string name_;  // postgresql: the database
 };
 
+// The fixture of the suites that run against both engines (SY_BOTH_ENGINES): one migrated store
+// of the test's engine on a database of its own.
+class EngineTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    store_ = db_.open();
+    ASSERT_NE(store_, nullptr);
+  }
+  // The key `token` (a failed test when it is not there).
+  KeyRow mustFind(const std::string& token) {
+    auto found = store_->findKey(token);
+    EXPECT_TRUE(found.has_value() && found->has_value()) << token;
+    return found && *found ? **found : KeyRow{};
+  }
+
+  TestDatabase db_{GetParam()};
+  std::unique_ptr<Store> store_;
+};
+
 }  // namespace switchyard::store::test

@@ -70,19 +70,8 @@ SpendRow spendAt(const std::string& id, const std::string& key, const std::strin
   return r;
 }
 
-class StoreWrite : public ::testing::TestWithParam<test::Engine> {
+class StoreWrite : public test::EngineTest {
  protected:
-  void SetUp() override {
-    store_ = db_.open();
-    ASSERT_NE(store_, nullptr);
-  }
-
-  KeyRow mustFind(const std::string& token) {
-    auto found = store_->findKey(token);
-    EXPECT_TRUE(found.has_value() && found->has_value()) << token;
-    return found && *found ? **found : KeyRow{};
-  }
-
   void mustWrite(const WriteBatch& batch) {
     auto r = store_->write(batch);
     ASSERT_TRUE(r.has_value()) << r.error().detail;
@@ -106,8 +95,6 @@ class StoreWrite : public ::testing::TestWithParam<test::Engine> {
     return r ? *r : std::vector<SpendGroup>{};
   }
 
-  test::TestDatabase db_{GetParam()};
-  std::unique_ptr<Store> store_;
 };
 
 TEST_P(StoreWrite, SpendRowsRoundTripEveryField) {
