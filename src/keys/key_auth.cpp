@@ -36,7 +36,7 @@ api::Result<auth::Principal> KeyAuthenticator::authenticate(std::string_view tok
     if (open) return auth::Principal{true, true, "open", {}, {}};
     return auth::authenticate(token, master_key_);  // the missing / invalid key errors
   }
-  if (loader_ != nullptr) loader_->touch(*entry);
+  if (loader_ != nullptr) loader_->touch(entry);
   std::shared_ptr<const KeySettings> row = entry->row();
   store::UnixMs now = nowMs();
   if (!row->previousToken().empty() && row->previousTokenExpires()) {

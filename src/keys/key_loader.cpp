@@ -224,22 +224,14 @@ void KeyLoader::refresh(std::string_view token_hex, bool spend_set) {
   }
 }
 
-void KeyLoader::touch(KeyEntry& entry) {
-  const std::int64_t loaded = entry.loadedAt();
+void KeyLoader::touch(const std::shared_ptr<KeyEntry>& entry) {
+  const std::int64_t loaded = entry->loadedAt();
   const KeyLoaderOptions& o = state_->opts;
+  const bool stale = loaded <= state_->stale_before.load(std::memory_order_relaxed);
   const bool periodic = o.refresh_after.count() > 0 && !channel_up_.load(std::memory_order_relaxed);
-  if (loaded > state_->stale_before.load(std::memory_order_relaxed) && !periodic) return;
-  if (periodic && loaded > state_->stale_before.load(std::memory_order_relaxed) &&
-      steadyMs() - loaded < o.refresh_after.count()) {
-    return;
-  }
-  if (!entry.claimRefresh()) return;
-  std::shared_ptr<const KeySettings> row = entry.row();
-  std::shared_ptr<KeyEntry> held = state_->registry.find(row->token);
-  if (!held || held.get() != &entry ||
-      !state_->queueReread(state_, row->token, false, std::move(held))) {
-    entry.refreshDone();
-  }
+  if (!stale && (!periodic || steadyMs() - loaded < o.refresh_after.count())) return;
+  if (!entry->claimRefresh()) return;
+  if (!state_->queueReread(state_, entry->row()->token, false, entry)) entry->refreshDone();
 }
 
 void KeyLoader::markAllStale() { state_->stale_before.store(steadyMs()); }

@@ -69,7 +69,7 @@ class KeyLoader {
   boost::asio::awaitable<api::Result<void>> load(TokenHash token);
 
   void refresh(std::string_view token_hex, bool spend_set = false);
-  void touch(KeyEntry& entry);
+  void touch(const std::shared_ptr<KeyEntry>& entry);
   void markAllStale();
   // Whether invalidation messages arrive (key_events.hpp says so); while not, touch() refreshes
   // entries older than refresh_after.

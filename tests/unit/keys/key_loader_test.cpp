@@ -222,22 +222,22 @@ TEST_F(KeyLoaderTest, WithoutAChannelAnOldKeyIsRereadAtItsNextUse) {
   ASSERT_TRUE(entry);
   row.rpm_limit = 99;
   update(row);
-  loader.touch(*entry);  // fresh: nothing
+  loader.touch(entry);  // fresh: nothing
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(entry->row()->rpm_limit, 7);
   std::this_thread::sleep_for(200ms);
-  loader.touch(*entry);
+  loader.touch(entry);
   EXPECT_TRUE(eventually([&] { return entry->row()->rpm_limit == 99; }));
   // With the channel up, age alone rereads nothing; a lost channel marks everything stale.
   loader.setChannelUp(true);
   row.rpm_limit = 5;
   update(row);
   std::this_thread::sleep_for(250ms);
-  loader.touch(*entry);
+  loader.touch(entry);
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(entry->row()->rpm_limit, 99);
   loader.markAllStale();
-  loader.touch(*entry);
+  loader.touch(entry);
   EXPECT_TRUE(eventually([&] { return entry->row()->rpm_limit == 5; }));
 }
 
