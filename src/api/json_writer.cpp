@@ -168,20 +168,30 @@ void appendJsonString(std::string& out, std::string_view s) {
   out.resize(static_cast<std::size_t>(end - out.data()));
 }
 
-void JsonWriter::separate() {
-  if (after_key_) {
-    after_key_ = false;
-    return;
-  }
-  if (depth_ == 0) return;
-  std::uint64_t bit = std::uint64_t{1} << (depth_ - 1);
-  if (has_items_ & bit) out_ += ',';
-  has_items_ |= bit;
+JsonWriter::JsonWriter(std::string& out) : out_(out) {
+  const std::size_t used = out.size();
+  out.resize(std::max(out.capacity(), used + 64));
+  p_ = out.data() + used;
+  end_ = out.data() + out.size();
+}
+
+void JsonWriter::finish() {
+  const auto used = static_cast<std::size_t>(p_ - out_.data());
+  out_.resize(used);
+  p_ = end_ = out_.data() + used;  // a further write grows the string again
+}
+
+void JsonWriter::grow(std::size_t n) {
+  const std::size_t used = static_cast<std::size_t>(p_ - out_.data());
+  out_.resize(std::max(used + n, out_.size() * 2));
+  p_ = out_.data() + used;
+  end_ = out_.data() + out_.size();
 }
 
 JsonWriter& JsonWriter::open(char c) {
+  need(1);
   separate();
-  out_ += c;
+  *p_++ = c;
   if (depth_ < 64) {
     ++depth_;
     has_items_ &= ~(std::uint64_t{1} << (depth_ - 1));
@@ -190,53 +200,36 @@ JsonWriter& JsonWriter::open(char c) {
 }
 
 JsonWriter& JsonWriter::close(char c) {
-  out_ += c;
+  need(1);
+  *p_++ = c;
   if (depth_ > 0) --depth_;
   return *this;
 }
 
 JsonWriter& JsonWriter::key(std::string_view k) {
-  // One append of `,"key":` (keys are short literals).
-  char buf[96];
-  char* p = buf;
-  if (depth_ > 0) {
-    std::uint64_t bit = std::uint64_t{1} << (depth_ - 1);
-    if (has_items_ & bit) *p++ = ',';
-    has_items_ |= bit;
-  }
-  if (k.size() > sizeof buf - 4) {
-    out_.append(buf, p);
-    out_ += '"';
-    out_.append(k);
-    out_ += "\":";
-  } else {
-    *p++ = '"';
-    std::memcpy(p, k.data(), k.size());
-    p += k.size();
-    *p++ = '"';
-    *p++ = ':';
-    out_.append(buf, p);
-  }
+  need(k.size() + 3);
+  separate();
+  *p_++ = '"';
+  std::memcpy(p_, k.data(), k.size());
+  p_ += k.size();
+  *p_++ = '"';
+  *p_++ = ':';
   after_key_ = true;
   return *this;
 }
 
 JsonWriter& JsonWriter::value(std::string_view s) {
+  need(jsonStringBound(s.size()));
   separate();
-  if (s.size() <= 48) {  // short values: escaped on the stack, appended once
-    char buf[jsonStringBound(48)];
-    out_.append(buf, writeJsonString(buf, s));
-  } else {
-    appendJsonString(out_, s);
-  }
+  p_ = writeJsonString(p_, s);
   return *this;
 }
 
 template <class Number>
 JsonWriter& JsonWriter::number(Number v) {
+  need(32);
   separate();
-  char buf[32];
-  out_.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+  p_ = std::to_chars(p_, p_ + 32, v).ptr;
   return *this;
 }
 
@@ -245,27 +238,34 @@ JsonWriter& JsonWriter::value(std::int64_t v) { return number(v); }
 JsonWriter& JsonWriter::value(std::uint64_t v) { return number(v); }
 
 JsonWriter& JsonWriter::value(bool b) {
+  need(5);
   separate();
-  out_ += b ? "true" : "false";
+  const std::string_view t = b ? "true" : "false";
+  std::memcpy(p_, t.data(), t.size());
+  p_ += t.size();
   return *this;
 }
 
 JsonWriter& JsonWriter::fixed(double d, int decimals) {
+  need(40);
   separate();
-  char buf[40];
-  out_.append(buf, writeFixed(buf, d, decimals));
+  p_ = writeFixed(p_, d, decimals);
   return *this;
 }
 
 JsonWriter& JsonWriter::null() {
+  need(4);
   separate();
-  out_ += "null";
+  std::memcpy(p_, "null", 4);
+  p_ += 4;
   return *this;
 }
 
 JsonWriter& JsonWriter::raw(std::string_view json) {
+  need(json.size());
   separate();
-  out_.append(json);
+  std::memcpy(p_, json.data(), json.size());
+  p_ += json.size();
   return *this;
 }
 

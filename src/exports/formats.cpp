@@ -50,7 +50,7 @@ json webhookEvent(const ExportRecord& r) {
   };
   e["completionStartTime"] =
       row.ttft_ms ? json(seconds(row.start_time) + *row.ttft_ms / 1000.0) : json(e["endTime"]);
-  if (r.trace) e["trace_id"] = api::toHex(r.trace->trace_id.data(), r.trace->trace_id.size());
+  if (r.trace_id) e["trace_id"] = api::toHex(r.trace_id->data(), r.trace_id->size());
   // Prompts and answers only when asked for (log_messages); LiteLLM's marker otherwise.
   if (!r.messages_json.empty()) {
     e["messages"] = json::parse(r.messages_json, nullptr, false);

@@ -1,22 +1,36 @@
 #pragma once
-// The wire formats of the exporters, made on their threads (private to the exports module):
-//   otlpJson       an OTLP/HTTP JSON ExportTraceServiceRequest: per traced request, a SERVER span
-//                  and a CLIENT span per upstream attempt, GenAI semantic-convention attributes
-//   otlpProto      the same request in protobuf (OTLP/HTTP's default encoding)
-//   webhookEvent   one finished request as LiteLLM's StandardLoggingPayload names it
-//                  (docs/observability.md#webhooks)
+// The wire formats of the exporters (private to the exports module):
+//   appendSpans    on the worker thread, when a traced request ends: its spans (a SERVER span and
+//                  a CLIENT span per upstream attempt, GenAI semantic-convention attributes) in
+//                  OTLP protobuf or JSON, appended to the worker's pending spans
+//   otlp*Request   on the exporter thread: pending spans framed as one OTLP/HTTP
+//                  ExportTraceServiceRequest (protobuf, OTLP/HTTP's default, or JSON)
+//   webhookEvent   on the exporter thread: one finished request as LiteLLM's
+//                  StandardLoggingPayload names it (docs/observability.md#webhooks)
 
 #include <nlohmann/json.hpp>
-#include <span>
 #include <string>
+#include <string_view>
 
 #include "switchyard/exports/record.hpp"
 
 namespace switchyard::exports {
 
-std::string otlpJson(std::span<const ExportRecord* const> traced, const std::string& service_name);
-// The same spans as an OTLP/HTTP protobuf ExportTraceServiceRequest (application/x-protobuf).
-std::string otlpProto(std::span<const ExportRecord* const> traced, const std::string& service_name);
+namespace otlp {
+struct SpanInput;
+}
+
+// The spans of the finished request `ex` (traced: ex.trace is set), appended to `out`: protobuf
+// ScopeSpans.spans entries, or (json) span objects separated by commas. `log_messages`: with
+// the prompt and the answer.
+void appendSpans(const api::Exchange& ex, unsigned status, bool stream, bool log_messages,
+                 bool json, std::string& out);
+void appendProtoSpans(const otlp::SpanInput& in, std::string& out);
+void appendJsonSpans(const otlp::SpanInput& in, std::string& out);
+
+// Spans appended by appendSpans, as an OTLP/HTTP ExportTraceServiceRequest body.
+std::string otlpProtoRequest(std::string_view spans, const std::string& service_name);
+std::string otlpJsonRequest(std::string_view spans, const std::string& service_name);
 
 nlohmann::json webhookEvent(const ExportRecord& r);
 

@@ -20,19 +20,37 @@ namespace switchyard::exports {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Batch = std::vector<ExportRecord>;
+
+// Spans one worker encoded (appendSpans): the spans of `requests` whole requests.
+struct SpanChunk {
+  std::string bytes;
+  std::size_t requests = 0;
+};
+
+// What the collector hands to every exporter: the webhook records and the OTLP span chunks.
+struct Batch {
+  std::vector<ExportRecord> records;
+  std::vector<SpanChunk> spans;
+  bool empty() const { return records.empty() && spans.empty(); }
+};
 using SharedBatch = std::shared_ptr<const Batch>;
 
 constexpr std::size_t kInboxBatches = 16;  // batches an exporter may have waiting
+constexpr std::size_t kSpareBuffers = 8;   // span buffers kept for reuse
+constexpr std::size_t kSpareBufferMax = 8u << 20;
 constexpr auto kWebhookTimeout = std::chrono::seconds(5);
 constexpr int kWebhookTries = 3;
 
 // Starts a thread that never takes the process's signals (the server handles them).
-std::thread quietThread(std::function<void()> fn) {
+// `name`: the thread's name in top -H (15 characters at most).
+std::thread quietThread(const char* name, std::function<void()> fn) {
   sigset_t all, previous;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &previous);
-  std::thread t(std::move(fn));
+  std::thread t([name, fn = std::move(fn)] {
+    pthread_setname_np(pthread_self(), name);
+    fn();
+  });
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return t;
 }
@@ -49,7 +67,7 @@ class Exporter {
   Exporter(std::string name, std::string kind) { stats_.name = std::move(name), stats_.kind = std::move(kind); }
   virtual ~Exporter() = default;
 
-  void start() { thread_ = quietThread([this] { run(); }); }
+  void start() { thread_ = quietThread(stats_.kind == "otel" ? "sy-otlp" : "sy-webhook", [this] { run(); }); }
 
   // From the collector: a batch every exporter shares. Dropped (counted) when the inbox is full.
   void offer(const SharedBatch& batch) {
@@ -157,18 +175,13 @@ class OtlpExporter final : public Exporter {
  protected:
   std::size_t relevant(const Batch& batch) const override {
     std::size_t n = 0;
-    for (const ExportRecord& r : batch) n += r.trace != nullptr;
+    for (const SpanChunk& c : batch.spans) n += c.requests;
     return n;
   }
   void deliver(const Batch& batch, Clock::time_point deadline) override {
-    std::vector<const ExportRecord*> traced;
-    for (const ExportRecord& r : batch)
-      if (r.trace) traced.push_back(&r);
-    for (std::size_t at = 0; at < traced.size(); at += settings_.max_batch) {
-      std::size_t n = std::min<std::size_t>(settings_.max_batch, traced.size() - at);
-      auto batch_spans = std::span(traced).subspan(at, n);
-      std::string body = settings_.json ? otlpJson(batch_spans, settings_.service_name)
-                                        : otlpProto(batch_spans, settings_.service_name);
+    for (const SpanChunk& chunk : batch.spans) {
+      std::string body = settings_.json ? otlpJsonRequest(chunk.bytes, settings_.service_name)
+                                        : otlpProtoRequest(chunk.bytes, settings_.service_name);
       bool sent = false;
       for (int attempt = 0; attempt < 2 && !sent; ++attempt) {
         if (attempt > 0 && !pause(std::chrono::seconds(1), deadline)) break;
@@ -184,7 +197,7 @@ class OtlpExporter final : public Exporter {
             break;  // not worth a retry
         }
       }
-      (sent ? exported_ : dropped_) += n;
+      (sent ? exported_ : dropped_) += chunk.requests;
     }
   }
 
@@ -213,13 +226,13 @@ class WebhookExporter final : public Exporter {
  protected:
   std::size_t relevant(const Batch& batch) const override {
     std::size_t n = 0;
-    for (const ExportRecord& r : batch) n += wants(r);
+    for (const ExportRecord& r : batch.records) n += wants(r);
     return n;
   }
   void deliver(const Batch& batch, Clock::time_point deadline) override {
     using F = config::WebhookSettings::Format;
     std::vector<const ExportRecord*> mine;
-    for (const ExportRecord& r : batch)
+    for (const ExportRecord& r : batch.records)
       if (wants(r)) mine.push_back(&r);
     constexpr std::size_t kPerPost = 500;
     const std::size_t per_post = settings_.format == F::kSingle ? 1 : kPerPost;
@@ -276,7 +289,10 @@ class WebhookExporter final : public Exporter {
 // The queue of one worker: only that worker appends, only the collector takes.
 struct alignas(64) WorkerQueue {
   std::mutex mutex;
-  Batch items;
+  std::vector<ExportRecord> records;
+  std::vector<SpanChunk> full;  // chunks of batch_size requests each
+  SpanChunk open;               // the chunk being filled
+  std::size_t span_requests = 0;  // in `full` and `open`
 };
 
 }  // namespace
@@ -291,10 +307,19 @@ struct ExportHub::Impl {
   // Appends a record to the queue of `worker`, made in its slot by fill(ExportRecord&).
   template <class Fill>
   void push(unsigned worker, Fill fill);
+  // Appends the spans of a finished traced request to the queue of `worker`.
+  void pushSpans(unsigned worker, const api::Exchange& ex, unsigned status, bool stream);
+  // A span chunk's buffer: one posted before (its memory warm, no page faults), else a new one.
+  std::string spareBuffer();
+  // Called when every exporter is done with `batch`: its span buffers go back for reuse.
+  void recycle(Batch& batch);
 
-  bool otel = false, webhooks = false, log_messages = false;
+  bool otel = false, otel_json = false, webhooks = false, log_messages = false;
   std::size_t per_worker_cap = 0, batch_size = 512;
   std::chrono::milliseconds delay{1000};
+  // Before the exporters: a batch they still hold returns its buffers here when destroyed.
+  std::mutex spare_mutex;
+  std::vector<std::string> spare;  // at most kSpareBuffers
   std::vector<std::unique_ptr<WorkerQueue>> queues;
   std::vector<std::unique_ptr<Sink>> sinks;
   std::vector<std::unique_ptr<Exporter>> exporters;
@@ -310,13 +335,10 @@ class ExportHub::Impl::Sink final : public telemetry::RequestSink {
  public:
   Sink(Impl& hub, unsigned index) : hub_(hub), index_(index) {}
   void record(const api::Exchange& ex, unsigned status, bool stream) override {
-    const bool span = hub_.otel && ex.trace && !isProbe(ex.path);
-    const bool hook = hub_.webhooks && !ex.model.empty();
-    if (!span && !hook) return;
-    hub_.push(index_, [&](ExportRecord& r) {
-      recordOf(ex, status, stream, hub_.log_messages, r);
-      if (!span) r.trace.reset();
-    });
+    if (hub_.otel && ex.trace && !isProbe(ex.path)) hub_.pushSpans(index_, ex, status, stream);
+    if (hub_.webhooks && !ex.model.empty()) {
+      hub_.push(index_, [&](ExportRecord& r) { recordOf(ex, status, stream, hub_.log_messages, r); });
+    }
   }
 
  private:
@@ -331,6 +353,7 @@ ExportHub::Impl::Impl(const config::LitellmSettings& s, unsigned workers) {
     if (auto url = providers::parseUrl(s.otel->endpoint)) {
       exporters.push_back(std::make_unique<OtlpExporter>(*s.otel, *url));
       otel = true;
+      otel_json = s.otel->json;
       max_queue = s.otel->max_queue;
       batch_size = s.otel->max_batch;
       delay = millis(s.otel->schedule_delay_s);
@@ -362,12 +385,12 @@ void ExportHub::Impl::push(unsigned worker, Fill fill) {
   bool full_batch;
   {
     std::lock_guard lock(q.mutex);
-    if (q.items.size() >= per_worker_cap) {
+    if (q.records.size() >= per_worker_cap) {
       queue_dropped.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    fill(q.items.emplace_back());
-    full_batch = q.items.size() == batch_size;
+    fill(q.records.emplace_back());
+    full_batch = q.records.size() == batch_size;
   }
   if (full_batch) {
     {
@@ -378,18 +401,72 @@ void ExportHub::Impl::push(unsigned worker, Fill fill) {
   }
 }
 
+void ExportHub::Impl::pushSpans(unsigned worker, const api::Exchange& ex, unsigned status,
+                                bool stream) {
+  WorkerQueue& q = *queues[worker];
+  bool full_batch = false;
+  {
+    std::lock_guard lock(q.mutex);
+    if (q.span_requests >= per_worker_cap) {
+      queue_dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (q.open.bytes.capacity() == 0) q.open.bytes = spareBuffer();
+    appendSpans(ex, status, stream, log_messages, otel_json, q.open.bytes);
+    ++q.open.requests;
+    ++q.span_requests;
+    if (q.open.requests >= batch_size) {
+      q.full.push_back(std::move(q.open));
+      q.open = SpanChunk();
+      full_batch = true;
+    }
+  }
+  if (full_batch) {
+    {
+      std::lock_guard lock(mutex);
+      batch_ready = true;
+    }
+    wake.notify_one();
+  }
+}
+
+std::string ExportHub::Impl::spareBuffer() {
+  std::lock_guard lock(spare_mutex);
+  if (spare.empty()) return std::string();
+  std::string s = std::move(spare.back());
+  spare.pop_back();
+  return s;
+}
+
+void ExportHub::Impl::recycle(Batch& batch) {
+  std::lock_guard lock(spare_mutex);
+  for (SpanChunk& c : batch.spans) {
+    // A buffer grown past the usual (prompts logged) is let go; a few are kept.
+    if (spare.size() >= kSpareBuffers || c.bytes.capacity() > kSpareBufferMax) continue;
+    c.bytes.clear();
+    spare.push_back(std::move(c.bytes));
+  }
+}
+
 void ExportHub::Impl::gather(Batch& out) {
   for (auto& q : queues) {
-    Batch taken;
+    std::vector<ExportRecord> records;
     {
       std::lock_guard lock(q->mutex);
-      taken.swap(q->items);
+      records.swap(q->records);
+      for (SpanChunk& c : q->full) out.spans.push_back(std::move(c));
+      q->full.clear();
+      if (q->open.requests > 0) {
+        out.spans.push_back(std::move(q->open));
+        q->open = SpanChunk();
+      }
+      q->span_requests = 0;
     }
-    if (out.empty()) {
-      out = std::move(taken);
+    if (out.records.empty()) {
+      out.records = std::move(records);
     } else {
-      out.insert(out.end(), std::make_move_iterator(taken.begin()),
-                 std::make_move_iterator(taken.end()));
+      out.records.insert(out.records.end(), std::make_move_iterator(records.begin()),
+                         std::make_move_iterator(records.end()));
     }
   }
 }
@@ -403,10 +480,14 @@ void ExportHub::Impl::collect() {
       batch_ready = false;
       last = stopping;
     }
-    Batch batch;
-    gather(batch);
-    if (!batch.empty()) {
-      auto shared = std::make_shared<const Batch>(std::move(batch));
+    auto batch = std::make_unique<Batch>();
+    gather(*batch);
+    if (!batch->empty()) {
+      // When the last exporter lets it go, its span buffers return for reuse.
+      SharedBatch shared(batch.release(), [this](const Batch* b) {
+        recycle(const_cast<Batch&>(*b));
+        delete b;
+      });
       for (auto& e : exporters) e->offer(shared);
     }
     if (last) return;
@@ -426,7 +507,7 @@ void ExportHub::start() {
   if (impl_->started || !enabled()) return;
   impl_->started = true;
   for (auto& e : impl_->exporters) e->start();
-  impl_->collector = quietThread([this] { impl_->collect(); });
+  impl_->collector = quietThread("sy-exports", [this] { impl_->collect(); });
 }
 
 void ExportHub::stop(std::chrono::milliseconds deadline) {
@@ -456,7 +537,7 @@ std::size_t ExportHub::queued() const {
   std::size_t n = 0;
   for (const auto& q : impl_->queues) {
     std::lock_guard lock(q->mutex);
-    n += q->items.size();
+    n += q->records.size() + q->span_requests;
   }
   return n;
 }

@@ -1,9 +1,9 @@
-// otlpJson (formats.hpp): OTLP/HTTP JSON ExportTraceServiceRequest, written with a raw cursor.
+// appendJsonSpans, otlpJsonRequest (formats.hpp): OTLP/HTTP JSON, written with a raw cursor.
 //
 // A span is written into room reserved for its worst case (fixed text plus every dynamic value
 // escaped at 6 bytes per byte), then the string is cut to what was written: literal fragments
 // are fixed-size copies, values are escaped in place. This keeps a traced request's export at a
-// few thousand instructions on the exporter thread (docs/performance.md).
+// few thousand instructions on the worker thread (docs/performance.md).
 
 #include <array>
 #include <charconv>
@@ -116,9 +116,9 @@ class JsonSpans {
       c_.lit("false}}");
     }
   }
-  void end(const std::string* error) {
+  void end(bool failed, std::string_view error) {
     c_.lit("]");
-    if (error) c_.lit(",\"status\":{\"code\":2,\"message\":").str(*error).lit("}");
+    if (failed) c_.lit(",\"status\":{\"code\":2,\"message\":").str(error).lit("}");
     c_.lit("}");
   }
 
@@ -138,32 +138,29 @@ class JsonSpans {
 
 }  // namespace
 
-std::string otlpJson(std::span<const ExportRecord* const> traced, const std::string& service_name) {
+void appendJsonSpans(const otlp::SpanInput& r, std::string& out) {
+  // Written into a scratch buffer sized for the worst case (grown, never cleared), then appended:
+  // no zero-fill of the reserve per request.
+  thread_local std::string scratch;
+  const std::size_t bound = otlp::spanBound(r) + 1;
+  if (scratch.size() < bound) scratch.resize(std::max(bound, scratch.size() * 2));
+  Cursor c(scratch.data());
+  if (!out.empty()) c.lit(",");
+  JsonSpans spans(c);
+  otlp::requestSpan(spans, r);
+  for (std::size_t i = 0; i < r.trace.attempts.size(); ++i) otlp::attemptSpan(spans, r, i);
+  out.append(scratch.data(), static_cast<std::size_t>(c.end() - scratch.data()));
+}
+
+std::string otlpJsonRequest(std::string_view spans, const std::string& service_name) {
   std::string out;
-  out.reserve(traced.size() * 2500 + 512);
+  out.reserve(spans.size() + 512);
   out += R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":)";
   api::appendJsonString(out, service_name);
   out += R"(}},{"key":"telemetry.sdk.name","value":{"stringValue":"switchyard"}},)"
          R"({"key":"telemetry.sdk.language","value":{"stringValue":"cpp"}}]},)"
          R"("scopeSpans":[{"scope":{"name":"switchyard","version":"0.1.0"},"spans":[)";
-  // Each span is written into a scratch buffer sized for its worst case (grown, never cleared),
-  // then appended: no zero-fill of the reserve per span.
-  thread_local std::string scratch;
-  bool first = true;
-  for (const ExportRecord* r : traced) {
-    // The answer, when kept (log_messages), as the GenAI conventions' output messages.
-    std::string response =
-        r->response_json.empty() ? std::string() : loggedResponse(r->response_json).dump();
-    const std::size_t bound = otlp::spanBound(*r, response.size()) + 1;
-    if (scratch.size() < bound) scratch.resize(bound);
-    Cursor c(scratch.data());
-    if (!first) c.lit(",");
-    first = false;
-    JsonSpans spans(c);
-    otlp::requestSpan(spans, *r, response);
-    for (std::size_t i = 0; i < r->trace->attempts.size(); ++i) otlp::attemptSpan(spans, *r, i);
-    out.append(scratch.data(), static_cast<std::size_t>(c.end() - scratch.data()));
-  }
+  out += spans;
   out += "]}]}]}";
   return out;
 }

@@ -1,4 +1,4 @@
-// otlpProto (formats.hpp): OTLP/HTTP protobuf ExportTraceServiceRequest, hand-encoded.
+// appendProtoSpans, otlpProtoRequest (formats.hpp): OTLP/HTTP protobuf, hand-encoded.
 //
 // The wire format of opentelemetry-proto (collector/trace/v1, trace/v1, common/v1), written with
 // a raw cursor into room reserved for the worst case, as otlp_json.cpp does; no protobuf library.
@@ -90,7 +90,8 @@ class Cursor {
 };
 
 // The protobuf encoding of otlp_spans.hpp's spans: each span as ScopeSpans.spans (a tag and a
-// length, then the Span message).
+// length, then the Span message). The attribute writers are inlined into each call, where the
+// key is a literal: its length and header fold into constants.
 class ProtoSpans {
  public:
   explicit ProtoSpans(Cursor& c) : c_(c) {}
@@ -110,24 +111,24 @@ class ProtoSpans {
     c_.byte(kSpanStart).fixed64(static_cast<std::uint64_t>(h.start_ns));
     c_.byte(kSpanEnd).fixed64(static_cast<std::uint64_t>(h.end_ns));
   }
-  void str(std::string_view key, std::string_view v) {
+  [[gnu::always_inline]] void str(std::string_view key, std::string_view v) {
     v = utf8(v);
     const std::size_t any = 1 + varintSize(v.size()) + v.size();
     keyValue(key, any).byte(kAnyString).varint(v.size()).raw(v);
   }
-  void integer(std::string_view key, std::int64_t v) {
+  [[gnu::always_inline]] void integer(std::string_view key, std::int64_t v) {
     const auto u = static_cast<std::uint64_t>(v);
     keyValue(key, 1 + varintSize(u)).byte(kAnyInt).varint(u);
   }
-  void number(std::string_view key, double v, int /*decimals*/) {
+  [[gnu::always_inline]] void number(std::string_view key, double v, int /*decimals*/) {
     std::uint64_t bits;
     std::memcpy(&bits, &v, sizeof bits);
     keyValue(key, 9).byte(kAnyDouble).fixed64(bits);
   }
-  void boolean(std::string_view key, bool v) { keyValue(key, 2).byte(kAnyBool).byte(v ? 1 : 0); }
-  void end(const std::string* error) {
-    if (error) {
-      std::string_view m = utf8(*error);
+  [[gnu::always_inline]] void boolean(std::string_view key, bool v) { keyValue(key, 2).byte(kAnyBool).byte(v ? 1 : 0); }
+  void end(bool failed, std::string_view error) {
+    if (failed) {
+      std::string_view m = utf8(error);
       const std::size_t status = 1 + varintSize(m.size()) + m.size() + 2;
       c_.byte(kSpanStatus).varint(status).field(kStatusMessage, m);
       c_.byte(kStatusCode).varint(kStatusCodeError);
@@ -148,7 +149,7 @@ class ProtoSpans {
   }
   std::string_view utf8(std::string_view s) { return api::validUtf8(s, scratch_); }
   // A KeyValue's tag, length and key, then the tag and length of its AnyValue of `any` bytes.
-  Cursor& keyValue(std::string_view key, std::size_t any) {
+  [[gnu::always_inline]] Cursor& keyValue(std::string_view key, std::size_t any) {
     const std::size_t kv = 1 + varintSize(key.size()) + key.size() + 1 + varintSize(any) + any;
     return c_.byte(kSpanAttributes).varint(kv).field(kKeyValueKey, key).byte(kKeyValueValue).varint(any);
   }
@@ -181,25 +182,22 @@ void appendLengthDelimited(std::string& out, std::uint8_t tag, std::size_t size)
 
 }  // namespace
 
-std::string otlpProto(std::span<const ExportRecord* const> traced, const std::string& service_name) {
-  // The spans first (ScopeSpans.spans, each with its tag and length): the lengths of the
-  // messages around them depend on their size.
-  // Written into a buffer kept by the thread (grown, never shrunk: no zero-fill per batch).
-  thread_local std::string spans;
-  std::size_t used = 0;
-  std::string service_scratch;
-  for (const ExportRecord* r : traced) {
-    std::string response =
-        r->response_json.empty() ? std::string() : loggedResponse(r->response_json).dump();
-    const std::size_t room = used + otlp::spanBound(*r, response.size());
-    if (spans.size() < room) spans.resize(std::max(room, spans.size() * 2));
-    Cursor c(spans.data() + used);
-    ProtoSpans out(c);
-    otlp::requestSpan(out, *r, response);
-    for (std::size_t i = 0; i < r->trace->attempts.size(); ++i) otlp::attemptSpan(out, *r, i);
-    used = static_cast<std::size_t>(c.at() - spans.data());
-  }
+void appendProtoSpans(const otlp::SpanInput& r, std::string& out) {
+  // Written into a buffer kept by the thread, sized for the worst case (grown, never shrunk: no
+  // zero-fill per request), then appended.
+  thread_local std::string scratch;
+  const std::size_t room = otlp::spanBound(r);
+  if (scratch.size() < room) scratch.resize(std::max(room, scratch.size() * 2));
+  Cursor c(scratch.data());
+  ProtoSpans spans(c);
+  otlp::requestSpan(spans, r);
+  for (std::size_t i = 0; i < r.trace.attempts.size(); ++i) otlp::attemptSpan(spans, r, i);
+  out.append(scratch.data(), static_cast<std::size_t>(c.at() - scratch.data()));
+}
 
+std::string otlpProtoRequest(std::string_view spans, const std::string& service_name) {
+  const std::size_t used = spans.size();
+  std::string service_scratch;
   std::string resource;  // Resource.attributes
   appendStringAttribute(resource, kResourceAttributes, "service.name",
                         api::validUtf8(service_name, service_scratch));
@@ -222,7 +220,7 @@ std::string otlpProto(std::span<const ExportRecord* const> traced, const std::st
   appendLengthDelimited(out, kResourceSpansScopeSpans, scope_spans);
   appendLengthDelimited(out, kScopeSpansScope, scope.size());
   out += scope;
-  out.append(spans.data(), used);
+  out.append(spans);
   return out;
 }
 

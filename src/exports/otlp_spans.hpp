@@ -10,7 +10,7 @@
 //   void integer(std::string_view key, std::int64_t value);
 //   void number(std::string_view key, double value, int decimals);  ms to the µs, $ to 1e-12
 //   void boolean(std::string_view key, bool value);
-//   void end(const std::string* error);           status ERROR with the message, else unset
+//   void end(bool failed, std::string_view error);  status ERROR with the message, else unset
 // Keys are literals (no escaping needed).
 
 #include <cstdint>
@@ -19,11 +19,42 @@
 #include <unordered_map>
 #include <optional>
 
+#include <span>
+#include <utility>
+
 #include "switchyard/api/json_writer.hpp"
-#include "switchyard/exports/record.hpp"
+#include "switchyard/api/trace.hpp"
+#include "switchyard/keys/spend_log.hpp"
 #include "switchyard/providers/url.hpp"
 
 namespace switchyard::exports::otlp {
+
+using UnixNanos = std::int64_t;
+
+// A traced request as its spans tell it, viewing the finished exchange on its worker thread
+// (spans.cpp makes it; valid during that call only).
+struct SpanInput {
+  const decltype(keys::SpendView::row)& row;  // tokens, cost, key alias and hash, deployment...
+  std::string_view method, path;
+  std::string_view error;       // the error message of a failure, else ""
+  std::string_view error_code;  // OpenAI's error code/type ("rate_limit_exceeded"...), else ""
+  UnixNanos start_ns = 0, end_ns = 0;
+  std::optional<double> overhead_ms;
+  int retries = 0, fallbacks = 0;
+  const api::TraceContext& trace;
+  // {start, end} of trace.attempts[i] as wall-clock nanoseconds (a stream's attempt that was
+  // still open ends with the request).
+  std::span<const std::pair<UnixNanos, UnixNanos>> attempt_ns;
+  // A stream's attempt still open when the request failed with a 5xx failed with it.
+  bool open_attempt_failed = false;
+  std::string_view messages_json;  // log_messages: the request's messages as JSON, else ""
+  std::string_view response;       // log_messages: the answer as GenAI output messages, else ""
+
+  std::string_view attemptError(std::size_t i) const {
+    const api::TraceContext::Attempt& a = trace.attempts[i];
+    return a.open && open_attempt_failed && a.error.empty() ? error : std::string_view(a.error);
+  }
+};
 
 constexpr int kSpanKindServer = 2;
 constexpr int kSpanKindClient = 3;
@@ -40,21 +71,21 @@ struct SpanHead {
 };
 
 // Room for the spans of `r` in either encoding: their fixed text and every value they may hold,
-// escaped (JSON's worst case, 6 bytes per byte, bounds protobuf's too). `response_size`: the size
-// of the output messages given to requestSpan.
-inline std::size_t spanBound(const ExportRecord& r, std::size_t response_size) {
-  const store::SpendRow& row = r.row;
+// escaped (JSON's worst case, 6 bytes per byte, bounds protobuf's too).
+inline std::size_t spanBound(const SpanInput& r) {
+  const auto& row = r.row;
   std::size_t dynamic = r.method.size() + r.path.size() + row.model.size() + row.request_id.size() +
                         row.call_type.size() + row.model_group.size() + row.model_id.size() +
                         row.api_base.size() + row.key_alias.size() + row.api_key.size() +
                         row.team_id.size() + row.end_user.size() + row.custom_llm_provider.size() * 2 +
-                        r.error.size() * 2 + r.error_code.size() + r.trace->tracestate.size() +
-                        r.messages_json.size() + response_size;
-  for (const api::TraceContext::Attempt& a : r.trace->attempts) {
+                        r.error.size() * 2 + r.error_code.size() + r.trace.tracestate.size() +
+                        r.messages_json.size() + r.response.size();
+  for (std::size_t i = 0; i < r.trace.attempts.size(); ++i) {
+    const api::TraceContext::Attempt& a = r.trace.attempts[i];
     dynamic += a.model.size() * 2 + a.provider.size() * 2 + a.deployment_id.size() +
-               a.api_base.size() + a.error.size() * 2 + 64;
+               a.api_base.size() + r.attemptError(i).size() * 2 + 64;
   }
-  return 4096 + 1024 * r.trace->attempts.size() + api::jsonStringBound(dynamic);
+  return 4096 + 1024 * r.trace.attempts.size() + api::jsonStringBound(dynamic);
 }
 
 // gen_ai.operation.name of a call type.
@@ -87,11 +118,11 @@ inline const providers::Url* serverOf(const std::string& api_base) {
   return it->second ? &*it->second : nullptr;
 }
 
-// The request's SERVER span. `response`: the answer as GenAI output messages (log_messages), or "".
+// The request's SERVER span.
 template <class Out>
-void requestSpan(Out& out, const ExportRecord& r, std::string_view response) {
-  const api::TraceContext& t = *r.trace;
-  const store::SpendRow& row = r.row;
+void requestSpan(Out& out, const SpanInput& r) {
+  const api::TraceContext& t = r.trace;
+  const auto& row = r.row;
   const std::string_view op = operationOf(row.call_type);
   out.begin(SpanHead{t.trace_id, t.span_id, t.parent_id ? &*t.parent_id : nullptr, t.tracestate,
                      r.method, r.path, kSpanKindServer, r.start_ns, r.end_ns});
@@ -134,7 +165,7 @@ void requestSpan(Out& out, const ExportRecord& r, std::string_view response) {
   if (row.ttft_ms) out.number("switchyard.ttft_ms", *row.ttft_ms, 3);
   if (r.overhead_ms) out.number("switchyard.overhead_ms", *r.overhead_ms, 3);
   str("gen_ai.input.messages", r.messages_json);
-  str("gen_ai.output.messages", response);
+  str("gen_ai.output.messages", r.response);
   if (!r.error.empty()) {
     if (!r.error_code.empty()) {
       out.str("error.type", r.error_code);
@@ -144,13 +175,13 @@ void requestSpan(Out& out, const ExportRecord& r, std::string_view response) {
   }
   // Server spans: a 4xx is the client's error, not the span's (HTTP semantic conventions).
   const bool failed = row.http_status >= 500 || (!r.error.empty() && row.http_status == 0);
-  out.end(failed ? &r.error : nullptr);
+  out.end(failed, r.error);
 }
 
 // The CLIENT span of upstream attempt `i`.
 template <class Out>
-void attemptSpan(Out& out, const ExportRecord& r, std::size_t i) {
-  const api::TraceContext& t = *r.trace;
+void attemptSpan(Out& out, const SpanInput& r, std::size_t i) {
+  const api::TraceContext& t = r.trace;
   const api::TraceContext::Attempt& at = t.attempts[i];
   const std::string_view op = operationOf(r.row.call_type);
   out.begin(SpanHead{t.trace_id, at.span_id, &t.span_id, {}, op, at.model, kSpanKindClient,
@@ -170,18 +201,19 @@ void attemptSpan(Out& out, const ExportRecord& r, std::size_t i) {
   }
   if (at.status) out.integer("http.response.status_code", at.status);
   const bool last = i + 1 == t.attempts.size();
-  if (last && at.error.empty() && (r.row.prompt_tokens || r.row.completion_tokens)) {
+  const std::string_view error = r.attemptError(i);
+  if (last && error.empty() && (r.row.prompt_tokens || r.row.completion_tokens)) {
     out.integer("gen_ai.usage.input_tokens", static_cast<std::int64_t>(r.row.prompt_tokens));
     out.integer("gen_ai.usage.output_tokens", static_cast<std::int64_t>(r.row.completion_tokens));
   }
-  if (!at.error.empty()) {
+  if (!error.empty()) {
     if (at.status) {
       out.integer("error.type", at.status);
     } else {
       out.str("error.type", "no_answer");
     }
   }
-  out.end(at.error.empty() ? nullptr : &at.error);
+  out.end(!error.empty(), error);
 }
 
 }  // namespace switchyard::exports::otlp

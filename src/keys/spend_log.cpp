@@ -27,14 +27,14 @@ store::UnixMs toMsCeil(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-store::SpendRow spendRowOf(const api::Exchange& ex, unsigned status, bool stream) {
-  store::SpendRow r;
+SpendView spendViewOf(const api::Exchange& ex, unsigned status, bool stream) {
+  SpendView v;
+  auto& r = v.row;
   r.request_id = ex.request_id;
   r.call_type = callTypeOf(ex);
   // The key's current row (a regeneration meanwhile changed its hash).
-  std::shared_ptr<const KeySettings> current =
-      ex.principal.key ? ex.principal.key->row() : ex.principal.key_row;
-  if (const KeySettings* key = current.get()) {
+  v.key = ex.principal.key ? ex.principal.key->row() : ex.principal.key_row;
+  if (const KeySettings* key = v.key.get()) {
     r.api_key = key->token;
     r.key_alias = key->key_alias;
     r.user = key->userId();
@@ -42,7 +42,7 @@ store::SpendRow spendRowOf(const api::Exchange& ex, unsigned status, bool stream
   }
   if (ex.body) {
     auto u = ex.body->find("user");
-    if (u != ex.body->end() && u->is_string()) r.end_user = u->get<std::string>();
+    if (u != ex.body->end() && u->is_string()) r.end_user = u->get_ref<const std::string&>();
   }
   const api::Outcome& o = ex.outcome;
   r.model = ex.model;
@@ -74,7 +74,11 @@ store::SpendRow spendRowOf(const api::Exchange& ex, unsigned status, bool stream
   r.request_tags = ex.options.tags;
   r.stream = stream;
   r.cache_hit = o.cache_hit;
-  return r;
+  return v;
+}
+
+store::SpendRow spendRowOf(const api::Exchange& ex, unsigned status, bool stream) {
+  return store::spendRowCopy<store::SpendRow>(spendViewOf(ex, status, stream).row);
 }
 
 void SpendLog::record(const api::Exchange& ex, unsigned status, bool stream) {

@@ -5,6 +5,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 
+#include <pthread.h>
+
+#include <string>
+
 #include "worker.hpp"
 #include "deployment_sync.hpp"
 
@@ -157,6 +161,8 @@ void Worker::start() {
     asio::co_spawn(ctx_, deploymentSyncLoop(*this), asio::detached);
   }
   thread_ = std::thread([this] {
+    // "sy-worker-N" in top -H and /proc/<pid>/task/*/comm (15 characters at most).
+    pthread_setname_np(pthread_self(), ("sy-worker-" + std::to_string(index_ % 100000)).c_str());
     auto guard = asio::make_work_guard(ctx_);
     ctx_.run();
   });

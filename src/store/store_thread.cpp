@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <pthread.h>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -309,7 +310,10 @@ struct StoreThread::Impl {
 
 StoreThread::StoreThread(std::unique_ptr<Store> store, StoreThreadOptions options)
     : impl_(std::make_shared<Impl>(std::move(store), options)) {
-  impl_->thread = std::thread([impl = impl_.get()] { impl->loop(); });
+  impl_->thread = std::thread([impl = impl_.get()] {
+    pthread_setname_np(pthread_self(), "sy-store");
+    impl->loop();
+  });
 }
 
 StoreThread::~StoreThread() { stop(); }

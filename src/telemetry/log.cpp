@@ -35,7 +35,10 @@ std::atomic<std::uint64_t> g_dropped_lines{0};
 // drains. The destructor writes what is left.
 class AsyncFdSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
-  explicit AsyncFdSink(int fd) : fd_(fd), writer_([this] { run(); }) {}
+  explicit AsyncFdSink(int fd) : fd_(fd), writer_([this] {
+    pthread_setname_np(pthread_self(), "sy-log");
+    run();
+  }) {}
   ~AsyncFdSink() override {
     {
       std::lock_guard lock(wake_mutex_);
@@ -156,16 +159,18 @@ class JsonFormatter final : public spdlog::formatter {
     auto level = spdlog::level::to_string_view(msg.level);
     std::string& line = scratch_;
     line.clear();
-    api::JsonWriter w(line);
-    w.beginObject()
-        .key("time").fixed(static_cast<double>(ms.time_since_epoch().count()) / 1000.0, 3)
-        .field("level", std::string_view(level.data(), level.size()));
+    {
+      api::JsonWriter w(line);
+      w.beginObject()
+          .key("time").fixed(static_cast<double>(ms.time_since_epoch().count()) / 1000.0, 3)
+          .field("level", std::string_view(level.data(), level.size()));
+      const bool object = payload.size() >= 2 && payload.front() == '{' && payload.back() == '}';
+      if (!object) w.field("message", payload).endObject();
+    }
     if (payload.size() >= 2 && payload.front() == '{' && payload.back() == '}') {
       // An object already (the access log): its members join the line's.
       if (payload.size() > 2) line += ',';
       line.append(payload.substr(1));
-    } else {
-      w.field("message", payload).endObject();
     }
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
@@ -299,6 +304,7 @@ void logAccess(const AccessRecord& r) {
     if (!r.key_alias.empty()) w.field("key_alias", r.key_alias);
     if (ex && !ex->principal.team.empty()) w.field("team", ex->principal.team);
     w.endObject();
+    w.finish();
     if (!direct) {
       spdlog::info(std::string_view(line));
       return;

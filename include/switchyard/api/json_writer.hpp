@@ -33,9 +33,17 @@ std::string_view validUtf8(std::string_view s, std::string& scratch);
 // returns the end of what it wrote.
 char* writeJsonString(char* p, std::string_view s);
 
+// Writes into `out` after what it holds, through a cursor into room it reserves (the string is
+// grown to its capacity while writing): `out` holds exactly the text written once finish() is
+// called or the writer is destroyed, not before.
 class JsonWriter {
  public:
-  explicit JsonWriter(std::string& out) noexcept : out_(out) {}
+  explicit JsonWriter(std::string& out);
+  ~JsonWriter() { finish(); }
+  JsonWriter(const JsonWriter&) = delete;
+  JsonWriter& operator=(const JsonWriter&) = delete;
+  // Cuts `out` to what was written. A further write grows it again.
+  void finish();
 
   JsonWriter& beginObject() { return open('{'); }
   JsonWriter& endObject() { return close('}'); }
@@ -67,13 +75,30 @@ class JsonWriter {
   }
 
  private:
+  // Room for `n` more bytes at p_ (and one for a separating comma).
+  void need(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) < n + 1) grow(n + 1);
+  }
+  void grow(std::size_t n);
   template <class Number>
   JsonWriter& number(Number v);  // shortest round-trip (std::to_chars)
   JsonWriter& open(char c);
   JsonWriter& close(char c);
-  void separate();  // a comma before every element but the first of its container
+  // A comma before every element but the first of its container (room for it reserved).
+  void separate() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (depth_ == 0) return;
+    const std::uint64_t bit = std::uint64_t{1} << (depth_ - 1);
+    if (has_items_ & bit) *p_++ = ',';
+    has_items_ |= bit;
+  }
 
   std::string& out_;
+  char* p_ = nullptr;    // next byte to write, in out_'s buffer
+  char* end_ = nullptr;  // end of out_'s buffer
   std::uint64_t has_items_ = 0;  // bit d: the container at depth d has an element already
   int depth_ = 0;
   bool after_key_ = false;

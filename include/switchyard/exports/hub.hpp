@@ -2,13 +2,15 @@
 // The export hub: finished requests to the OpenTelemetry collector and to webhooks, off the
 // request path (docs/observability.md#traces, #webhooks).
 //
-//   worker thread   ExportSink::record() copies the request into an ExportRecord and appends it to
-//                   the worker's queue (a short uncontended lock: only the collector shares it).
-//                   A full queue drops the record, counted. Nothing else happens there.
+//   worker thread   the sink encodes a traced request's spans (OTLP protobuf or JSON) from the
+//                   exchange into the worker's open chunk, and copies a request a webhook wants
+//                   into an ExportRecord, under the worker queue's lock (short, uncontended: only
+//                   the collector shares it). A full queue drops the request, counted.
 //   collector       every schedule delay (or when a queue holds a batch), takes every worker's
-//                   queue and hands the batch to each exporter's inbox (bounded: a batch that
+//                   queue (span chunks and records) and hands the batch to each exporter's inbox (bounded: a batch that
 //                   does not fit drops, counted).
-//   exporters       one thread each: OTLP/HTTP JSON spans to the collector; webhook payloads,
+//   exporters       one thread each: each span chunk framed as one OTLP/HTTP request (span
+//                   buffers return for reuse once posted); webhook payloads,
 //                   retried with backoff. A dead or slow endpoint costs its own thread time and
 //                   dropped records, never a request.
 //

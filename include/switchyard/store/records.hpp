@@ -60,30 +60,58 @@ struct KeyRow {
 };
 
 // One request, as the spend log records it (LiteLLM's LiteLLM_SpendLogs; docs/keys.md#spend-logs).
-struct SpendRow {
-  std::string request_id;
-  std::string call_type;  // "acompletion", "aembedding", "atext_completion", "anthropic_messages"
-  std::string api_key;    // the key's hash ("" for the master key or an open gateway)
-  std::string key_alias;
-  std::string user;      // the key's user_id
-  std::string team_id;
-  std::string end_user;  // the request's `user` field
-  std::string model;     // the alias requested
-  std::string model_group;
-  std::string model_id;  // deployment id (model_info.id)
-  std::string custom_llm_provider;
-  std::string api_base;
+// `Text` and `List` are the owning std::string and std::vector<std::string> (SpendRow, what the
+// store writes) or views (keys::SpendView, what the exporters read on the worker thread while the
+// request still lives); spendRowCopy converts. One field list for both.
+template <class Text, class List>
+struct SpendRecord {
+  Text request_id;
+  Text call_type;  // "acompletion", "aembedding", "atext_completion", "anthropic_messages"
+  Text api_key;    // the key's hash ("" for the master key or an open gateway)
+  Text key_alias;
+  Text user;      // the key's user_id
+  Text team_id;
+  Text end_user;  // the request's `user` field
+  Text model;     // the alias requested
+  Text model_group;
+  Text model_id;  // deployment id (model_info.id)
+  Text custom_llm_provider;
+  Text api_base;
   std::uint64_t prompt_tokens = 0, completion_tokens = 0, total_tokens = 0;
   std::uint64_t cached_tokens = 0, cache_creation_tokens = 0, reasoning_tokens = 0;
   double spend = 0;
   UnixMs start_time = 0, end_time = 0;
   std::optional<double> ttft_ms;  // streams: time to the first chunk
-  std::string status;             // "success" | "failure"
+  Text status;                    // "success" | "failure"
   int http_status = 0;
   bool cache_hit = false;
-  std::vector<std::string> request_tags;
+  List request_tags;
   bool stream = false;
 };
+using SpendRow = SpendRecord<std::string, std::vector<std::string>>;
+
+// `from` (a SpendRecord of any kind) as a record of kind To.
+template <class To, class From>
+To spendRowCopy(const From& from) {
+  using Text = decltype(To::request_id);
+  return To{.request_id = Text(from.request_id), .call_type = Text(from.call_type),
+            .api_key = Text(from.api_key), .key_alias = Text(from.key_alias),
+            .user = Text(from.user), .team_id = Text(from.team_id),
+            .end_user = Text(from.end_user), .model = Text(from.model),
+            .model_group = Text(from.model_group), .model_id = Text(from.model_id),
+            .custom_llm_provider = Text(from.custom_llm_provider),
+            .api_base = Text(from.api_base), .prompt_tokens = from.prompt_tokens,
+            .completion_tokens = from.completion_tokens, .total_tokens = from.total_tokens,
+            .cached_tokens = from.cached_tokens,
+            .cache_creation_tokens = from.cache_creation_tokens,
+            .reasoning_tokens = from.reasoning_tokens, .spend = from.spend,
+            .start_time = from.start_time, .end_time = from.end_time, .ttft_ms = from.ttft_ms,
+            .status = Text(from.status), .http_status = from.http_status,
+            .cache_hit = from.cache_hit,
+            .request_tags = decltype(To::request_tags)(from.request_tags.begin(),
+                                                        from.request_tags.end()),
+            .stream = from.stream};
+}
 
 // One admin action (who, what, when; never a key).
 struct AuditRow {

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 namespace switchyard::api {
 namespace {
@@ -25,6 +27,7 @@ TEST(JsonWriterTest, NestedValuesParseBack) {
       .key("e").beginObject().endObject()
       .key("raw").raw(R"({"k":[1,2]})")
       .endObject();
+  w.finish();
   nlohmann::json j = nlohmann::json::parse(out);
   EXPECT_EQ(j["s"], "plain");
   EXPECT_EQ(j["i"], -42);
@@ -50,10 +53,36 @@ TEST(JsonWriterTest, StringsAreEscapedAndInvalidUtf8Replaced) {
   }
 }
 
+TEST(JsonWriterTest, AppendsAfterWhatTheStringHeldAndGrowsAsNeeded) {
+  std::string out = "head ";
+  std::vector<std::string> values;
+  {
+    JsonWriter w(out);
+    w.beginArray();
+    for (int i = 0; i < 500; ++i) {
+      values.push_back(std::string(static_cast<std::size_t>(i % 97), static_cast<char>('a' + i % 26)) + "\"");
+      w.value(values.back()).value(i);
+    }
+    w.endArray();
+    w.finish();
+    EXPECT_EQ(out.back(), ']');  // exactly what was written, no spare room
+    w.raw(" ");  // and it may go on after finish()
+  }
+  ASSERT_TRUE(out.starts_with("head ["));
+  ASSERT_EQ(out.back(), ' ');
+  nlohmann::json j = nlohmann::json::parse(out.substr(5));
+  ASSERT_EQ(j.size(), 1000u);
+  for (int i = 0; i < 500; ++i) {
+    EXPECT_EQ(j[2 * i], values[static_cast<std::size_t>(i)]);
+    EXPECT_EQ(j[2 * i + 1], i);
+  }
+}
+
 TEST(JsonWriterTest, NonFiniteNumbersAreNull) {
   std::string out;
   JsonWriter w(out);
   w.beginArray().value(std::nan("")).value(std::numeric_limits<double>::infinity()).value(1e-300).endArray();
+  w.finish();
   nlohmann::json j = nlohmann::json::parse(out);
   EXPECT_TRUE(j[0].is_null());
   EXPECT_TRUE(j[1].is_null());
