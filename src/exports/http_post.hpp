@@ -1,7 +1,9 @@
 #pragma once
 // A blocking HTTP/1.1 POST with a deadline, for the exporter threads (never a worker thread).
-// One connection per post (batches are seconds apart); https verifies the peer against the
-// system's CAs and the host name. Private to the exports module.
+// The connection is kept between posts (a kept connection the server closed meanwhile is
+// replaced once, at once); a host name is looked up at most once a minute, an IP address never;
+// https verifies the peer against the system's CAs and the host name. One poster per thread.
+// Private to the exports module.
 
 #include <atomic>
 #include <chrono>

@@ -4,8 +4,11 @@
 #include <spdlog/sinks/base_sink.h>
 #include <unistd.h>
 
+#include <charconv>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 
 #include <cerrno>
 #include <mutex>
@@ -143,6 +146,28 @@ class AsyncFdSink final : public spdlog::sinks::base_sink<std::mutex> {
 };
 
 constexpr const char* kHumanPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l %v";
+
+// `t` as kHumanPattern's time ("2026-12-07T01:25:00.123Z"); the part up to the second is made
+// once a second per thread.
+void appendUtcTime(std::string& out, std::chrono::system_clock::time_point t) {
+  thread_local std::int64_t second = -1;
+  thread_local char head[32];
+  thread_local std::size_t head_size = 0;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const std::int64_t now = ms / 1000;
+  if (now != second) {
+    const std::time_t tt = static_cast<std::time_t>(now);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    head_size = std::strftime(head, sizeof head, "%Y-%m-%dT%H:%M:%S", &tm);
+    second = now;
+  }
+  out.append(head, head_size);
+  const auto frac = static_cast<unsigned>(ms % 1000);
+  const char tail[] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),
+                       static_cast<char>('0' + frac % 10), 'Z'};
+  out.append(tail, sizeof tail);
+}
 
 // json_logs: one object per line. A message that is itself a JSON object (the access log) is
 // merged into the line; any other message becomes "message".
@@ -313,24 +338,49 @@ void logAccess(const AccessRecord& r) {
     g_sink->writeLine(line);
     return;
   }
+  // The human line: as spdlog's pattern would frame it ("<time> info access ..."), written
+  // straight to the sink when it is ours.
+  const bool direct = g_sink && spdlog::default_logger_raw() == g_logger.load();
+  thread_local std::string line;
+  line.clear();
+  if (direct) {
+    appendUtcTime(line, std::chrono::system_clock::now());
+    line += " info ";
+  }
+  char num[48];
+  line += "access ";
+  line.append(r.method).append(" ", 1).append(r.path).append(" ", 1);
+  line.append(num, std::to_chars(num, num + sizeof num, r.status).ptr);
+  line += ' ';
+  {  // two decimals, as "{:.2f}"
+    const auto hundredths = static_cast<std::uint64_t>(std::llround(std::max(r.latency_ms, 0.0) * 100));
+    line.append(num, std::to_chars(num, num + sizeof num, hundredths / 100).ptr);
+    const char frac[] = {'.', static_cast<char>('0' + hundredths / 10 % 10),
+                         static_cast<char>('0' + hundredths % 10), 'm', 's'};
+    line.append(frac, sizeof frac);
+  }
   if (ex) {
     const auto& o = ex->outcome;
-    char tokens[64] = "";
+    line.append(" request_id=").append(ex->request_id);
+    line.append(" model=").append(o.model_group.empty() ? ex->model : o.model_group);
+    line.append(" deployment=").append(o.deployment_id);
+    line.append(r.stream ? " stream=true" : " stream=false");
     if (ex->usage) {
-      std::snprintf(tokens, sizeof tokens, " tokens=%llu/%llu",
-                    static_cast<unsigned long long>(ex->usage->prompt_tokens),
-                    static_cast<unsigned long long>(ex->usage->completion_tokens));
+      line.append(" tokens=");
+      line.append(num, std::to_chars(num, num + sizeof num, ex->usage->prompt_tokens).ptr);
+      line += '/';
+      line.append(num, std::to_chars(num, num + sizeof num, ex->usage->completion_tokens).ptr);
     }
-    spdlog::info("access {} {} {} {:.2f}ms request_id={} model={} deployment={} stream={}{}{}{}{}{}{}",
-                 r.method, r.path, r.status, r.latency_ms, ex->request_id,
-                 o.model_group.empty() ? ex->model : o.model_group, o.deployment_id, r.stream,
-                 tokens, r.key_alias.empty() ? "" : " key_alias=", r.key_alias,
-                 ex->principal.team.empty() ? "" : " team=", ex->principal.team,
-                 o.error ? " error=\"" + o.error->logText() + "\""
-                         : std::string());
-  } else {
-    spdlog::info("access {} {} {} {:.2f}ms", r.method, r.path, r.status, r.latency_ms);
+    if (!r.key_alias.empty()) line.append(" key_alias=").append(r.key_alias);
+    if (!ex->principal.team.empty()) line.append(" team=").append(ex->principal.team);
+    if (o.error) line.append(" error=\"").append(o.error->logText()).append("\"");
   }
+  if (!direct) {
+    spdlog::info(std::string_view(line));
+    return;
+  }
+  line += '\n';
+  g_sink->writeLine(line);
 }
 
 void AccessLog::record(const api::Exchange& ex, unsigned status, bool stream) {
