@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
+
 
 namespace switchyard::api {
 namespace {
@@ -50,67 +52,103 @@ std::size_t objectEnd(std::string_view text, std::size_t open) noexcept {
   return std::string_view::npos;
 }
 
-// The unsigned integer after "key": inside `obj`, if any.
-std::optional<std::uint64_t> numberAt(std::string_view obj, std::string_view key) noexcept {
-  for (std::size_t at = 0; (at = obj.find(key, at)) != std::string_view::npos; at += key.size()) {
-    if (at == 0 || obj[at - 1] != '"' || at + key.size() >= obj.size() ||
-        obj[at + key.size()] != '"')
-      continue;
-    std::size_t i = at + key.size() + 1;
-    while (i < obj.size() && (obj[i] == ' ' || obj[i] == '\t' || obj[i] == '\n' || obj[i] == '\r'))
-      ++i;
-    if (i >= obj.size() || obj[i] != ':') continue;
-    ++i;
-    while (i < obj.size() && (obj[i] == ' ' || obj[i] == '\t' || obj[i] == '\n' || obj[i] == '\r'))
-      ++i;
-    std::uint64_t n = 0;
-    auto [p, ec] = std::from_chars(obj.data() + i, obj.data() + obj.size(), n);
-    if (ec == std::errc{}) return n;
-  }
-  return std::nullopt;
+// The names usage objects count under (OpenAI's, Anthropic's, the Responses API's, LiteLLM's and
+// OpenRouter's), at any depth of the object.
+enum Count : std::size_t {
+  kPromptTokens,
+  kCompletionTokens,
+  kCachedTokens,
+  kCacheReadInputTokens,
+  kCacheCreationTokens,
+  kCacheCreationInputTokens,
+  kCacheWriteTokens,
+  kReasoningTokens,
+  kInputTokens,
+  kOutputTokens,
+  kCounts
+};
+constexpr std::string_view kCountNames[kCounts] = {
+    "prompt_tokens",         "completion_tokens",           "cached_tokens",
+    "cache_read_input_tokens", "cache_creation_tokens",     "cache_creation_input_tokens",
+    "cache_write_tokens",    "reasoning_tokens",            "input_tokens",
+    "output_tokens"};
+
+// The first unsigned integer under each name in the text of a usage object, in one pass.
+struct Counts {
+  std::optional<std::uint64_t> at[kCounts];
+  std::optional<std::uint64_t> operator[](Count c) const { return at[c]; }
+};
+
+// Which count `name` is, or kCounts: every count's name ends with "tokens" (checked first).
+Count countNamed(std::string_view name) noexcept {
+  if (name.size() < 12 || !name.ends_with("tokens")) return kCounts;
+  for (std::size_t c = 0; c < kCounts; ++c)
+    if (name.size() == kCountNames[c].size() && name == kCountNames[c]) return static_cast<Count>(c);
+  return kCounts;
 }
 
-// The number at `key`, else at `fallback`.
-std::optional<std::uint64_t> numberAt(std::string_view obj, std::string_view key,
-                                      std::string_view fallback) noexcept {
-  if (auto n = numberAt(obj, key)) return n;
-  return numberAt(obj, fallback);
+Counts countsOf(std::string_view obj) noexcept {
+  Counts out;
+  auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  const char* p = obj.data();
+  const char* const end = p + obj.size();
+  while (p < end) {
+    const char* open = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
+    if (!open) break;
+    const char* close = open + 1;
+    while (close < end && *close != '"') close += *close == '\\' ? 2 : 1;
+    if (close >= end) break;
+    const std::string_view name(open + 1, static_cast<std::size_t>(close - open - 1));
+    p = close + 1;
+    while (p < end && isSpace(*p)) ++p;
+    if (p >= end || *p != ':') continue;  // a value, not a name
+    ++p;
+    while (p < end && isSpace(*p)) ++p;
+    if (p >= end || *p < '0' || *p > '9') continue;
+    const Count c = countNamed(name);
+    if (c == kCounts || out.at[c]) continue;
+    std::uint64_t n = 0;
+    auto r = std::from_chars(p, end, n);
+    if (r.ec == std::errc{}) out.at[c] = n;
+    p = r.ptr;
+  }
+  return out;
 }
 
 // The usage counts of a usage object's text, when it has the OpenAI or the Anthropic shape
 // (usage.hpp: scanUsage).
 std::optional<Usage> readUsage(std::string_view obj) noexcept {
+  const Counts n = countsOf(obj);
+  auto either = [&](Count a, Count b) { return n[a] ? n[a] : n[b]; };
   Usage u;
-  auto prompt = numberAt(obj, "prompt_tokens");
-  auto completion = numberAt(obj, "completion_tokens");
-  if (prompt || completion) {
-    u.prompt_tokens = prompt.value_or(0);
-    u.completion_tokens = completion.value_or(0);
+  if (n[kPromptTokens] || n[kCompletionTokens]) {
+    u.prompt_tokens = n[kPromptTokens].value_or(0);
+    u.completion_tokens = n[kCompletionTokens].value_or(0);
     // prompt_tokens_details.cached_tokens; LiteLLM (and the Anthropic translation) also give
     // Anthropic's cache counts at the top level.
-    u.cached_tokens = numberAt(obj, "cached_tokens", "cache_read_input_tokens").value_or(0);
+    u.cached_tokens = either(kCachedTokens, kCacheReadInputTokens).value_or(0);
     // LiteLLM's names, then OpenRouter's prompt_tokens_details.cache_write_tokens.
-    auto writes = numberAt(obj, "cache_creation_tokens", "cache_creation_input_tokens");
-    if (!writes) writes = numberAt(obj, "cache_write_tokens");
+    auto writes = either(kCacheCreationTokens, kCacheCreationInputTokens);
+    if (!writes) writes = n[kCacheWriteTokens];
     u.cache_creation_tokens = writes.value_or(0);
     // completion_tokens_details.reasoning_tokens
-    u.reasoning_tokens = numberAt(obj, "reasoning_tokens").value_or(0);
+    u.reasoning_tokens = n[kReasoningTokens].value_or(0);
     return u;
   }
-  auto input = numberAt(obj, "input_tokens");
-  auto output = numberAt(obj, "output_tokens");
+  auto input = n[kInputTokens];
+  auto output = n[kOutputTokens];
   if (!input && !output) return std::nullopt;
-  if (numberAt(obj, "cached_tokens") || numberAt(obj, "reasoning_tokens")) {
+  if (n[kCachedTokens] || n[kReasoningTokens]) {
     // The Responses API's: input_tokens include the cached ones
     // (input_tokens_details.cached_tokens), output_tokens the reasoning ones.
     u.prompt_tokens = input.value_or(0);
     u.completion_tokens = output.value_or(0);
-    u.cached_tokens = numberAt(obj, "cached_tokens").value_or(0);
-    u.reasoning_tokens = numberAt(obj, "reasoning_tokens").value_or(0);
+    u.cached_tokens = n[kCachedTokens].value_or(0);
+    u.reasoning_tokens = n[kReasoningTokens].value_or(0);
     return u;
   }
-  std::uint64_t reads = numberAt(obj, "cache_read_input_tokens").value_or(0);
-  std::uint64_t writes = numberAt(obj, "cache_creation_input_tokens").value_or(0);
+  std::uint64_t reads = n[kCacheReadInputTokens].value_or(0);
+  std::uint64_t writes = n[kCacheCreationInputTokens].value_or(0);
   u.prompt_tokens = input.value_or(0) + reads + writes;
   u.completion_tokens = output.value_or(0);
   u.cached_tokens = reads;
@@ -124,18 +162,26 @@ struct FoundUsage {
   std::size_t begin = 0, end = 0;
   Usage usage;
 };
+
+// The usage object whose "usage" key is at text[at], if its value is one.
+std::optional<FoundUsage> usageAt(std::string_view text, std::size_t at) noexcept {
+  std::size_t i = at + 7;  // past "usage"
+  while (i < text.size() && (text[i] == ' ' || text[i] == ':' || text[i] == '\t' ||
+                             text[i] == '\n' || text[i] == '\r'))
+    ++i;
+  if (i >= text.size() || text[i] != '{') return std::nullopt;  // "usage": null, or a string
+  std::size_t end = objectEnd(text, i);
+  if (end == std::string_view::npos) return std::nullopt;
+  if (std::optional<Usage> u = readUsage(text.substr(i, end - i))) return FoundUsage{i, end, *u};
+  return std::nullopt;
+}
+
 std::optional<FoundUsage> findUsage(std::string_view text) noexcept {
+  // From the end: the usage object closes an answer (and the last event of a stream).
   static constexpr std::string_view kKey = "\"usage\"";
   for (std::size_t at = text.rfind(kKey); at != std::string_view::npos;
        at = at == 0 ? std::string_view::npos : text.rfind(kKey, at - 1)) {
-    std::size_t i = at + kKey.size();
-    while (i < text.size() && (text[i] == ' ' || text[i] == ':' || text[i] == '\t' ||
-                               text[i] == '\n' || text[i] == '\r'))
-      ++i;
-    if (i >= text.size() || text[i] != '{') continue;  // "usage": null, or a string mentioning it
-    std::size_t end = objectEnd(text, i);
-    if (end == std::string_view::npos) continue;
-    if (std::optional<Usage> u = readUsage(text.substr(i, end - i))) return FoundUsage{i, end, *u};
+    if (auto u = usageAt(text, at)) return u;
   }
   return std::nullopt;
 }
