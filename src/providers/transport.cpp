@@ -57,6 +57,9 @@ Error transportError(std::string_view what, const beast::error_code& ec,
                std::string(what) + " " + origin + ": " + ec.message()};
 }
 
+// Idle longer than this, a pooled connection is probed for a close before it is reused.
+constexpr auto kProbeIdleAfter = std::chrono::milliseconds(1000);
+
 bool peerClosed(Connection& c) {
   int fd = c.lowest().socket().native_handle();
   char byte;
@@ -247,7 +250,12 @@ class TransportImpl final : public Transport {
     while (!list.empty()) {
       std::unique_ptr<Connection> c = std::move(list.back());
       list.pop_back();
-      if (now - c->idle_since < opts_.idle_keepalive && !peerClosed(*c)) return c;
+      const auto idle = now - c->idle_since;
+      if (idle >= opts_.idle_keepalive) continue;
+      // A connection idle a while is probed (a syscall) before it is trusted; one just released
+      // is taken as it is: should its server have closed it meanwhile, the request fails before
+      // any answer byte and is sent again on a new connection (staleReuse).
+      if (idle < kProbeIdleAfter || !peerClosed(*c)) return c;
     }
     return nullptr;
   }
