@@ -274,14 +274,21 @@ TEST(ResponsesPassthroughTest, AStreamThatBreaksEndsWithAnErrorEventAndCountsAsF
     }
     EXPECT_TRUE(saw_error) << s.raw_body;
   }
-  // Both were failures for the metrics.
+  // Both were failures for the metrics. A stream is recorded once its last write completed on
+  // the gateway, which may be just after the client read it: the scrape waits for it (bounded).
   HttpClient client(gw->port());
-  std::string metrics = client.get("/metrics").body;
+  std::string metrics;
   double failed = 0;
-  std::istringstream lines(metrics);
-  for (std::string line; std::getline(lines, line);)
-    if (line.rfind("litellm_proxy_failed_requests_metric_total{", 0) == 0)
-      failed += std::stod(line.substr(line.rfind(' ') + 1));
+  for (auto until = Clock::now() + Millis(3000); Clock::now() < until;
+       std::this_thread::sleep_for(Millis(20))) {
+    metrics = client.get("/metrics").body;
+    failed = 0;
+    std::istringstream lines(metrics);
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind("litellm_proxy_failed_requests_metric_total{", 0) == 0)
+        failed += std::stod(line.substr(line.rfind(' ') + 1));
+    if (failed >= 2) break;
+  }
   EXPECT_EQ(failed, 2) << metrics;
 }
 
