@@ -91,6 +91,14 @@ esac
 if [ -n "$telemetry_litellm" ]; then
   if [ -n "$cache_yaml" ]; then cache_yaml+="$telemetry_litellm"; else cache_yaml=$'litellm_settings:\n'"$telemetry_litellm"; fi
 fi
+# BENCH_ALIASES=N: N - 1 more aliases in the model list (each one deployment on the same
+# upstream), to see that choosing a deployment costs the same however long the list is.
+extra_models=
+if [ "${BENCH_ALIASES:-1}" -gt 1 ]; then
+  extra_models=$(awk -v n="$BENCH_ALIASES" -v base="${UPSTREAM_BASE:?}" 'BEGIN {
+    for (i = 1; i < n; i++)
+      printf "  - model_name: alias-%d\n    litellm_params:\n      model: openai/model-%d\n      api_base: %s\n      api_key: sk-upstream-bench\n", i, i, base }')
+fi
 cat >"$dir/config.yaml" <<YAML
 model_list:
   - model_name: gpt-4o-mini
@@ -98,6 +106,7 @@ model_list:
       model: openai/gpt-4o-mini
       api_base: ${UPSTREAM_BASE:?}
       api_key: sk-upstream-bench
+$extra_models
 $cache_yaml
 general_settings:
   master_key: $master

@@ -25,7 +25,7 @@ setsid env SWITCHYARD_BIN="$out/bin.sh" "$here/bench/gateway.sh" >"$out/gateway.
 gpid=$!
 cleanup() { kill -TERM -"$gpid" 2>/dev/null || true; sleep 1; nginx -c "$R/mock-upstream.conf" -p "$R/" -s stop 2>/dev/null || true; }
 trap cleanup EXIT
-for _ in $(seq 200); do curl -sf "localhost:$OURS_PORT/health/liveliness" >/dev/null 2>&1 && break; sleep 0.2; done
+for _ in $(seq 900); do curl -sf "localhost:$OURS_PORT/health/liveliness" >/dev/null 2>&1 && break; sleep 0.2; done  # 3 min: a big config under valgrind
 sleep 2
 export BENCH_BODY_FILE=$B/payload/chat.json
 auth="Authorization: Bearer ${BENCH_API_KEY:-sk-bench-0000000000000000}"
