@@ -205,21 +205,7 @@ class StreamImpl final : public UpstreamStream {
 class TransportImpl final : public Transport {
  public:
   TransportImpl(asio::any_io_executor ex, Options opts)
-      : Transport(std::move(opts)), ex_(std::move(ex)), ssl_ctx_(ssl::context::tls_client) {
-    ssl_ctx_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                         ssl::context::no_tlsv1_1);
-    beast::error_code ec;
-    if (opts_.tls.ca_file.empty()) {
-      ssl_ctx_.set_default_verify_paths(ec);
-    } else {
-      ssl_ctx_.load_verify_file(opts_.tls.ca_file, ec);
-    }
-    if (ec)
-      spdlog::error("TLS: could not load CA certificates ({}): {}", opts_.tls.ca_file,
-                    ec.message());
-    ssl_ctx_.set_verify_mode(opts_.tls.verify ? ssl::verify_peer : ssl::verify_none);
-  }
+      : Transport(std::move(opts)), ex_(std::move(ex)) {}
 
   asio::awaitable<api::Result<UpstreamResponse>> send(const Url& url, const UpstreamRequest& req,
                                                       Clock::duration timeout) override;
@@ -273,7 +259,26 @@ class TransportImpl final : public Transport {
   }
 
   asio::any_io_executor ex_;
-  ssl::context ssl_ctx_;
+  // The TLS context, made with the first https connection: loading the system's CA bundle takes
+  // tens of milliseconds, which a gateway with only plain-http upstreams should not spend at
+  // startup (per worker).
+  ssl::context& tlsContext() {
+    if (ssl_ctx_) return *ssl_ctx_;
+    ssl::context& c = ssl_ctx_.emplace(ssl::context::tls_client);
+    c.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                  ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    if (opts_.tls.ca_file.empty()) {
+      c.set_default_verify_paths(ec);
+    } else {
+      c.load_verify_file(opts_.tls.ca_file, ec);
+    }
+    if (ec)
+      spdlog::error("TLS: could not load CA certificates ({}): {}", opts_.tls.ca_file, ec.message());
+    c.set_verify_mode(opts_.tls.verify ? ssl::verify_peer : ssl::verify_none);
+    return c;
+  }
+  std::optional<ssl::context> ssl_ctx_;
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
 };
 
@@ -384,7 +389,7 @@ asio::awaitable<api::Result<std::unique_ptr<Connection>>> TransportImpl::connect
     for (const auto& r : results) endpoints.push_back(r.endpoint());
   }
   if (url.tls) {
-    c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex_, ssl_ctx_);
+    c->tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex_, tlsContext());
   } else {
     c->plain = std::make_unique<beast::tcp_stream>(ex_);
   }
