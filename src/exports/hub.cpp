@@ -484,10 +484,10 @@ void ExportHub::Impl::collect() {
     gather(*batch);
     if (!batch->empty()) {
       // When the last exporter lets it go, its span buffers return for reuse.
-      SharedBatch shared(batch.release(), [this](const Batch* b) {
-        recycle(const_cast<Batch&>(*b));
+      SharedBatch shared(std::shared_ptr<Batch>(batch.release(), [this](Batch* b) {
+        recycle(*b);
         delete b;
-      });
+      }));
       for (auto& e : exporters) e->offer(shared);
     }
     if (last) return;

@@ -279,12 +279,12 @@ void setJsonLogs(bool json) {
 void logAccess(const AccessRecord& r) {
   if (!spdlog::should_log(spdlog::level::info)) return;
   const api::Exchange* ex = r.exchange;
+  // Lines go straight to the sink, framed as the formatter would frame them: one copy, no spdlog
+  // message (unless another logger was put in place, as tests do).
+  const bool direct = g_sink && spdlog::default_logger_raw() == g_logger.load();
+  thread_local std::string line;  // the worker's line buffer, kept between requests
+  line.clear();
   if (g_json) {
-    // Written straight to the sink, as JsonFormatter would frame it: one copy, no spdlog message
-    // (unless another logger was put in place, as tests do).
-    const bool direct = g_sink && spdlog::default_logger_raw() == g_logger.load();
-    thread_local std::string line;
-    line.clear();
     api::JsonWriter w(line);
     w.beginObject();
     if (direct) {
@@ -338,11 +338,7 @@ void logAccess(const AccessRecord& r) {
     g_sink->writeLine(line);
     return;
   }
-  // The human line: as spdlog's pattern would frame it ("<time> info access ..."), written
-  // straight to the sink when it is ours.
-  const bool direct = g_sink && spdlog::default_logger_raw() == g_logger.load();
-  thread_local std::string line;
-  line.clear();
+  // The human line: as spdlog's pattern would frame it ("<time> info access ...").
   if (direct) {
     appendUtcTime(line, std::chrono::system_clock::now());
     line += " info ";
