@@ -64,12 +64,17 @@ std::optional<std::string_view> Reply::header(std::string_view name) const {
   return std::nullopt;
 }
 
-const nlohmann::json* promptOf(const Exchange& ex) {
-  if (!ex.body) return nullptr;
+std::optional<JsonView> promptOf(const Exchange& ex) {
   for (const char* field : {"messages", "prompt", "input"}) {
-    if (auto it = ex.body->find(field); it != ex.body->end()) return &*it;
+    if (auto v = ex.body.find(field)) return v;
   }
-  return nullptr;
+  return std::nullopt;
+}
+
+bool includeUsageAsked(const Exchange& ex) {
+  std::optional<JsonView> so = ex.body.find("stream_options");
+  std::optional<JsonView> iu = so ? so->find("include_usage") : std::nullopt;
+  return iu && iu->boolean().value_or(false);
 }
 
 Exchange::Exchange() = default;

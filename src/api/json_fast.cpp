@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "json_scan.hpp"
 #include "switchyard/api/json_writer.hpp"
@@ -22,7 +23,16 @@ int hexDigit(char c) {
   return -1;
 }
 
-void appendUtf8(std::string& s, std::uint32_t cp) {
+// What a validating scan writes its strings to: nothing.
+struct NoString {
+  NoString& append(const char*, const char*) { return *this; }
+  NoString& operator+=(char) { return *this; }
+};
+// What a validating scan writes its values to: nothing.
+struct NoValue {};
+
+template <class Str>
+void appendUtf8(Str& s, std::uint32_t cp) {
   if (cp < 0x80) {
     s += static_cast<char>(cp);
   } else if (cp < 0x800) {
@@ -40,12 +50,22 @@ void appendUtf8(std::string& s, std::uint32_t cp) {
   }
 }
 
+// kBuild: the values are built (nlohmann::json); otherwise the text is only validated, and the
+// spans of the top-level object's members are recorded when `members` is given.
+template <bool kBuild>
 class Reader {
- public:
-  Reader(std::string_view text, int max_depth)
-      : text_(text), p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth) {}
+  using Value = std::conditional_t<kBuild, json, NoValue>;
+  using Str = std::conditional_t<kBuild, std::string, NoString>;
 
-  FastParse run() {
+ public:
+  Reader(std::string_view text, int max_depth, std::vector<JsonMember>* members = nullptr)
+      : text_(text),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        max_depth_(max_depth),
+        members_(members) {}
+
+  FastParse run() requires kBuild {
     FastParse out;
     json v;
     if (value(v) && (skipSpace(), p_ == end_)) out.value = std::move(v);
@@ -53,7 +73,20 @@ class Reader {
     return out;
   }
 
+  FastIndex index() requires(!kBuild) {
+    FastIndex out;
+    skipSpace();
+    const bool brace = p_ < end_ && *p_ == '{';
+    Value v;
+    out.valid = value(v) && (skipSpace(), p_ == end_);
+    out.object = out.valid && brace;
+    out.too_deep = too_deep_;
+    return out;
+  }
+
  private:
+  std::uint32_t offset(const char* p) const { return static_cast<std::uint32_t>(p - text_.data()); }
+
   void skipSpace() {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
@@ -64,7 +97,7 @@ class Reader {
     return true;
   }
 
-  bool value(json& out) {
+  bool value(Value& out) {
     skipSpace();
     if (p_ == end_) return false;
     switch (*p_) {
@@ -73,19 +106,19 @@ class Reader {
       case '[':
         return array(out);
       case '"': {
-        std::string s;
+        Str s;
         if (!string(s)) return false;
-        out = std::move(s);
+        if constexpr (kBuild) out = std::move(s);
         return true;
       }
       case 't':
-        out = true;
+        if constexpr (kBuild) out = true;
         return literal("true");
       case 'f':
-        out = false;
+        if constexpr (kBuild) out = false;
         return literal("false");
       case 'n':
-        out = nullptr;
+        if constexpr (kBuild) out = nullptr;
         return literal("null");
       default:
         return number(out);
@@ -98,11 +131,15 @@ class Reader {
     return false;
   }
 
-  bool object(json& out) {
+  bool object(Value& out) {
     if (!enter()) return false;
     ++p_;  // '{'
-    out = json::object();
-    auto& members = out.get_ref<json::object_t&>();
+    [[maybe_unused]] json::object_t* members = nullptr;
+    if constexpr (kBuild) {
+      out = json::object();
+      members = &out.template get_ref<json::object_t&>();
+    }
+    const bool record = !kBuild && members_ != nullptr && depth_ == 1;
     skipSpace();
     if (p_ < end_ && *p_ == '}') {
       ++p_;
@@ -112,14 +149,22 @@ class Reader {
     for (;;) {
       skipSpace();
       if (p_ == end_ || *p_ != '"') return false;
-      std::string key;
+      const char* key_begin = p_ + 1;
+      Str key;
       if (!string(key)) return false;
+      const char* key_end = p_ - 1;
       skipSpace();
       if (p_ == end_ || *p_ != ':') return false;
       ++p_;
-      json v;
+      skipSpace();
+      const char* value_begin = p_;
+      Value v;
       if (!value(v)) return false;
-      members.insert_or_assign(std::move(key), std::move(v));  // the last duplicate wins
+      if constexpr (kBuild) {
+        members->insert_or_assign(std::move(key), std::move(v));  // the last duplicate wins
+      } else if (record) {
+        members_->push_back({offset(key_begin), offset(key_end), offset(value_begin), offset(p_)});
+      }
       skipSpace();
       if (p_ == end_) return false;
       if (*p_ == ',') {
@@ -133,11 +178,14 @@ class Reader {
     }
   }
 
-  bool array(json& out) {
+  bool array(Value& out) {
     if (!enter()) return false;
     ++p_;  // '['
-    out = json::array();
-    auto& items = out.get_ref<json::array_t&>();
+    [[maybe_unused]] json::array_t* items = nullptr;
+    if constexpr (kBuild) {
+      out = json::array();
+      items = &out.template get_ref<json::array_t&>();
+    }
     skipSpace();
     if (p_ < end_ && *p_ == ']') {
       ++p_;
@@ -145,7 +193,12 @@ class Reader {
       return true;
     }
     for (;;) {
-      if (!value(items.emplace_back())) return false;
+      if constexpr (kBuild) {
+        if (!value(items->emplace_back())) return false;
+      } else {
+        Value v;
+        if (!value(v)) return false;
+      }
       skipSpace();
       if (p_ == end_) return false;
       if (*p_ == ',') {
@@ -160,14 +213,17 @@ class Reader {
   }
 
   // At the opening quote; the decoded string into `s`.
-  bool string(std::string& s) {
+  bool string(Str& s) {
     const char* start = ++p_;
     // Plain bytes (no quote, backslash, control byte or non-ASCII) eight at a time.
     for (;;) {
       while (end_ - p_ >= 8) {
         std::uint64_t w;
         std::memcpy(&w, p_, 8);
-        if (needsCare(w)) break;
+        if (const std::uint64_t m = careMask(w)) {
+          p_ += firstMarked(m);
+          break;
+        }
         p_ += 8;
       }
       if (p_ == end_) return false;
@@ -195,7 +251,7 @@ class Reader {
   }
 
   // At a backslash: the escape decoded onto `s`, p_ past it.
-  bool escape(std::string& s) {
+  bool escape(Str& s) {
     if (end_ - p_ < 2) return false;
     const char e = p_[1];
     p_ += 2;
@@ -235,7 +291,7 @@ class Reader {
     return true;
   }
 
-  bool number(json& out) {
+  bool number(Value& out) {
     const char* start = p_;
     auto digit = [&] { return p_ < end_ && *p_ >= '0' && *p_ <= '9'; };
     const bool negative = p_ < end_ && *p_ == '-';
@@ -264,13 +320,13 @@ class Reader {
       if (negative) {
         std::int64_t v = 0;
         if (std::from_chars(start, p_, v).ec == std::errc{}) {
-          out = v;
+          if constexpr (kBuild) out = v;
           return true;
         }
       } else {
         std::uint64_t v = 0;
         if (std::from_chars(start, p_, v).ec == std::errc{}) {
-          out = v;
+          if constexpr (kBuild) out = v;
           return true;
         }
       }
@@ -285,7 +341,7 @@ class Reader {
     } else if (r.ec != std::errc{}) {
       return false;
     }
-    out = d;
+    if constexpr (kBuild) out = d;
     return true;
   }
 
@@ -293,6 +349,7 @@ class Reader {
   const char* p_;
   const char* end_;
   int max_depth_;
+  std::vector<JsonMember>* members_;
   int depth_ = 0;
   bool too_deep_ = false;
 };
@@ -404,7 +461,11 @@ void write(const json& j, std::string& out) {
 }  // namespace
 
 FastParse parseJsonFast(std::string_view text, int max_depth) {
-  return Reader(text, max_depth).run();
+  return Reader<true>(text, max_depth).run();
+}
+
+FastIndex indexJsonFast(std::string_view text, int max_depth, std::vector<JsonMember>& members) {
+  return Reader<false>(text, max_depth, &members).index();
 }
 
 void writeJsonFast(const nlohmann::json& j, std::string& out) { write(j, out); }

@@ -1,6 +1,7 @@
 #pragma once
 // Byte-level helpers shared by the JSON reader and writers of the api module (private to it).
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -23,13 +24,30 @@ inline std::size_t utf8Length(std::string_view s, std::size_t i) {
   return n;
 }
 
-// True when one of the 8 bytes of `w` is below 0x20, a quote, a backslash or not ASCII: the bytes
-// the scan must stop at (SWAR: "has less than" and "has byte" on all lanes at once).
-inline bool needsCare(std::uint64_t w) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  auto hasZero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  std::uint64_t control = (w - kOnes * 0x20) & ~w & kHigh;
-  return (control | hasZero(w ^ (kOnes * '"')) | hasZero(w ^ (kOnes * '\\')) | (w & kHigh)) != 0;
+// Eight bytes loaded with memcpy: byte 0 in the low bits.
+static_assert(std::endian::native == std::endian::little, "the SWAR scans assume little-endian");
+
+inline constexpr std::uint64_t kSwarOnes = 0x0101010101010101ull;
+inline constexpr std::uint64_t kSwarHigh = 0x8080808080808080ull;
+// The high bit of each zero byte of `v` (above the first zero byte, borrows may mark more).
+inline std::uint64_t zeroBytes(std::uint64_t v) { return (v - kSwarOnes) & ~v & kSwarHigh; }
+
+// Marks the bytes of `w` below 0x20, quotes, backslashes and non-ASCII bytes: those a scan must
+// stop at (SWAR: "has less than" and "has byte" on all lanes at once). 0 when there is none;
+// otherwise its lowest set bit is in the first such byte (firstMarked).
+inline std::uint64_t careMask(std::uint64_t w) {
+  std::uint64_t control = (w - kSwarOnes * 0x20) & ~w & kSwarHigh;
+  return control | zeroBytes(w ^ (kSwarOnes * '"')) | zeroBytes(w ^ (kSwarOnes * '\\')) |
+         (w & kSwarHigh);
+}
+inline bool needsCare(std::uint64_t w) { return careMask(w) != 0; }
+// Marks the quotes and backslashes of `w`, as careMask.
+inline std::uint64_t quoteMask(std::uint64_t w) {
+  return zeroBytes(w ^ (kSwarOnes * '"')) | zeroBytes(w ^ (kSwarOnes * '\\'));
+}
+// The index (0..7) of the first byte a nonzero mask marks.
+inline std::size_t firstMarked(std::uint64_t mask) {
+  return static_cast<std::size_t>(std::countr_zero(mask)) / 8;
 }
 
 }  // namespace switchyard::api

@@ -61,10 +61,12 @@ char* writeJsonString(char* p, std::string_view s) {
     if (i + 8 <= s.size()) {
       std::uint64_t w;
       std::memcpy(&w, s.data() + i, 8);
-      if (!needsCare(w)) {
+      const std::uint64_t m = careMask(w);
+      if (m == 0) {
         i += 8;
         continue;
       }
+      i += firstMarked(m);
     }
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {

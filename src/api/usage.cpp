@@ -13,41 +13,34 @@ namespace {
 using nlohmann::json;
 
 // Characters of text in a content value: a string, or an array of parts with "text".
-std::size_t textChars(const json& v) {
-  if (v.is_string()) return v.get_ref<const std::string&>().size();
+std::size_t textChars(JsonView v) {
+  if (v.isString()) return v.stringLength();
   std::size_t n = 0;
-  if (v.is_array()) {
-    for (const json& part : v) {
-      if (part.is_string()) {
-        n += part.get_ref<const std::string&>().size();
-      } else if (part.is_object()) {
-        if (auto t = part.find("text"); t != part.end() && t->is_string())
-          n += t->get_ref<const std::string&>().size();
-      }
+  v.forEachElement([&](JsonView part) {
+    if (part.isString()) {
+      n += part.stringLength();
+    } else if (std::optional<JsonView> t = part.find("text")) {
+      n += t->stringLength();
     }
-  }
+    return true;
+  });
   return n;
 }
 
-// The end of the JSON object that starts at text[open] ('{'), or npos. Strings are skipped.
+// The end of the JSON object that starts at text[open] ('{'), or npos when it does not close.
 std::size_t objectEnd(std::string_view text, std::size_t open) noexcept {
+  const char* const end = text.data() + text.size();
   int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = open; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"')
-      in_string = true;
-    else if (c == '{')
+  for (const char* p = text.data() + open; p < end; ++p) {
+    if (*p == '"') {
+      p = skipJsonString(p, end);
+      if (p == nullptr) return std::string_view::npos;
+      --p;  // at the closing quote
+    } else if (*p == '{') {
       ++depth;
-    else if (c == '}' && --depth == 0)
-      return i + 1;
+    } else if (*p == '}' && --depth == 0) {
+      return static_cast<std::size_t>(p + 1 - text.data());
+    }
   }
   return std::string_view::npos;
 }
@@ -95,11 +88,10 @@ Counts countsOf(std::string_view obj) noexcept {
   while (p < end) {
     const char* open = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
     if (!open) break;
-    const char* close = open + 1;
-    while (close < end && *close != '"') close += *close == '\\' ? 2 : 1;
-    if (close >= end) break;
-    const std::string_view name(open + 1, static_cast<std::size_t>(close - open - 1));
-    p = close + 1;
+    const char* past = skipJsonString(open, end);
+    if (past == nullptr) break;
+    const std::string_view name(open + 1, static_cast<std::size_t>(past - open - 2));
+    p = past;
     while (p < end && isSpace(*p)) ++p;
     if (p >= end || *p != ':') continue;  // a value, not a name
     ++p;
@@ -176,11 +168,25 @@ std::optional<FoundUsage> usageAt(std::string_view text, std::size_t at) noexcep
   return std::nullopt;
 }
 
+// The last `"usage"` in text[0, before), or npos: from quote to quote (memrchr), where
+// string_view::rfind compares the whole key at every position.
+std::size_t rfindUsageKey(std::string_view text, std::size_t before) noexcept {
+  static constexpr std::string_view kKey = "\"usage\"";
+  while (before >= kKey.size()) {
+    const void* hit = memrchr(text.data(), '"', before);
+    if (hit == nullptr) return std::string_view::npos;
+    const auto close = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
+    if (close + 1 >= kKey.size() && text.compare(close + 1 - kKey.size(), kKey.size(), kKey) == 0)
+      return close + 1 - kKey.size();
+    before = close;
+  }
+  return std::string_view::npos;
+}
+
 std::optional<FoundUsage> findUsage(std::string_view text) noexcept {
   // From the end: the usage object closes an answer (and the last event of a stream).
-  static constexpr std::string_view kKey = "\"usage\"";
-  for (std::size_t at = text.rfind(kKey); at != std::string_view::npos;
-       at = at == 0 ? std::string_view::npos : text.rfind(kKey, at - 1)) {
+  for (std::size_t at = rfindUsageKey(text, text.size()); at != std::string_view::npos;
+       at = rfindUsageKey(text, at)) {
     if (auto u = usageAt(text, at)) return u;
   }
   return std::nullopt;
@@ -246,21 +252,26 @@ std::optional<Span> memberValue(std::string_view obj, std::string_view key) noex
 
 std::uint64_t estimateTextTokens(std::size_t chars) noexcept { return (chars + 3) / 4; }
 
-std::uint64_t estimatePromptTokens(const json& b) {
-  if (!b.is_object()) return 0;
+std::uint64_t estimatePromptTokens(const Body& b) {
   std::size_t chars = 0, messages = 0;
-  if (auto m = b.find("messages"); m != b.end() && m->is_array()) {
-    for (const json& msg : *m) {
+  if (std::optional<JsonView> m = b.find("messages")) {
+    m->forEachElement([&](JsonView msg) {
       ++messages;
-      if (!msg.is_object()) continue;
-      if (auto c = msg.find("content"); c != msg.end()) chars += textChars(*c);
-      if (auto tc = msg.find("tool_calls"); tc != msg.end() && tc->is_array())
-        chars += tc->dump().size();
-    }
+      std::optional<JsonView> content, tool_calls;  // one pass; the last of duplicates counts
+      msg.forEachMember([&](std::string_view key, JsonView value) {
+        if (jsonKeyIs(key, "content")) content = value;
+        else if (jsonKeyIs(key, "tool_calls")) tool_calls = value;
+        return true;
+      });
+      if (content) chars += textChars(*content);
+      if (tool_calls && tool_calls->kind() == JsonKind::kArray) chars += tool_calls->compactSize();
+      return true;
+    });
   }
-  if (auto p = b.find("prompt"); p != b.end()) chars += textChars(*p);
-  if (auto in = b.find("input"); in != b.end()) chars += textChars(*in);
-  if (auto t = b.find("tools"); t != b.end() && t->is_array()) chars += t->dump().size();
+  if (std::optional<JsonView> p = b.find("prompt")) chars += textChars(*p);
+  if (std::optional<JsonView> in = b.find("input")) chars += textChars(*in);
+  if (std::optional<JsonView> t = b.find("tools"); t && t->kind() == JsonKind::kArray)
+    chars += t->compactSize();
   return estimateTextTokens(chars) + 4 * messages;
 }
 

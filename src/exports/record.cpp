@@ -21,7 +21,8 @@ void recordOf(const api::Exchange& ex, unsigned status, bool stream, bool messag
   r.fallbacks = o.attempted_fallbacks;
   if (ex.trace) r.trace_id = ex.trace->trace_id;
   if (messages) {
-    if (const nlohmann::json* prompt = api::promptOf(ex)) r.messages_json = api::dumpJson(*prompt);
+    if (std::optional<api::JsonView> prompt = api::promptOf(ex))
+      r.messages_json = api::dumpJson(prompt->parse());
     r.response_json = ex.logged_reply;
   }
 }

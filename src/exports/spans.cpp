@@ -51,7 +51,8 @@ void appendSpans(const api::Exchange& ex, unsigned status, bool stream, bool log
 
   std::string messages, response;
   if (log_messages) {
-    if (const nlohmann::json* prompt = api::promptOf(ex)) messages = api::dumpJson(*prompt);
+    if (std::optional<api::JsonView> prompt = api::promptOf(ex))
+      messages = api::dumpJson(prompt->parse());
     // The answer, when kept, as the GenAI conventions' output messages.
     if (!ex.logged_reply.empty()) response = loggedResponse(ex.logged_reply).dump();
   }

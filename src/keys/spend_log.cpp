@@ -40,9 +40,13 @@ SpendView spendViewOf(const api::Exchange& ex, unsigned status, bool stream) {
     r.user = key->userId();
     r.team_id = key->teamId();
   }
-  if (ex.body) {
-    auto u = ex.body->find("user");
-    if (u != ex.body->end() && u->is_string()) r.end_user = u->get_ref<const std::string&>();
+  if (std::optional<api::JsonView> u = ex.body.find("user"); u && u->isString()) {
+    if (std::optional<std::string_view> plain = u->plainString()) {
+      r.end_user = *plain;
+    } else {
+      v.decoded_end_user = std::make_unique<std::string>(u->string());
+      r.end_user = *v.decoded_end_user;
+    }
   }
   const api::Outcome& o = ex.outcome;
   r.model = ex.model;

@@ -75,11 +75,7 @@ class CacheFill final : public api::StreamObserver {
   StreamAssembler assembler_;
 };
 
-bool wantsUsageChunk(const api::Exchange& ex) {
-  if (!ex.body) return false;
-  auto so = ex.body->find("stream_options");
-  return so != ex.body->end() && so->is_object() && so->value("include_usage", false);
-}
+bool wantsUsageChunk(const api::Exchange& ex) { return api::includeUsageAsked(ex); }
 
 // What the request's controls ask of the cache.
 struct CacheControls {
@@ -223,7 +219,8 @@ class CacheFilter final : public Filter {
     return std::chrono::duration<double>(age).count() <= *max_age_s;
   }
 
-  // The body is hashed field by field (its object keeps them sorted), without copying it.
+  // The body is hashed field by field, as its DOM (whose object keeps them sorted) writes them:
+  // the key does not depend on the order or spacing the client wrote them in.
   static std::string cacheKeyOf(const api::Exchange& ex, const std::string& ns) {
     std::string material = ns;
     material += '\n';
@@ -232,7 +229,8 @@ class CacheFilter final : public Filter {
     material += ex.model;
     material += '\n';
     if (ex.options.mock_response) material += *ex.options.mock_response;
-    for (auto it = ex.body->begin(); it != ex.body->end(); ++it) {
+    const json& body = ex.body.dom();
+    for (auto it = body.begin(); it != body.end(); ++it) {
       const std::string& k = it.key();
       if (k == "user" || k == "stream" || k == "stream_options") continue;
       material += '\n';

@@ -90,10 +90,9 @@ bool hasLimits(const keys::KeySettings& row, std::string_view model) {
 }
 
 std::optional<std::uint64_t> requestedMaxTokens(const api::Exchange& ex) {
-  if (!ex.body) return std::nullopt;
   for (const char* k : {"max_completion_tokens", "max_tokens"}) {
-    auto it = ex.body->find(k);
-    if (it != ex.body->end() && it->is_number_unsigned()) return it->get<std::uint64_t>();
+    std::optional<api::JsonView> v = ex.body.find(k);
+    if (std::optional<std::uint64_t> n = v ? v->unsignedInteger() : std::nullopt) return n;
   }
   return std::nullopt;
 }
@@ -201,7 +200,7 @@ class KeyLimitsFilter final : public Filter {
                                                           keys::AdmitResult& out) {
     if (auto a = row.aliases().find(ex.model); a != row.aliases().end()) {
       ex.model = a->second;
-      if (ex.body) (*ex.body)["model"] = ex.model;
+      if (ex.body) ex.body.setString("model", ex.model);
     }
     if (!keyAllowsModel(row, ex.model, s_.router)) {
       co_return api::Error{api::ErrorKind::kForbidden,

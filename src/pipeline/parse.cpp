@@ -133,21 +133,22 @@ std::optional<Error> readFallbacks(api::Exchange& ex) {
 // OpenRouter's usage accounting, `"usage": {"include": true}` -> ex.options.usage_include, the
 // field taken out of the body (no provider but OpenRouter knows it, and OpenRouter no longer needs
 // it). Only chat/completions and completions sent in OpenAI format read it; other bodies keep it.
-std::optional<Error> readUsageOption(api::Exchange& ex, json& body) {
+std::optional<Error> readUsageOption(api::Exchange& ex) {
   if (ex.ingress != api::WireFormat::kOpenAI || ex.endpoint == api::Endpoint::kEmbeddings)
     return std::nullopt;
-  auto u = body.find("usage");
-  if (u == body.end()) return std::nullopt;
-  if (u->is_object()) {
-    if (auto inc = u->find("include"); inc != u->end() && !inc->is_null()) {
-      if (!inc->is_boolean())
+  std::optional<api::JsonView> u = ex.body.find("usage");
+  if (!u) return std::nullopt;
+  if (u->kind() == api::JsonKind::kObject) {
+    if (std::optional<api::JsonView> inc = u->find("include"); inc && !inc->isNull()) {
+      std::optional<bool> on = inc->boolean();
+      if (!on)
         return badRequest("Invalid type for 'usage.include': expected a boolean.", "usage.include");
-      ex.options.usage_include = inc->get<bool>();
+      ex.options.usage_include = *on;
     }
-  } else if (!u->is_null()) {
+  } else if (!u->isNull()) {
     return badRequest("Invalid type for 'usage': expected an object.", "usage");
   }
-  body.erase(u);
+  ex.body.erase("usage");
   return std::nullopt;
 }
 
@@ -179,8 +180,7 @@ class ParseFilter final : public Filter {
                                   "x-litellm-timeout"));
       }
     }
-    std::string raw = std::move(ex.raw_body);
-    auto ok = parseRequest(ex, raw);
+    auto ok = parseRequest(ex, std::move(ex.raw_body));
     if (!ok) co_return fail(ex, ok.error());
     if (ex.headers) addHeaderTags(ex.headers->get("x-litellm-tags"), ex.options.tags);
     co_return co_await next(ex);
@@ -196,28 +196,28 @@ std::unique_ptr<Filter> makeParseFilter(std::optional<api::Endpoint> endpoint) {
   return std::make_unique<ParseFilter>(endpoint);
 }
 
-api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
-  std::unique_ptr<json> body = std::move(ex.body);  // an ingress filter may have translated it
-  if (!body) {
+api::Result<void> parseRequest(api::Exchange& ex, std::string raw_body) {
+  if (!ex.body) {  // an ingress filter may have translated it
     if (raw_body.empty()) return badRequest("Request body is empty: expected a JSON object.", "");
-    auto parsed = api::parseJsonObject(raw_body);
+    api::Result<api::Body> parsed = api::Body::parse(std::move(raw_body));
     if (!parsed) return parsed.error();
-    body = std::make_unique<json>(std::move(*parsed));
+    ex.body = std::move(*parsed);
   }
+  api::Body& body = ex.body;
 
   for (std::string_view key : kControls) {
-    auto it = body->find(key);
-    if (it == body->end()) continue;
+    std::optional<api::JsonView> v = body.find(key);
+    if (!v) continue;
     if (!ex.controls) ex.controls = std::make_unique<json>(json::object());
-    (*ex.controls)[std::string(key)] = std::move(*it);
-    body->erase(it);
+    (*ex.controls)[std::string(key)] = v->parse();
+    body.erase(key);
   }
   if (ex.controls) {
     if (auto e = readOptions(ex)) return std::move(*e);
   }
 
-  auto model = body->find("model");
-  if (model == body->end() || model->is_null()) {
+  std::optional<api::JsonView> model = body.find("model");
+  if (!model || model->isNull()) {
     // OpenRouter-style: `models` alone names the first choice.
     const json* models =
         ex.controls && ex.controls->contains("models") ? &(*ex.controls)["models"] : nullptr;
@@ -226,62 +226,64 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body) {
     } else {
       return badRequest("Missing required parameter: 'model'.", "model");
     }
-  } else if (!model->is_string() || model->get_ref<const std::string&>().empty()) {
+  } else if (!model->isString() || model->stringLength() == 0) {
     return badRequest("Invalid type for 'model': expected a non-empty string.", "model");
   } else {
-    ex.model = model->get<std::string>();
+    ex.model = model->string();
   }
 
-  if (auto s = body->find("stream"); s != body->end()) {
-    if (s->is_boolean()) {
-      ex.stream = s->get<bool>();
-    } else if (!s->is_null()) {
+  if (std::optional<api::JsonView> s = body.find("stream")) {
+    if (std::optional<bool> b = s->boolean()) {
+      ex.stream = *b;
+    } else if (!s->isNull()) {
       return badRequest("Invalid type for 'stream': expected a boolean.", "stream");
     }
   }
 
   switch (ex.endpoint) {
     case api::Endpoint::kChatCompletions: {
-      auto m = body->find("messages");
-      if (m == body->end() || m->is_null())
+      std::optional<api::JsonView> m = body.find("messages");
+      if (!m || m->isNull())
         return badRequest("Missing required parameter: 'messages'.", "messages");
-      if (!m->is_array())
+      if (m->kind() != api::JsonKind::kArray)
         return badRequest("Invalid type for 'messages': expected an array.", "messages");
-      if (m->empty())
+      if (m->emptyContainer())
         return badRequest("Invalid 'messages': empty array. Expected at least one message.",
                           "messages");
-      for (std::size_t i = 0; i < m->size(); ++i) {
-        const json& msg = (*m)[i];
-        std::string where = "messages[" + std::to_string(i) + "]";
-        if (!msg.is_object())
-          return badRequest("Invalid '" + where + "': expected an object.", where);
-        auto role = msg.find("role");
-        if (role == msg.end() || !role->is_string())
-          return badRequest("Missing required parameter: '" + where + ".role'.", where + ".role");
-      }
+      std::size_t i = 0;
+      std::optional<Error> bad;
+      m->forEachElement([&](api::JsonView msg) {
+        if (msg.kind() != api::JsonKind::kObject) {
+          std::string where = "messages[" + std::to_string(i) + "]";
+          bad = badRequest("Invalid '" + where + "': expected an object.", where);
+        } else if (std::optional<api::JsonView> role = msg.find("role"); !role || !role->isString()) {
+          std::string where = "messages[" + std::to_string(i) + "]";
+          bad = badRequest("Missing required parameter: '" + where + ".role'.", where + ".role");
+        }
+        ++i;
+        return !bad;
+      });
+      if (bad) return std::move(*bad);
       break;
     }
     case api::Endpoint::kCompletions: {
-      auto p = body->find("prompt");
-      if (p == body->end() || p->is_null())
-        return badRequest("Missing required parameter: 'prompt'.", "prompt");
-      if (!p->is_string() && !p->is_array())
+      std::optional<api::JsonView> p = body.find("prompt");
+      if (!p || p->isNull()) return badRequest("Missing required parameter: 'prompt'.", "prompt");
+      if (!p->isString() && p->kind() != api::JsonKind::kArray)
         return badRequest("Invalid type for 'prompt': expected a string or an array.", "prompt");
       break;
     }
     case api::Endpoint::kEmbeddings: {
-      auto in = body->find("input");
-      if (in == body->end() || in->is_null())
-        return badRequest("Missing required parameter: 'input'.", "input");
-      if (!in->is_string() && !in->is_array())
+      std::optional<api::JsonView> in = body.find("input");
+      if (!in || in->isNull()) return badRequest("Missing required parameter: 'input'.", "input");
+      if (!in->isString() && in->kind() != api::JsonKind::kArray)
         return badRequest("Invalid type for 'input': expected a string or an array.", "input");
       if (ex.stream) return badRequest("Embeddings cannot be streamed.", "stream");
       break;
     }
   }
-  if (auto e = readUsageOption(ex, *body)) return std::move(*e);
+  if (auto e = readUsageOption(ex)) return std::move(*e);
   if (auto e = readFallbacks(ex)) return std::move(*e);
-  ex.body = std::move(body);
   return {};
 }
 

@@ -312,8 +312,7 @@ class ProviderCallFilter final : public Filter {
       // The deployment's default parameters, for this attempt only: the client's values win.
       std::vector<std::string> defaulted = applyDefaults(ex, d);
       api::Result<api::Reply> r = co_await provider->call(ex, d, optionsFor(ex, d));
-      if (ex.body)
-        for (const std::string& k : defaulted) ex.body->erase(k);
+      for (const std::string& k : defaulted) ex.body.erase(k);
       Clock::duration elapsed = Clock::now() - started;
       ex.outcome.upstream_time += elapsed;
       if (ex.trace) endAttemptSpan(*ex.trace, r);
@@ -418,8 +417,8 @@ class ProviderCallFilter final : public Filter {
     std::vector<std::string> added;
     if (!d.request_defaults || !ex.body) return added;
     for (const auto& [k, v] : d.request_defaults->items()) {
-      if (ex.body->contains(k)) continue;
-      (*ex.body)[k] = v;
+      if (ex.body.contains(k)) continue;
+      ex.body.set(k, v);
       added.push_back(k);
     }
     return added;

@@ -157,13 +157,6 @@ class AnthropicStream final : public api::ChunkSource {
   std::optional<api::Usage>* usage_out_;  // null once written (or passed through)
 };
 
-bool includeUsage(const json& body) {
-  auto so = body.find("stream_options");
-  if (so == body.end() || !so->is_object()) return false;
-  auto iu = so->find("include_usage");
-  return iu != so->end() && iu->is_boolean() && iu->get<bool>();
-}
-
 class Anthropic final : public Provider {
  public:
   explicit Anthropic(Transport& transport) : transport_(transport) {}
@@ -192,10 +185,10 @@ class Anthropic final : public Provider {
       body["model"] = d.model_id;
       stream = body.value("stream", false);
     } else {
-      auto translated = anthropic::toMessagesRequest(*ex.body, d.model_id, opts.drop_params);
+      auto translated = anthropic::toMessagesRequest(ex.body.dom(), d.model_id, opts.drop_params);
       if (!translated) co_return translated.error();
       body = std::move(*translated);
-      include_usage = includeUsage(*ex.body);
+      include_usage = api::includeUsageAsked(ex);
     }
     UpstreamRequest req;
     req.target = t.base->path + "/v1/messages";

@@ -97,7 +97,7 @@ class Azure final : public Provider {
     std::shared_ptr<const AzureTarget> held = target(d);  // held across the awaits below
     const AzureTarget& t = *held;
     if (t.error) co_return *t.error;
-    (*ex.body)["model"] = d.model_id;
+    ex.body.setString("model", d.model_id);
     UpstreamRequest req;
     const bool responses = passesResponsesThrough(ex, d);
     req.target = responses ? azureResponsesTarget(t) : azureTarget(t, ex.endpoint);

@@ -152,7 +152,7 @@ class Gemini final : public Provider {
     if (ex.endpoint == api::Endpoint::kEmbeddings)
       co_return co_await embed(ex, d, t, std::move(req), opts);
 
-    auto body = gemini::toGenerateContent(*ex.body, opts.drop_params);
+    auto body = gemini::toGenerateContent(ex.body.dom(), opts.drop_params);
     if (!body) co_return body.error();
     req.body = api::dumpJson(*body);
     const std::string id = "chatcmpl-" + api::newUuid();
@@ -190,11 +190,7 @@ class Gemini final : public Provider {
         co_return gemini::mapGeminiError(status, *all, retry_after, t.api_key);
       co_return invalidResponse(status);
     }
-    bool include_usage = false;
-    if (auto so = ex.body->find("stream_options"); so != ex.body->end() && so->is_object()) {
-      auto iu = so->find("include_usage");
-      include_usage = iu != so->end() && iu->is_boolean() && iu->get<bool>();
-    }
+    const bool include_usage = api::includeUsageAsked(ex);
     auto stream = std::make_unique<GeminiStream>(
         std::move(up), opts.stream_timeout,
         gemini::StreamTranslator(d.model_id, id, created, include_usage), t.api_key, &ex.usage);
@@ -218,7 +214,7 @@ class Gemini final : public Provider {
                                                         const GeminiTarget& t, UpstreamRequest req,
                                                         const CallOptions& opts) {
     bool batch = false;
-    auto body = gemini::toEmbedRequest(*ex.body, d.model_id, &batch);
+    auto body = gemini::toEmbedRequest(ex.body.dom(), d.model_id, &batch);
     if (!body) co_return body.error();
     std::uint64_t chars = 0;
     for (const json& r : batch ? (*body)["requests"] : json::array({*body}))
@@ -232,7 +228,7 @@ class Gemini final : public Provider {
       co_return gemini::mapGeminiError(r->status, r->body, r->header("retry-after"), t.api_key);
     if (!isJsonObjectText(r->body)) co_return invalidResponse(r->status);
     json parsed = json::parse(r->body, nullptr, false);
-    bool base64 = ex.body->value("encoding_format", std::string()) == "base64";
+    bool base64 = ex.body.dom().value("encoding_format", std::string()) == "base64";
     std::uint64_t tokens = (chars + 3) / 4;  // Gemini reports no token count for embeddings
     auto out = gemini::fromEmbedResponse(parsed, d.model_id, base64, tokens);
     if (!out) co_return out.error();

@@ -52,7 +52,7 @@ void appendText(const json& content, std::string& out) {
 
 std::string promptText(const api::Exchange& ex) {
   std::string text;
-  const json& body = *ex.body;
+  const json& body = ex.body.dom();
   if (auto m = body.find("messages"); m != body.end() && m->is_array()) {
     for (const json& msg : *m)
       if (msg.is_object())
@@ -83,7 +83,7 @@ std::string lastUserText(const json& body) {
 std::string answerText(const api::Exchange& ex, const config::Deployment* d) {
   if (d && d->mock_response) return *d->mock_response;
   if (ex.options.mock_response) return *ex.options.mock_response;
-  if (d && (d->model_id == "echo" || d->model_id.ends_with("/echo"))) return lastUserText(*ex.body);
+  if (d && (d->model_id == "echo" || d->model_id.ends_with("/echo"))) return lastUserText(ex.body.dom());
   return std::string(kCanned);
 }
 
@@ -198,9 +198,7 @@ class Mock final : public Provider {
       co_return reply;
     }
 
-    bool include_usage = false;
-    if (auto so = ex.body->find("stream_options"); so != ex.body->end() && so->is_object())
-      include_usage = so->value("include_usage", false);
+    const bool include_usage = api::includeUsageAsked(ex);
     const char* object = chat ? "chat.completion.chunk" : "text_completion";
     auto chunk = [&](json choice) {
       return json{{"id", id},
@@ -255,7 +253,8 @@ class Mock final : public Provider {
   static api::Reply embeddings(const api::Exchange& ex, const std::string& model,
                                std::uint64_t prompt_tokens) {
     std::vector<std::string> inputs;
-    const json& input = ex.body->contains("input") ? (*ex.body)["input"] : json();
+    const json& request = ex.body.dom();
+    const json& input = request.contains("input") ? request["input"] : json();
     if (input.is_array()) {
       for (const json& item : input)
         inputs.push_back(item.is_string() ? item.get<std::string>() : item.dump());
@@ -263,10 +262,10 @@ class Mock final : public Provider {
       inputs.push_back(input.is_string() ? input.get<std::string>() : input.dump());
     }
     std::size_t dims = 1536;
-    if (auto it = ex.body->find("dimensions"); it != ex.body->end() && it->is_number_unsigned()) {
+    if (auto it = request.find("dimensions"); it != request.end() && it->is_number_unsigned()) {
       dims = std::clamp<std::size_t>(it->get<std::size_t>(), 1, 8192);
     }
-    bool base64 = ex.body->value("encoding_format", std::string()) == "base64";
+    bool base64 = request.value("encoding_format", std::string()) == "base64";
     json data = json::array();
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       // A deterministic vector from the text's FNV-1a hash, normalised to unit length.

@@ -259,7 +259,7 @@ class OpenAiCompatible final : public Provider {
     std::shared_ptr<const Target> held = target(d);  // held across the awaits below
     const Target& t = *held;
     if (t.error) co_return *t.error;
-    (*ex.body)["model"] = d.model_id;
+    ex.body.setString("model", d.model_id);
     UpstreamRequest req;
     const bool responses = passesResponsesThrough(ex, d);
     req.target = t.base->path;
@@ -309,38 +309,21 @@ bool azureAcceptsStreamUsage(std::string_view api_version) noexcept {
   return api_version >= std::string_view("2024-09-01");
 }
 
-UpstreamBody openAiBody(api::Exchange& ex, bool ask_usage) {
-  nlohmann::json& body = *ex.body;
+UpstreamBody openAiBody(const api::Exchange& ex, bool ask_usage) {
   UpstreamBody out;
-  if (!ask_usage || !ex.stream || ex.endpoint == api::Endpoint::kEmbeddings) {
-    out.text = api::dumpJson(body);
+  if (!ask_usage || !ex.stream || ex.endpoint == api::Endpoint::kEmbeddings ||
+      api::includeUsageAsked(ex)) {
+    out.text = ex.body.text();  // as it is (a client that asked gets its stream as it is)
     return out;
   }
-  // Set include_usage for the text sent, then put back what the client sent.
-  auto so = body.find("stream_options");
-  if (so != body.end() && so->is_object()) {
-    auto iu = so->find("include_usage");
-    if (iu != so->end() && iu->is_boolean() && iu->get<bool>()) {
-      out.text = api::dumpJson(body);  // the client asked: its stream is relayed as it is
-      return out;
-    }
-    std::optional<nlohmann::json> had;
-    if (iu != so->end()) had = std::move(*iu);
-    (*so)["include_usage"] = true;
-    out.text = api::dumpJson(body);
-    if (had)
-      (*so)["include_usage"] = std::move(*had);
-    else
-      so->erase("include_usage");
-  } else {
-    std::optional<nlohmann::json> had;  // stream_options: null (or not an object)
-    if (so != body.end()) had = std::move(*so);
-    body["stream_options"] = {{"include_usage", true}};
-    out.text = api::dumpJson(body);
-    if (had)
-      body["stream_options"] = std::move(*had);
-    else
-      body.erase("stream_options");
+  // The text sent sets include_usage; the body keeps what the client sent.
+  std::optional<api::JsonView> so = ex.body.find("stream_options");
+  if (so && so->kind() == api::JsonKind::kObject) {
+    nlohmann::json options = so->parse();
+    options["include_usage"] = true;
+    out.text = ex.body.textWith("stream_options", api::dumpJson(options));
+  } else {  // none, or null (or not an object)
+    out.text = ex.body.textWith("stream_options", R"({"include_usage":true})");
   }
   out.hide_usage = true;
   return out;

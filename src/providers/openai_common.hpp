@@ -38,7 +38,7 @@ bool acceptsStreamUsage(std::string_view provider) noexcept;
 // For an azure deployment: whether its api-version accepts stream_options (see above).
 bool azureAcceptsStreamUsage(std::string_view api_version) noexcept;
 
-// The request body sent upstream for `ex`: ex.body serialized. With `ask_usage` (the deployment
+// The request body sent upstream for `ex`: ex.body's text. With `ask_usage` (the deployment
 // accepts stream_options), on a streamed chat or legacy completion whose client did not set
 // stream_options.include_usage to true, the body asks for the usage chunk and `hide_usage` is
 // true: pass &ex.usage to callOpenAiFormat as `hidden_usage`. ex.body is left as the client sent
@@ -47,7 +47,7 @@ struct UpstreamBody {
   std::string text;
   bool hide_usage = false;
 };
-UpstreamBody openAiBody(api::Exchange& ex, bool ask_usage);
+UpstreamBody openAiBody(const api::Exchange& ex, bool ask_usage);
 
 // Sends `req` (method, target, headers and body already set) to `url`. Non-stream: a 2xx JSON
 // object answer is returned as the Reply body; a non-2xx answer is mapped with mapOpenAiError

@@ -35,11 +35,11 @@ asio::awaitable<HealthRecord> probe(std::shared_ptr<Generation> gen, const confi
   ex.model = d.model_name;
   if (isEmbedding(d)) {
     ex.endpoint = api::Endpoint::kEmbeddings;
-    ex.body = std::make_unique<json>(
+    ex.body = api::Body::fromJson(
         json{{"model", d.model_name}, {"input", json::array({"health check"})}});
   } else {
     ex.endpoint = api::Endpoint::kChatCompletions;
-    ex.body = std::make_unique<json>(
+    ex.body = api::Body::fromJson(
         json{{"model", d.model_name},
              {"messages", json::array({{{"role", "user"}, {"content", "ping"}}})},
              {"max_tokens", 1}});

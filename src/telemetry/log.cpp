@@ -321,8 +321,8 @@ void logAccess(const AccessRecord& r) {
       if (o.error) w.field("error", o.error->logText());
       // Only with log_messages (the answer is kept then): the prompt and the answer.
       if (!ex->logged_reply.empty()) {
-        if (const nlohmann::json* prompt = api::promptOf(*ex))
-          w.key("messages").raw(api::dumpJson(*prompt));
+        if (std::optional<api::JsonView> prompt = api::promptOf(*ex))
+          w.key("messages").raw(api::dumpJson(prompt->parse()));  // one line: compact
         w.field("response", ex->logged_reply);
       }
     }

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "switchyard/api/body.hpp"
 #include "switchyard/api/error.hpp"
 
 namespace switchyard::keys {
@@ -208,7 +209,7 @@ struct Exchange {
   std::string auth_token;  // from Authorization: Bearer / x-api-key / api-key / x-litellm-api-key
   std::string request_id;  // client's x-request-id or generated
   std::string call_id;     // x-litellm-call-id
-  std::unique_ptr<nlohmann::json> body;      // parsed JSON body (object), controls removed
+  Body body;  // the JSON body (an object), controls removed; OpenAI format (api/body.hpp)
   std::unique_ptr<nlohmann::json> controls;  // request-level controls taken out of the body, as
                                              // sent (fallbacks, models, cache, metadata, ...)
   RequestOptions options;                    // the same, typed and validated
@@ -261,8 +262,10 @@ struct Exchange {
   void* watch_client_ctx_ = nullptr;
 };
 
-// The request's prompt in its parsed body: `messages`, else `prompt`, else `input`; null when
-// there is no body or none of them.
-const nlohmann::json* promptOf(const Exchange& ex);
+// The request's prompt in its body: `messages`, else `prompt`, else `input`; nullopt when there
+// is no body or none of them.
+std::optional<JsonView> promptOf(const Exchange& ex);
+// The request's stream_options.include_usage is true.
+bool includeUsageAsked(const Exchange& ex);
 
 }  // namespace switchyard::api

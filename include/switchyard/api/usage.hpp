@@ -16,10 +16,11 @@ namespace switchyard::api {
 std::uint64_t estimateTextTokens(std::size_t chars) noexcept;
 
 // Estimated prompt tokens of an OpenAI request body (chat, completions or embeddings): text of
-// every message's content (strings and text parts), tool calls and tool definitions as JSON,
-// `prompt` and `input`, at four characters per token, plus four tokens per message. Used by the
-// router's pre-call checks and tpm limits, the mock provider and /v1/messages/count_tokens.
-std::uint64_t estimatePromptTokens(const nlohmann::json& body);
+// every message's content (strings and text parts, decoded), tool calls and tool definitions as
+// JSON (their text without whitespace), `prompt` and `input`, at four characters per token, plus
+// four tokens per message. Used by the router's pre-call checks and tpm limits, key budget
+// reservations, the mock provider and /v1/messages/count_tokens. Reads the text in place.
+std::uint64_t estimatePromptTokens(const Body& body);
 
 // The usage object nearest the end of `text` (a chat.completion body, an SSE chunk or event
 // carrying `"usage":{...}`), read in place, no allocation. Keys are matched anywhere inside that

@@ -24,6 +24,8 @@ class KeySettings;
 struct SpendView {
   store::SpendRecord<std::string_view, std::span<const std::string>> row;
   std::shared_ptr<const KeySettings> key;
+  // A value the row views that the exchange holds only encoded (a `user` with JSON escapes).
+  std::unique_ptr<std::string> decoded_end_user;
 };
 
 // The row of a finished exchange (status as the client got it). start_time is rounded down and

@@ -2,7 +2,7 @@
 // The parse filter's work (filters.hpp: makeParseFilter): the JSON body of a proxied request and
 // its request-level controls, read and validated once.
 
-#include <string_view>
+#include <string>
 
 #include "switchyard/api/error.hpp"
 #include "switchyard/api/exchange.hpp"
@@ -16,6 +16,6 @@ namespace switchyard::pipeline {
 // removed from the body (not kept in ex.controls). When an ingress filter already
 // translated the body into ex.body, `raw_body` is not read and only the rest is done.
 // Exposed for tests.
-api::Result<void> parseRequest(api::Exchange& ex, std::string_view raw_body);
+api::Result<void> parseRequest(api::Exchange& ex, std::string raw_body);
 
 }  // namespace switchyard::pipeline

@@ -39,7 +39,7 @@ class IngressFilter final : public Filter {
     ex.ingress = WireFormat::kAnthropic;
     ex.endpoint = api::Endpoint::kChatCompletions;
     ex.original_body = std::make_unique<json>(std::move(*parsed));
-    ex.body = std::make_unique<json>(std::move(*translated));
+    ex.body = api::Body::fromJson(std::move(*translated));
     ex.raw_body.clear();
     Reply reply = co_await next(ex);
     reply = toAnthropicReply(ex, std::move(reply));

@@ -342,7 +342,7 @@ Result<json> countTokens(const json& request) {
   req.erase("stream");
   auto translated = toOpenAiRequest(req);
   if (!translated) return translated.error();
-  return ok({{"input_tokens", api::estimatePromptTokens(*translated)}});
+  return ok({{"input_tokens", api::estimatePromptTokens(api::Body::fromJson(std::move(*translated)))}});
 }
 
 }  // namespace switchyard::ingress::anthropic

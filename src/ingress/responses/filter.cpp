@@ -123,7 +123,7 @@ class IngressFilter final : public Filter {
 
     ex.ingress = api::WireFormat::kResponses;
     ex.endpoint = api::Endpoint::kChatCompletions;
-    ex.body = std::make_unique<json>(std::move(translated->chat));
+    ex.body = api::Body::fromJson(std::move(translated->chat));
     ex.original_body =
         std::make_unique<json>(passthroughRequest(request, turn.history, references));
     ex.untranslatable = std::move(untranslatable);

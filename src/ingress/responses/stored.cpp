@@ -131,7 +131,7 @@ boost::asio::awaitable<Reply> countInputTokens(Exchange& ex, store::StoreThread*
                         "model_not_found", "model"});
   }
   co_return ok({{"object", "response.input_tokens"},
-                {"input_tokens", api::estimatePromptTokens(translated->chat)}});
+                {"input_tokens", api::estimatePromptTokens(api::Body::fromJson(std::move(translated->chat)))}});
 }
 
 }  // namespace switchyard::ingress::responses

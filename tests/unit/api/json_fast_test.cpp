@@ -4,6 +4,8 @@
 
 #include "switchyard/api/json_fast.hpp"
 
+#include "unit/api/random_json.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -53,7 +55,23 @@ void expectSameVerdict(std::string_view text) {
   const FastParse ours = parseJsonFast(text, 64);
   const std::optional<json> theirs = reference(text);
   ASSERT_EQ(ours.value.has_value(), theirs.has_value()) << "text: " << text;
-  if (theirs) EXPECT_TRUE(same(*ours.value, *theirs)) << "text: " << text;
+  if (theirs) {
+    EXPECT_TRUE(same(*ours.value, *theirs)) << "text: " << text;
+  }
+  // The validating scan (api::Body's) gives the same verdict, and the members of an object.
+  std::vector<JsonMember> members;
+  const FastIndex index = indexJsonFast(text, 64, members);
+  ASSERT_EQ(index.valid, theirs.has_value()) << "text: " << text;
+  EXPECT_EQ(index.too_deep, ours.too_deep) << "text: " << text;
+  EXPECT_EQ(index.object, theirs && theirs->is_object()) << "text: " << text;
+  if (!index.object) return;
+  json rebuilt = json::object();
+  for (const JsonMember& m : members) {
+    const std::string key = "\"" + std::string(text.substr(m.key_begin, m.key_end - m.key_begin)) + "\"";
+    rebuilt[json::parse(key).get<std::string>()] =
+        json::parse(text.substr(m.value_begin, m.value_end - m.value_begin));
+  }
+  EXPECT_TRUE(same(rebuilt, *theirs)) << "text: " << text;
 }
 
 const std::vector<std::string> kTexts = {
@@ -111,47 +129,10 @@ TEST(JsonFastTest, SameVerdictOnMutatedTexts) {
   EXPECT_GT(accepted, 1000);  // the mutations exercised both verdicts
 }
 
-json randomValue(std::mt19937& rng, int depth) {
-  std::uniform_int_distribution<int> kind(0, depth > 4 ? 5 : 7);
-  switch (kind(rng)) {
-    case 0: return nullptr;
-    case 1: return rng() % 2 == 0;
-    case 2: return static_cast<std::int64_t>(rng()) - (1ll << 31);
-    case 3: return static_cast<std::uint64_t>(rng()) << 20;
-    case 4: {
-      static const double kDoubles[] = {0.2, 0.1, 1.0, -3.0, 1e15, 1e16, 123456789012345.0,
-                                        1e-4, 1e-5, 0.00012, 2.5e-7, 1e21, 1e100, -1e-300,
-                                        3.141592653589793, 100.0, 1e6, 0.5};
-      return kDoubles[rng() % std::size(kDoubles)];
-    }
-    case 5: {
-      std::string s;
-      const int n = static_cast<int>(rng() % 12);
-      for (int i = 0; i < n; ++i) {
-        static const char* kPieces[] = {"a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\x01", "é", "€", "😀"};
-        s += kPieces[rng() % std::size(kPieces)];
-      }
-      return s;
-    }
-    case 6: {
-      json a = json::array();
-      const int n = static_cast<int>(rng() % 4);
-      for (int i = 0; i < n; ++i) a.push_back(randomValue(rng, depth + 1));
-      return a;
-    }
-    default: {
-      json o = json::object();
-      const int n = static_cast<int>(rng() % 4);
-      for (int i = 0; i < n; ++i) o["k" + std::to_string(rng() % 6)] = randomValue(rng, depth + 1);
-      return o;
-    }
-  }
-}
-
 TEST(JsonFastTest, WritesWhatDumpWritesAndReadsItBack) {
   std::mt19937 rng(777);
   for (int i = 0; i < 3000; ++i) {
-    const json v = randomValue(rng, 0);
+    const json v = testing::randomValue(rng, 0);
     const std::string theirs = v.dump(-1, ' ', false, json::error_handler_t::replace);
     std::string ours;
     writeJsonFast(v, ours);

@@ -25,7 +25,7 @@ using pipeline::Next;
 struct Terminal final : Filter {
   std::string_view name() const noexcept override { return "terminal"; }
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next) override {
-    seen_body = ex.body ? *ex.body : json();
+    seen_body = ex.body ? ex.body.dom() : json();
     seen_ingress = ex.ingress;
     if (error) co_return pipeline::fail(ex, *error);
     co_return api::Reply::json(200, answer);

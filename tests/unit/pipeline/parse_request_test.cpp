@@ -26,7 +26,7 @@ struct Parsed {
 Parsed parse(Endpoint endpoint, std::string_view raw) {
   Parsed p{api::Exchange{}, {}};
   p.ex.endpoint = endpoint;
-  p.result = parseRequest(p.ex, raw);
+  p.result = parseRequest(p.ex, std::string(raw));
   return p;
 }
 Parsed parse(Endpoint endpoint, const json& body) {
@@ -61,8 +61,8 @@ TEST(ParseRequestTest, ChatOk) {
   ASSERT_TRUE(p.result.has_value()) << p.result.error().message;
   EXPECT_EQ(p.ex.model, "gpt-4o");
   EXPECT_FALSE(p.ex.stream);
-  ASSERT_NE(p.ex.body, nullptr);
-  EXPECT_EQ(*p.ex.body, body);
+  ASSERT_TRUE(p.ex.body);
+  EXPECT_EQ(p.ex.body.dom(), body);
   EXPECT_EQ(p.ex.controls, nullptr);
 }
 
@@ -194,21 +194,21 @@ TEST(ParseRequestTest, ControlsMovedOutOfBody) {
   body["mock_response"] = "mocked!";
   Parsed p = parse(Endpoint::kChatCompletions, body);
   ASSERT_TRUE(p.result.has_value()) << p.result.error().message;
-  ASSERT_NE(p.ex.body, nullptr);
+  ASSERT_TRUE(p.ex.body);
   ASSERT_NE(p.ex.controls, nullptr);
   for (const char* key :
        {"fallbacks", "models", "disable_fallbacks", "cache", "metadata", "mock_response"}) {
-    EXPECT_FALSE(p.ex.body->contains(key)) << key;
+    EXPECT_FALSE(p.ex.body.dom().contains(key)) << key;
     ASSERT_TRUE(p.ex.controls->contains(key)) << key;
     EXPECT_EQ((*p.ex.controls)[key], body[key]) << key;
   }
   EXPECT_EQ(p.ex.controls->size(), 6u);
   // Everything else stays in the body.
-  EXPECT_EQ((*p.ex.body)["temperature"], 0.2);
-  EXPECT_EQ((*p.ex.body)["user"], "u-1");
-  EXPECT_EQ((*p.ex.body)["model"], "gpt-4o");
-  EXPECT_EQ((*p.ex.body)["messages"], kMessages);
-  EXPECT_EQ(p.ex.body->size(), 4u);
+  EXPECT_EQ(p.ex.body.dom()["temperature"], 0.2);
+  EXPECT_EQ(p.ex.body.dom()["user"], "u-1");
+  EXPECT_EQ(p.ex.body.dom()["model"], "gpt-4o");
+  EXPECT_EQ(p.ex.body.dom()["messages"], kMessages);
+  EXPECT_EQ(p.ex.body.dom().size(), 4u);
   EXPECT_EQ(p.ex.model, "gpt-4o");
 }
 
@@ -232,7 +232,7 @@ TEST(ParseRequestTest, ModelsListAloneSetsModel) {
   Parsed p = parse(Endpoint::kChatCompletions, body);
   ASSERT_TRUE(p.result.has_value()) << p.result.error().message;
   EXPECT_EQ(p.ex.model, "first");
-  EXPECT_FALSE(p.ex.body->contains("models"));
+  EXPECT_FALSE(p.ex.body.dom().contains("models"));
   EXPECT_EQ((*p.ex.controls)["models"], body["models"]);
 }
 
@@ -381,7 +381,7 @@ TEST(ParseRequestTimeoutTest, BodyTimeoutIsAControlAndSetsTheRequestTimeout) {
   ASSERT_TRUE(p.result) << p.result.error().message;
   ASSERT_TRUE(p.ex.timeout_s.has_value());
   EXPECT_DOUBLE_EQ(*p.ex.timeout_s, 2.5);
-  EXPECT_FALSE(p.ex.body->contains("timeout")) << "removed before the provider sees it";
+  EXPECT_FALSE(p.ex.body.dom().contains("timeout")) << "removed before the provider sees it";
 }
 
 TEST(ParseRequestTimeoutTest, HeaderTimeoutWinsOverTheBody) {
@@ -390,7 +390,7 @@ TEST(ParseRequestTimeoutTest, HeaderTimeoutWinsOverTheBody) {
   json body = chatBody();
   body["timeout"] = 1;
   std::string raw = body.dump();
-  p.result = parseRequest(p.ex, raw);
+  p.result = parseRequest(p.ex, std::string(raw));
   ASSERT_TRUE(p.result);
   EXPECT_DOUBLE_EQ(*p.ex.timeout_s, 7);
 }

@@ -40,7 +40,7 @@ class AnthropicCallTest : public ::testing::Test {
   }
   api::Exchange exchange(json body, bool stream = false) {
     api::Exchange ex;
-    ex.body = std::make_unique<json>(std::move(body));
+    ex.body = switchyard::api::Body::fromJson(std::move(body));
     ex.stream = stream;
     return ex;
   }

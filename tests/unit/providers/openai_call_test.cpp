@@ -51,9 +51,9 @@ class OpenAiCallTest : public ::testing::Test {
   }
   api::Result<api::Reply> call(bool stream) {
     api::Exchange ex;
-    ex.body = std::make_unique<json>(
+    ex.body = switchyard::api::Body::fromJson(
         json{{"model", "gpt"}, {"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}});
-    if (stream) (*ex.body)["stream"] = true;
+    if (stream) ex.body.set("stream", true);
     ex.stream = stream;
     return runAwait(io_, callIt(*provider_, ex, d_, CallOptions{}));
   }

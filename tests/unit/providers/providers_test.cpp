@@ -37,7 +37,7 @@ config::Deployment deployment(const std::string& model, const std::string& api_b
 api::Exchange exchange(api::Endpoint endpoint, json body, bool stream = false) {
   api::Exchange ex;
   ex.endpoint = endpoint;
-  ex.body = std::make_unique<json>(std::move(body));
+  ex.body = switchyard::api::Body::fromJson(std::move(body));
   ex.stream = stream;
   return ex;
 }

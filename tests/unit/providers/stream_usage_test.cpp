@@ -95,7 +95,7 @@ class OpenAiBodyTest : public ::testing::Test {
     json body = {{"model", "m"}, {"messages", json::array({{{"role", "user"}, {"content", "x"}}})}};
     if (stream) body["stream"] = true;
     body.update(extra);
-    ex_.body = std::make_unique<json>(std::move(body));
+    ex_.body = switchyard::api::Body::fromJson(std::move(body));
     ex_.stream = stream;
     return ex_;
   }
@@ -107,7 +107,7 @@ TEST_F(OpenAiBodyTest, AskedOnStreamsWhenTheClientDidNot) {
                      json{{"stream_options", {{"include_usage", false}}}},
                      json{{"stream_options", {{"include_obfuscation", false}}}}}) {
     api::Exchange& ex = exchange(extra);
-    const json before = *ex.body;
+    const json before = ex.body.dom();
     UpstreamBody b = openAiBody(ex, true);
     EXPECT_TRUE(b.hide_usage) << extra;
     json sent = json::parse(b.text);
@@ -119,7 +119,7 @@ TEST_F(OpenAiBodyTest, AskedOnStreamsWhenTheClientDidNot) {
     json rest = before;
     rest.erase("stream_options");
     EXPECT_EQ(sent, rest) << "nothing else changes";
-    EXPECT_EQ(*ex.body, before) << "ex.body stays as the client sent it (fallbacks): " << extra;
+    EXPECT_EQ(ex.body.dom(), before) << "ex.body stays as the client sent it (fallbacks): " << extra;
   }
 }
 
@@ -127,7 +127,7 @@ TEST_F(OpenAiBodyTest, NotAskedWhenAskedAlreadyNotStreamingNotAcceptedOrEmbeddin
   api::Exchange& asked = exchange({{"stream_options", {{"include_usage", true}}}});
   UpstreamBody b = openAiBody(asked, true);
   EXPECT_FALSE(b.hide_usage) << "the client asked: its stream is relayed as it is";
-  EXPECT_EQ(json::parse(b.text), *asked.body);
+  EXPECT_EQ(json::parse(b.text), asked.body.dom());
 
   api::Exchange& whole = exchange(json::object(), /*stream=*/false);
   b = openAiBody(whole, true);
@@ -175,7 +175,7 @@ class StreamUsageCallTest : public ::testing::Test {
                  {"stream", true},
                  {"messages", json::array({{{"role", "user"}, {"content", "x"}}})}};
     body.update(extra);
-    ex_.body = std::make_unique<json>(std::move(body));
+    ex_.body = switchyard::api::Body::fromJson(std::move(body));
     ex_.stream = true;
     auto r = runAwait(io_, callIt(p, ex_, d, CallOptions{}));
     if (!r) {
@@ -261,7 +261,7 @@ TEST_F(StreamUsageCallTest, NotAskedWithoutStreaming) {
   transport_.response.status = 200;
   transport_.response.body = R"({"id":"x","object":"chat.completion","choices":[],"usage":{}})";
   ex_ = api::Exchange{};
-  ex_.body = std::make_unique<json>(
+  ex_.body = switchyard::api::Body::fromJson(
       json{{"model", "m"}, {"messages", json::array({{{"role", "user"}, {"content", "x"}}})}});
   auto r = runAwait(io_, callIt(*p, ex_, deployment("openai"), CallOptions{}));
   ASSERT_TRUE(r.has_value());
@@ -344,7 +344,7 @@ TEST_F(StreamUsageCallTest, AnthropicWholeReplyUsage) {
       "usage":{"input_tokens":10,"cache_read_input_tokens":20,"cache_creation_input_tokens":30,
       "output_tokens":15}})";
   ex_ = api::Exchange{};
-  ex_.body = std::make_unique<json>(
+  ex_.body = switchyard::api::Body::fromJson(
       json{{"model", "m"}, {"messages", json::array({{{"role", "user"}, {"content", "x"}}})}});
   auto r = runAwait(io_, callIt(*p, ex_, d, CallOptions{}));
   ASSERT_TRUE(r.has_value()) << r.error().message;
@@ -415,7 +415,7 @@ TEST_F(StreamUsageCallTest, GeminiWholeReplyUsage) {
       "candidatesTokenCount":2,"thoughtsTokenCount":5,"cachedContentTokenCount":4,
       "totalTokenCount":17}})";
   ex_ = api::Exchange{};
-  ex_.body = std::make_unique<json>(
+  ex_.body = switchyard::api::Body::fromJson(
       json{{"model", "m"}, {"messages", json::array({{{"role", "user"}, {"content", "x"}}})}});
   auto r = runAwait(io_, callIt(*p, ex_, d, CallOptions{}));
   ASSERT_TRUE(r.has_value()) << r.error().message;
