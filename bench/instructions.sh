@@ -31,10 +31,12 @@ export BENCH_BODY_FILE=$B/payload/chat.json
 auth="Authorization: Bearer ${BENCH_API_KEY:-sk-bench-0000000000000000}"
 url=http://127.0.0.1:$OURS_PORT/v1/chat/completions
 wrk -t1 -c4 -d3s -s "$B/wrk/post.lua" -H "$auth" "$url" >/dev/null
-callgrind_control -z >/dev/null 2>&1
+# Only this run's gateway (other callgrind runs on the machine keep their counters).
+cg_pid=$(pgrep -f -- "--callgrind-out-file=$out/cg" | head -1)
+callgrind_control -z "$cg_pid" >/dev/null 2>&1
 n=$(wrk -t1 -c4 -d10s -s "$B/wrk/post.lua" -H "$auth" "$url" | awk '/requests in/ {print $1}')
 sleep 2  # the exporters and the log writer finish their batches
-callgrind_control -d >/dev/null 2>&1
+callgrind_control -d "$cg_pid" >/dev/null 2>&1
 sleep 1
 ir=$(cat "$out"/cg.*.1 | awk '/^(summary|totals):/ {print $2}' | tail -1)
 echo "telemetry=${BENCH_TELEMETRY:-default} requests=$n Ir=$ir Ir/request=$((ir / n)) (profile: $(ls "$out"/cg.*.1))"

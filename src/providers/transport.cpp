@@ -393,6 +393,20 @@ asio::awaitable<api::Result<std::unique_ptr<Connection>>> TransportImpl::connect
   } else {
     c->plain = std::make_unique<beast::tcp_stream>(ex_);
   }
+  // Opened here so that running out of descriptors is reported as the gateway's own limit, not
+  // as a provider that cannot be reached (a range connect reports it as a cancellation).
+  if (!endpoints.empty()) {
+    c->lowest().socket().open(endpoints.front().protocol(), ec);
+    if (ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system) {
+      co_return Error{ErrorKind::kUnavailable,
+                      "The gateway has no file descriptor left for a provider connection; retry "
+                      "shortly.",
+                      "connect to " + c->origin + ": " + ec.message() +
+                          " (the gateway's open files limit; see general_settings.max_connections)",
+                      0, "", "", 1};
+    }
+    ec.clear();
+  }
   c->lowest().expires_at(deadline);
   auto [cec, ep] = co_await c->lowest().async_connect(endpoints, kNoThrow);
   if (cec) co_return transportError("connect to", cec, c->origin);

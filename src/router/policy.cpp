@@ -49,6 +49,10 @@ FailureClass classify(const api::Error& e) noexcept {
       return FailureClass::kContextWindow;
     case api::ErrorKind::kContentPolicy:
       return FailureClass::kContentPolicy;
+    case api::ErrorKind::kUnavailable:
+      // The gateway's own state (out of descriptors, busy): no deployment's fault, and no other
+      // deployment would do better. The client gets the 503 (with Retry-After) at once.
+      return FailureClass::kRequest;
     default:
       break;
   }

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -74,12 +75,23 @@ struct Server::Impl {
 };
 
 asio::awaitable<void> Server::Impl::acceptLoop() {
+  // Failed accepts are logged at most once a second (out of descriptors, they repeat every 50 ms).
+  std::chrono::steady_clock::time_point last_warned{};
+  unsigned unlogged = 0;
   for (std::size_t i = 0;; ++i) {
     Worker& w = *workers[i % workers.size()];
     auto [ec, socket] = co_await acceptor->async_accept(w.context(), kNoThrow);
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
     if (ec) {
-      spdlog::warn("accept failed: {}", ec.message());
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_warned >= std::chrono::seconds(1)) {
+        spdlog::warn("accept failed: {}{}", ec.message(),
+                     unlogged ? fmt::format(" ({} more since the last line)", unlogged) : "");
+        last_warned = now;
+        unlogged = 0;
+      } else {
+        ++unlogged;
+      }
       if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
         asio::steady_timer pause(main_ctx, std::chrono::milliseconds(50));
         co_await pause.async_wait(kNoThrow);
@@ -223,6 +235,39 @@ asio::awaitable<void> Server::Impl::signalLoop() {
   }
 }
 
+namespace {
+
+// Descriptors the process holds besides connections: listener, store, log and exporter sockets,
+// the event loops' own.
+constexpr rlim_t kSpareDescriptors = 64;
+
+// Raises the soft open-files limit to the hard one (as nginx's worker_rlimit_nofile): each
+// proxied request holds two descriptors, the client's connection and the provider's. Warns when
+// max_connections needs more than the limit allows.
+void raiseFileLimit(std::uint32_t max_connections) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    const rlim_t was = lim.rlim_cur;
+    lim.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &lim) == 0) {
+      spdlog::info("open files limit raised from {} to {}", was, lim.rlim_cur);
+    } else {
+      lim.rlim_cur = was;
+    }
+  }
+  const rlim_t needed = 2 * static_cast<rlim_t>(max_connections) + kSpareDescriptors;
+  if (lim.rlim_cur != RLIM_INFINITY && needed > lim.rlim_cur) {
+    spdlog::warn(
+        "general_settings.max_connections {} needs up to {} open files (a client and a provider "
+        "connection per request) but the limit is {}: past about {} requests at once, new "
+        "connections wait and provider connections fail (raise it with ulimit -n / LimitNOFILE)",
+        max_connections, needed, lim.rlim_cur, (lim.rlim_cur - kSpareDescriptors) / 2);
+  }
+}
+
+}  // namespace
+
 Server::Server(ServerOptions opts, config::LoadResult initial)
     : impl_(std::make_unique<Impl>(std::move(opts), std::move(initial))) {}
 
@@ -259,6 +304,7 @@ int Server::run() {
               bound.port(), bound.port(), n);
   std::fflush(stdout);
   for (const std::string& w : s.warnings) spdlog::warn("{}", w);
+  raiseFileLimit(s.shared.runtime.current()->config.general_settings.max_connections);
   if (s.shared.runtime.current()->config.general_settings.master_key.empty()) {
     spdlog::warn("no master_key configured: the gateway is open to anyone who can reach it");
   }

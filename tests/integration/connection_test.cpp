@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
+#include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "support/fake_openai.hpp"
@@ -256,6 +260,55 @@ TEST(ConnectionTest, ManyConcurrentClients) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 48);
+}
+
+// Out of descriptors: a request that cannot open its provider connection gets the gateway's own
+// 503 that says so (not a 502 blaming the provider, no retry, no cooldown); no request hangs; once
+// descriptors are free again, requests go through.
+TEST(ConnectionTest, RunningOutOfDescriptorsIsTheGatewaysOwn503) {
+  FakeOpenAI fake;
+  Behavior slow;
+  slow.header_delay = Millis(300);
+  fake.setDefaultBehavior(slow);
+  SY_START_GATEWAY(gw, connConfig(fake).yaml(), {}, 1);
+  HttpClient warm(gw->port());
+  ASSERT_EQ(warm.get("/health/liveliness").status, 200u);
+  rlimit before{};
+  ASSERT_EQ(::prlimit(gw->pid(), RLIMIT_NOFILE, nullptr, &before), 0);
+  std::size_t open = 0;
+  for ([[maybe_unused]] const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(gw->pid()) + "/fd"))
+    ++open;
+  // Room for three more descriptors: client connections take them before any provider connection.
+  rlimit tight{open + 3, before.rlim_max};  // the soft limit: it can be raised back
+  ASSERT_EQ(::prlimit(gw->pid(), RLIMIT_NOFILE, &tight, nullptr), 0);
+  std::mutex m;
+  std::vector<std::pair<unsigned, std::string>> answers;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      HttpClient c(gw->port());
+      c.setTimeout(Millis(8000));
+      auto r = c.post("/v1/chat/completions", chatBody("gpt-test"));
+      std::lock_guard lock(m);
+      answers.emplace_back(r.status, r.body);
+    });
+  }
+  for (auto& t : threads) t.join();
+  int refused = 0;
+  for (const auto& [status, body] : answers) {
+    EXPECT_TRUE(status == 200u || status == 503u) << status << " " << body;
+    if (status == 503u) {
+      ++refused;
+      EXPECT_NE(body.find("no file descriptor left"), std::string::npos) << body;
+    }
+  }
+  EXPECT_GT(refused, 0) << "the limit was never reached";
+  EXPECT_NE(gw->logText().find("Too many open files"), std::string::npos) << "the log names it";
+  ASSERT_EQ(::prlimit(gw->pid(), RLIMIT_NOFILE, &before, nullptr), 0);
+  HttpClient after(gw->port());
+  auto r = after.post("/v1/chat/completions", chatBody("gpt-test"));
+  EXPECT_EQ(r.status, 200u) << r.body << " (the deployment must not be cooling down)";
 }
 
 }  // namespace
