@@ -50,9 +50,10 @@ FailureClass classify(const api::Error& e) noexcept {
     case api::ErrorKind::kContentPolicy:
       return FailureClass::kContentPolicy;
     case api::ErrorKind::kUnavailable:
-      // The gateway's own state (out of descriptors, busy): no deployment's fault, and no other
-      // deployment would do better. The client gets the 503 (with Retry-After) at once.
-      return FailureClass::kRequest;
+      // Not from a provider: the gateway's own state (out of descriptors, busy), no deployment's
+      // fault, and no other deployment would do better. The client gets the 503 at once.
+      if (e.upstream_status == 0) return FailureClass::kRequest;
+      break;
     default:
       break;
   }

@@ -171,6 +171,8 @@ TEST(ClassifyTest, RequestFaults) {
   using K = api::ErrorKind;
   EXPECT_EQ(classify(err(K::kInvalidRequest, 400)), FailureClass::kRequest);
   EXPECT_EQ(classify(err(K::kInvalidRequest)), FailureClass::kRequest);
+  // The gateway's own 503 (out of descriptors): not the deployment's failure, not retried.
+  EXPECT_EQ(classify(err(K::kUnavailable)), FailureClass::kRequest);
   EXPECT_EQ(classify(err(K::kModelNotFound, 404)), FailureClass::kRequest);
   EXPECT_EQ(classify(err(K::kNotFound, 404)), FailureClass::kRequest);
   EXPECT_EQ(classify(err(K::kPayloadTooLarge, 413)), FailureClass::kRequest);
