@@ -116,9 +116,10 @@ class Azure final : public Provider {
     // azure_ai/ serverless models vary.
     const bool ask_usage = d.provider == "azure" && azureAcceptsStreamUsage(t.api_version);
     UpstreamBody body = openAiBody(ex, ask_usage);
-    req.body = std::move(body.text);
+    const bool hide_usage = body.hide_usage;
+    std::move(body).moveInto(req);
     co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d,
-                                        t.api_key, opts, body.hide_usage ? &ex.usage : nullptr);
+                                        t.api_key, opts, hide_usage ? &ex.usage : nullptr);
   }
 
  private:

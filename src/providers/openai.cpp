@@ -277,9 +277,10 @@ class OpenAiCompatible final : public Provider {
                                              t.api_key, opts);
     }
     UpstreamBody body = openAiBody(ex, acceptsStreamUsage(d.provider));
-    req.body = std::move(body.text);
+    const bool hide_usage = body.hide_usage;
+    std::move(body).moveInto(req);
     co_return co_await callOpenAiFormat(transport_, *t.base, std::move(req), ex.stream, d,
-                                        t.api_key, opts, body.hide_usage ? &ex.usage : nullptr);
+                                        t.api_key, opts, hide_usage ? &ex.usage : nullptr);
   }
 
  private:
@@ -313,7 +314,7 @@ UpstreamBody openAiBody(const api::Exchange& ex, bool ask_usage) {
   UpstreamBody out;
   if (!ask_usage || !ex.stream || ex.endpoint == api::Endpoint::kEmbeddings ||
       api::includeUsageAsked(ex)) {
-    out.text = ex.body.text();  // as it is (a client that asked gets its stream as it is)
+    out.own = ex.body.text();  // as it is (a client that asked gets its stream as it is)
     return out;
   }
   // The text sent sets include_usage; the body keeps what the client sent.
@@ -321,9 +322,9 @@ UpstreamBody openAiBody(const api::Exchange& ex, bool ask_usage) {
   if (so && so->kind() == api::JsonKind::kObject) {
     nlohmann::json options = so->parse();
     options["include_usage"] = true;
-    out.text = ex.body.textWith("stream_options", api::dumpJson(options));
+    out.edited = ex.body.textWith("stream_options", api::dumpJson(options));
   } else {  // none, or null (or not an object)
-    out.text = ex.body.textWith("stream_options", R"({"include_usage":true})");
+    out.edited = ex.body.textWith("stream_options", R"({"include_usage":true})");
   }
   out.hide_usage = true;
   return out;

@@ -44,8 +44,17 @@ bool azureAcceptsStreamUsage(std::string_view api_version) noexcept;
 // true: pass &ex.usage to callOpenAiFormat as `hidden_usage`. ex.body is left as the client sent
 // it (a fallback to another deployment sees the same request).
 struct UpstreamBody {
-  std::string text;
+  std::string edited;    // the text to send, when it is not ex.body's own
+  std::string_view own;  // else ex.body's text, sent without a copy (the exchange outlives the call)
   bool hide_usage = false;
+  std::string_view text() const noexcept { return edited.empty() ? own : std::string_view(edited); }
+  void moveInto(UpstreamRequest& req) && {
+    if (edited.empty()) {
+      req.borrowed_body = own;
+    } else {
+      req.body = std::move(edited);
+    }
+  }
 };
 UpstreamBody openAiBody(const api::Exchange& ex, bool ask_usage);
 

@@ -78,13 +78,13 @@ std::string formatRequestHead(const Url& url, const UpstreamRequest& req) {
   out.append(url.hostHeader()).append("\r\nuser-agent: switchyard/0.1\r\n");
   for (const api::Header& h : req.headers)
     out.append(h.name).append(": ").append(h.value).append("\r\n");
-  out.append("content-length: ").append(std::to_string(req.body.size())).append("\r\n\r\n");
+  out.append("content-length: ").append(std::to_string(req.payload().size())).append("\r\n\r\n");
   return out;
 }
 
 template <class Stream>
 asio::awaitable<beast::error_code> writeOn(Stream& s, const std::string& head,
-                                           const std::string& body) {
+                                           std::string_view body) {
   std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
   auto [ec, n] = co_await asio::async_write(s, buffers, kNoThrow);
   co_return ec;
@@ -106,7 +106,7 @@ asio::awaitable<beast::error_code> readSomeOn(Stream& s, beast::flat_buffer& b, 
 }
 
 asio::awaitable<beast::error_code> writeRequest(Connection& c, const std::string& head,
-                                                const std::string& body) {
+                                                std::string_view body) {
   // (no co_await inside ?: — GCC 12 miscompiles it)
   if (c.tls) co_return co_await writeOn(*c.tls, head, body);
   // Plain TCP: try the socket at once; a timed asynchronous write (Beast arms a timer for it) only
@@ -437,7 +437,7 @@ asio::awaitable<api::Result<UpstreamResponse>> TransportImpl::send(const Url& ur
     if (!conn) co_return conn.error();
     std::unique_ptr<Connection> c = std::move(*conn);
     c->lowest().expires_at(deadline);
-    beast::error_code ec = co_await writeRequest(*c, head, req.body);
+    beast::error_code ec = co_await writeRequest(*c, head, req.payload());
     http::response_parser<http::string_body> p;
     p.body_limit(opts_.max_response_bytes);
     p.header_limit(64 * 1024);
@@ -473,7 +473,7 @@ asio::awaitable<api::Result<std::unique_ptr<UpstreamStream>>> TransportImpl::ope
     if (!conn) co_return conn.error();
     std::unique_ptr<Connection> c = std::move(*conn);
     c->lowest().expires_at(deadline);
-    beast::error_code ec = co_await writeRequest(*c, head, req.body);
+    beast::error_code ec = co_await writeRequest(*c, head, req.payload());
     auto p = std::make_unique<http::response_parser<http::buffer_body>>();
     p->body_limit(boost::none);
     p->header_limit(64 * 1024);

@@ -29,6 +29,12 @@ struct UpstreamRequest {
   std::string target;                // path + query, e.g. "/v1/chat/completions"
   std::vector<api::Header> headers;  // besides Host, Content-Length, Connection
   std::string body;
+  // Sent instead of `body` when set: bytes that outlive the call (the exchange's request text),
+  // not copied.
+  std::string_view borrowed_body;
+  std::string_view payload() const noexcept {
+    return borrowed_body.data() != nullptr ? borrowed_body : std::string_view(body);
+  }
 };
 
 struct UpstreamResponse {

@@ -68,16 +68,23 @@ class ScriptedTransport final : public Transport {
 
   asio::awaitable<api::Result<UpstreamResponse>> send(
       const Url& url, const UpstreamRequest& req, std::chrono::steady_clock::duration) override {
-    sent.emplace_back(url, req);
+    record(url, req);
     co_return response;
   }
   asio::awaitable<api::Result<std::unique_ptr<UpstreamStream>>> open(
       const Url& url, const UpstreamRequest& req, std::chrono::steady_clock::duration) override {
-    sent.emplace_back(url, req);
+    record(url, req);
     co_return std::unique_ptr<UpstreamStream>(
         std::make_unique<ScriptedStream>(stream_status, stream_type, pieces, stream_retry_after));
   }
   std::size_t idleConnections() const noexcept override { return 0; }
+  // Kept with the body it sent, owned (a borrowed body lives only as long as the call).
+  void record(const Url& url, const UpstreamRequest& req) {
+    UpstreamRequest copy = req;
+    copy.body = std::string(req.payload());
+    copy.borrowed_body = {};
+    sent.emplace_back(url, std::move(copy));
+  }
 };
 
 inline std::string headerOf(const UpstreamRequest& r, std::string_view name) {

@@ -110,7 +110,7 @@ TEST_F(OpenAiBodyTest, AskedOnStreamsWhenTheClientDidNot) {
     const json before = ex.body.dom();
     UpstreamBody b = openAiBody(ex, true);
     EXPECT_TRUE(b.hide_usage) << extra;
-    json sent = json::parse(b.text);
+    json sent = json::parse(b.text());
     EXPECT_EQ(sent["stream_options"]["include_usage"], true) << extra;
     if (extra.contains("stream_options") && extra["stream_options"].is_object() &&
         extra["stream_options"].contains("include_obfuscation"))
@@ -127,23 +127,23 @@ TEST_F(OpenAiBodyTest, NotAskedWhenAskedAlreadyNotStreamingNotAcceptedOrEmbeddin
   api::Exchange& asked = exchange({{"stream_options", {{"include_usage", true}}}});
   UpstreamBody b = openAiBody(asked, true);
   EXPECT_FALSE(b.hide_usage) << "the client asked: its stream is relayed as it is";
-  EXPECT_EQ(json::parse(b.text), asked.body.dom());
+  EXPECT_EQ(json::parse(b.text()), asked.body.dom());
 
   api::Exchange& whole = exchange(json::object(), /*stream=*/false);
   b = openAiBody(whole, true);
   EXPECT_FALSE(b.hide_usage);
-  EXPECT_FALSE(json::parse(b.text).contains("stream_options"));
+  EXPECT_FALSE(json::parse(b.text()).contains("stream_options"));
 
   api::Exchange& other = exchange(json::object());
   b = openAiBody(other, /*ask_usage=*/false);
   EXPECT_FALSE(b.hide_usage);
-  EXPECT_FALSE(json::parse(b.text).contains("stream_options"));
+  EXPECT_FALSE(json::parse(b.text()).contains("stream_options"));
 
   api::Exchange& embed = exchange(json::object());
   embed.endpoint = api::Endpoint::kEmbeddings;
   b = openAiBody(embed, true);
   EXPECT_FALSE(b.hide_usage);
-  EXPECT_FALSE(json::parse(b.text).contains("stream_options"));
+  EXPECT_FALSE(json::parse(b.text()).contains("stream_options"));
 }
 
 // ---------------------------------------------------------------------------------------------
