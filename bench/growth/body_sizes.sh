@@ -52,14 +52,8 @@ if [ "$what" = ir ] || [ "$what" = all ]; then
 fi
 dir=$(mktemp -d /tmp/switchyard-growth-bodies-XXXXXX)
 up_pid= gw_pid=
-stop_gw() {
-  [ -n "$gw_pid" ] || return 0
-  kill -TERM "$gw_pid" 2>/dev/null || true
-  for _ in $(seq 300); do kill -0 "$gw_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$gw_pid" 2>/dev/null || true
-  wait "$gw_pid" 2>/dev/null || true
-  gw_pid=
-}
+# shellcheck source=lib.sh
+. "$here/bench/growth/lib.sh"
 cleanup() {
   stop_gw
   [ -z "$up_pid" ] || { kill -TERM "$up_pid" 2>/dev/null || true; wait "$up_pid" 2>/dev/null || true; }
@@ -67,7 +61,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # The bodies, and the hash of each one's messages (as the upstream computes it).
 python3 - "$dir" <<'PY'

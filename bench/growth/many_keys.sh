@@ -29,14 +29,8 @@ command -v valgrind >/dev/null && command -v callgrind_control >/dev/null ||
   { echo "many_keys.sh needs valgrind" >&2; exit 2; }
 dir=$(mktemp -d /tmp/switchyard-growth-keys-XXXXXX)
 nginx_pid= gw_pid=
-stop_gw() {
-  [ -n "$gw_pid" ] || return 0
-  kill -TERM "$gw_pid" 2>/dev/null || true
-  for _ in $(seq 300); do kill -0 "$gw_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$gw_pid" 2>/dev/null || true
-  wait "$gw_pid" 2>/dev/null || true
-  gw_pid=
-}
+# shellcheck source=lib.sh
+. "$here/bench/growth/lib.sh"
 cleanup() {
   stop_gw
   [ -z "$nginx_pid" ] || { kill -QUIT "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; }
@@ -44,7 +38,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # The harness's mock upstream, on free ports.
 # shellcheck source=/dev/null
