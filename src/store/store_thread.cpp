@@ -154,10 +154,11 @@ struct StoreThread::Impl {
         dropped.fetch_add(1, std::memory_order_relaxed);
         return false;
       }
+      const bool first = incoming.empty();  // the thread may be asleep: wake it
       incoming.push_back(std::move(item));
       buffered.fetch_add(1, std::memory_order_relaxed);
       response_bytes += size;
-      if (incoming.size() < opts.max_batch) return true;
+      if (!first && incoming.size() < opts.max_batch) return true;
     }
     wake.notify_one();
     return true;
@@ -219,6 +220,11 @@ struct StoreThread::Impl {
   void loop() {
     std::unique_lock lock(mu);
     for (;;) {
+      // Nothing to write: sleep until an item or a command comes (an idle gateway does not
+      // tick); then gather items for flush_interval, or until max_batch are waiting.
+      if (idle() && incoming.empty() && commands.empty() && !stopping) {
+        wake.wait(lock, [this] { return stopping || !commands.empty() || !incoming.empty(); });
+      }
       auto deadline = Clock::now() + opts.flush_interval;
       wake.wait_until(lock, deadline, [this] {
         return stopping || !commands.empty() || incoming.size() >= opts.max_batch;
