@@ -236,16 +236,6 @@ general_settings:
   database_url: sqlite:///$dir/keys.db
 YAML
 url=http://127.0.0.1:$port
-ready() { curl -sf "$url/health/liveliness" >/dev/null 2>&1; }
-start_gw() { # [wrapper...]: starts the gateway, sets gw_pid
-  "$@" "$bin" --config "$dir/config.yaml" --host 127.0.0.1 --port "$port" --workers 1 \
-    >>"$dir/gateway.log" 2>&1 &
-  gw_pid=$!
-}
-wait_ready() { # tries (10 ms each)
-  for _ in $(seq "$1"); do ready && return 0; kill -0 "$gw_pid" 2>/dev/null || break; sleep 0.01; done
-  echo "gateway not ready" >&2; tail -20 "$dir/gateway.log" >&2; exit 1
-}
 client() { # mode model body n [timeout s]
   timeout "${5:-900}" python3 "$dir/client.py" "$1" "$port" "$key" "$2" "$dir/$3.json" "$4"
 }
