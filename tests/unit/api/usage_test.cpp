@@ -115,6 +115,22 @@ TEST(ScanUsageTest, LastUsageObjectWinsAndNullIsSkipped) {
   EXPECT_FALSE(scanUsage(R"({"text":"no usage here"})"));
 }
 
+// Many places the key appears at (more than the scan keeps while looking forwards): the last
+// usage object still counts, wherever the others are.
+TEST(ScanUsageTest, TheLastUsageObjectAmongManyMentions) {
+  std::string early = R"({"usage":{"prompt_tokens":7,"completion_tokens":2}})";
+  for (int i = 0; i < 12; ++i) early += R"({"usage":null})";
+  EXPECT_EQ(scan(early).prompt_tokens, 7u) << "found before the last eight mentions";
+  std::string late;
+  for (int i = 0; i < 12; ++i) late += R"({"usage":"n/a"})";
+  late += R"({"usage":{"prompt_tokens":5,"completion_tokens":1}})";
+  late += R"({"usage":null})";
+  EXPECT_EQ(scan(late).prompt_tokens, 5u);
+  std::string none;
+  for (int i = 0; i < 20; ++i) none += R"({"usage":null})";
+  EXPECT_FALSE(scanUsage(none));
+}
+
 TEST(ScanUsageTest, KeysMatchWholeNamesOnly) {
   // "audio_cached_tokens" is not "cached_tokens"; a key inside a string value is not a key.
   Usage u =
