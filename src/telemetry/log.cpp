@@ -32,8 +32,8 @@ std::atomic<std::uint64_t> g_dropped_lines{0};
 // Writes formatted lines to a file descriptor from a thread of its own, so that a slow or
 // blocked reader of the logs (a full pipe, a stalled collector) never holds up a request.
 // A line is appended to a bounded buffer under a short lock; the writer thread takes the buffer
-// every 100 ms, or at once when a flush is asked for (spdlog flushes on warnings and every
-// second), and writes it with one write(2). A line that does not fit (the reader is too slow
+// 100 ms after its first line (asleep while there is none), or at once when a flush is asked
+// for (spdlog flushes on warnings and every second), and writes it with one write(2). A line that does not fit (the reader is too slow
 // for 4 MiB) is dropped and counted: droppedLogLines(), and a notice in the stream once it
 // drains. The destructor writes what is left.
 class AsyncFdSink final : public spdlog::sinks::base_sink<std::mutex> {
@@ -60,7 +60,9 @@ class AsyncFdSink final : public spdlog::sinks::base_sink<std::mutex> {
       ++unreported_drops_;
       return;
     }
+    const bool first = pending_.empty();
     pending_.append(line);
+    if (first) wakeForLines();
   }
 
 
@@ -73,7 +75,9 @@ class AsyncFdSink final : public spdlog::sinks::base_sink<std::mutex> {
       ++unreported_drops_;
       return;
     }
+    const bool first = pending_.empty();
     pending_.append(formatted.data(), formatted.size());
+    if (first) wakeForLines();
   }
  protected:
   // Called with the base_sink's mutex held: only wakes the writer.
@@ -88,14 +92,28 @@ class AsyncFdSink final : public spdlog::sinks::base_sink<std::mutex> {
  private:
   static constexpr std::size_t kCapacity = 4u << 20;
 
+  // The first line since the last write (base_sink's mutex held, as in flush_): the writer may be
+  // asleep with nothing to write.
+  void wakeForLines() {
+    {
+      std::lock_guard lock(wake_mutex_);
+      has_lines_ = true;
+    }
+    wake_.notify_one();
+  }
+
   void run() {
     std::string out;
     for (;;) {
       bool stopping;
       {
         std::unique_lock lock(wake_mutex_);
+        // Nothing to write: sleep until a line comes (an idle gateway does not tick), then
+        // gather lines for up to 100 ms.
+        wake_.wait(lock, [this] { return stop_ || flush_asked_ || has_lines_; });
         wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stop_ || flush_asked_; });
         flush_asked_ = false;
+        has_lines_ = false;
         stopping = stop_;
       }
       std::uint64_t drops = 0;
@@ -141,7 +159,7 @@ class AsyncFdSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::uint64_t unreported_drops_ = 0;
   std::mutex wake_mutex_;
   std::condition_variable wake_;
-  bool flush_asked_ = false, stop_ = false;
+  bool flush_asked_ = false, stop_ = false, has_lines_ = false;  // wake_mutex_
   std::thread writer_;  // last: starts after the members above exist
 };
 
