@@ -252,27 +252,41 @@ std::optional<Span> memberValue(std::string_view obj, std::string_view key) noex
 
 std::uint64_t estimateTextTokens(std::size_t chars) noexcept { return (chars + 3) / 4; }
 
+std::optional<JsonView> PromptEstimate::message(JsonView msg) {
+  ++messages_;
+  std::optional<JsonView> role, content, tool_calls;  // one pass; the last of duplicates counts
+  msg.forEachMember([&](std::string_view key, JsonView value) {
+    if (jsonKeyIs(key, "content")) content = value;
+    else if (jsonKeyIs(key, "role")) role = value;
+    else if (jsonKeyIs(key, "tool_calls")) tool_calls = value;
+    return true;
+  });
+  if (content) chars_ += textChars(*content);
+  if (tool_calls && tool_calls->kind() == JsonKind::kArray) chars_ += tool_calls->compactSize();
+  return role;
+}
+
+void PromptEstimate::rest(const Body& b) {
+  if (std::optional<JsonView> p = b.find("prompt")) chars_ += textChars(*p);
+  if (std::optional<JsonView> in = b.find("input")) chars_ += textChars(*in);
+  if (std::optional<JsonView> t = b.find("tools"); t && t->kind() == JsonKind::kArray)
+    chars_ += t->compactSize();
+}
+
+std::uint64_t PromptEstimate::tokens() const noexcept {
+  return estimateTextTokens(chars_) + 4 * messages_;
+}
+
 std::uint64_t estimatePromptTokens(const Body& b) {
-  std::size_t chars = 0, messages = 0;
+  PromptEstimate estimate;
   if (std::optional<JsonView> m = b.find("messages")) {
     m->forEachElement([&](JsonView msg) {
-      ++messages;
-      std::optional<JsonView> content, tool_calls;  // one pass; the last of duplicates counts
-      msg.forEachMember([&](std::string_view key, JsonView value) {
-        if (jsonKeyIs(key, "content")) content = value;
-        else if (jsonKeyIs(key, "tool_calls")) tool_calls = value;
-        return true;
-      });
-      if (content) chars += textChars(*content);
-      if (tool_calls && tool_calls->kind() == JsonKind::kArray) chars += tool_calls->compactSize();
+      estimate.message(msg);
       return true;
     });
   }
-  if (std::optional<JsonView> p = b.find("prompt")) chars += textChars(*p);
-  if (std::optional<JsonView> in = b.find("input")) chars += textChars(*in);
-  if (std::optional<JsonView> t = b.find("tools"); t && t->kind() == JsonKind::kArray)
-    chars += t->compactSize();
-  return estimateTextTokens(chars) + 4 * messages;
+  estimate.rest(b);
+  return estimate.tokens();
 }
 
 std::optional<Usage> scanUsage(std::string_view text) noexcept {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "switchyard/api/json_guard.hpp"
+#include "switchyard/api/usage.hpp"
 #include "switchyard/pipeline/filters.hpp"
 
 namespace switchyard::pipeline {
@@ -240,6 +241,7 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string raw_body) {
     }
   }
 
+  api::PromptEstimate estimate;
   switch (ex.endpoint) {
     case api::Endpoint::kChatCompletions: {
       std::optional<api::JsonView> m = body.find("messages");
@@ -252,11 +254,12 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string raw_body) {
                           "messages");
       std::size_t i = 0;
       std::optional<Error> bad;
-      m->forEachElement([&](api::JsonView msg) {
+      m->forEachElement([&](api::JsonView msg) {  // checked and counted in one walk
         if (msg.kind() != api::JsonKind::kObject) {
           std::string where = "messages[" + std::to_string(i) + "]";
           bad = badRequest("Invalid '" + where + "': expected an object.", where);
-        } else if (std::optional<api::JsonView> role = msg.find("role"); !role || !role->isString()) {
+        } else if (std::optional<api::JsonView> role = estimate.message(msg);
+                   !role || !role->isString()) {
           std::string where = "messages[" + std::to_string(i) + "]";
           bad = badRequest("Missing required parameter: '" + where + ".role'.", where + ".role");
         }
@@ -284,6 +287,8 @@ api::Result<void> parseRequest(api::Exchange& ex, std::string raw_body) {
   }
   if (auto e = readUsageOption(ex)) return std::move(*e);
   if (auto e = readFallbacks(ex)) return std::move(*e);
+  estimate.rest(body);
+  ex.prompt_estimate = estimate.tokens();
   return {};
 }
 

@@ -59,7 +59,7 @@ boost::asio::awaitable<api::Reply> Pipeline::run(api::Exchange& ex) {
 }
 
 std::uint64_t estimatePromptTokens(const api::Exchange& ex) {
-  return api::estimatePromptTokens(ex.body);
+  return ex.prompt_estimate ? *ex.prompt_estimate : api::estimatePromptTokens(ex.body);
 }
 
 providers::CallOptions callOptionsFor(const config::Config& cfg, const config::Deployment& d) {

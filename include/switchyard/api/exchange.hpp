@@ -214,6 +214,9 @@ struct Exchange {
                                              // sent (fallbacks, models, cache, metadata, ...)
   RequestOptions options;                    // the same, typed and validated
   std::string model;                         // body.model: the alias asked for
+  // api::estimatePromptTokens of the body, as the parse filter counted it while checking the
+  // messages (unset before; the body's later edits change only `model` and provider defaults).
+  std::optional<std::uint64_t> prompt_estimate;
   bool stream = false;                       // body.stream == true
   // Per-request upstream timeout in seconds (header x-litellm-timeout, or body `timeout`):
   // replaces timeout and stream_timeout for every attempt.

@@ -22,6 +22,20 @@ std::uint64_t estimateTextTokens(std::size_t chars) noexcept;
 // reservations, the mock provider and /v1/messages/count_tokens. Reads the text in place.
 std::uint64_t estimatePromptTokens(const Body& body);
 
+// estimatePromptTokens taken piece by piece, for a reader that walks the messages anyway (the
+// parse filter checks each one's role): message() for each element of `messages` (it returns
+// the message's `role`, as the last of that name, for the caller's checks), then rest() for
+// the other members counted.
+class PromptEstimate {
+ public:
+  std::optional<JsonView> message(JsonView msg);
+  void rest(const Body& body);
+  std::uint64_t tokens() const noexcept;
+
+ private:
+  std::size_t chars_ = 0, messages_ = 0;
+};
+
 // The usage object nearest the end of `text` (a chat.completion body, an SSE chunk or event
 // carrying `"usage":{...}`), read in place, no allocation. Keys are matched anywhere inside that
 // object (nested details included); absent ones count 0.
