@@ -37,21 +37,12 @@ Result<Body> Body::parse(std::string text) {
     if (!parsed) return parsed.error();
     return fromJson(std::move(*parsed));  // the two readers disagree: nlohmann's value is taken
   }
-  // The text from '{' to '}': whitespace around it dropped (offsets moved for the leading part).
+  // The text from '{' to '}': whitespace around it dropped (splice moves the offsets).
   while (isSpace(text.back())) text.pop_back();
-  std::size_t lead = 0;
+  std::uint32_t lead = 0;
   while (isSpace(text[lead])) ++lead;
-  if (lead > 0) {
-    text.erase(0, lead);
-    const auto by = static_cast<std::uint32_t>(lead);
-    for (JsonMember& m : b.members_) {
-      m.key_begin -= by;
-      m.key_end -= by;
-      m.value_begin -= by;
-      m.value_end -= by;
-    }
-  }
   b.text_ = std::move(text);
+  if (lead > 0) b.splice(0, lead, {});
   for (const JsonMember& m : b.members_) b.noteEscapes(m);
   return b;
 }
@@ -72,8 +63,7 @@ Body Body::fromJson(nlohmann::json object) {
 
 int Body::indexOf(std::string_view key) const noexcept {
   for (std::size_t i = members_.size(); i-- > 0;) {
-    const std::string_view raw = keyOf(members_[i]);
-    if (escaped_keys_ ? jsonKeyIs(raw, key) : raw == key) return static_cast<int>(i);
+    if (names(members_[i], key)) return static_cast<int>(i);
   }
   return -1;
 }
@@ -140,8 +130,7 @@ bool Body::erase(std::string_view key) {
   bool erased = false;
   for (std::size_t i = members_.size(); i-- > 0;) {
     const JsonMember m = members_[i];
-    const std::string_view raw = keyOf(m);
-    if (!(escaped_keys_ ? jsonKeyIs(raw, key) : raw == key)) continue;
+    if (!names(m, key)) continue;
     erased = true;
     std::uint32_t begin = 0, end = 0;
     if (i > 0) {  // `, "key": value` after the previous value

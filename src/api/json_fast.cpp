@@ -16,13 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // What a validating scan writes its strings to: nothing.
 struct NoString {
   NoString& append(const char*, const char*) { return *this; }

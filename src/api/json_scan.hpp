@@ -8,6 +8,14 @@
 
 namespace switchyard::api {
 
+// The value of a hex digit, or -1.
+inline int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 // Length of the valid UTF-8 sequence at s[i], or 0 when it is not one.
 inline std::size_t utf8Length(std::string_view s, std::size_t i) {
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };

@@ -18,16 +18,10 @@ const char* skipString(const char* p, const char* end) noexcept {
   return past != nullptr ? past : end;
 }
 
-int hexValue(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return 0;
-}
-
+// Four hex digits of validated text.
 std::uint32_t hex4(const char* p) noexcept {
   std::uint32_t cp = 0;
-  for (int i = 0; i < 4; ++i) cp = cp << 4 | static_cast<std::uint32_t>(hexValue(p[i]));
+  for (int i = 0; i < 4; ++i) cp = cp << 4 | static_cast<std::uint32_t>(hexDigit(p[i]));
   return cp;
 }
 

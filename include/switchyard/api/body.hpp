@@ -67,6 +67,10 @@ class Body {
     return {text_.data() + m.key_begin, m.key_end - m.key_begin};
   }
   void noteEscapes(const JsonMember& m) noexcept;
+  // Whether member `m` is named `key` (decoding only when some key has an escape).
+  bool names(const JsonMember& m, std::string_view key) const noexcept {
+    return escaped_keys_ ? jsonKeyIs(keyOf(m), key) : keyOf(m) == key;
+  }
   // Replaces text_[begin, end) with `with` and moves the offsets of the members after it.
   void splice(std::uint32_t begin, std::uint32_t end, std::string_view with);
   void dropDom() noexcept;
