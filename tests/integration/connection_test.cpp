@@ -7,7 +7,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "support/fake_openai.hpp"
@@ -264,51 +266,60 @@ TEST(ConnectionTest, ManyConcurrentClients) {
 
 // Out of descriptors: a request that cannot open its provider connection gets the gateway's own
 // 503 that says so (not a 502 blaming the provider, no retry, no cooldown); no request hangs; once
-// descriptors are free again, requests go through.
+// descriptors are free again, requests go through. Deterministic: the client connections are
+// accepted before the limit is lowered to exactly the descriptors already open, so every request
+// needs one descriptor more than the gateway may have (no race between accepts and connects).
 TEST(ConnectionTest, RunningOutOfDescriptorsIsTheGatewaysOwn503) {
   FakeOpenAI fake;
-  Behavior slow;
-  slow.header_delay = Millis(300);
-  fake.setDefaultBehavior(slow);
   SY_START_GATEWAY(gw, connConfig(fake).yaml(), {}, 1);
-  HttpClient warm(gw->port());
-  ASSERT_EQ(warm.get("/health/liveliness").status, 200u);
+  constexpr int kClients = 4;
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<HttpClient>(gw->port()));
+    clients.back()->setTimeout(Millis(8000));
+    ASSERT_EQ(clients.back()->get("/health/liveliness").status, 200u);  // accepted, kept alive
+  }
+  const std::string fd_dir = "/proc/" + std::to_string(gw->pid()) + "/fd";
+  auto openDescriptors = [&] {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(fd_dir)) ++n;
+    return n;
+  };
+  // Settle: the count must be stable (nothing opened lazily after the first requests).
+  std::size_t open = openDescriptors();
+  for (int i = 0; i < 20; ++i) {
+    std::this_thread::sleep_for(Millis(20));
+    std::size_t now = openDescriptors();
+    if (now == open && i >= 2) break;
+    open = now;
+  }
   rlimit before{};
   ASSERT_EQ(::prlimit(gw->pid(), RLIMIT_NOFILE, nullptr, &before), 0);
-  std::size_t open = 0;
-  for ([[maybe_unused]] const auto& e :
-       std::filesystem::directory_iterator("/proc/" + std::to_string(gw->pid()) + "/fd"))
-    ++open;
-  // Room for three more descriptors: client connections take them before any provider connection.
-  rlimit tight{open + 3, before.rlim_max};  // the soft limit: it can be raised back
+  // A new descriptor takes the lowest free number, and the kernel refuses it when that number is
+  // at or over the soft limit: the soft limit at the lowest free number leaves no room, holes in
+  // the numbering included (the soft limit only, so it can be raised back).
+  std::set<int> used;
+  for (const auto& e : std::filesystem::directory_iterator(fd_dir))
+    used.insert(std::stoi(e.path().filename().string()));
+  int lowest_free = 0;
+  while (used.count(lowest_free)) ++lowest_free;
+  rlimit tight{static_cast<rlim_t>(lowest_free), before.rlim_max};
   ASSERT_EQ(::prlimit(gw->pid(), RLIMIT_NOFILE, &tight, nullptr), 0);
-  std::mutex m;
-  std::vector<std::pair<unsigned, std::string>> answers;
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&] {
-      HttpClient c(gw->port());
-      c.setTimeout(Millis(8000));
-      auto r = c.post("/v1/chat/completions", chatBody("gpt-test"));
-      std::lock_guard lock(m);
-      answers.emplace_back(r.status, r.body);
-    });
+  auto t0 = Clock::now();
+  for (auto& c : clients) {
+    auto r = c->post("/v1/chat/completions", chatBody("gpt-test"));
+    EXPECT_EQ(r.status, 503u) << r.body;
+    EXPECT_NE(r.body.find("no file descriptor left"), std::string::npos) << r.body;
+    EXPECT_TRUE(r.has("retry-after")) << "a 503 says when to retry";
   }
-  for (auto& t : threads) t.join();
-  int refused = 0;
-  for (const auto& [status, body] : answers) {
-    EXPECT_TRUE(status == 200u || status == 503u) << status << " " << body;
-    if (status == 503u) {
-      ++refused;
-      EXPECT_NE(body.find("no file descriptor left"), std::string::npos) << body;
-    }
-  }
-  EXPECT_GT(refused, 0) << "the limit was never reached";
-  EXPECT_NE(gw->logText().find("Too many open files"), std::string::npos) << "the log names it";
+  EXPECT_LT(Clock::now() - t0, Millis(5000)) << "no request waits for a descriptor";
+  EXPECT_EQ(fake.requestCount(), 0u) << "no provider was reached";
+  EXPECT_TRUE(gw->waitForLog("Too many open files", Millis(3000))) << "the log names it";
   ASSERT_EQ(::prlimit(gw->pid(), RLIMIT_NOFILE, &before, nullptr), 0);
-  HttpClient after(gw->port());
-  auto r = after.post("/v1/chat/completions", chatBody("gpt-test"));
+  auto r = clients.front()->post("/v1/chat/completions", chatBody("gpt-test"));
   EXPECT_EQ(r.status, 200u) << r.body << " (the deployment must not be cooling down)";
+  HttpClient fresh(gw->port());
+  EXPECT_EQ(fresh.post("/v1/chat/completions", chatBody("gpt-test")).status, 200u);
 }
 
 }  // namespace
