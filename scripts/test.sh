@@ -3,6 +3,7 @@
 #   1. unit + integration tests (ctest) on the RelWithDebInfo build
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. end-to-end tests with the official `openai` npm SDK against the built binary
+#   4. every libFuzzer target of fuzz/ for 15 s (scripts/fuzz.sh; FUZZ_SECONDS, SKIP_FUZZ=1)
 # Ends with one line "N passed, N failed". Exit status 0 only when nothing failed.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,6 +55,16 @@ if [ -x build/switchyard ] && [ -f tests/e2e/package.json ]; then
   f=$(grep -E '^# fail [0-9]+' "$logdir/e2e.log" | tail -1 | awk '{print $3}')
   if [ -z "$p" ]; then failed=$((failed + 1)); status=1; else
     passed=$((passed + p)); failed=$((failed + ${f:-0})); [ "${f:-0}" = 0 ] || status=1; fi
+fi
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  # Every fuzz target for a short bounded time (the long runs: docs/reliability.md#fuzzing).
+  echo "== fuzz (libFuzzer, ${FUZZ_SECONDS:-15} s per target)"
+  scripts/fuzz.sh all "${FUZZ_SECONDS:-15}" 2>&1 | tee "$logdir/fuzz.log" | tail -20
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/fuzz.log" | tail -1)
+  if [ -z "$line" ]; then failed=$((failed + 1)); status=1; else
+    p=${line%% passed*}; f=${line#*, }; f=${f%% failed*}
+    passed=$((passed + p)); failed=$((failed + f)); [ "$f" = 0 ] || status=1; fi
 fi
 
 echo "logs: $logdir"

@@ -1,6 +1,7 @@
 // RedisCache (redis_cache.hpp).
 
 #include "switchyard/cache/redis_cache.hpp"
+#include "switchyard/api/json_get.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -40,7 +41,7 @@ std::shared_ptr<const Entry> RedisCache::decode(const std::string& value) {
   if (!j.is_object() || !j.contains("response") || !j["response"].is_string()) return nullptr;
   auto e = std::make_shared<Entry>();
   e->body = j["response"].get<std::string>();
-  e->content_type = j.value("content_type", std::string("application/json"));
+  e->content_type = api::stringOf(j, "content_type", "application/json");
   double ts = j.contains("timestamp") && j["timestamp"].is_number() ? j["timestamp"].get<double>() : 0;
   e->stored_at = std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(

@@ -253,7 +253,8 @@ void Loader::resolveCallbacks() {
     s.webhooks.push_back(std::move(w));
   }
   // Unused entries of callback_settings: named by no callbacks list.
-  for (const auto& [name, cb] : callback_settings_) {
+  for (const auto& entry : callback_settings_) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture one
     bool used = std::any_of(names.begin(), names.end(), [&](const Named& x) { return x.name == name; });
     if (!used) warn("callback_settings." + name + " is not named in litellm_settings.callbacks; unused");
   }

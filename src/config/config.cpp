@@ -22,6 +22,8 @@ namespace {
 using api::Error;
 using api::ErrorKind;
 
+constexpr std::uintmax_t kMaxIncludeBytes = 64u << 20;  // an included file
+
 // Top-level keys of LiteLLM's config that Switchyard does not read.
 constexpr Ignored kIgnoredTopLevel[] = {
     {"mcp_servers", "not implemented (MCP)"},
@@ -111,9 +113,17 @@ void Loader::processIncludes(YAML::Node& root) {
   const std::filesystem::path base = std::filesystem::path(source()).parent_path();
   for (const std::string& name : files) {
     std::filesystem::path file = base / name;
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
+    // A regular file of bounded size only: a path such as /dev/zero or a FIFO would never end.
+    std::error_code ec;
+    const bool regular = std::filesystem::is_regular_file(file, ec);
+    std::ifstream in;
+    if (regular) in.open(file, std::ios::binary);
+    if (!regular || !in) {
       fail(v, "included file not found: " + file.string());
+      continue;
+    }
+    if (std::filesystem::file_size(file, ec) > kMaxIncludeBytes) {
+      fail(v, "included file over 64 MiB: " + file.string());
       continue;
     }
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

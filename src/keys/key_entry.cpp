@@ -314,7 +314,9 @@ KeyFigures KeyEntry::figures(SysClock::time_point now) const {
   }
   if (window_.minute == minute) f.requests = window_.requests, f.tokens = window_.tokens;
   for (const auto* limits : {&row.modelRpmLimit(), &row.modelTpmLimit()}) {
-    for (const auto& [model, limit] : *limits) {
+    for (const auto& entry : *limits) {
+      const std::string& model =
+          entry.first;  // not a structured binding: clang 14 cannot capture one
       if (std::any_of(f.models.begin(), f.models.end(),
                       [&](const KeyFigures::Model& m) { return m.model == model; })) {
         continue;

@@ -2,6 +2,7 @@
 
 #include "cache_stream.hpp"
 
+#include "switchyard/api/json_get.hpp"
 #include "switchyard/api/json_guard.hpp"
 
 namespace switchyard::pipeline {
@@ -77,10 +78,11 @@ void StreamAssembler::event(std::string_view data) {
   if (cs == j.end() || !cs->is_array()) return;
   for (const json& c : *cs) {
     if (!c.is_object()) continue;
-    std::string index = std::to_string(c.value("index", 0));
+    std::string index = std::to_string(api::intOf(c, "index", 0));
     json& out = choices_[index];
     if (out.is_null()) {
-      out = {{"index", c.value("index", 0)}, {"finish_reason", nullptr}, {"logprobs", nullptr}};
+      out = {
+          {"index", api::intOf(c, "index", 0)}, {"finish_reason", nullptr}, {"logprobs", nullptr}};
       if (isChat(endpoint_)) out["message"] = {{"role", "assistant"}, {"content", nullptr}};
       else out["text"] = "";
     }
@@ -103,7 +105,7 @@ void StreamAssembler::event(std::string_view data) {
     json& calls = msg["tool_calls"];
     for (const json& tc : *tcs) {
       if (!tc.is_object()) continue;
-      std::size_t k = tc.value("index", 0);
+      std::size_t k = api::intOf(tc, "index", 0);
       if (k > 1024) {
         failed_ = true;
         return;
@@ -128,8 +130,9 @@ std::optional<std::string> StreamAssembler::finish(const std::optional<api::Usag
   whole["object"] = isChat(endpoint_) ? "chat.completion" : "text_completion";
   json list = json::array();
   for (auto& [index, c] : choices_.items()) list.push_back(c);
-  std::sort(list.begin(), list.end(),
-            [](const json& a, const json& b) { return a.value("index", 0) < b.value("index", 0); });
+  std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
+    return api::intOf(a, "index", 0) < api::intOf(b, "index", 0);
+  });
   whole["choices"] = std::move(list);
   if (usage) {
     whole["usage"] = {{"prompt_tokens", usage->prompt_tokens},
@@ -164,17 +167,20 @@ std::vector<std::string> replayEvents(const json& whole, api::Endpoint endpoint,
   const json empty = json::array();
   const json& choices = whole.contains("choices") && whole["choices"].is_array() ? whole["choices"] : empty;
   for (const json& c : choices) {
-    json index = c.value("index", 0);
+    json index = api::intOf(c, "index", 0);
     if (!chat) {
-      out.push_back(sse(chunk(json::array({{{"index", index}, {"text", c.value("text", "")},
-                                            {"logprobs", nullptr}, {"finish_reason", nullptr}}}))));
+      out.push_back(sse(chunk(json::array({{{"index", index},
+                                            {"text", api::stringOf(c, "text")},
+                                            {"logprobs", nullptr},
+                                            {"finish_reason", nullptr}}}))));
       continue;
     }
-    const json msg = c.value("message", json::object());
-    out.push_back(sse(chunk(json::array({{{"index", index},
-                                          {"delta", {{"role", msg.value("role", "assistant")}, {"content", ""}}},
-                                          {"logprobs", nullptr},
-                                          {"finish_reason", nullptr}}}))));
+    const json& msg = api::objectOf(c, "message");
+    out.push_back(sse(chunk(json::array(
+        {{{"index", index},
+          {"delta", {{"role", api::stringOf(msg, "role", "assistant")}, {"content", ""}}},
+          {"logprobs", nullptr},
+          {"finish_reason", nullptr}}}))));
     json delta = json::object();
     if (msg.contains("content") && msg["content"].is_string()) delta["content"] = msg["content"];
     if (msg.contains("refusal") && msg["refusal"].is_string()) delta["refusal"] = msg["refusal"];
@@ -194,7 +200,8 @@ std::vector<std::string> replayEvents(const json& whole, api::Endpoint endpoint,
     }
   }
   for (const json& c : choices) {
-    json fin = {{"index", c.value("index", 0)}, {"logprobs", nullptr},
+    json fin = {{"index", api::intOf(c, "index", 0)},
+                {"logprobs", nullptr},
                 {"finish_reason", c.contains("finish_reason") ? c["finish_reason"] : json("stop")}};
     if (chat) fin["delta"] = json::object();
     else fin["text"] = "";

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <string>
 
 #include "switchyard/api/find_bytes.hpp"
 #include "switchyard/api/ids.hpp"
@@ -131,11 +133,22 @@ class AccessLogFilter final : public Filter {
   boost::asio::awaitable<api::Reply> handle(api::Exchange& ex, Next next) override {
     api::Reply reply;
     bool gone = false;
+    std::optional<std::string> fault;  // what a filter or adapter threw: a bug, answered as a 500
     try {
       reply = co_await next(ex);
     } catch (const boost::system::system_error& e) {
-      if (e.code() != boost::asio::error::operation_aborted) throw;
-      gone = true;  // the client left while the answer was being prepared (status 499, as nginx)
+      if (e.code() == boost::asio::error::operation_aborted)
+        gone = true;  // the client left while the answer was being prepared (status 499, as nginx)
+      else
+        fault = e.what();
+    } catch (const std::exception& e) {
+      fault = e.what();
+    }
+    if (fault) {
+      api::Error e{api::ErrorKind::kInternal, "The gateway failed while handling the request.",
+                   "exception: " + *fault};
+      ex.outcome.error = e;
+      reply = api::Reply::fromError(e);
     }
     if (gone) {
       markClientGone(ex);

@@ -10,6 +10,7 @@
 #include "adapters.hpp"
 #include "anthropic_translate.hpp"
 #include "errors.hpp"
+#include "switchyard/api/json_get.hpp"
 #include "switchyard/api/json_guard.hpp"
 #include "target_cache.hpp"
 #include "upstream_events.hpp"
@@ -183,7 +184,7 @@ class Anthropic final : public Provider {
     if (raw) {
       body = *ex.original_body;
       body["model"] = d.model_id;
-      stream = body.value("stream", false);
+      stream = api::boolOf(body, "stream", false);
     } else {
       auto translated = anthropic::toMessagesRequest(ex.body.dom(), d.model_id, opts.drop_params);
       if (!translated) co_return translated.error();

@@ -1,6 +1,7 @@
 #include "anthropic_translate.hpp"
 
 #include "errors.hpp"
+#include "switchyard/api/json_get.hpp"
 #include "switchyard/api/json_guard.hpp"
 
 namespace switchyard::providers::anthropic {
@@ -72,7 +73,7 @@ api::Result<void> contentBlocks(const json& content, json& blocks, bool allow_im
       continue;
     }
     if (!part.is_object()) return invalid("content parts must be objects", "messages");
-    std::string type = part.value("type", std::string{});
+    std::string type = api::stringOf(part, "type");
     const json* cc = part.contains("cache_control") ? &part["cache_control"] : nullptr;
     if (type == "text") {
       if (!part.contains("text") || !part["text"].is_string())
@@ -113,7 +114,7 @@ bool unsupported(const std::string& key, const json& v) {
   if (key == "n") return !(v.is_number_integer() && v.get<std::int64_t>() == 1);
   if (key == "logprobs") return isTrue(v);
   if (key == "response_format") {
-    return !(v.is_object() && v.value("type", std::string{}) == "text");
+    return !(v.is_object() && api::stringOf(v, "type") == "text");
   }
   static constexpr std::string_view kIgnored[] = {"model",          "messages", "stream",
                                                   "stream_options", "store",    "service_tier"};
@@ -142,8 +143,8 @@ api::Result<json> toolChoice(const json& tc, const json& parallel) {
   } else if (tc.is_object()) {
     std::string name;
     if (tc.contains("function") && tc["function"].is_object())
-      name = tc["function"].value("name", std::string{});
-    if (name.empty()) name = tc.value("name", std::string{});
+      name = api::stringOf(tc["function"], "name");
+    if (name.empty()) name = api::stringOf(tc, "name");
     if (name.empty()) return invalid("tool_choice names no function", "tool_choice");
     out = {{"type", "tool"}, {"name", name}};
   } else if (!tc.is_null()) {
@@ -160,7 +161,7 @@ api::Result<json> translateTools(const json& tools) {
   if (!tools.is_array()) return invalid("tools must be an array", "tools");
   json out = json::array();
   for (const json& t : tools) {
-    if (!t.is_object() || t.value("type", std::string{"function"}) != "function" ||
+    if (!t.is_object() || api::stringOf(t, "type", "function") != "function" ||
         !t.contains("function") || !t["function"].is_object()) {
       return invalid("only function tools are supported by anthropic models", "tools");
     }
@@ -170,7 +171,7 @@ api::Result<json> translateTools(const json& tools) {
     json tool = {{"name", f["name"]}};
     if (f.contains("description") && f["description"].is_string())
       tool["description"] = f["description"];
-    json schema = f.value("parameters", json());
+    json schema = api::memberOf(f, "parameters");
     if (!schema.is_object()) schema = {{"type", "object"}, {"properties", json::object()}};
     tool["input_schema"] = std::move(schema);
     if (auto cc = t.find("cache_control"); cc != t.end() && !cc->is_null())
@@ -216,7 +217,7 @@ api::Result<json> toMessagesRequest(const json& chat, std::string_view model, bo
     if (!m.is_object() || !m.contains("role") || !m["role"].is_string())
       return invalid("each message needs a string 'role'", "messages");
     const std::string role = m["role"];
-    const json content = m.value("content", json());
+    const json content = api::memberOf(m, "content");
     if (role == "system" || role == "developer") {
       auto r = contentBlocks(content, system, /*allow_images=*/false);
       if (!r) return r.error();
@@ -234,7 +235,7 @@ api::Result<json> toMessagesRequest(const json& chat, std::string_view model, bo
           if (!call.is_object() || !call.contains("function") || !call["function"].is_object())
             return invalid("assistant tool_calls entries need a function", "messages");
           const json& f = call["function"];
-          std::string args = f.value("arguments", std::string{});
+          std::string args = api::stringOf(f, "arguments");
           json input = json::object();
           if (args.find_first_not_of(" \t\r\n") != std::string::npos) {
             input = json::parse(args, nullptr, false);
@@ -242,15 +243,14 @@ api::Result<json> toMessagesRequest(const json& chat, std::string_view model, bo
               return invalid("tool call arguments must be a JSON object", "messages");
           }
           blocks.push_back({{"type", "tool_use"},
-                            {"id", call.value("id", std::string{})},
-                            {"name", f.value("name", std::string{})},
+                            {"id", api::stringOf(call, "id")},
+                            {"name", api::stringOf(f, "name")},
                             {"input", std::move(input)}});
         }
       }
       appendTurn(turns, "assistant", std::move(blocks));
     } else if (role == "tool") {
-      json result = {{"type", "tool_result"},
-                     {"tool_use_id", m.value("tool_call_id", std::string{})}};
+      json result = {{"type", "tool_result"}, {"tool_use_id", api::stringOf(m, "tool_call_id")}};
       if (content.is_string()) {
         result["content"] = content;
       } else {
@@ -320,7 +320,7 @@ api::Result<json> toMessagesRequest(const json& chat, std::string_view model, bo
   if (auto it = chat.find("user"); it != chat.end() && it->is_string())
     out["metadata"] = {{"user_id", *it}};
   if (auto it = chat.find("thinking"); it != chat.end() && !it->is_null()) out["thinking"] = *it;
-  if (isTrue(chat.value("stream", json()))) out["stream"] = true;
+  if (isTrue(api::memberOf(chat, "stream"))) out["stream"] = true;
   return ok(std::move(out));
 }
 
@@ -355,8 +355,8 @@ std::string finishReason(std::string_view r) {
 }
 
 api::Result<json> toChatCompletion(const json& msg, std::int64_t created) {
-  if (!msg.is_object() || msg.value("type", std::string{}) != "message" ||
-      !msg.contains("content") || !msg["content"].is_array()) {
+  if (!msg.is_object() || api::stringOf(msg, "type") != "message" || !msg.contains("content") ||
+      !msg["content"].is_array()) {
     return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
                  "anthropic answered 2xx with a body that is not a Messages response"};
   }
@@ -365,18 +365,19 @@ api::Result<json> toChatCompletion(const json& msg, std::int64_t created) {
   json tool_calls = json::array();
   for (const json& b : msg["content"]) {
     if (!b.is_object()) continue;
-    std::string type = b.value("type", std::string{});
+    std::string type = api::stringOf(b, "type");
     if (type == "text") {
-      text += b.value("text", std::string{});
+      text += api::stringOf(b, "text");
       has_text = true;
     } else if (type == "thinking") {
-      reasoning += b.value("thinking", std::string{});
+      reasoning += api::stringOf(b, "thinking");
     } else if (type == "tool_use") {
-      tool_calls.push_back({{"id", b.value("id", std::string{})},
-                            {"type", "function"},
-                            {"function",
-                             {{"name", b.value("name", std::string{})},
-                              {"arguments", api::dumpJson(b.value("input", json::object()))}}}});
+      tool_calls.push_back(
+          {{"id", api::stringOf(b, "id")},
+           {"type", "function"},
+           {"function",
+            {{"name", api::stringOf(b, "name")},
+             {"arguments", api::dumpJson(b.contains("input") ? b["input"] : json::object())}}}});
     }
   }
   json message = {{"role", "assistant"},
@@ -386,15 +387,15 @@ api::Result<json> toChatCompletion(const json& msg, std::int64_t created) {
   std::string stop_reason = msg.contains("stop_reason") && msg["stop_reason"].is_string()
                                 ? msg["stop_reason"].get<std::string>()
                                 : "";
-  return ok(json{{"id", msg.value("id", std::string{})},
+  return ok(json{{"id", api::stringOf(msg, "id")},
                  {"object", "chat.completion"},
                  {"created", created},
-                 {"model", msg.value("model", std::string{})},
+                 {"model", api::stringOf(msg, "model")},
                  {"choices", json::array({{{"index", 0},
                                            {"message", std::move(message)},
                                            {"logprobs", nullptr},
                                            {"finish_reason", finishReason(stop_reason)}}})},
-                 {"usage", openAiUsage(msg.value("usage", json::object()))}});
+                 {"usage", openAiUsage(api::objectOf(msg, "usage"))}});
 }
 
 unsigned statusForErrorType(std::string_view type) {
@@ -453,17 +454,16 @@ api::Result<void> StreamTranslator::onEvent(std::string_view data, std::string& 
     return Error{ErrorKind::kUpstreamError, "The provider sent an invalid stream.",
                  "anthropic stream event is not a JSON object"};
   }
-  const std::string type = ev.value("type", std::string{});
+  const std::string type = api::stringOf(ev, "type");
   if (type == "error") {
-    json err = ev.value("error", json::object());
-    std::string etype = err.is_object() ? err.value("type", std::string{}) : "";
+    const json& err = api::memberOf(ev, "error");
+    std::string etype = err.is_object() ? api::stringOf(err, "type") : "";
     Error e = mapAnthropicError(statusForErrorType(etype), data, "", secret_);
     e.detail += " (error event inside a 200 stream)";
     return e;
   }
   if (type == "message_start") {
-    const json& m =
-        ev.value("message", json::object()).is_object() ? ev["message"] : json::object();
+    const json& m = api::objectOf(ev, "message");
     if (m.contains("id") && m["id"].is_string()) id_ = m["id"];
     if (m.contains("model") && m["model"].is_string()) model_ = m["model"];
     if (m.contains("usage") && m["usage"].is_object()) anthropic_usage_ = m["usage"];
@@ -481,26 +481,24 @@ api::Result<void> StreamTranslator::onEvent(std::string_view data, std::string& 
   const int index =
       ev.contains("index") && ev["index"].is_number_integer() ? ev["index"].get<int>() : -1;
   if (type == "content_block_start") {
-    const json& b = ev.value("content_block", json::object()).is_object() ? ev["content_block"]
-                                                                          : json::object();
-    std::string btype = b.value("type", std::string{});
+    const json& b = api::objectOf(ev, "content_block");
+    std::string btype = api::stringOf(b, "type");
     if (index >= 0 && static_cast<std::size_t>(index) >= tool_index_.size())
       tool_index_.resize(static_cast<std::size_t>(index) + 1, -1);
     if (btype == "tool_use") {
       int ordinal = tools_++;
       if (index >= 0) tool_index_[static_cast<std::size_t>(index)] = ordinal;
-      emit(chunk(
-               {{"tool_calls",
-                 json::array({{{"index", ordinal},
-                               {"id", b.value("id", std::string{})},
-                               {"type", "function"},
-                               {"function",
-                                {{"name", b.value("name", std::string{})}, {"arguments", ""}}}}})}},
-               nullptr),
+      emit(chunk({{"tool_calls",
+                   json::array(
+                       {{{"index", ordinal},
+                         {"id", api::stringOf(b, "id")},
+                         {"type", "function"},
+                         {"function", {{"name", api::stringOf(b, "name")}, {"arguments", ""}}}}})}},
+                 nullptr),
            out);
       committed_ = true;
     } else if (btype == "text") {
-      std::string text = b.value("text", std::string{});
+      std::string text = api::stringOf(b, "text");
       if (!text.empty()) {
         emit(chunk({{"content", text}}, nullptr), out);
         committed_ = true;
@@ -509,15 +507,15 @@ api::Result<void> StreamTranslator::onEvent(std::string_view data, std::string& 
     return {};
   }
   if (type == "content_block_delta") {
-    const json& d = ev.value("delta", json::object()).is_object() ? ev["delta"] : json::object();
-    std::string dtype = d.value("type", std::string{});
+    const json& d = api::objectOf(ev, "delta");
+    std::string dtype = api::stringOf(d, "type");
     if (dtype == "text_delta") {
-      std::string text = d.value("text", std::string{});
+      std::string text = api::stringOf(d, "text");
       if (text.empty()) return {};
       emit(chunk({{"content", text}}, nullptr), out);
       committed_ = true;
     } else if (dtype == "input_json_delta") {
-      std::string partial = d.value("partial_json", std::string{});
+      std::string partial = api::stringOf(d, "partial_json");
       int ordinal = index >= 0 && static_cast<std::size_t>(index) < tool_index_.size()
                         ? tool_index_[static_cast<std::size_t>(index)]
                         : -1;
@@ -528,7 +526,7 @@ api::Result<void> StreamTranslator::onEvent(std::string_view data, std::string& 
            out);
       committed_ = true;
     } else if (dtype == "thinking_delta") {
-      std::string text = d.value("thinking", std::string{});
+      std::string text = api::stringOf(d, "thinking");
       if (text.empty()) return {};
       emit(chunk({{"reasoning_content", text}}, nullptr), out);
       committed_ = true;

@@ -21,6 +21,7 @@
 #include "gemini_endpoints.hpp"
 #include "gemini_translate.hpp"
 #include "switchyard/api/ids.hpp"
+#include "switchyard/api/json_get.hpp"
 #include "switchyard/api/json_guard.hpp"
 #include "target_cache.hpp"
 #include "upstream_events.hpp"
@@ -228,7 +229,7 @@ class Gemini final : public Provider {
       co_return gemini::mapGeminiError(r->status, r->body, r->header("retry-after"), t.api_key);
     if (!isJsonObjectText(r->body)) co_return invalidResponse(r->status);
     json parsed = json::parse(r->body, nullptr, false);
-    bool base64 = ex.body.dom().value("encoding_format", std::string()) == "base64";
+    bool base64 = api::stringOf(ex.body.dom(), "encoding_format") == "base64";
     std::uint64_t tokens = (chars + 3) / 4;  // Gemini reports no token count for embeddings
     auto out = gemini::fromEmbedResponse(parsed, d.model_id, base64, tokens);
     if (!out) co_return out.error();

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "switchyard/api/json_get.hpp"
 #include "switchyard/api/json_guard.hpp"
 
 namespace switchyard::providers::gemini {
@@ -104,13 +105,13 @@ Result<void> appendParts(const json& content, json& parts) {
       continue;
     }
     if (!p.is_object()) return badRequest("message content parts must be objects.", "messages");
-    std::string type = p.value("type", std::string("text"));
+    std::string type = api::stringOf(p, "type", "text");
     if (type == "text" || type == "input_text") {
-      parts.push_back({{"text", p.value("text", std::string())}});
+      parts.push_back({{"text", api::stringOf(p, "text")}});
     } else if (type == "image_url") {
       const json& iu = p.contains("image_url") ? p["image_url"] : json();
       std::string url = iu.is_string()   ? iu.get<std::string>()
-                        : iu.is_object() ? iu.value("url", std::string())
+                        : iu.is_object() ? api::stringOf(iu, "url")
                                          : "";
       auto part = mediaPart(url);
       if (!part) return part.error();
@@ -119,12 +120,12 @@ Result<void> appendParts(const json& content, json& parts) {
       const json& a = p.contains("input_audio") ? p["input_audio"] : json();
       if (!a.is_object() || !a.contains("data"))
         return badRequest("input_audio needs data and format.", "messages");
-      parts.push_back({{"inlineData",
-                        {{"mimeType", "audio/" + a.value("format", std::string("wav"))},
-                         {"data", a["data"]}}}});
+      parts.push_back(
+          {{"inlineData",
+            {{"mimeType", "audio/" + api::stringOf(a, "format", "wav")}, {"data", a["data"]}}}});
     } else if (type == "file") {
       const json& f = p.contains("file") ? p["file"] : json();
-      std::string data = f.is_object() ? f.value("file_data", std::string()) : "";
+      std::string data = f.is_object() ? api::stringOf(f, "file_data") : "";
       if (data.empty())
         return badRequest("file parts need file_data (a base64 data URL) for gemini.", "messages");
       auto part = mediaPart(data);
@@ -195,7 +196,7 @@ CandidateParts readParts(const json& candidate) {
   for (const json& p : *parts) {
     if (!p.is_object()) continue;
     if (auto t = p.find("text"); t != p.end() && t->is_string()) {
-      if (p.value("thought", false)) {
+      if (api::boolOf(p, "thought", false)) {
         out.reasoning += t->get<std::string>();
       } else {
         out.text += t->get<std::string>();
@@ -258,7 +259,7 @@ api::Result<json> toGenerateContent(const json& chat, bool drop_params) {
   std::map<std::string, std::string> tool_names;  // tool_call_id -> function name
   for (const json& m : *msgs) {
     if (!m.is_object()) return badRequest("Each message must be an object.", "messages");
-    std::string role = m.value("role", std::string());
+    std::string role = api::stringOf(m, "role");
     const json content = m.contains("content") ? m["content"] : json();
     if (role == "system" || role == "developer") {
       auto r = appendParts(content, system_parts);
@@ -277,7 +278,7 @@ api::Result<json> toGenerateContent(const json& chat, bool drop_params) {
           if (!call.is_object() || !call.contains("function") || !call["function"].is_object())
             return badRequest("assistant tool_calls must be function calls.", "messages");
           const json& fn = call["function"];
-          std::string name = fn.value("name", std::string());
+          std::string name = api::stringOf(fn, "name");
           json args = json::object();
           if (auto a = fn.find("arguments");
               a != fn.end() && a->is_string() && !a->get_ref<const std::string&>().empty()) {
@@ -294,9 +295,9 @@ api::Result<json> toGenerateContent(const json& chat, bool drop_params) {
       }
       pushContent(contents, "model", std::move(parts));
     } else if (role == "tool" || role == "function") {
-      std::string name = m.value("name", std::string());
+      std::string name = api::stringOf(m, "name");
       if (role == "tool") {
-        std::string id = m.value("tool_call_id", std::string());
+        std::string id = api::stringOf(m, "tool_call_id");
         if (auto it = tool_names.find(id); it != tool_names.end()) name = it->second;
         if (name.empty())
           return badRequest(
@@ -322,18 +323,18 @@ api::Result<json> toGenerateContent(const json& chat, bool drop_params) {
       tools != chat.end() && tools->is_array() && !tools->empty()) {
     json decls = json::array();
     for (const json& t : *tools) {
-      if (!t.is_object() || t.value("type", std::string("function")) != "function" ||
+      if (!t.is_object() || api::stringOf(t, "type", "function") != "function" ||
           !t.contains("function")) {
         return badRequest("gemini supports only function tools.", "tools");
       }
       const json& fn = t["function"];
-      json decl = {{"name", fn.value("name", std::string())}};
+      json decl = {{"name", api::stringOf(fn, "name")}};
       if (fn.contains("description") && fn["description"].is_string())
         decl["description"] = fn["description"];
       if (auto p = fn.find("parameters"); p != fn.end() && p->is_object()) {
         json params = *p;
         stripSchema(params);
-        bool empty_object = params.value("type", std::string()) == "object" &&
+        bool empty_object = api::stringOf(params, "type") == "object" &&
                             (!params.contains("properties") || params["properties"].empty());
         if (!empty_object) decl["parameters"] = std::move(params);
       }
@@ -354,9 +355,8 @@ api::Result<json> toGenerateContent(const json& chat, bool drop_params) {
       else
         return badRequest("tool_choice must be auto, none, required or a function.", "tool_choice");
     } else if (tc->is_object() && tc->contains("function") && (*tc)["function"].is_object()) {
-      cfg = {
-          {"mode", "ANY"},
-          {"allowedFunctionNames", json::array({(*tc)["function"].value("name", std::string())})}};
+      cfg = {{"mode", "ANY"},
+             {"allowedFunctionNames", json::array({api::stringOf((*tc)["function"], "name")})}};
     } else {
       return badRequest("tool_choice must be auto, none, required or a function.", "tool_choice");
     }
@@ -466,7 +466,7 @@ api::Result<json> fromGenerateContent(const json& r, std::string_view model, std
       const json& c = (*cs)[i];
       if (!c.is_object()) continue;
       CandidateParts parts = readParts(c);
-      std::string reason = c.value("finishReason", std::string());
+      std::string reason = api::stringOf(c, "finishReason");
       if (parts.has_content) any_content = true;
       if (isSafetyReason(reason)) safety = reason;
       json message = {
@@ -479,7 +479,7 @@ api::Result<json> fromGenerateContent(const json& r, std::string_view model, std
         if (finish == "stop" || finish.empty()) finish = "tool_calls";
       }
       if (finish.empty()) finish = "stop";
-      choices.push_back({{"index", c.value("index", static_cast<int>(i))},
+      choices.push_back({{"index", api::intOf(c, "index", static_cast<std::int64_t>(i))},
                          {"message", std::move(message)},
                          {"logprobs", nullptr},
                          {"finish_reason", finish}});
@@ -543,9 +543,9 @@ api::Result<void> StreamTranslator::feed(std::string_view data, std::string& out
   for (std::size_t i = 0; i < cs->size(); ++i) {
     const json& c = (*cs)[i];
     if (!c.is_object()) continue;
-    int index = c.value("index", static_cast<int>(i));
+    const std::int64_t index = api::intOf(c, "index", static_cast<std::int64_t>(i));
     CandidateParts parts = readParts(c);
-    std::string reason = c.value("finishReason", std::string());
+    std::string reason = api::stringOf(c, "finishReason");
     if (!parts.has_content && isSafetyReason(reason) && !committed_)
       return contentPolicyError("finishReason " + reason);
     if (index < 0 || index > 64) continue;

@@ -13,6 +13,7 @@
 #include "adapters.hpp"
 #include "embedding_encoding.hpp"
 #include "switchyard/api/ids.hpp"
+#include "switchyard/api/json_get.hpp"
 #include "switchyard/api/json_guard.hpp"
 #include "switchyard/api/usage.hpp"
 
@@ -265,7 +266,7 @@ class Mock final : public Provider {
     if (auto it = request.find("dimensions"); it != request.end() && it->is_number_unsigned()) {
       dims = std::clamp<std::size_t>(it->get<std::size_t>(), 1, 8192);
     }
-    bool base64 = request.value("encoding_format", std::string()) == "base64";
+    bool base64 = api::stringOf(request, "encoding_format") == "base64";
     json data = json::array();
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       // A deterministic vector from the text's FNV-1a hash, normalised to unit length.

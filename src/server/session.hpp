@@ -67,6 +67,13 @@ void notifyEnd(api::Reply& reply, api::StreamEnd how);
 // The 413 for a body over general_settings.max_request_size_mb.
 api::Error tooLarge(const config::GeneralSettings& gs);
 
+// The error a stream source's exception becomes (writeStream): a 500 whose detail (logged) is the
+// exception's text.
+inline api::Error streamFault(const std::exception& e) {
+  return api::Error{api::ErrorKind::kInternal, "The gateway failed while relaying the stream.",
+                    std::string("stream source threw: ") + e.what()};
+}
+
 // Writes a whole reply (head and body together). Returns false when the connection is unusable.
 template <class Stream>
 asio::awaitable<bool> writeWhole(Stream& stream, unsigned version, api::Reply& reply,
@@ -94,7 +101,19 @@ asio::awaitable<bool> writeStream(Stream& stream, unsigned version, api::Reply& 
   api::StreamEnd how = api::StreamEnd::kComplete;
 
   for (;;) {
-    api::Result<std::optional<std::string>> chunk = co_await reply.stream->next();
+    // A source that throws (a bug: bad upstream data must come back as an Error) breaks the
+    // stream like an Error does: an error event, the request counted as failed. Cancellation
+    // (the client left) passes through.
+    std::optional<api::Result<std::optional<std::string>>> next;
+    try {
+      next.emplace(co_await reply.stream->next());
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == asio::error::operation_aborted) throw;
+      next.emplace(streamFault(e));
+    } catch (const std::exception& e) {
+      next.emplace(streamFault(e));
+    }
+    api::Result<std::optional<std::string>>& chunk = *next;
     std::string bytes;
     bool last = false;
     if (!chunk) {
