@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -260,6 +261,37 @@ TEST_F(PipelineTest, ManyRequestsOnOneContext) {
     ASSERT_EQ(r.status, 200u);
     ASSERT_EQ(json::parse(r.body)["choices"][0]["message"]["content"], text);
   }
+}
+
+// An adapter that throws (a bug in a translator): the client gets a 500 in OpenAI's shape and the
+// request is recorded as failed, not a dropped connection.
+class ThrowingProvider final : public providers::Provider {
+ public:
+  asio::awaitable<api::Result<api::Reply>> call(api::Exchange&, const config::Deployment&,
+                                                const providers::CallOptions&) override {
+    throw std::runtime_error("type_error.302: type must be string, but is number");
+    co_return api::Reply{};
+  }
+  std::string apiBase(const config::Deployment&) override { return "http://127.0.0.1:9"; }
+};
+
+TEST_F(PipelineTest, AnAdapterThatThrowsIsA500NotADroppedConnection) {
+  providers_->add("hosted_vllm", std::make_unique<ThrowingProvider>());
+  // The chain a proxied route has: the access log filter outermost.
+  Filter* const chain[] = {&pipeline_->accessLog(), &pipeline_->auth(),
+                           &pipeline_->parse(api::Endpoint::kChatCompletions),
+                           &pipeline_->providerCall()};
+  ex_ = api::Exchange{};
+  ex_.auth_token = kMasterKey;
+  ex_.raw_body = chat("fallback", "hi").dump();
+  api::Reply r = runAwait(io_, Next{chain}(ex_));
+  ASSERT_EQ(r.status, 500u) << r.body;
+  json e = errorOf(r);
+  EXPECT_EQ(e["message"], "The gateway failed while handling the request.");
+  EXPECT_THAT(r.body, ::testing::Not(HasSubstr("type_error")));  // the detail is for the logs
+  ASSERT_TRUE(ex_.outcome.error.has_value());
+  EXPECT_EQ(ex_.outcome.error->kind, api::ErrorKind::kInternal);
+  EXPECT_THAT(ex_.outcome.error->detail, HasSubstr("type_error.302"));
 }
 
 }  // namespace

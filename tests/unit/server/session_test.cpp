@@ -11,6 +11,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/_experimental/test/stream.hpp>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace switchyard::server {
@@ -223,6 +225,57 @@ TEST_F(SessionTest, ClientLeavingMidRequestEndsTheSession) {
   settle();
   EXPECT_TRUE(done_);
   EXPECT_TRUE(received().empty());
+}
+
+// A source that yields one chunk, then throws (a translator's bug): the client gets the chunk and
+// an error event, the observers a broken end, and the request counts as failed.
+class ThrowingSource final : public api::ChunkSource {
+ public:
+  asio::awaitable<api::Result<std::optional<std::string>>> next() override {
+    if (calls_++ == 0) co_return std::optional<std::string>{"data: {\"n\":1}\n\n"};
+    throw std::runtime_error("type_error: cannot use value() with null");
+  }
+
+ private:
+  int calls_ = 0;
+};
+
+class EndRecorder final : public api::StreamObserver {
+ public:
+  explicit EndRecorder(std::optional<api::StreamEnd>* end) : end_(end) {}
+  void onEnd(api::StreamEnd how) override { *end_ = how; }
+
+ private:
+  std::optional<api::StreamEnd>* end_;
+};
+
+TEST_F(SessionTest, AStreamSourceThatThrowsEndsWithAnErrorEvent) {
+  api::Reply reply;
+  reply.stream = std::make_unique<ThrowingSource>();
+  std::optional<api::StreamEnd> end;
+  reply.observers.push_back(std::make_unique<EndRecorder>(&end));
+  api::Exchange ex;
+  bool kept = false, finished = false;
+  TestStream server{io_}, client{io_};
+  client.connect(server);
+  asio::co_spawn(io_, session_detail::writeStream(server, 11, reply, true, ex),
+                 [&](std::exception_ptr e, bool keep) {
+                   finished = e == nullptr;
+                   kept = keep;
+                 });
+  settle();
+  ASSERT_TRUE(finished);  // no exception reached the session
+  std::string r = client.str();
+  EXPECT_NE(r.find("data: {\"n\":1}"), std::string::npos) << r;
+  EXPECT_NE(r.find("\"error\""), std::string::npos) << r;
+  EXPECT_NE(r.find("The gateway failed while relaying the stream."), std::string::npos) << r;
+  EXPECT_EQ(r.find("cannot use value"), std::string::npos) << "the detail is for the logs only";
+  EXPECT_EQ(r.substr(r.size() - 5), "0\r\n\r\n");
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ(*end, api::StreamEnd::kBroken);
+  ASSERT_TRUE(ex.outcome.error.has_value());
+  EXPECT_EQ(ex.outcome.error->kind, api::ErrorKind::kInternal);
+  (void)kept;
 }
 
 }  // namespace
