@@ -250,6 +250,43 @@ asio::awaitable<void> lingerClose(Stream& stream) {
   }
 }
 
+inline api::Error malformedRequest() {
+  return api::Error{api::ErrorKind::kInvalidRequest, "Malformed HTTP request."};
+}
+
+// A parser's verdict on bytes the client sent (not a timeout, a reset or a clean close).
+inline bool isMalformed(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+inline std::string_view bufferText(const beast::flat_buffer& b) {
+  return {static_cast<const char*>(b.data().data()), b.size()};
+}
+
+// What the buffered start of a request head shows: whether the head is complete (its blank line
+// is there), and whether a field line is folded (obs-fold: a line starting with a space or a
+// tab). RFC 9112 5.2 lets a server unfold such lines, and Beast does; the gateway refuses them
+// instead (400), because a proxy in front that reads them differently could be made to see
+// other fields than the gateway does (request smuggling). Bare LF line ends Beast refuses.
+struct HeadScan {
+  bool complete = false;
+  bool folded = false;
+};
+inline HeadScan scanHead(std::string_view bytes) {
+  const std::size_t end = bytes.find("\r\n\r\n");
+  const std::string_view head = bytes.substr(0, end);
+  HeadScan scan{end != std::string_view::npos, false};
+  for (std::size_t at = head.find('\n'); at != std::string_view::npos;
+       at = head.find('\n', at + 1)) {
+    if (at + 1 < head.size() && (head[at + 1] == ' ' || head[at + 1] == '\t')) {
+      scan.folded = true;
+      break;
+    }
+  }
+  return scan;
+}
+
 template <class Stream>
 asio::awaitable<void> sessionLoop(Stream& stream, SessionHost& host, SessionHandle& handle,
                                   const std::shared_ptr<ClientWatch>& watch) {
@@ -274,9 +311,22 @@ asio::awaitable<void> sessionLoop(Stream& stream, SessionHost& host, SessionHand
 
     http::request_parser<http::string_body> parser;
     const std::uint64_t max_body = static_cast<std::uint64_t>(gs.max_request_size_mb * 1024 * 1024);
-    parser.header_limit(gs.max_header_size_kb * 1024);
+    const std::size_t max_head = gs.max_header_size_kb * 1024;
+    parser.header_limit(static_cast<std::uint32_t>(max_head));
     parser.body_limit(max_body);
     Io<Stream>::expiresAfter(stream, seconds(gs.request_header_timeout_s));
+    // The head's bytes are looked at before Beast parses them: a folded field line is refused.
+    for (;;) {
+      const HeadScan scan = scanHead(bufferText(buffer));
+      if (scan.folded) {
+        co_await writeSimpleError(stream, 11, malformedRequest());
+        co_return;
+      }
+      if (scan.complete || buffer.size() > max_head) break;
+      auto [rec, rn] = co_await stream.async_read_some(buffer.prepare(8192), kNoThrow);
+      if (rec) co_return;  // timeout (slowloris), reset or close mid-head
+      buffer.commit(rn);
+    }
     auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
     if (hec == http::error::header_limit) {
       api::Error e{api::ErrorKind::kInvalidRequest, "Request header fields too large."};
@@ -294,14 +344,16 @@ asio::awaitable<void> sessionLoop(Stream& stream, SessionHost& host, SessionHand
       co_return;
     }
     if (hec) {
-      if (hec.category() == http::make_error_code(http::error::end_of_stream).category() &&
-          hec != http::error::end_of_stream && hec != http::error::partial_message) {
-        api::Error malformed{api::ErrorKind::kInvalidRequest, "Malformed HTTP request."};
-        co_await writeSimpleError(stream, 11, malformed);
-      }
+      if (isMalformed(hec)) co_await writeSimpleError(stream, 11, malformedRequest());
       co_return;  // timeout (slowloris), reset or clean close
     }
     auto& req = parser.get();
+    // Transfer-Encoding whose last coding is not chunked leaves the body's length unknown (RFC
+    // 9112 6.3): refused, as are the conflicts with Content-Length Beast refuses itself.
+    if (req.count(http::field::transfer_encoding) > 0 && !parser.chunked()) {
+      co_await writeSimpleError(stream, 11, malformedRequest());
+      co_return;
+    }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       auto [cec, cn] = co_await asio::async_write(stream, asio::buffer(kContinue), kNoThrow);
@@ -316,7 +368,10 @@ asio::awaitable<void> sessionLoop(Stream& stream, SessionHost& host, SessionHand
         co_await lingerClose(stream);
         co_return;
       }
-      if (bec) co_return;
+      if (bec) {
+        if (isMalformed(bec)) co_await writeSimpleError(stream, 11, malformedRequest());
+        co_return;
+      }
     }
     Io<Stream>::expiresNever(stream);
     gen.reset();

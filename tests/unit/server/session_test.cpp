@@ -278,5 +278,63 @@ TEST_F(SessionTest, AStreamSourceThatThrowsEndsWithAnErrorEvent) {
   (void)kept;
 }
 
+// Request smuggling: a request whose framing two parsers could read differently is refused with a
+// 400 and the connection closed, so nothing after it is read as another request.
+struct Smuggle {
+  const char* name;
+  std::string request;
+};
+
+class SmugglingTest : public SessionTest, public ::testing::WithParamInterface<Smuggle> {};
+
+TEST_P(SmugglingTest, RefusedWith400AndClosed) {
+  send(GetParam().request + chat("after"));
+  std::string r = received();
+  EXPECT_EQ(r.rfind("HTTP/1.1 400 ", 0), 0u) << r;
+  EXPECT_EQ(count(r, "HTTP/1.1 "), 1) << "a second request was read from the smuggled bytes: " << r;
+  EXPECT_TRUE(done_);
+}
+
+const std::string kBody = R"({"model":"echo","messages":[{"role":"user","content":"hi"}]})";
+
+INSTANTIATE_TEST_SUITE_P(
+    Session, SmugglingTest,
+    ::testing::Values(
+        Smuggle{"ContentLengthAndChunked",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+        Smuggle{"ChunkedAndContentLength",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                "Content-Length: 4\r\n\r\n0\r\n\r\n"},
+        Smuggle{"TwoContentLengths",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                    std::to_string(kBody.size()) + "\r\nContent-Length: 5\r\n\r\n" + kBody},
+        Smuggle{"ContentLengthList",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5, " +
+                    std::to_string(kBody.size()) + "\r\n\r\n" + kBody},
+        Smuggle{"ChunkedNotLast",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, "
+                "identity\r\n\r\n0\r\n\r\n"},
+        Smuggle{"ObsFoldedHeader",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n " +
+                    std::to_string(kBody.size()) + "\r\n\r\n" + kBody},
+        Smuggle{"ObsFoldedTransferEncoding",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip,\r\n "
+                "chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\n"},
+        Smuggle{"BareLineFeeds", "POST /v1/chat/completions HTTP/1.1\nHost: x\nContent-Length: " +
+                                     std::to_string(kBody.size()) + "\n\n" + kBody},
+        Smuggle{"BareLineFeedInAField",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-A: 1\nContent-Length: 0\r\n"
+                "Content-Length: " +
+                    std::to_string(kBody.size()) + "\r\n\r\n" + kBody},
+        Smuggle{"SpaceBeforeColon",
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n"
+                "Content-Length: 4\r\n\r\n0\r\n\r\n"},
+        Smuggle{
+            "BadChunkSize",
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "0x10\r\n0123456789abcdef\r\n0\r\n\r\n"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
 }  // namespace
 }  // namespace switchyard::server
