@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake ninja-build ccache pkg-config libboost1.81-dev nlohmann-json3-dev
       libyaml-cpp-dev libspdlog-dev libfmt-dev libssl-dev libmimalloc-dev libgtest-dev libgmock-dev libsqlite3-dev sqlite3 openssl
-      libhiredis-dev redis-server prometheus libpq-dev postgresql python3-yaml
+      redis-server prometheus libpq-dev postgresql python3-yaml
       clang-14 libclang-rt-14-dev curl ca-certificates nodejs npm)
 # kubectl renders deploy/k8s for the deploy_files test: Debian's (1.20) unless one is installed.
 command -v kubectl >/dev/null || pkgs+=(kubernetes-client)

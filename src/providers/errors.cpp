@@ -30,8 +30,11 @@ unsigned retryAfterSeconds(std::string_view value) {
 api::Error mapUpstreamError(UpstreamFailure f, const ErrorDialect& dialect,
                             std::string_view secret) {
   const std::string provider(dialect.provider);
-  scrubSecret(f.type, secret);
-  if (f.type.size() > 100) f.type.resize(100);
+  // Every field the client, the logs or a span may see: a provider may quote the key anywhere.
+  for (std::string* field : {&f.type, &f.code, &f.param}) {
+    scrubSecret(*field, secret);
+    if (field->size() > 100) field->resize(100);
+  }
   Error e;
   e.upstream_status = f.status;
   e.detail = "upstream " + provider + " answered " + std::to_string(f.status) +
