@@ -2,8 +2,9 @@
 # Quick start, command 2: installs what is missing, builds, and runs every test:
 #   1. unit + integration tests (ctest) on the RelWithDebInfo build
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer
-#   3. end-to-end tests with the official `openai` npm SDK against the built binary
-#   4. every libFuzzer target of fuzz/ for 15 s (scripts/fuzz.sh; FUZZ_SECONDS, SKIP_FUZZ=1)
+#   3. the same under ThreadSanitizer (`build-tsan/`, `SKIP_TSAN=1` skips it)
+#   4. end-to-end tests with the official `openai` npm SDK against the built binary
+#   5. every libFuzzer target of fuzz/ for 15 s (scripts/fuzz.sh; FUZZ_SECONDS, SKIP_FUZZ=1)
 # Ends with one line "N passed, N failed". Exit status 0 only when nothing failed.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,6 +46,18 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
     run_ctest build-asan asan
   else
     tail -60 "$logdir/build-asan.log"; echo "asan build failed"; failed=$((failed + 1)); status=1
+  fi
+fi
+
+if [ "${SKIP_TSAN:-0}" != 1 ]; then
+  # The unit and integration tests again with every thread race-checked (the gateway binary the
+  # integration tests start is the ThreadSanitizer build too). docs/reliability.md#threadsanitizer
+  echo "== build (ThreadSanitizer)"
+  if scripts/build.sh tsan >"$logdir/build-tsan.log" 2>&1; then
+    export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/tsan.supp}
+    run_ctest build-tsan tsan
+  else
+    tail -60 "$logdir/build-tsan.log"; echo "tsan build failed"; failed=$((failed + 1)); status=1
   fi
 fi
 

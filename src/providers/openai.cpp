@@ -112,8 +112,10 @@ class SseRelay final : public api::ChunkSource {
         continue;
       }
       ++inspected;
+      if (isGarbage(*ev)) co_return invalidStream();
       EventKind kind = classify(ev->data);
       if (kind == EventKind::kError) co_return streamError(ev->data, provider, secret);
+      note(ev->data);
       if (!hide(ev->data)) pending_ += ev->raw;
       if (kind == EventKind::kCommits) break;
     }
@@ -122,7 +124,10 @@ class SseRelay final : public api::ChunkSource {
 
   // Every event received so far (those read by prime() first), as received. An error event
   // after the answer has started breaks the stream: what came before it is handed out, then the
-  // error (the session ends the client's stream with it, and the request is a failure).
+  // error (the session ends the client's stream with it, and the request is a failure). So does
+  // an event that is not an OpenAI chunk (an HTML page, a line that is not SSE), and an end
+  // before both [DONE] and any finish_reason (a truncated answer). An end after a finish_reason
+  // without [DONE] is complete: [DONE] is added, as OpenAI ends every stream.
   boost::asio::awaitable<api::Result<std::optional<std::string>>> next() override {
     if (broken_) {
       Error e = std::move(*broken_);
@@ -132,13 +137,30 @@ class SseRelay final : public api::ChunkSource {
     std::string out = std::exchange(pending_, {});
     for (;;) {
       while (std::optional<SseEvent> ev = events_.take()) {
-        if (isErrorEvent(ev->data)) {
-          Error e = streamError(ev->data, provider_, secret_);
-          if (out.empty()) co_return e;
-          broken_ = std::move(e);
+        std::optional<Error> bad;
+        if (isGarbage(*ev))
+          bad = invalidStream();
+        else if (isErrorEvent(ev->data))
+          bad = streamError(ev->data, provider_, secret_);
+        if (bad) {
+          if (out.empty()) co_return std::move(*bad);
+          broken_ = std::move(bad);
           co_return std::optional<std::string>{std::move(out)};
         }
+        note(ev->data);
         if (!hide(ev->data)) out += ev->raw;
+      }
+      if (events_.ended() && !done_ && !events_.overflowed()) {
+        done_ = true;  // what the stream lacked is settled once
+        if (finished_) {
+          out += "data: [DONE]\n\n";
+        } else {
+          Error e{ErrorKind::kUpstreamError,
+                  "The provider's stream ended before the answer was complete.",
+                  "upstream " + provider_ + " stream ended without finish_reason or [DONE]"};
+          if (out.empty()) co_return e;
+          broken_ = std::move(e);
+        }
       }
       if (!out.empty()) co_return std::optional<std::string>{std::move(out)};
       if (events_.overflowed()) co_return sseOverflowError();
@@ -178,6 +200,52 @@ class SseRelay final : public api::ChunkSource {
       }
     }
     return EventKind::kPreamble;
+  }
+
+  // What an event says about the stream's end: [DONE], or a choice with a finish_reason (a scan
+  // in place: the key inside a content string is escaped, `\"finish_reason\"`, and never matches).
+  void note(std::string_view data) {
+    if (data == "[DONE]") {
+      done_ = true;
+      return;
+    }
+    static constexpr std::string_view kFinish = "\"finish_reason\"";
+    if (finished_) return;
+    for (std::size_t from = 0;;) {
+      const std::size_t i = api::findBytes(data.substr(from), kFinish);
+      if (i == std::string_view::npos) return;
+      std::size_t at = from + i + kFinish.size();
+      while (at < data.size() && (data[at] == ' ' || data[at] == ':' || data[at] == '\t')) ++at;
+      if (at < data.size() && data[at] == '"') {
+        finished_ = true;  // a string, not null
+        return;
+      }
+      from = at;
+    }
+  }
+
+  // An event that cannot be part of an OpenAI stream: data that is neither a JSON object nor
+  // [DONE] (an HTML page sent as an event stream), or lines that are not SSE fields or comments.
+  static bool isGarbage(const SseEvent& ev) {
+    if (!ev.data.empty()) {
+      const std::size_t first = ev.data.find_first_not_of(" \t\r\n");
+      return first == std::string_view::npos || (ev.data[first] != '{' && ev.data != "[DONE]");
+    }
+    for (std::string_view rest = ev.raw; !rest.empty();) {
+      const std::size_t eol = rest.find('\n');
+      std::string_view line = rest.substr(0, eol);
+      rest = eol == std::string_view::npos ? std::string_view{} : rest.substr(eol + 1);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.empty() || line.front() == ':') continue;
+      const std::string_view name = line.substr(0, line.find(':'));
+      if (name != "event" && name != "id" && name != "retry" && name != "data") return true;
+    }
+    return false;
+  }
+
+  static Error invalidStream() {
+    return Error{ErrorKind::kUpstreamError, "The provider sent an invalid stream.",
+                 "an upstream event that is not an OpenAI chunk"};
   }
 
   // An event whose top-level object has "error" (a quick scan first: the word in a content
@@ -244,6 +312,8 @@ class SseRelay final : public api::ChunkSource {
   std::optional<api::Usage>* hidden_usage_;  // null: relay every event
   std::string pending_;                      // events read by prime(), not yet handed out
   std::optional<Error> broken_;              // an error event, handed out after `pending_`
+  bool done_ = false;                        // [DONE] seen (or the end settled)
+  bool finished_ = false;                    // a finish_reason seen
   std::string provider_, secret_;            // for streamError (the secret is scrubbed)
 };
 
@@ -330,6 +400,27 @@ UpstreamBody openAiBody(const api::Exchange& ex, bool ask_usage) {
   return out;
 }
 
+namespace {
+
+// A 2xx whole answer. Every OpenAI-format answer is a JSON object; anything else (an HTML error
+// page from a proxy, a truncated body) is an upstream failure, not an answer to relay.
+api::Result<api::Reply> wholeReply(unsigned status, std::string body, std::string_view content_type,
+                                   const std::string& provider) {
+  const std::size_t first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || body[first] != '{') {
+    return Error{
+        ErrorKind::kUpstreamError, "The provider sent an invalid response.",
+        "upstream " + provider + " answered " + std::to_string(status) + " with a non-JSON body"};
+  }
+  api::Reply reply;
+  reply.status = status;
+  reply.body = std::move(body);
+  if (!content_type.empty()) reply.content_type = std::string(content_type);
+  return reply;
+}
+
+}  // namespace
+
 boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(
     Transport& transport, const Url& url, UpstreamRequest req, bool stream,
     const config::Deployment& d, std::string_view secret, const CallOptions& opts,
@@ -340,19 +431,7 @@ boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(
     if (r->status < 200 || r->status >= 300) {
       co_return mapOpenAiError(r->status, r->body, r->header("retry-after"), d.provider, secret);
     }
-    // Every OpenAI-format answer is a JSON object; anything else (an HTML error page from a
-    // proxy, a truncated body) is an upstream failure, not an answer to relay.
-    std::size_t first = r->body.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos || r->body[first] != '{') {
-      co_return Error{ErrorKind::kUpstreamError, "The provider sent an invalid response.",
-                      "upstream " + d.provider + " answered " + std::to_string(r->status) +
-                          " with a non-JSON body"};
-    }
-    api::Reply reply;
-    reply.status = r->status;
-    reply.body = std::move(r->body);
-    if (auto ct = r->header("content-type"); !ct.empty()) reply.content_type = std::string(ct);
-    co_return reply;
+    co_return wholeReply(r->status, std::move(r->body), r->header("content-type"), d.provider);
   }
 
   req.headers.push_back({"accept", "text/event-stream"});
@@ -368,11 +447,8 @@ boost::asio::awaitable<api::Result<api::Reply>> callOpenAiFormat(
     if (status < 200 || status >= 300) {
       co_return mapOpenAiError(status, *body, retry_after, d.provider, secret);
     }
-    api::Reply reply;  // a server that ignored stream=true: pass its JSON through
-    reply.status = status;
-    reply.body = std::move(*body);
-    if (!content_type.empty()) reply.content_type = content_type;
-    co_return reply;
+    // A server that ignored stream=true: its JSON passes through.
+    co_return wholeReply(status, std::move(*body), content_type, d.provider);
   }
   auto relay = std::make_unique<SseRelay>(std::move(up), opts.stream_timeout, hidden_usage);
   auto primed = co_await relay->prime(d.provider, secret);

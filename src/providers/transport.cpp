@@ -57,9 +57,6 @@ Error transportError(std::string_view what, const beast::error_code& ec,
                std::string(what) + " " + origin + ": " + ec.message()};
 }
 
-// Idle longer than this, a pooled connection is probed for a close before it is reused.
-constexpr auto kProbeIdleAfter = std::chrono::milliseconds(1000);
-
 bool peerClosed(Connection& c) {
   int fd = c.lowest().socket().native_handle();
   char byte;
@@ -142,7 +139,10 @@ asio::awaitable<beast::error_code> readSome(Connection& c, Parser& p) {
   co_return co_await readSomeOn(*c.plain, c.buffer, p);
 }
 
-// A failure on a pooled connection before any response byte: the server closed it while idle.
+// A pooled connection the request could not be written to: the server closed it while idle (after
+// the probe looked). Only then is the request sent again on a new connection: once it is written,
+// the server may have read and acted on it (and billed it) before closing, so a failure after
+// that is the request's, as nginx treats a POST (the router retries it if configured to).
 bool staleReuse(const Connection& c, const beast::error_code& ec, bool got_some) {
   if (!c.reused || got_some) return false;
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
@@ -238,10 +238,9 @@ class TransportImpl final : public Transport {
       list.pop_back();
       const auto idle = now - c->idle_since;
       if (idle >= opts_.idle_keepalive) continue;
-      // A connection idle a while is probed (a syscall) before it is trusted; one just released
-      // is taken as it is: should its server have closed it meanwhile, the request fails before
-      // any answer byte and is sent again on a new connection (staleReuse).
-      if (idle < kProbeIdleAfter || !peerClosed(*c)) return c;
+      // Probed (a syscall) before it is trusted: a server that closed it meanwhile would otherwise
+      // fail the request, which is not sent twice once written (staleReuse).
+      if (!peerClosed(*c)) return c;
     }
     return nullptr;
   }
@@ -437,13 +436,14 @@ asio::awaitable<api::Result<UpstreamResponse>> TransportImpl::send(const Url& ur
     if (!conn) co_return conn.error();
     std::unique_ptr<Connection> c = std::move(*conn);
     c->lowest().expires_at(deadline);
-    beast::error_code ec = co_await writeRequest(*c, head, req.payload());
+    const beast::error_code wec = co_await writeRequest(*c, head, req.payload());
+    beast::error_code ec = wec;
     http::response_parser<http::string_body> p;
     p.body_limit(opts_.max_response_bytes);
     p.header_limit(64 * 1024);
     if (!ec) ec = co_await readMessage(*c, p);
     if (ec) {
-      bool retry = staleReuse(*c, ec, p.got_some());
+      bool retry = wec && staleReuse(*c, ec, p.got_some());
       c->close();
       if (retry) continue;
       if (ec == http::error::body_limit) {
@@ -473,13 +473,14 @@ asio::awaitable<api::Result<std::unique_ptr<UpstreamStream>>> TransportImpl::ope
     if (!conn) co_return conn.error();
     std::unique_ptr<Connection> c = std::move(*conn);
     c->lowest().expires_at(deadline);
-    beast::error_code ec = co_await writeRequest(*c, head, req.payload());
+    const beast::error_code wec = co_await writeRequest(*c, head, req.payload());
+    beast::error_code ec = wec;
     auto p = std::make_unique<http::response_parser<http::buffer_body>>();
     p->body_limit(boost::none);
     p->header_limit(64 * 1024);
     if (!ec) ec = co_await readHeader(*c, *p);
     if (ec) {
-      bool retry = staleReuse(*c, ec, p->got_some());
+      bool retry = wec && staleReuse(*c, ec, p->got_some());
       c->close();
       if (retry) continue;
       co_return transportError("request to", ec, c->origin);

@@ -313,9 +313,16 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
     if (w == Wait::kPeerClosed) bump(aborted);
     if (w != Wait::kElapsed) return false;
   }
+  if (b.kind == Behavior::Kind::kRaw) {
+    net::write(s, net::buffer(b.body), ec);
+    if (!ec && b.chunk_delay.count() > 0 && waitPeerClosed(fd, b.chunk_delay) == Wait::kPeerClosed)
+      bump(aborted);
+    return false;
+  }
   if (b.kind == Behavior::Kind::kError) {
     return writeSimple(b.status, b.body.empty() ? errorBody(b.status, b.error_message) : b.body,
-                       b.extra_headers);
+                       b.extra_headers) &&
+           !b.close_after_answer;
   }
 
   const std::string model = body.value("model", std::string{"unknown"});
@@ -345,7 +352,7 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
                 {"data", data},
                 {"model", model},
                 {"usage", {{"prompt_tokens", prompt_tokens}, {"total_tokens", prompt_tokens}}}};
-    return writeSimple(200, res.dump(), b.extra_headers);
+    return writeSimple(200, res.dump(), b.extra_headers) && !b.close_after_answer;
   }
 
   const bool chat = route == Route::kChat;
@@ -378,7 +385,7 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
                                        {"finish_reason", "stop"}}})},
              {"usage", usage}};
     }
-    return writeSimple(200, res.dump(), b.extra_headers);
+    return writeSimple(200, res.dump(), b.extra_headers) && !b.close_after_answer;
   }
 
   // Streaming: chunked text/event-stream, one `data: {...}\n\n` per write.
@@ -484,7 +491,7 @@ bool FakeOpenAI::Impl::handle(Stream& s, int fd, const http::request<http::strin
   }
   if (!send("[DONE]")) return false;
   net::write(s, http::make_chunk_last(), ec);
-  return !ec;
+  return !ec && !b.close_after_answer;
 }
 
 // A FakeResponder over one connection of the server.

@@ -47,6 +47,8 @@ struct Behavior {
     kCloseMidStream,      // 200 SSE, `chunks_before_close` content chunks, then drop the connection
     kErrorEventInStream,  // 200 SSE, `chunks_before_close` chunks, an error event, then close
     kCloseImmediately,    // read the request, then close without answering
+    kRaw,  // write `body` as it is (not HTTP, a head alone, a cut body), wait `chunk_delay`
+           // (cut short when the peer closes), then close. OpenAI format only.
   };
   Kind kind = Kind::kNormal;
   unsigned status = 500;  // kError
@@ -62,6 +64,9 @@ struct Behavior {
   std::string content;          // non-stream answer text; empty: the chunks joined
   int chunks_before_close = 1;  // kCloseMidStream / kErrorEventInStream
   std::map<std::string, std::string> extra_headers;  // added to the response head
+  // Close the connection after a complete answer whose head said keep-alive (the peer's pooled
+  // connection is then dead). OpenAI format only.
+  bool close_after_answer = false;
 
   static Behavior error(unsigned status, std::string message = "fake upstream error");
   static Behavior hang();

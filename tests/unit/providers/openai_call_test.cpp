@@ -178,5 +178,54 @@ TEST_F(OpenAiCallTest, KeyFromTheEnvironmentIsScrubbedToo) {
   EXPECT_EQ(r.error().message, "openai error: bad key *** here");
 }
 
+// Found by tests/chaos: what an OpenAI stream may not be. A 200 JSON answer to a stream request
+// that is not JSON is a 502 like the non-stream one; a stream that ends before any finish_reason
+// and [DONE], or carries an event that is not a chunk, breaks (the client gets an error event);
+// one that ends after a finish_reason without [DONE] is complete, and [DONE] is added.
+TEST_F(OpenAiCallTest, ANonJsonAnswerToAStreamRequestIsAnUpstreamError) {
+  transport_.stream_type = "application/json";
+  transport_.pieces = {"<html><h1>Bad Gateway</h1></html>"};
+  auto r = call(true);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, ErrorKind::kUpstreamError);
+  EXPECT_EQ(r.error().message, "The provider sent an invalid response.");
+}
+
+TEST_F(OpenAiCallTest, AStreamEndingWithoutFinishOrDoneBreaks) {
+  transport_.pieces = {kChunk1 + kChunk2};
+  auto r = call(true);
+  ASSERT_TRUE(r.has_value());
+  bool failed = false;
+  EXPECT_EQ(drain(*r->stream, &failed), kChunk1 + kChunk2);
+  EXPECT_TRUE(failed) << "a truncated answer ended like a complete one";
+}
+
+TEST_F(OpenAiCallTest, AStreamEndingAfterAFinishReasonWithoutDoneGetsDone) {
+  transport_.pieces = {kChunk1 + kChunk2 + kChunk3};
+  auto r = call(true);
+  ASSERT_TRUE(r.has_value());
+  bool failed = false;
+  EXPECT_EQ(drain(*r->stream, &failed), kChunk1 + kChunk2 + kChunk3 + "data: [DONE]\n\n");
+  EXPECT_FALSE(failed);
+}
+
+TEST_F(OpenAiCallTest, EventsThatAreNotChunksBreakTheStream) {
+  for (const std::string bad : {std::string("data: <html>oops</html>\n\n"),
+                                std::string("<html>\n<body>Bad Gateway</body>\n\n")}) {
+    transport_.pieces = {kChunk1 + kChunk2 + bad + kChunk3 + "data: [DONE]\n\n"};
+    auto r = call(true);
+    ASSERT_TRUE(r.has_value());
+    bool failed = false;
+    const std::string got = drain(*r->stream, &failed);
+    EXPECT_TRUE(failed) << bad;
+    EXPECT_EQ(got, kChunk1 + kChunk2) << "nothing after the bad event is relayed";
+  }
+  // Before any content: the call fails, so the router can still try another deployment.
+  transport_.pieces = {"<!DOCTYPE html>\n\n"};
+  auto r = call(true);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "The provider sent an invalid stream.");
+}
+
 }  // namespace
 }  // namespace switchyard::providers

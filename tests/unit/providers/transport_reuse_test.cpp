@@ -1,7 +1,8 @@
 // The transport's pooled connections (providers/transport.hpp): a connection the server closed
 // while it sat in the pool, without a word (no "Connection: close"), costs the next request
-// nothing but a second connection: the request is sent again on a new one, whether the closed
-// connection was probed before reuse (idle a while) or taken at once (just released).
+// nothing but a second connection (the probe before reuse sees the close). A request written to a
+// reused connection that the server then closes without answering is not sent again: the server
+// may have acted on it (a chat completion billed twice); the failure is the request's.
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -22,10 +23,11 @@
 namespace switchyard::providers {
 namespace {
 
-// Answers one request per connection, as keep-alive, then closes the connection silently.
+// Answers one request per connection, as keep-alive, then closes the connection silently; with
+// `drop_second`, reads the second request on a connection and closes it without answering.
 class ClosingServer {
  public:
-  ClosingServer() {
+  explicit ClosingServer(bool drop_second = false) : drop_second_(drop_second) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -46,6 +48,7 @@ class ClosingServer {
   }
   int port() const { return port_; }
   int connections() const { return connections_.load(); }
+  int requests() const { return requests_.load(); }
 
  private:
   void run() {
@@ -53,24 +56,37 @@ class ClosingServer {
       int c = ::accept(fd_, nullptr, nullptr);
       if (c < 0) return;
       ++connections_;
-      std::string got;
-      char buf[4096];
-      while (got.find("\r\n\r\n") == std::string::npos) {
-        ssize_t n = ::read(c, buf, sizeof buf);
-        if (n <= 0) break;
-        got.append(buf, static_cast<std::size_t>(n));
+      for (int request = 0; request < 2; ++request) {
+        if (!readRequest(c)) break;
+        ++requests_;
+        if (request == 1) break;  // drop_second: read it, then close without a word
+        const std::string body = "{\"ok\":true}";
+        const std::string answer =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body;
+        (void)::write(c, answer.data(), answer.size());
+        if (!drop_second_) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the client pools it first
+          break;
+        }
       }
-      const std::string body = "{\"ok\":true}";
-      const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                                 std::to_string(body.size()) + "\r\n\r\n" + body;
-      (void)::write(c, answer.data(), answer.size());
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the client pools it first
       ::close(c);
     }
   }
+  static bool readRequest(int c) {
+    std::string got;
+    char buf[4096];
+    while (got.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = ::read(c, buf, sizeof buf);
+      if (n <= 0) return false;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  bool drop_second_;
   int fd_ = -1;
   int port_ = 0;
-  std::atomic<int> connections_{0};
+  std::atomic<int> connections_{0}, requests_{0};
   std::thread thread_;
 };
 
@@ -91,7 +107,7 @@ TEST(TransportReuseTest, AConnectionClosedInThePoolIsReplacedWithoutAnError) {
   auto url = parseUrl("http://127.0.0.1:" + std::to_string(server.port()));
   ASSERT_TRUE(url.has_value());
   for (int i = 0; i < 3; ++i) {
-    // Taken from the pool at once (no probe) and probed after a long idle: both recover.
+    // Reused soon after release and after a long idle: both recover.
     if (i == 2) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     else std::this_thread::sleep_for(std::chrono::milliseconds(60));  // the server has closed it
     auto r = post(ctx, *transport, *url);
@@ -100,6 +116,20 @@ TEST(TransportReuseTest, AConnectionClosedInThePoolIsReplacedWithoutAnError) {
     EXPECT_EQ(r->body, "{\"ok\":true}");
   }
   EXPECT_EQ(server.connections(), 3);  // one per request: each kept one was found closed
+}
+
+TEST(TransportReuseTest, ARequestWrittenToAReusedConnectionIsNotSentTwice) {
+  ClosingServer server(/*drop_second=*/true);
+  boost::asio::io_context ctx;
+  auto transport = Transport::create(ctx.get_executor(), Transport::Options{});
+  auto url = parseUrl("http://127.0.0.1:" + std::to_string(server.port()));
+  ASSERT_TRUE(url.has_value());
+  auto first = post(ctx, *transport, *url);
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  auto second = post(ctx, *transport, *url);  // on the pooled connection; the server drops it
+  EXPECT_FALSE(second.has_value()) << "answered, but the server never answered it";
+  EXPECT_EQ(server.requests(), 2) << "the second request was sent again on a new connection";
+  EXPECT_EQ(server.connections(), 1);
 }
 
 }  // namespace
