@@ -328,7 +328,6 @@ int Server::run() {
   asio::co_spawn(s.main_ctx, s.acceptLoop(), asio::detached);
   asio::co_spawn(s.main_ctx, s.signalLoop(), asio::detached);
   s.main_ctx.run();
-  s.shared.key_events.reset();  // its loops ended with main_ctx's work; its timers go first
   // Drained. From here on a further SIGTERM (a supervisor repeating itself) must not kill the
   // process with the default action while it exits: the signal_set that handles them is about
   // to be destroyed, which restores SIG_DFL. Every other thread already blocks them.
@@ -338,6 +337,9 @@ int Server::run() {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   }
   for (auto& w : s.workers) w->join();
+  // Its loops ended with main_ctx's work; the workers read it until they stopped (a reload
+  // builds their routes from it), so it goes after them (ThreadSanitizer).
+  s.shared.key_events.reset();
   // Every request has ended: their spans and webhook events go out (bounded).
   stopExports(s.shared, std::chrono::seconds(2));
   if (s.shared.store) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "switchyard/config/config.hpp"
 #include "switchyard/router/router.hpp"
@@ -27,8 +28,12 @@ class RuntimeHolder {
  public:
   // `states`: the deployment states' factory (default: LocalDeploymentState).
   explicit RuntimeHolder(config::Config initial, router::StateRegistry::Factory states = {});
+  // Read on a reload (a worker sees generation() change) and per accepted connection, never per
+  // request: a mutex is cheap here. (libstdc++ 12's std::atomic<std::shared_ptr>, used before,
+  // ends load() with a relaxed unlock, which ThreadSanitizer reports as a race with store().)
   std::shared_ptr<const Snapshot> current() const {
-    return current_.load(std::memory_order_acquire);
+    std::lock_guard lock(mutex_);
+    return current_;
   }
   std::uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
   // Publishes a new configuration; requests already running keep the old one.
@@ -37,7 +42,8 @@ class RuntimeHolder {
  private:
   // Deployment health and counters by id, kept across reloads.
   std::shared_ptr<router::StateRegistry> states_;
-  std::atomic<std::shared_ptr<const Snapshot>> current_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Snapshot> current_;  // under mutex_
   std::atomic<std::uint64_t> generation_{1};
 };
 

@@ -118,11 +118,13 @@ TEST_P(StoredResponses, AGetRightAfterTheWriteSeesIt) {
   test::TestDatabase db(GetParam());
   auto store = db.open();
   ASSERT_NE(store, nullptr);
+  // The executor outlives the store thread, as a worker's does: the thread may still be inside
+  // the post of a completion when the awaiting side has already resumed (ThreadSanitizer).
+  asio::io_context io;
   StoreThread t(std::move(store), slowFlush());
   const StoredResponse written = responseOf("resp_1", "tok-a");
   ASSERT_TRUE(t.write(written));
   // Through run(), awaited on an executor as the routes will.
-  asio::io_context io;
   std::optional<StoredResponse> seen;
   auto done = asio::co_spawn(
       io,
