@@ -4,9 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace switchyard::fuzz {
 
@@ -30,8 +30,8 @@ class Input {
 };
 
 // `text` cut into pieces of `step` bytes (0 means whole), as reads from a socket.
-inline std::deque<std::string> pieces(std::string_view text, std::size_t step) {
-  std::deque<std::string> out;
+inline std::vector<std::string> pieces(std::string_view text, std::size_t step) {
+  std::vector<std::string> out;
   if (step == 0) step = text.size() + 1;
   for (std::size_t i = 0; i < text.size(); i += step) out.emplace_back(text.substr(i, step));
   return out;

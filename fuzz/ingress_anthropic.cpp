@@ -6,7 +6,7 @@
 // Input: one control byte (bits 0-1 which direction, then the piece size byte for streams), then
 // the JSON or stream bytes.
 
-#include "chunk_pieces.hpp"
+#include "stream_framing.hpp"
 #include "switchyard/ingress/anthropic/reply.hpp"
 #include "switchyard/ingress/anthropic/request.hpp"
 #include "switchyard/ingress/anthropic/stream.hpp"
@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     default: {  // a stream back
       const std::size_t step = in.byte();
       anthropic::AnthropicStream stream(
-          std::make_unique<fuzz::PieceSource>(fuzz::pieces(in.rest(), step)), "alias", {"STOP"});
+          std::make_unique<test::VectorSource>(fuzz::pieces(in.rest(), step)), "alias", {"STOP"});
       fuzz::drainAndCheck(stream);
       break;
     }

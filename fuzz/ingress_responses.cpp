@@ -7,7 +7,7 @@
 // Input: one control byte (bits 0-1 which direction, then the piece size byte for streams), then
 // the JSON or stream bytes.
 
-#include "chunk_pieces.hpp"
+#include "stream_framing.hpp"
 #include "switchyard/ingress/responses/reply.hpp"
 #include "switchyard/ingress/responses/request.hpp"
 #include "switchyard/ingress/responses/stream.hpp"
@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::optional<api::Usage> usage;
       bool ended = false;
       responses::ResponsesStream stream(
-          std::make_unique<fuzz::PieceSource>(fuzz::pieces(in.rest(), step)),
+          std::make_unique<test::VectorSource>(fuzz::pieces(in.rest(), step)),
           responses::responseShell(client, head), &usage, [&ended](const nlohmann::json& response) {
             if (ended || !response.is_object()) std::abort();  // called once, with an object
             ended = true;

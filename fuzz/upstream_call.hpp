@@ -34,7 +34,7 @@ inline int callUpstream(const std::uint8_t* data, std::size_t size, ProviderFact
   transport.response.body = std::string(in.rest());
   transport.response.headers = {{"content-type", "application/json"}};
   transport.stream_status = status;
-  transport.pieces = pieces(in.rest(), step);
+  for (std::string& p : pieces(in.rest(), step)) transport.pieces.push_back(std::move(p));
   auto provider = make(transport);
 
   api::Exchange ex;

@@ -15,12 +15,14 @@ passed=0 failed=0 status=0
 logdir=$(mktemp -d /tmp/switchyard-test-XXXXXX)
 
 count_ctest() {  # $1 = ctest log
-  local line total nfail
+  local line total nfail skipped
   line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -1)
   if [ -z "$line" ]; then failed=$((failed + 1)); status=1; return; fi
   nfail=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
   total=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
-  passed=$((passed + total - nfail)); failed=$((failed + nfail))
+  # A skipped test (GTEST_SKIP) is listed as not run: not counted as passed.
+  skipped=$(grep -cE '^[[:space:]]*[0-9]+ - .*\(Skipped\)$' "$1")
+  passed=$((passed + total - nfail - skipped)); failed=$((failed + nfail))
   [ "$nfail" = 0 ] || status=1
 }
 

@@ -139,12 +139,14 @@ asio::awaitable<beast::error_code> readSome(Connection& c, Parser& p) {
   co_return co_await readSomeOn(*c.plain, c.buffer, p);
 }
 
-// A pooled connection the request could not be written to: the server closed it while idle (after
-// the probe looked). Only then is the request sent again on a new connection: once it is written,
-// the server may have read and acted on it (and billed it) before closing, so a failure after
-// that is the request's, as nginx treats a POST (the router retries it if configured to).
-bool staleReuse(const Connection& c, const beast::error_code& ec, bool got_some) {
-  if (!c.reused || got_some) return false;
+// Whether writing the request to a pooled connection failed because the server closed it while
+// idle (after the probe looked). Only then is the request sent again on a new connection: once it
+// is written, the server may have read and acted on it (and billed it) before closing, so a
+// failure after that is the request's, as nginx treats a POST (the router retries it if
+// configured to).
+bool staleReuse(const Connection& c, const beast::error_code& write_error) {
+  const beast::error_code& ec = write_error;
+  if (!c.reused) return false;
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
          ec == ssl::error::stream_truncated;
@@ -436,14 +438,13 @@ asio::awaitable<api::Result<UpstreamResponse>> TransportImpl::send(const Url& ur
     if (!conn) co_return conn.error();
     std::unique_ptr<Connection> c = std::move(*conn);
     c->lowest().expires_at(deadline);
-    const beast::error_code wec = co_await writeRequest(*c, head, req.payload());
-    beast::error_code ec = wec;
+    beast::error_code ec = co_await writeRequest(*c, head, req.payload());
+    const bool retry = staleReuse(*c, ec);
     http::response_parser<http::string_body> p;
     p.body_limit(opts_.max_response_bytes);
     p.header_limit(64 * 1024);
     if (!ec) ec = co_await readMessage(*c, p);
     if (ec) {
-      bool retry = wec && staleReuse(*c, ec, p.got_some());
       c->close();
       if (retry) continue;
       if (ec == http::error::body_limit) {
@@ -473,14 +474,13 @@ asio::awaitable<api::Result<std::unique_ptr<UpstreamStream>>> TransportImpl::ope
     if (!conn) co_return conn.error();
     std::unique_ptr<Connection> c = std::move(*conn);
     c->lowest().expires_at(deadline);
-    const beast::error_code wec = co_await writeRequest(*c, head, req.payload());
-    beast::error_code ec = wec;
+    beast::error_code ec = co_await writeRequest(*c, head, req.payload());
+    const bool retry = staleReuse(*c, ec);
     auto p = std::make_unique<http::response_parser<http::buffer_body>>();
     p->body_limit(boost::none);
     p->header_limit(64 * 1024);
     if (!ec) ec = co_await readHeader(*c, *p);
     if (ec) {
-      bool retry = wec && staleReuse(*c, ec, p->got_some());
       c->close();
       if (retry) continue;
       co_return transportError("request to", ec, c->origin);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "unit/run_await.hpp"
+#include "unit/vector_source.hpp"
 
 namespace switchyard::ingress::anthropic {
 
@@ -381,21 +382,7 @@ TEST(AnthropicErrorTest, BodyAndEventShapes) {
 // ---------------------------------------------------------------------------------------------
 // Streams
 
-class VectorSource final : public ChunkSource {
- public:
-  explicit VectorSource(std::vector<std::string> pieces, std::optional<Error> fail = std::nullopt)
-      : pieces_(std::move(pieces)), fail_(std::move(fail)) {}
-  asio::awaitable<Result<std::optional<std::string>>> next() override {
-    if (i_ < pieces_.size()) co_return std::optional<std::string>{pieces_[i_++]};
-    if (fail_) co_return *fail_;
-    co_return std::optional<std::string>{};
-  }
-
- private:
-  std::vector<std::string> pieces_;
-  std::optional<Error> fail_;
-  std::size_t i_ = 0;
-};
+using test::VectorSource;
 
 struct Drained {
   std::string bytes;

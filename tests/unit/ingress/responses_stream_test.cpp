@@ -13,6 +13,7 @@
 
 #include "switchyard/ingress/responses/reply.hpp"
 #include "unit/run_await.hpp"
+#include "unit/vector_source.hpp"
 
 namespace switchyard::ingress::responses {
 namespace {
@@ -25,21 +26,7 @@ using api::Result;
 using nlohmann::json;
 using test::runAwait;
 
-class VectorSource final : public ChunkSource {
- public:
-  explicit VectorSource(std::vector<std::string> pieces, std::optional<Error> fail = std::nullopt)
-      : pieces_(std::move(pieces)), fail_(std::move(fail)) {}
-  asio::awaitable<Result<std::optional<std::string>>> next() override {
-    if (i_ < pieces_.size()) co_return std::optional<std::string>{pieces_[i_++]};
-    if (fail_) co_return *fail_;
-    co_return std::optional<std::string>{};
-  }
-
- private:
-  std::vector<std::string> pieces_;
-  std::optional<Error> fail_;
-  std::size_t i_ = 0;
-};
+using test::VectorSource;
 
 struct Drained {
   std::vector<std::string> chunks;

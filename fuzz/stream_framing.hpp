@@ -1,11 +1,10 @@
 #pragma once
-// For the ingress fuzz targets: an upstream chat.completion.chunk stream made of the fuzzer's
-// bytes (PieceSource), and the check that a translated stream is well framed: every event the
-// gateway writes is "event: <type>\ndata: <one JSON object>\n\n" (checkEvents aborts otherwise).
+// For the ingress fuzz targets: the check that a translated stream is well framed: every event
+// the gateway writes is "event: <type>\ndata: <one JSON object>\n\n" (drainAndCheck aborts
+// otherwise). The upstream stream is a test::VectorSource over fuzz::pieces.
 
 #include <boost/asio/io_context.hpp>
 #include <cstdlib>
-#include <deque>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -13,22 +12,9 @@
 #include "switchyard/api/exchange.hpp"
 #include "unit/providers/scripted_transport.hpp"
 #include "unit/run_await.hpp"
+#include "unit/vector_source.hpp"
 
 namespace switchyard::fuzz {
-
-class PieceSource final : public api::ChunkSource {
- public:
-  explicit PieceSource(std::deque<std::string> pieces) : pieces_(std::move(pieces)) {}
-  boost::asio::awaitable<api::Result<std::optional<std::string>>> next() override {
-    if (pieces_.empty()) co_return std::optional<std::string>{};
-    std::string p = std::move(pieces_.front());
-    pieces_.pop_front();
-    co_return std::optional<std::string>{std::move(p)};
-  }
-
- private:
-  std::deque<std::string> pieces_;
-};
 
 // Drains `source` and checks the framing of everything it yielded.
 inline void drainAndCheck(api::ChunkSource& source) {
