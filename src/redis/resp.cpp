@@ -59,11 +59,6 @@ bool Reader::feed(const char* data, std::size_t n) {
   return true;
 }
 
-Reader::Status Reader::fail(std::string message) {
-  error_ = std::move(message);
-  return Status::kProtocolError;
-}
-
 Reader::Status Reader::next(Value& out) {
   for (;;) {
     Value v;
@@ -71,12 +66,10 @@ Reader::Status Reader::next(Value& out) {
       case Step::kBad:
         return Status::kProtocolError;
       case Step::kIncomplete:
-        if (reply_bytes_ + (buf_.size() - reply_start_) > max_buffered_)
-          return fail("reply larger than " + std::to_string(max_buffered_) + " bytes");
-        return Status::kNeedMore;
+        if (reply_bytes_ + (buf_.size() - reply_start_) <= max_buffered_) return Status::kNeedMore;
+        bad("reply larger than " + std::to_string(max_buffered_) + " bytes");
+        return Status::kProtocolError;
       case Step::kOpened:
-        if (open_.size() > kMaxDepth)
-          return fail("replies nested over " + std::to_string(kMaxDepth) + " levels");
         continue;
       case Step::kValue:
         break;
@@ -159,6 +152,8 @@ Reader::Step Reader::step(Value& v) {
       if (*n > 0 &&
           static_cast<std::uint64_t>(*n) > std::min<std::size_t>(max_buffered_ / 3, kMaxElements))
         return bad("array of " + std::string(text) + " elements over the reply bound");
+      if (*n > 0 && open_.size() == kMaxDepth)
+        return bad("replies nested over " + std::to_string(kMaxDepth) + " levels");
       v.type = *n == -1 ? Value::Type::kNil : Value::Type::kArray;
       scan_ = next;
       if (*n <= 0) return Step::kValue;

@@ -39,8 +39,7 @@ class Reader {
   // Reads one value or array header at scan_: kValue (a whole scalar, nil or empty array in
   // `v`), kOpened (a non-empty array pushed on open_), kIncomplete, kBad.
   Step step(Value& v);
-  Step bad(std::string message);
-  Status fail(std::string message);
+  Step bad(std::string message);  // sets error_
 
   struct OpenArray {
     Value array;
