@@ -13,6 +13,13 @@ cd "$root"
 
 passed=0 failed=0 status=0
 logdir=$(mktemp -d /tmp/switchyard-test-XXXXXX)
+timings="" stage_name="" stage_start=$SECONDS
+
+stage() {  # $1 = the stage starting now; the one before it gets its time in the closing summary
+  [ -z "$stage_name" ] || timings+="$(printf '%-24s %5d s' "$stage_name" $((SECONDS - stage_start)))"$'\n'
+  stage_name=$1 stage_start=$SECONDS
+  [ -z "$1" ] || echo "== $1"
+}
 
 count_ctest() {  # $1 = ctest log
   local line total nfail skipped
@@ -29,12 +36,12 @@ count_ctest() {  # $1 = ctest log
 run_ctest() {  # $1 = build dir, $2 = label, $3... = more ctest arguments
   local log="$logdir/ctest-$2.log" dir=$1 label=$2
   shift 2
-  echo "== ctest ($label)"
+  stage "ctest ($label)"
   (cd "$dir" && ctest --output-on-failure -j "${CTEST_JOBS:-2}" --timeout 180 "$@") 2>&1 | tee "$log" | tail -40
   count_ctest "$log"
 }
 
-echo "== build (RelWithDebInfo)"
+stage "build (RelWithDebInfo)"
 if scripts/build.sh release >"$logdir/build-release.log" 2>&1; then
   run_ctest build release
 else
@@ -42,7 +49,7 @@ else
 fi
 
 if [ "${SKIP_ASAN:-0}" != 1 ]; then
-  echo "== build (ASan+UBSan)"
+  stage "build (ASan+UBSan)"
   if scripts/build.sh asan >"$logdir/build-asan.log" 2>&1; then
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -55,7 +62,7 @@ fi
 if [ "${SKIP_TSAN:-0}" != 1 ]; then
   # The unit and integration tests again with every thread race-checked (the gateway binary the
   # integration tests start is the ThreadSanitizer build too). docs/reliability.md#threadsanitizer
-  echo "== build (ThreadSanitizer)"
+  stage "build (ThreadSanitizer)"
   if scripts/build.sh tsan >"$logdir/build-tsan.log" 2>&1; then
     # Every process's reports (the test binaries' and the gateways' they start) go to files, so
     # that a race counts even where a test passes on its retry. The retry is for timing alone:
@@ -76,7 +83,7 @@ if [ "${SKIP_TSAN:-0}" != 1 ]; then
 fi
 
 if [ -x build/switchyard ] && [ -f tests/e2e/package.json ]; then
-  echo "== e2e (openai SDK)"
+  stage "e2e (openai SDK)"
   SWITCHYARD_BIN="$root/build/switchyard" scripts/e2e.sh 2>&1 | tee "$logdir/e2e.log" | tail -40
   p=$(grep -E '^# pass [0-9]+' "$logdir/e2e.log" | tail -1 | awk '{print $3}')
   f=$(grep -E '^# fail [0-9]+' "$logdir/e2e.log" | tail -1 | awk '{print $3}')
@@ -86,7 +93,7 @@ fi
 
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
   # Every fuzz target for a short bounded time (the long runs: docs/reliability.md#fuzzing).
-  echo "== fuzz (libFuzzer, ${FUZZ_SECONDS:-15} s per target)"
+  stage "fuzz (libFuzzer, ${FUZZ_SECONDS:-15} s per target)"
   scripts/fuzz.sh all "${FUZZ_SECONDS:-15}" 2>&1 | tee "$logdir/fuzz.log" | tail -20
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logdir/fuzz.log" | tail -1)
   if [ -z "$line" ]; then failed=$((failed + 1)); status=1; else
@@ -94,6 +101,8 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
     passed=$((passed + p)); failed=$((failed + f)); [ "$f" = 0 ] || status=1; fi
 fi
 
+stage ""
+printf '== time per stage\n%s' "$timings"
 echo "logs: $logdir"
 echo "$passed passed, $failed failed"
 exit $status

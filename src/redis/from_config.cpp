@@ -38,16 +38,23 @@ struct Parts {
   std::chrono::milliseconds timeout{100};
 };
 
+// A call's deadline, and for opening a connection at least as long: a longer socket_timeout also
+// covers a connect made under load (the first call of a worker opens its link).
+void setTimeout(Settings& s, std::chrono::milliseconds timeout) {
+  s.timeout = timeout;
+  s.connect_timeout = std::max(s.connect_timeout, timeout);
+}
+
 api::Result<Settings> settingsOf(const Parts& p) {
   if (!p.url.empty()) {
     auto s = parseRedisUrl(p.url);
     if (!s) return badSetting(p.url_name, s.error());
     if (p.db) s->db = *p.db;
-    s->timeout = p.timeout;
+    setTimeout(*s, p.timeout);
     return s;
   }
   Settings s;
-  s.timeout = p.timeout;
+  setTimeout(s, p.timeout);
   if (!p.host.empty()) s.host = p.host;
   if (p.port) s.port = static_cast<std::uint16_t>(*p.port);
   s.password = p.password;
@@ -106,7 +113,7 @@ std::optional<api::Result<Settings>> sharedRedis(const config::Config& cfg, cons
     return settingsOf(p);
   }
   if (auto cache = cacheRedis(cfg, env)) {
-    if (*cache) (*cache)->timeout = timeoutOf(cfg.litellm_settings.cache_params, kCounterTimeout);
+    if (*cache) setTimeout(**cache, timeoutOf(cfg.litellm_settings.cache_params, kCounterTimeout));
     return cache;
   }
   Parts p{.timeout = timeoutOf(cfg.litellm_settings.cache_params, kCounterTimeout)};

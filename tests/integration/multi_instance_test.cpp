@@ -70,8 +70,7 @@ class MultiInstanceTest : public ::testing::Test {
         .router("redis_host", "127.0.0.1")
         .router("redis_port", std::to_string(redis_->port()))
         .router("redis_password", "mipw")
-        // Exact counts on a loaded 2-core machine: Redis calls get a second (shared_limits_test).
-        .litellm("cache_params", "{socket_timeout: 1}")
+        .litellm("cache_params", exactCountRedisTimeout())
         .general("master_key", kMasterKey)
         .general("instance_lease_ttl", "2")
         .yaml();

@@ -80,7 +80,7 @@ class SharedLimitsTest : public ::testing::Test {
         .general("master_key", kMasterKey)
         .yaml();
   }
-  void countExactly() { redis_timeout_ = "{socket_timeout: 1}"; }
+  void countExactly() { redis_timeout_ = exactCountRedisTimeout(); }
   std::unique_ptr<GatewayProcess> launch() {
     GatewayOptions o;
     o.binary = switchyardBinary();

@@ -164,8 +164,19 @@ GatewayProcess::~GatewayProcess() {
     exit_code_ = reapProcess(pid_, Millis(5000));
   }
   if (::testing::Test::HasFailure()) {
-    std::string log = logText();
+    // Access lines are counted, not shown: what went wrong is in the others.
+    std::string log, line;
+    std::size_t access = 0;
+    std::istringstream in(logText());
+    while (std::getline(in, line)) {
+      if (line.find(" info access ") != std::string::npos) {
+        ++access;
+      } else {
+        log += line + '\n';
+      }
+    }
     if (log.size() > 8000) log = "...\n" + log.substr(log.size() - 8000);
+    log += "(" + std::to_string(access) + " access lines left out)";
     std::fprintf(stderr, "---- gateway output (%s) ----\n%s\n---- end gateway output ----\n",
                  dir_.c_str(), log.c_str());
   }

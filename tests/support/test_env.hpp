@@ -41,6 +41,20 @@ inline std::string switchyardBinary() {
 #endif
 }
 
+// The gateway under test runs under a sanitizer (several times slower).
+#ifdef SWITCHYARD_SANITIZED_GATEWAY
+constexpr bool kSanitizedGateway = true;
+#else
+constexpr bool kSanitizedGateway = false;
+#endif
+
+// cache_params for tests that count a shared limit exactly: a Redis call waits behind every request
+// the worker has queued, so on a loaded 2-core machine it gets a second (5 under a sanitizer)
+// before the instance falls back to counting alone.
+inline std::string exactCountRedisTimeout() {
+  return kSanitizedGateway ? "{socket_timeout: 5}" : "{socket_timeout: 1}";
+}
+
 // Builds a LiteLLM-style config.yaml. Values are raw YAML scalars/flow values.
 class ConfigBuilder {
  public:

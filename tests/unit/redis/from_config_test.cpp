@@ -59,6 +59,14 @@ TEST(RedisFromConfig, CallDeadlinesAreShortUnlessSocketTimeoutSaysOtherwise) {
   c.litellm_settings.cache_params.socket_timeout_s = 0.25;
   EXPECT_EQ((*cacheRedis(c, envOf({})))->timeout, std::chrono::milliseconds(250));
   EXPECT_EQ((*sharedRedis(c, envOf({})))->timeout, std::chrono::milliseconds(250));
+  // Opening a link gets 200 ms, or a call's deadline when that is longer.
+  EXPECT_EQ((*sharedRedis(c, envOf({})))->connect_timeout, std::chrono::milliseconds(250));
+  c.litellm_settings.cache_params.socket_timeout_s = 0.01;
+  EXPECT_EQ((*sharedRedis(c, envOf({})))->connect_timeout, std::chrono::milliseconds(200));
+  c.litellm_settings.cache_params.url = "redis://r:7000";
+  c.litellm_settings.cache_params.socket_timeout_s = 2;
+  EXPECT_EQ((*cacheRedis(c, envOf({})))->connect_timeout, std::chrono::milliseconds(2000));
+  c.litellm_settings.cache_params.url.clear();
   // router_settings' own Redis, from env alone too.
   config::Config r;
   r.router_settings.redis_host = "counters";
