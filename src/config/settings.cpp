@@ -448,6 +448,8 @@ void Loader::parseGeneralSettings(const Value& v) {
       if (auto b = boolean(x)) g.metrics_require_auth = *b;
     } else if (k == "responses_retention") {
       if (auto d = duration(x, Bound::kNonNegative)) g.responses_retention_s = *d;
+    } else if (k == "store_buffer_rows") {
+      if (auto n = integerOf<std::uint64_t>(x, 1)) g.store_buffer_rows = *n;
     } else if (k == "instance_lease_ttl") {
       if (auto d = duration(x, Bound::kPositive)) g.instance_lease_ttl_s = *d;
     } else if (k == "user_api_key_cache_ttl") {

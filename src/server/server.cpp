@@ -131,6 +131,7 @@ bool Server::Impl::openStore() {
     return false;
   }
   store::StoreThreadOptions options;
+  options.max_buffered = static_cast<std::size_t>(cfg.general_settings.store_buffer_rows);
   options.response_retention = std::chrono::milliseconds(
       static_cast<std::int64_t>(cfg.general_settings.responses_retention_s * 1000));
   shared.store = std::make_unique<store::StoreThread>(std::move(*opened), options);

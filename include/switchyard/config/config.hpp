@@ -195,6 +195,9 @@ struct GeneralSettings {
   std::uint64_t max_upstream_response_mb = 64;  // bound on a buffered (non-stream) upstream body
   // Stored Responses API responses older than this are purged (docs/responses.md); 0 keeps them.
   double responses_retention_s = 30 * 86400.0;
+  // Rows (spend, stored responses) waiting for the store; beyond, new ones are dropped and counted
+  // (a database that stays down must not take the gateway's memory with it).
+  std::uint64_t store_buffer_rows = 100000;
   // With a shared (PostgreSQL) store and no Redis invalidation channel up, a loaded virtual key
   // is reread from the store once older than this (docs/multi-instance.md#keys). LiteLLM's name.
   double user_api_key_cache_ttl_s = 10;

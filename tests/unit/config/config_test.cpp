@@ -391,6 +391,8 @@ TEST(ConfigTest, WrongTypesNamePathAndLine) {
        "general_settings.request_header_timeout: must be > 0 (line 2)"},
       {"general_settings:\n  drain_timeout: -1\n",
        "general_settings.drain_timeout: must be >= 0 (line 2)"},
+      {"general_settings:\n  store_buffer_rows: 0\n",
+       "general_settings.store_buffer_rows: must be >= 1 (line 2)"},
       {"general_settings:\n  responses_retention: -1\n",
        "general_settings.responses_retention: must be >= 0 (line 2)"},
       {"general_settings:\n  disable_spend_logs: [true]\n",
@@ -541,6 +543,7 @@ general_settings:
   max_header_size_kb: 32
   max_upstream_response_mb: 16
   responses_retention: 7d
+  store_buffer_rows: 5000
 )yaml");
   EXPECT_THAT(r.warnings, IsEmpty());
   const Deployment& d = r.config.model_list.at(0);
@@ -606,6 +609,7 @@ general_settings:
   EXPECT_EQ(g.max_header_size_kb, 32u);
   EXPECT_EQ(g.max_upstream_response_mb, 16u);
   EXPECT_EQ(g.responses_retention_s, 7 * 86400);
+  EXPECT_EQ(g.store_buffer_rows, 5000u);
 }
 
 TEST(ConfigTest, SupportedEndpointsSayWhetherADeploymentHasTheResponsesApi) {
