@@ -179,6 +179,8 @@ TEST(ProcessSignalsTest, AtTheDescriptorLimitOpenConnectionsAreServedAndNewOnesW
   for (std::size_t i = 0; i < answers.size(); ++i) {
     waiting.push_back(std::make_unique<HttpClient>(gw->port()));
     waiting.back()->setTimeout(Millis(15000));
+  }
+  for (std::size_t i = 0; i < answers.size(); ++i) {
     asks.emplace_back([&, i] {
       answers[i] = waiting[i]->get("/health/liveliness");
       answered[i] = LoadClock::now();
