@@ -3,6 +3,7 @@
 #   scripts/fuzz.sh                 every target, 30 s each
 #   scripts/fuzz.sh sse_cutter 600  one target, 10 minutes
 #   scripts/fuzz.sh all 15          every target, 15 s each (what the test script runs)
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh all 1800   each until 10 million executions or 30 minutes
 # Each target starts from its committed seeds (fuzz/corpus/<target>) and regressions
 # (fuzz/regressions/<target>), with fuzz/dict/<target>.dict when there is one, and grows a working
 # corpus in build-fuzz/corpus/<target> (kept between runs; fuzz/corpus is never written). An input
@@ -32,7 +33,7 @@ for t in "${targets[@]}"; do
   dict=(); [ -f "fuzz/dict/$t.dict" ] && dict=(-dict="fuzz/dict/$t.dict")
   log="build-fuzz/fuzz-$t.log"
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    "build-fuzz/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    "build-fuzz/fuzz/fuzz_$t" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$crashes/" "${dict[@]}" \
     "$work" "fuzz/corpus/$t" "fuzz/regressions/$t" >"$log" 2>&1
   rc=$?
@@ -40,7 +41,8 @@ for t in "${targets[@]}"; do
   cov=$(grep -E '#[0-9]+.*(DONE|pulse|NEW).*cov:' "$log" | tail -1 | sed -E 's/.*cov: ([0-9]+).*/\1/')
   if [ $rc -eq 0 ]; then
     passed=$((passed + 1))
-    printf '%-22s ok      %12s executions  %6s edges  %s s\n' "$t" "${runs:-?}" "${cov:-?}" "$seconds"
+    took=$(grep -E '^Done [0-9]+ runs in [0-9]+ second' "$log" | sed -E 's/.* in ([0-9]+) second.*/\1/')
+    printf '%-22s ok      %12s executions  %6s edges  %s s\n' "$t" "${runs:-?}" "${cov:-?}" "${took:-$seconds}"
   else
     failed=$((failed + 1))
     printf '%-22s FAILED  %12s executions  (exit %s; log %s; input in %s)\n' "$t" "${runs:-?}" "$rc" "$log" "$crashes"
