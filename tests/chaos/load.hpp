@@ -25,6 +25,16 @@ namespace {
 using LoadClock = std::chrono::steady_clock;
 using Millis = std::chrono::milliseconds;
 
+// Slower under a sanitizer: the tests' time bounds stretch by this, their properties do not.
+constexpr int kSlow = kSanitizedGateway ? 5 : 1;
+
+// How many times `needle` occurs in `text` (log lines, say).
+inline std::size_t countOf(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = 0; (at = text.find(needle, at)) != std::string::npos; ++at) ++n;
+  return n;
+}
+
 // One request's fate: `problem` is empty when the answer was as it should be.
 struct Shot {
   LoadClock::time_point start;

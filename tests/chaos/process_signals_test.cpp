@@ -30,18 +30,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kSlow = kSanitizedGateway ? 5 : 1;
-
 Request chatOrStream(const std::string& model) {
   return [model](HttpClient& c, std::mt19937_64& rng) {
     return chatMustSucceed(c, chatBody(model, "hi", {{"stream", rng() % 2 == 0}}));
   };
-}
-
-std::size_t countOf(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t at = 0; (at = text.find(needle, at)) != std::string::npos; ++at) ++n;
-  return n;
 }
 
 TEST(ProcessSignalsTest, SighupEvery100msUnderLoadFailsNoRequest) {
