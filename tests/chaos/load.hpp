@@ -136,7 +136,8 @@ inline LoadTally tallyOf(const std::vector<Shot>& shots,
   return t;
 }
 
-// The sum of a metric's samples in a Prometheus text scrape (every label set); 0 when absent.
+// The sum of a metric's samples in a Prometheus text scrape (every label set; or one, when `name`
+// ends with it: `m{group="requests"}`); 0 when absent.
 inline double metricSum(const std::string& scrape, const std::string& name) {
   double sum = 0;
   std::size_t pos = 0;
