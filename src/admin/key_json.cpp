@@ -9,43 +9,18 @@
 
 #include <string>
 
+#include "json_render.hpp"
 #include "switchyard/admin/key_request.hpp"
 
 namespace switchyard::admin {
 namespace {
 
 using nlohmann::json;
-
-json textOrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
-json timeOrNull(const std::optional<store::UnixMs>& ms) {
-  return ms ? json(isoTime(*ms)) : json(nullptr);
-}
-
-// created_at / updated_at: 0 is "not set".
-json stampOrNull(store::UnixMs ms) { return ms != 0 ? json(isoTime(ms)) : json(nullptr); }
-
-template <class T>
-json optionalOrNull(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
-
-json limitsOrNull(const store::ByModel<std::int64_t>& limits) {
-  return limits.empty() ? json(nullptr) : json(limits);
-}
-
-json tagsOrNull(const std::vector<std::string>& tags) {
-  return tags.empty() ? json(nullptr) : json(tags);
-}
+using namespace render;
 
 // The stored metadata object with the LiteLLM fields kept in it put back.
 json metadataOf(const store::KeyRow& row) {
-  json meta = json::parse(row.metadata, nullptr, /*allow_exceptions=*/false);
-  if (!meta.is_object()) meta = json::object();
-  if (!row.tags.empty()) meta["tags"] = row.tags;
-  if (!row.model_rpm_limit.empty()) meta["model_rpm_limit"] = row.model_rpm_limit;
-  if (!row.model_tpm_limit.empty()) meta["model_tpm_limit"] = row.model_tpm_limit;
-  return meta;
+  return metadataWith(row.metadata, &row.tags, row.model_rpm_limit, row.model_tpm_limit);
 }
 
 json modelMaxBudgetOf(const store::KeyRow& row) {

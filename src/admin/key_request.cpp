@@ -9,39 +9,25 @@
 #include "switchyard/admin/key_request.hpp"
 
 #include <cctype>
-#include <charconv>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <limits>
 #include <string_view>
 #include <utility>
 
-#include "switchyard/api/json_guard.hpp"
+#include "field_readers.hpp"
 #include "switchyard/auth/key_hash.hpp"
 #include "switchyard/config/config.hpp"
-#include "switchyard/keys/budget_window.hpp"
 
 namespace switchyard::admin {
 namespace {
 
 using nlohmann::json;
 using namespace std::chrono;
+using namespace field;
 
 constexpr std::string_view kKeyPrefix = "sk-";
 constexpr std::size_t kHashLength = 64;
 constexpr std::size_t kMaxKeyParamLength = 256;
-constexpr int kMaxMonths = 12000;  // "Nmo" beyond a thousand years is not an expiry
-constexpr std::string_view kDurationHelp =
-    "a duration such as \"30s\", \"30m\", \"1h\", \"7d\" or \"1mo\"";
-
-api::Error bad(std::string param, std::string message) {
-  api::Error e{api::ErrorKind::kInvalidRequest, std::move(message)};
-  e.param = std::move(param);
-  return e;
-}
-
-api::Error notAnObject() { return bad("", "the request body must be a JSON object"); }
 
 bool isHash(std::string_view s) {
   if (s.size() != kHashLength) return false;
@@ -49,186 +35,6 @@ bool isHash(std::string_view s) {
     if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
   }
   return true;
-}
-
-// A JSON number usable as a finite double (bool is not a number here).
-std::optional<double> asNumber(const json& v) {
-  if (!v.is_number()) return std::nullopt;
-  double d = v.get<double>();
-  if (!std::isfinite(d)) return std::nullopt;
-  return d;
-}
-
-// A JSON integer, or a float with an integral value, within int64.
-std::optional<std::int64_t> asInteger(const json& v) {
-  if (v.is_number_integer() && !v.is_number_unsigned()) return v.get<std::int64_t>();
-  if (v.is_number_unsigned()) {
-    auto u = v.get<std::uint64_t>();
-    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      return std::nullopt;
-    }
-    return static_cast<std::int64_t>(u);
-  }
-  if (v.is_number_float()) {
-    double d = v.get<double>();
-    // 2^63 is exactly representable; anything at or above it does not fit.
-    if (!std::isfinite(d) || std::trunc(d) != d || d >= 9223372036854775808.0 ||
-        d < -9223372036854775808.0) {
-      return std::nullopt;
-    }
-    return static_cast<std::int64_t>(d);
-  }
-  return std::nullopt;
-}
-
-// "<N><unit>" with unit s, m, h, d, w or mo: LiteLLM's duration_in_seconds units. A bare number
-// has no unit and is refused (LiteLLM raises on it too).
-bool hasDurationForm(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  if (i == 0 || i > 9) return false;
-  std::string_view unit = s.substr(i);
-  return unit == "s" || unit == "m" || unit == "h" || unit == "d" || unit == "w" || unit == "mo";
-}
-
-// The text LiteLLM reads as "no duration": null, "", "none", "null" (its UI sends the latter).
-bool isNoneText(std::string_view s) {
-  if (s.empty()) return true;
-  std::string lower;
-  for (char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "none" || lower == "null";
-}
-
-// now + duration, with "Nmo" as N calendar months (same day, clamped to the month's end) as
-// LiteLLM's duration_in_seconds computes it; the other units are fixed lengths.
-std::optional<store::UnixMs> addDuration(store::UnixMs now_ms, const std::string& text) {
-  if (!hasDurationForm(text)) return std::nullopt;
-  if (text.ends_with("mo")) {
-    int n = std::stoi(text.substr(0, text.size() - 2));
-    if (n > kMaxMonths) return std::nullopt;
-    sys_time<milliseconds> now{milliseconds(now_ms)};
-    sys_days today = floor<days>(now);
-    year_month_day ymd(today);
-    year_month ym = year_month(ymd.year(), ymd.month()) + months(n);
-    day last = year_month_day_last(ym.year(), month_day_last(ym.month())).day();
-    day d = ymd.day() > last ? last : ymd.day();
-    sys_days target = sys_days(ym / d);
-    return now_ms + duration_cast<milliseconds>(target - today).count();
-  }
-  std::optional<double> s = config::parseDurationSeconds(text);
-  if (!s) return std::nullopt;
-  return now_ms + static_cast<store::UnixMs>(std::llround(*s * 1000));
-}
-
-// Field readers: the value, or an error naming `param`.
-
-api::Result<std::string> readString(const json& v, const std::string& param) {
-  if (!v.is_string()) return bad(param, param + " must be a string");
-  return v.get<std::string>();
-}
-
-api::Result<std::vector<std::string>> readStringList(const json& v, const std::string& param) {
-  if (!v.is_array()) return bad(param, param + " must be a list of strings");
-  std::vector<std::string> out;
-  out.reserve(v.size());
-  for (const json& item : v) {
-    if (!item.is_string()) return bad(param, param + " must be a list of strings");
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
-api::Result<double> readMoney(const json& v, const std::string& param) {
-  std::optional<double> d = asNumber(v);
-  if (!d || *d < 0) return bad(param, param + " must be a non-negative number");
-  return *d;
-}
-
-api::Result<std::int64_t> readCount(const json& v, const std::string& param) {
-  std::optional<std::int64_t> n = asInteger(v);
-  if (!n || *n < 0) return bad(param, param + " must be a non-negative integer");
-  return *n;
-}
-
-api::Result<bool> readBool(const json& v, const std::string& param) {
-  if (!v.is_boolean()) return bad(param, param + " must be true or false");
-  return v.get<bool>();
-}
-
-api::Result<store::ByModel<std::string>> readAliases(const json& v,
-                                                            const std::string& param) {
-  const std::string what = param + " must be an object of model names to model names";
-  if (!v.is_object()) return bad(param, what);
-  store::ByModel<std::string> out;
-  for (const auto& [from, to] : v.items()) {
-    if (!to.is_string()) return bad(param, what);
-    out[from] = to.get<std::string>();
-  }
-  return out;
-}
-
-api::Result<store::ByModel<std::int64_t>> readModelLimits(const json& v,
-                                                                 const std::string& param) {
-  const std::string what = param + " must be an object of model names to non-negative integers";
-  if (!v.is_object()) return bad(param, what);
-  store::ByModel<std::int64_t> out;
-  for (const auto& [model, limit] : v.items()) {
-    std::optional<std::int64_t> n = asInteger(limit);
-    if (!n || *n < 0) return bad(param, what);
-    out[model] = *n;
-  }
-  return out;
-}
-
-// {"model": {"budget_limit": 1.5, "time_period": "1d"}}; LiteLLM's BudgetConfig also takes the
-// names max_budget and budget_duration, and a budget_limit given as a numeric string. A bare
-// number per model is refused, as LiteLLM's validate_model_max_budget refuses it.
-api::Result<store::ByModel<store::ModelBudget>> readModelMaxBudget(
-    const json& v, const std::string& param) {
-  const std::string what =
-      "model_max_budget must be an object of model names to "
-      "{\"budget_limit\": <non-negative number>, \"time_period\": <duration>}";
-  if (!v.is_object()) return bad(param, what);
-  store::ByModel<store::ModelBudget> out;
-  for (const auto& [model, entry] : v.items()) {
-    if (!entry.is_object()) return bad(param, what);
-    const json* limit = nullptr;
-    if (auto it = entry.find("budget_limit"); it != entry.end()) limit = &*it;
-    if (limit == nullptr) {
-      if (auto it = entry.find("max_budget"); it != entry.end()) limit = &*it;
-    }
-    if (limit == nullptr) return bad(param, what);
-    std::optional<double> amount = asNumber(*limit);
-    if (!amount && limit->is_string()) {  // LiteLLM float()s a string budget_limit
-      const std::string& s = limit->get_ref<const std::string&>();
-      double d = 0;
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-      if (!s.empty() && ec == std::errc{} && end == s.data() + s.size() && std::isfinite(d)) {
-        amount = d;
-      }
-    }
-    if (!amount || *amount < 0) return bad(param, what);
-    store::ModelBudget budget;
-    budget.budget_limit = *amount;
-    const json* period = nullptr;
-    if (auto it = entry.find("time_period"); it != entry.end()) period = &*it;
-    if (period == nullptr) {
-      if (auto it = entry.find("budget_duration"); it != entry.end()) period = &*it;
-    }
-    if (period != nullptr && !period->is_null()) {
-      if (!period->is_string()) return bad(param, what);
-      std::string p = period->get<std::string>();
-      if (!isNoneText(p)) {
-        if (!keys::nextBudgetReset(p, keys::SysSeconds{})) {
-          return bad(param, "model_max_budget." + model + ".time_period must be " +
-                                std::string(kDurationHelp));
-        }
-        budget.time_period = std::move(p);
-      }
-    }
-    out[model] = std::move(budget);
-  }
-  return out;
 }
 
 // Applies the fields of one body to a row, in the order apply() gives.
@@ -284,32 +90,12 @@ api::Result<void> FieldApplier::applyMetadata() {
   };
   const json* v = field("metadata", clearAll);
   if (v == nullptr) return {};
-  if (!v->is_object()) return bad("metadata", "metadata must be an object");
-  json meta = *v;
-  std::vector<std::string> tags;
-  store::ByModel<std::int64_t> rpm, tpm;
-  if (auto it = meta.find("tags"); it != meta.end() && !it->is_null()) {
-    auto r = readStringList(*it, "metadata.tags");
-    if (!r) return r.error();
-    tags = std::move(*r);
-  }
-  if (auto it = meta.find("model_rpm_limit"); it != meta.end() && !it->is_null()) {
-    auto r = readModelLimits(*it, "metadata.model_rpm_limit");
-    if (!r) return r.error();
-    rpm = std::move(*r);
-  }
-  if (auto it = meta.find("model_tpm_limit"); it != meta.end() && !it->is_null()) {
-    auto r = readModelLimits(*it, "metadata.model_tpm_limit");
-    if (!r) return r.error();
-    tpm = std::move(*r);
-  }
-  meta.erase("tags");
-  meta.erase("model_rpm_limit");
-  meta.erase("model_tpm_limit");
-  row_.metadata = api::dumpJson(meta);
-  row_.tags = std::move(tags);
-  row_.model_rpm_limit = std::move(rpm);
-  row_.model_tpm_limit = std::move(tpm);
+  auto parts = splitMetadata(*v, /*take_tags=*/true);
+  if (!parts) return parts.error();
+  row_.metadata = std::move(parts->text);
+  row_.tags = std::move(parts->tags);
+  row_.model_rpm_limit = std::move(parts->model_rpm_limit);
+  row_.model_tpm_limit = std::move(parts->model_tpm_limit);
   return {};
 }
 
@@ -364,15 +150,12 @@ api::Result<void> FieldApplier::applyBudgetDuration() {
     clear();
     return {};
   }
-  std::optional<keys::SysSeconds> reset;
-  if (hasDurationForm(s)) {
-    reset = keys::nextBudgetReset(s, floor<seconds>(sys_time<milliseconds>(milliseconds(now_ms_))));
-  }
+  std::optional<store::UnixMs> reset = nextResetMs(s, now_ms_);
   if (!reset) {
     return bad("budget_duration", "budget_duration must be " + std::string(kDurationHelp));
   }
   row_.budget_duration = std::move(s);
-  row_.budget_reset_at = duration_cast<milliseconds>(reset->time_since_epoch()).count();
+  row_.budget_reset_at = reset;
   return {};
 }
 

@@ -61,7 +61,6 @@ constexpr Ignored kIgnoredLitellmSettings[] = {
     {"set_verbose", "not applicable (use --log-level)"},
     {"max_budget", kBudgets},
     {"budget_duration", kBudgets},
-    {"max_end_user_budget", kBudgets},
     {"max_internal_user_budget", kBudgets},
     {"default_max_internal_user_budget", kBudgets},
     {"default_key_generate_params", kKeys},
@@ -277,6 +276,8 @@ void Loader::parseLitellmSettings(const Value& v) {
       if (auto b = boolean(x)) s.json_logs = *b;
     } else if (k == "require_auth_for_metrics_endpoint") {
       if (auto b = boolean(x)) s.require_auth_for_metrics_endpoint = *b;
+    } else if (k == "max_end_user_budget") {
+      if (!isNull(x)) s.max_end_user_budget = number(x, Bound::kNonNegative);
     } else if (k == "ssl_verify") {
       // A boolean, or the path of a CA bundle (verification stays on).
       if (isNull(x)) continue;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
+#include <utility>
 
 #include "switchyard/keys/budget_window.hpp"
 #include "switchyard/keys/shared_counters.hpp"
@@ -38,6 +40,83 @@ std::string money(double v) {
   return buf;
 }
 
+// LiteLLM's words for a level above the key (team, team member, user, end customer).
+template <class Limited, class Over>
+void levelRefusal(const KeySettings& row, const std::string& model, const Usage& u, Limit broken,
+                  SysClock::time_point now, Limited& limited, Over& over) {
+  using store::Level;
+  const std::string& id = row.storeId();
+  std::string descriptor = row.level == Level::kTeam ? "team: " + id
+                           : row.level == Level::kTeamMember
+                               ? "team_member: " + row.teamId() + ":" + id
+                           : row.level == Level::kUser ? "user: " + id
+                                                       : "end_user: " + id;
+  auto rate = [&](const char* type, std::int64_t limit, std::int64_t used) {
+    std::time_t next = SysClock::to_time_t(std::chrono::floor<std::chrono::minutes>(now) +
+                                           std::chrono::minutes(1));
+    std::tm tm{};
+    gmtime_r(&next, &tm);
+    char at[32];
+    std::strftime(at, sizeof at, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    limited("Rate limit exceeded for " + descriptor + ". Limit type: " + type +
+            ". Current limit: " + std::to_string(limit) + ", Remaining: " +
+            std::to_string(std::max<std::int64_t>(0, limit - used)) + ". Limit resets at: " + at);
+  };
+  std::string in_flight = u.reserved > 0 ? " (+" + money(u.reserved) + " in flight)" : "";
+  switch (broken) {
+    case Limit::kNone:
+      break;
+    case Limit::kParallel:
+      rate("max_parallel_requests", *row.max_parallel_requests, u.in_flight);
+      break;
+    case Limit::kRpm:
+      rate("requests", *row.rpm_limit, u.requests);
+      break;
+    case Limit::kTpm:
+      rate("tokens", *row.tpm_limit, u.tokens);
+      break;
+    case Limit::kModelRpm:
+      descriptor += " model: " + model;
+      rate("requests", row.modelRpmLimit().find(model)->second, u.model_requests);
+      break;
+    case Limit::kModelTpm:
+      descriptor += " model: " + model;
+      rate("tokens", row.modelTpmLimit().find(model)->second, u.model_tokens);
+      break;
+    case Limit::kBudget: {
+      std::string spend = money(u.spend) + in_flight, max = money(*row.max_budget);
+      switch (row.level) {
+        case Level::kTeam:
+          over("Budget has been exceeded! Team=" + id + " Current cost: " + spend +
+               ", Max budget: " + max);
+          break;
+        case Level::kTeamMember:
+          over("Budget has been exceeded! User=" + id + " in Team=" + row.teamId() +
+               " Current cost: " + spend + ", Max budget: " + max);
+          break;
+        case Level::kUser:
+          over("ExceededBudget: User=" + id + " over budget. Spend=" + spend + ", Budget=" + max);
+          break;
+        default:
+          over("ExceededBudget: End User=" + id + " over budget. Spend=" + spend +
+               ", Budget=" + max);
+          break;
+      }
+      break;
+    }
+    case Limit::kModelBudget: {
+      const char* who = row.level == Level::kTeam         ? "LiteLLM Team: "
+                        : row.level == Level::kTeamMember ? "LiteLLM Team Member: "
+                        : row.level == Level::kUser       ? "LiteLLM User: "
+                                                          : "LiteLLM End User: ";
+      over(std::string(who) + (row.level == Level::kTeamMember ? row.teamId() + ":" : "") + id +
+           ", exceeded budget for model=" + model + ". Spend=" + money(u.model_spend) +
+           ", Budget=" + money(row.modelMaxBudget().find(model)->second.budget_limit));
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 KeyEntry::KeyEntry(const store::KeyRow& row) {
@@ -50,6 +129,37 @@ KeyEntry::KeyEntry(const store::KeyRow& row) {
     c.spend = s.spend;
     c.reset_at = s.reset_at;
   }
+}
+
+KeyEntry::KeyEntry(std::shared_ptr<const KeySettings> settings, const store::SpendState& spend) {
+  loaded_at_.store(steadyMs(), std::memory_order_relaxed);
+  row_ = std::move(settings);
+  spend_ = spend.spend;
+  reset_at_ = spend.budget_reset_at;
+  for (const auto& [model, ms] : spend.model_spend) {
+    ModelCounters& c = models_[model];
+    c.spend = ms.spend;
+    c.reset_at = ms.reset_at;
+  }
+}
+
+void KeyEntry::setSettings(std::shared_ptr<const KeySettings> settings,
+                           const store::SpendState* spend) {
+  loaded_at_.store(steadyMs(), std::memory_order_relaxed);
+  std::lock_guard lock(mu_);
+  bool window_changed = settings->budgetDuration() != row_->budgetDuration();
+  if (spend) {
+    spend_ = spend->spend, spend_overwrite_ = true;
+    reset_at_ = spend->budget_reset_at;
+    for (const auto& [model, ms] : spend->model_spend) {
+      ModelCounters& c = models_[model];
+      c.spend = ms.spend;
+      c.reset_at = ms.reset_at;
+    }
+  } else if (window_changed) {
+    reset_at_.reset();  // the new window starts at the next request
+  }
+  row_ = std::move(settings);
 }
 
 std::shared_ptr<const KeySettings> KeyEntry::row() const {
@@ -85,7 +195,7 @@ void KeyEntry::rollBudgets(SysClock::time_point now, AdmitResult& out) {
     bool had_window = reset_at_.has_value();
     reset_at_ = nextReset(row.budgetDuration(), now);
     if (had_window) spend_ = 0;
-    if (reset_at_) out.resets.push_back({row.token, "", *reset_at_});
+    if (reset_at_) out.resets.push_back(row.budgetReset("", *reset_at_));
   }
   for (const auto& [model, budget] : row.modelMaxBudget()) {
     if (budget.time_period.empty()) continue;
@@ -94,7 +204,7 @@ void KeyEntry::rollBudgets(SysClock::time_point now, AdmitResult& out) {
     bool had_window = c.reset_at.has_value();
     c.reset_at = nextReset(budget.time_period, now);
     if (had_window) c.spend = 0;
-    if (c.reset_at) out.resets.push_back({row.token, model, *c.reset_at});
+    if (c.reset_at) out.resets.push_back(row.budgetReset(model, *c.reset_at));
   }
 }
 
@@ -130,7 +240,6 @@ AdmitResult judge(const KeySettings& row, std::string_view model, const Usage& u
   if (row.tpm_limit) {
     out.tokens = RateFigures{*row.tpm_limit, std::max<std::int64_t>(0, *row.tpm_limit - u.tokens)};
   }
-  const std::string& key = row.key_name;
   std::string m(model);
   auto limited = [&](std::string message) {
     out.verdict = Verdict::kRateLimited;
@@ -141,6 +250,11 @@ AdmitResult judge(const KeySettings& row, std::string_view model, const Usage& u
     out.verdict = Verdict::kBudgetExceeded;
     out.message = std::move(message);
   };
+  if (row.level != store::Level::kKey) {
+    levelRefusal(row, m, u, broken, now, limited, over);
+    return out;
+  }
+  const std::string& key = row.key_name;
   switch (broken) {
     case Limit::kNone:
       break;
@@ -179,15 +293,14 @@ AdmitResult judge(const KeySettings& row, std::string_view model, const Usage& u
   return out;
 }
 
-AdmitResult KeyEntry::admit(const AdmitRequest& r, SysClock::time_point now) {
-  AdmitResult resets;
-  std::lock_guard lock(mu_);
+Usage KeyEntry::usageLocked(const AdmitRequest& r, SysClock::time_point now, AdmitResult& resets,
+                            ModelCounters*& mc) {
   const KeySettings& row = *row_;
   rollBudgets(now, resets);
   std::int64_t minute = minuteOf(now);
   window_.roll(minute);
-  // Per-model counters only for a model the key limits.
-  ModelCounters* mc = nullptr;
+  // Per-model counters only for a model the level limits.
+  mc = nullptr;
   if (row.modelRpmLimit().contains(r.model) || row.modelTpmLimit().contains(r.model) ||
       row.modelMaxBudget().contains(r.model)) {
     mc = &modelCounters(r.model);
@@ -201,10 +314,10 @@ AdmitResult KeyEntry::admit(const AdmitRequest& r, SysClock::time_point now) {
     u.model_spend = mc->spend;
     u.model_reserved = mc->reserved;
   }
-  AdmitResult out = judge(row, r.model, u, firstBroken(row, r.model, u), now);
-  out.resets = std::move(resets.resets);
-  if (out.verdict != Verdict::kAdmitted) return out;
-  // Admitted: take the slot, this minute's request and the reservation.
+  return u;
+}
+
+void KeyEntry::takeLocked(const AdmitRequest& r, ModelCounters* mc) {
   ++in_flight_;
   ++window_.requests;
   reserved_ += r.reservation;
@@ -212,7 +325,42 @@ AdmitResult KeyEntry::admit(const AdmitRequest& r, SysClock::time_point now) {
     ++mc->window.requests;
     mc->reserved += r.reservation;
   }
-  return out;
+}
+
+AdmitResult KeyEntry::admit(const AdmitRequest& r, SysClock::time_point now) {
+  KeyEntry* self = this;
+  return admitAll(std::span<KeyEntry* const>(&self, 1), r, now);
+}
+
+AdmitResult admitAll(std::span<KeyEntry* const> levels, const AdmitRequest& r,
+                     SysClock::time_point now) {
+  constexpr std::size_t kMax = KeyLease::kMaxLevels;
+  const std::size_t n = std::min(levels.size(), kMax);
+  // Locked in address order: two requests sharing levels never wait on each other in a circle.
+  std::array<KeyEntry*, kMax> order{};
+  std::copy_n(levels.begin(), n, order.begin());
+  std::sort(order.begin(), order.begin() + n);
+  std::array<std::unique_lock<std::mutex>, kMax> locks;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i == 0 || order[i] != order[i - 1]) locks[i] = std::unique_lock(order[i]->mu_);
+  }
+  AdmitResult resets, first;
+  std::array<KeyEntry::ModelCounters*, kMax> mcs{};
+  for (std::size_t i = 0; i < n; ++i) {
+    KeyEntry& e = *levels[i];
+    Usage u = e.usageLocked(r, now, resets, mcs[i]);
+    AdmitResult out = judge(*e.row_, r.model, u, firstBroken(*e.row_, r.model, u), now);
+    if (out.verdict != Verdict::kAdmitted) {
+      out.refused_by = i;
+      out.resets = std::move(resets.resets);
+      return out;
+    }
+    if (i == 0) first = std::move(out);
+  }
+  // Admitted by every level: take the slot, this minute's request and the reservation on each.
+  for (std::size_t i = 0; i < n; ++i) levels[i]->takeLocked(r, mcs[i]);
+  first.resets = std::move(resets.resets);
+  return first;
 }
 
 SpendStart KeyEntry::spendStart(std::string_view model, SysClock::time_point now,
@@ -238,19 +386,10 @@ SpendStart KeyEntry::spendNow(std::string_view model) const {
 
 void KeyEntry::take(const AdmitRequest& r, SysClock::time_point now) {
   std::lock_guard lock(mu_);
-  std::int64_t minute = minuteOf(now);
-  window_.roll(minute);
-  ++in_flight_;
-  ++window_.requests;
-  reserved_ += r.reservation;
-  const KeySettings& row = *row_;
-  if (row.modelRpmLimit().contains(r.model) || row.modelTpmLimit().contains(r.model) ||
-      row.modelMaxBudget().contains(r.model)) {
-    ModelCounters& c = modelCounters(r.model);
-    c.window.roll(minute);
-    ++c.window.requests;
-    c.reserved += r.reservation;
-  }
+  AdmitResult ignored;  // windows rolled by spendStart() already
+  ModelCounters* mc = nullptr;
+  (void)usageLocked(r, now, ignored, mc);
+  takeLocked(r, mc);
 }
 
 void KeyEntry::adoptSpend(double spend, std::optional<double> model_spend, std::string_view model) {
@@ -332,21 +471,62 @@ KeyFigures KeyEntry::figures(SysClock::time_point now) const {
   return f;
 }
 
+KeyLease::KeyLease(std::span<const std::shared_ptr<KeyEntry>> levels, std::string model,
+                   double reservation, std::shared_ptr<SharedKeyCounters> shared,
+                   std::string lease_id, unsigned shared_mask)
+    : model_(std::move(model)),
+      reservation_(reservation),
+      shared_(std::move(shared)),
+      lease_id_(std::move(lease_id)),
+      count_(static_cast<std::uint8_t>(std::min(levels.size(), kMaxLevels))),
+      shared_mask_(static_cast<std::uint8_t>(shared_mask)) {
+  std::copy_n(levels.begin(), count_, entries_.begin());
+}
+
+KeyLease& KeyLease::operator=(KeyLease&& o) noexcept {
+  if (this != &o) {
+    release();
+    entries_ = std::move(o.entries_);
+    model_ = std::move(o.model_);
+    reservation_ = o.reservation_;
+    shared_ = std::move(o.shared_);
+    lease_id_ = std::move(o.lease_id_);
+    count_ = std::exchange(o.count_, 0);
+    shared_mask_ = std::exchange(o.shared_mask_, 0);
+  }
+  return *this;
+}
+
 void KeyLease::finish(double cost, std::uint64_t tokens, SysClock::time_point now) {
-  if (!entry_) return;
-  entry_->finish(model_, reservation_, cost, tokens, now);
-  if (shared_) shared_->finish(*entry_, lease_id_, model_, cost, tokens, now);
-  entry_.reset();
+  if (count_ == 0) return;
+  for (std::size_t i = 0; i < count_; ++i) {
+    entries_[i]->finish(model_, reservation_, cost, tokens, now);
+  }
+  if (shared_ && shared_mask_ != 0) {
+    std::array<const KeyEntry*, kMaxLevels> judged{};
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (shared_mask_ & (1u << i)) judged[n++] = entries_[i].get();
+    }
+    shared_->finish(std::span<const KeyEntry* const>(judged.data(), n), lease_id_, model_, cost,
+                    tokens, now);
+  }
+  clear();
+}
+
+void KeyLease::clear() noexcept {
+  for (std::size_t i = 0; i < count_; ++i) entries_[i].reset();
+  count_ = 0;
+  shared_mask_ = 0;
   shared_.reset();
 }
 
 void KeyLease::release() noexcept {
-  if (!entry_) return;
+  if (count_ == 0) return;
   try {
     finish(0, 0, SysClock::now());
   } catch (...) {  // out of memory queuing the shared finish: the lease expires in Redis
-    entry_.reset();
-    shared_.reset();
+    clear();
   }
 }
 

@@ -40,7 +40,9 @@ SpendView spendViewOf(const api::Exchange& ex, unsigned status, bool stream) {
     r.user = key->userId();
     r.team_id = key->teamId();
   }
-  if (std::optional<api::JsonView> u = ex.body.find("user"); u && u->isString()) {
+  if (!ex.principal.end_user.empty()) {
+    r.end_user = ex.principal.end_user;  // resolved by the key-limits filter (headers first)
+  } else if (std::optional<api::JsonView> u = ex.body.find("user"); u && u->isString()) {
     if (std::optional<std::string_view> plain = u->plainString()) {
       r.end_user = *plain;
     } else {

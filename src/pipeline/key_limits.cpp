@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "levels.hpp"
 #include "switchyard/api/usage.hpp"
 #include "switchyard/keys/key_entry.hpp"
 #include "switchyard/keys/shared_counters.hpp"
@@ -60,7 +61,11 @@ bool globMatch(std::string_view pattern, std::string_view name) {
 
 bool keyAllowsModel(const keys::KeySettings& row, std::string_view model,
                     const router::Router& router) {
-  const std::vector<std::string>& models = row.models();
+  return modelsAllow(row.models(), model, router);
+}
+
+bool modelsAllow(const std::vector<std::string>& models, std::string_view model,
+                 const router::Router& router) {
   if (models.empty()) return true;
   for (const std::string& m : models) {
     if (m == model || m == "*" || m == "all-proxy-models") return true;
@@ -78,31 +83,12 @@ bool keyAllowsModel(const keys::KeySettings& row, std::string_view model,
 
 namespace {
 
-bool budgetApplies(const keys::KeySettings& row, std::string_view model) {
-  return row.max_budget.has_value() || row.modelMaxBudget().contains(model);
-}
-
-// The key limits or budgets a request to `model`: only then are the shared counters asked.
-bool hasLimits(const keys::KeySettings& row, std::string_view model) {
-  return budgetApplies(row, model) || row.rpm_limit || row.tpm_limit ||
-         row.max_parallel_requests || row.modelRpmLimit().contains(model) ||
-         row.modelTpmLimit().contains(model);
-}
-
 std::optional<std::uint64_t> requestedMaxTokens(const api::Exchange& ex) {
   for (const char* k : {"max_completion_tokens", "max_tokens"}) {
     std::optional<api::JsonView> v = ex.body.find(k);
     if (std::optional<std::uint64_t> n = v ? v->unsignedInteger() : std::nullopt) return n;
   }
   return std::nullopt;
-}
-
-// Writes settled spend: the key's delta (and its model's, when the key budgets it).
-void persistSpend(store::StoreThread* store, const keys::KeySettings& row, std::string_view model,
-                  double cost) {
-  if (!store || cost <= 0) return;
-  bool per_model = row.modelMaxBudget().contains(model);
-  store->write(store::KeySpendDelta{row.token, cost, per_model ? std::string(model) : ""});
 }
 
 class KeyLimitsFilter;
@@ -132,12 +118,10 @@ class KeyLimitsFilter final : public Filter {
     keys::KeyLease lease;
     keys::AdmitResult admitted;
     const keys::KeySettings* row = ex.principal.key_row.get();
-    if (row) {
-      if (auto e = co_await admit(ex, *row, lease, admitted)) {
-        api::Reply refused = fail(ex, std::move(*e));
-        addRateHeaders(refused, admitted);
-        co_return refused;
-      }
+    if (auto e = co_await admit(ex, lease, admitted)) {
+      api::Reply refused = fail(ex, std::move(*e));
+      addRateHeaders(refused, admitted);
+      co_return refused;
     }
     api::Reply reply = co_await next(ex);
     bool usage_cost = wantsUsageCost(ex, reply);
@@ -180,9 +164,12 @@ class KeyLimitsFilter final : public Filter {
     }
     if (!lease) return;
     std::uint64_t tokens = ex.usage ? ex.usage->prompt_tokens + ex.usage->completion_tokens : 0;
+    // Each level's current row: a regeneration meanwhile moved the key's spend to the new hash.
+    if (s_.store && cost > 0) {
+      for (const auto& level : lease.levels())
+        s_.store->write(level->row()->spendDelta(cost, ex.model));
+    }
     lease.finish(cost, tokens, keys::SysClock::now());
-    // The key's current row: a regeneration meanwhile moved its spend to the new hash.
-    if (ex.principal.key) persistSpend(s_.store, *ex.principal.key->row(), ex.model, cost);
   }
 
   // The cost of `usage` at the served deployment's prices; nullopt when it has none.
@@ -194,29 +181,17 @@ class KeyLimitsFilter final : public Filter {
   }
 
  private:
-  boost::asio::awaitable<std::optional<api::Error>> admit(api::Exchange& ex,
-                                                          const keys::KeySettings& row,
-                                                          keys::KeyLease& lease,
+  boost::asio::awaitable<std::optional<api::Error>> admit(api::Exchange& ex, keys::KeyLease& lease,
                                                           keys::AdmitResult& out) {
-    if (auto a = row.aliases().find(ex.model); a != row.aliases().end()) {
-      ex.model = a->second;
-      if (ex.body) ex.body.setString("model", ex.model);
-    }
-    if (!keyAllowsModel(row, ex.model, s_.router)) {
-      co_return api::Error{api::ErrorKind::kForbidden,
-                           "key not allowed to access model. This key can only access models=" +
-                               json(row.models()).dump() + ". Tried to access " + ex.model,
-                           "",
-                           0,
-                           "key_model_access_denied",
-                           "model"};
-    }
-    double reservation = budgetApplies(row, ex.model) ? reservationFor(ex) : 0;
+    RequestLevels levels;
+    if (auto e = co_await gatherLevels(ex, s_, levels)) co_return e;
+    if (levels.count == 0) co_return std::nullopt;
+    double reservation = levels.budgets(ex.model) ? reservationFor(ex) : 0;
     keys::AdmitRequest request{ex.model, 0, reservation};
     bool judged = false;
-    if (s_.counters && hasLimits(row, ex.model)) {
+    if (s_.counters && levels.limits(ex.model)) {
       // Every instance's counters (Redis); this instance's alone when Redis is out of reach.
-      auto shared = co_await s_.counters->admit(ex.principal.key, request, keys::SysClock::now());
+      auto shared = co_await s_.counters->admit(levels.all(), request, keys::SysClock::now());
       if (shared) {
         out = std::move(shared->result);
         lease = std::move(shared->lease);
@@ -224,9 +199,12 @@ class KeyLimitsFilter final : public Filter {
       }
     }
     if (!judged) {
-      out = ex.principal.key->admit(request, keys::SysClock::now());
+      std::array<keys::KeyEntry*, keys::KeyLease::kMaxLevels> raw{};
+      for (std::size_t i = 0; i < levels.count; ++i) raw[i] = levels.entries[i].get();
+      out = keys::admitAll(std::span<keys::KeyEntry* const>(raw.data(), levels.count), request,
+                           keys::SysClock::now());
       if (out.verdict == keys::Verdict::kAdmitted) {
-        lease = keys::KeyLease(ex.principal.key, ex.model, reservation);
+        lease = keys::KeyLease(levels.all(), ex.model, reservation);
       }
     }
     if (s_.store) {

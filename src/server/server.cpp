@@ -139,12 +139,16 @@ bool Server::Impl::openStore() {
   std::optional<api::Error> failed;
   std::int64_t keys = 0;
   int version = 0;
+  keys::HierarchyOptions levels;
+  levels.customer_defaults.max_budget = cfg.litellm_settings.max_end_user_budget;
+  shared.hierarchy = std::make_unique<keys::Hierarchy>(levels);
   auto ran = shared.store->runBlocking([&](store::Store& st) {
     if (auto m = st.migrate(); !m) return void(failed = m.error());
     version = st.schemaVersion();
     auto counted = st.countKeys();
     if (!counted) return void(failed = counted.error());
     keys = *counted;
+    if (auto h = shared.hierarchy->load(st); !h) return void(failed = h.error());
   });
   if (!ran) failed = ran.error();
   if (failed) {

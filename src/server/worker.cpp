@@ -72,8 +72,8 @@ RouteDeps routeDeps(Generation& g, SharedState& shared) {
 
 Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<providers::Transport> t,
                        SharedState& shared, std::shared_ptr<redis::Client> r,
-                       std::shared_ptr<keys::SharedKeyCounters> c,
-                       telemetry::RequestSink* metrics, telemetry::RequestSink* exports)
+                       std::shared_ptr<keys::SharedKeyCounters> c, telemetry::RequestSink* metrics,
+                       telemetry::RequestSink* exports)
     : snapshot(std::move(s)),
       transport(std::move(t)),
       providers(transport),
@@ -84,11 +84,11 @@ Generation::Generation(std::shared_ptr<const Snapshot> s, std::shared_ptr<provid
       counters(std::move(c)),
       pipeline(snapshot->config, snapshot->router, providers, &auth, &sinks, &shared.keys,
                shared.store.get(),
-               redis_cache ? static_cast<cache::ResponseCache*>(redis_cache.get())
-                           : &shared.cache,
+               redis_cache ? static_cast<cache::ResponseCache*>(redis_cache.get()) : &shared.cache,
                counters.get()),
-      routes(buildRoutes(pipeline, routeDeps(*this, shared))) {}
-
+      routes(buildRoutes(pipeline, routeDeps(*this, shared))) {
+  pipeline.services().hierarchy = shared.hierarchy.get();
+}
 
 Worker::Worker(unsigned index, SharedState& shared) : index_(index), shared_(shared) {
   if (shared.metrics) {

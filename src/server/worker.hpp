@@ -15,22 +15,23 @@
 #include "switchyard/cache/local_cache.hpp"
 #include "switchyard/cache/redis_cache.hpp"
 #include "switchyard/exports/hub.hpp"
-#include "switchyard/redis/client.hpp"
+#include "switchyard/keys/hierarchy.hpp"
 #include "switchyard/keys/key_auth.hpp"
 #include "switchyard/keys/key_events.hpp"
 #include "switchyard/keys/key_loader.hpp"
 #include "switchyard/keys/key_registry.hpp"
 #include "switchyard/keys/shared_counters.hpp"
 #include "switchyard/keys/spend_log.hpp"
-#include "switchyard/store/store_thread.hpp"
 #include "switchyard/pipeline/pipeline.hpp"
 #include "switchyard/pipeline/request_metrics.hpp"
-#include "switchyard/telemetry/metrics.hpp"
 #include "switchyard/providers/provider.hpp"
 #include "switchyard/providers/transport.hpp"
+#include "switchyard/redis/client.hpp"
 #include "switchyard/server/route_table.hpp"
 #include "switchyard/server/routes.hpp"
 #include "switchyard/server/runtime.hpp"
+#include "switchyard/store/store_thread.hpp"
+#include "switchyard/telemetry/metrics.hpp"
 
 namespace switchyard::server {
 
@@ -45,6 +46,9 @@ struct SharedState {
   std::atomic<std::uint32_t> connections{0};
   HealthBoard health;  // GET /health, background health checks
   keys::KeyRegistry keys;                      // the virtual keys in use, in memory
+  // Teams, members, users, customers, budget objects (with the store; docs/teams.md). Declared
+  // before the store: the store thread's jobs may still use it while the store stops.
+  std::unique_ptr<keys::Hierarchy> hierarchy;
   std::unique_ptr<store::StoreThread> store;   // the database (set before the workers start)
   std::unique_ptr<keys::KeyLoader> key_loader;  // keys loaded on first use (with the store)
   std::unique_ptr<keys::KeyEvents> key_events;  // key changes across instances (Redis)

@@ -8,6 +8,7 @@
 // others wait for the lock, then find the schema current.
 
 #include <deque>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +16,10 @@
 #include "pg_connection.hpp"
 #include "row_codec.hpp"
 #include "switchyard/store/records.hpp"
+
+namespace switchyard::store {
+class SqlEngine;  // hierarchy_store.hpp
+}  // namespace switchyard::store
 
 namespace switchyard::store::pg {
 
@@ -67,5 +72,10 @@ api::Result<void> moveResponses(Conn& c, std::string_view from, std::string_view
 // kPurgeChunk rows per statement, each its own transaction (call outside one).
 inline constexpr int kPurgeChunk = 500;
 api::Result<std::size_t> purgeResponses(Conn& c, UnixMs created_before);
+
+// ---- the hierarchy (pg_hierarchy.cpp) ----
+
+// HierarchyStore's engine (hierarchy_store.hpp) on this connection.
+std::unique_ptr<SqlEngine> hierarchyEngine(Conn& c);
 
 }  // namespace switchyard::store::pg

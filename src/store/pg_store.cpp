@@ -13,6 +13,7 @@
 #include <deque>
 #include <unordered_map>
 
+#include "hierarchy_store.hpp"
 #include "pg_schema.hpp"
 #include "row_codec.hpp"
 
@@ -46,6 +47,13 @@ void andInteger(std::string& sql, Params& p, std::string_view clause, std::int64
   p.integer(value);
   andWhere(sql, p, clause);
 }
+// " AND column = $n" on a spend-log column with a partial index (rows with '' are not in it):
+// a value that is not '' says so, for the planner to use the index.
+void andColumn(std::string& sql, Params& p, std::string_view column, const std::string& value) {
+  p.text(value);
+  sql += " AND " + std::string(column) + " = $" + std::to_string(p.size());
+  if (!value.empty()) sql += " AND " + std::string(column) + " <> ''";
+}
 
 // BEGIN ... COMMIT; rolled back when it ends uncommitted (if the link still stands).
 class Transaction {
@@ -72,9 +80,11 @@ class Transaction {
   bool open_ = false;
 };
 
-class PostgresStore final : public Store {
+class PostgresStore final : public HierarchyStore {
  public:
-  PostgresStore(std::string url, pg::ConnOptions options) : c_(std::move(url), options) {}
+  PostgresStore(std::string url, pg::ConnOptions options) : c_(std::move(url), options) {
+    setEngine(pg::hierarchyEngine(c_));
+  }
 
   api::Result<void> connect() { return c_.connect(); }
 
@@ -238,7 +248,7 @@ class PostgresStore final : public Store {
 
   api::Result<void> writeBatch(const WriteBatch& batch);
   api::Result<std::int64_t> keyRef(const std::string& token);
-  api::Result<void> applyDelta(const KeySpendDelta& d);
+  api::Result<void> applyDelta(const SpendDelta& d);
   api::Result<void> applyReset(const BudgetReset& r);
 
   static constexpr int kKeyPage = 1000;
@@ -268,14 +278,15 @@ api::Result<std::int64_t> PostgresStore::keyRef(const std::string& token) {
   return id;
 }
 
-api::Result<void> PostgresStore::applyDelta(const KeySpendDelta& d) {
+api::Result<void> PostgresStore::applyDelta(const SpendDelta& d) {
+  if (d.level != Level::kKey) return applyLevelDelta(d);
   Params p;
-  p.text(d.token);
+  p.text(d.id);
   p.real(d.spend);
   if (d.model.empty()) {
     return done(c_.exec("UPDATE keys SET spend = spend + $2 WHERE token = $1", p, "add key spend"));
   }
-  auto spend = modelSpendForUpdate(d.token);
+  auto spend = modelSpendForUpdate(d.id);
   if (!spend) return spend.error();
   if (!*spend) return {};  // the key was deleted
   (**spend)[d.model].spend += d.spend;
@@ -286,16 +297,17 @@ api::Result<void> PostgresStore::applyDelta(const KeySpendDelta& d) {
 }
 
 api::Result<void> PostgresStore::applyReset(const BudgetReset& r) {
+  if (r.level != Level::kKey) return applyLevelReset(r);
   if (r.model.empty()) {
     Params p;
-    p.text(r.token);
+    p.text(r.id);
     p.integer(r.next_reset_at);
     return done(c_.exec(
         "UPDATE keys SET spend = 0, budget_reset_at = $2 WHERE token = $1 AND "
         "(budget_reset_at IS NULL OR budget_reset_at < $2)",
         p, "reset key budget"));
   }
-  auto spend = modelSpendForUpdate(r.token);
+  auto spend = modelSpendForUpdate(r.id);
   if (!spend) return spend.error();
   if (!*spend) return {};  // the key was deleted
   ModelSpend& m = (**spend)[r.model];
@@ -303,7 +315,7 @@ api::Result<void> PostgresStore::applyReset(const BudgetReset& r) {
   m = ModelSpend{.spend = 0, .reset_at = r.next_reset_at};
   const std::string encoded = codec::encodeModelSpend(**spend);
   Params p;
-  p.text(r.token);
+  p.text(r.id);
   p.text(encoded);
   return done(c_.exec("UPDATE keys SET model_spend = $2 WHERE token = $1", p, "reset model budget"));
 }
@@ -335,12 +347,13 @@ api::Result<void> PostgresStore::writeBatch(const WriteBatch& batch) {
     if (auto r = done(c_.exec(sql_.insert_spend, p, "insert spend row")); !r) return r;
   }
   // Rows locked in token order: two instances' batches never wait on each other in a circle.
-  std::vector<const KeySpendDelta*> deltas;
-  for (const KeySpendDelta& d : batch.deltas) deltas.push_back(&d);
+  std::vector<const SpendDelta*> deltas;
+  for (const SpendDelta& d : batch.deltas) deltas.push_back(&d);
   std::sort(deltas.begin(), deltas.end(), [](const auto* a, const auto* b) {
-    return std::tie(a->token, a->model) < std::tie(b->token, b->model);
+    return std::tie(a->level, a->team_id, a->id, a->model) <
+           std::tie(b->level, b->team_id, b->id, b->model);
   });
-  for (const KeySpendDelta* d : deltas) {
+  for (const SpendDelta* d : deltas) {
     if (auto r = applyDelta(*d); !r) return r;
   }
   for (const BudgetReset& reset : batch.resets) {
@@ -413,6 +426,9 @@ api::Result<std::vector<SpendRow>> PostgresStore::spendLogs(const SpendQuery& q)
   Params p;
   if (q.api_key) andText(sql, p, kOfKey, *q.api_key);
   if (q.request_id) andText(sql, p, "s.request_id = $", *q.request_id);
+  if (q.team_id) andColumn(sql, p, "s.team_id", *q.team_id);
+  if (q.user) andColumn(sql, p, "s.\"user\"", *q.user);
+  if (q.end_user) andColumn(sql, p, "s.end_user", *q.end_user);
   if (q.start) andInteger(sql, p, "s.start_time >= $", *q.start);
   if (q.end) andInteger(sql, p, "s.start_time < $", *q.end);
   p.integer(std::max<std::int64_t>(q.limit, 0));
@@ -454,6 +470,9 @@ api::Result<std::vector<SpendGroup>> PostgresStore::spendReport(const SpendRepor
       case SpendGroupBy::kCustomer:
         exprs.emplace_back("s.end_user");
         break;
+      case SpendGroupBy::kUser:
+        exprs.emplace_back("s.\"user\"");
+        break;
     }
   }
   const std::size_t n_groups = exprs.size();
@@ -471,7 +490,9 @@ api::Result<std::vector<SpendGroup>> PostgresStore::spendReport(const SpendRepor
   if (q.start) andInteger(sql, p, "s.start_time >= $", *q.start);
   if (q.end) andInteger(sql, p, "s.start_time < $", *q.end);
   if (q.api_key) andText(sql, p, kOfKey, *q.api_key);
-  if (q.user) andText(sql, p, "s.\"user\" = $", *q.user);
+  if (q.user) andColumn(sql, p, "s.\"user\"", *q.user);
+  if (q.team_id) andColumn(sql, p, "s.team_id", *q.team_id);
+  if (q.end_user) andColumn(sql, p, "s.end_user", *q.end_user);
   sql += " GROUP BY ";
   for (std::size_t g = 1; g <= n_groups; ++g) sql += (g > 1 ? ", " : "") + std::to_string(g);
   // Ties in byte order, as SQLite orders them, whatever the database's collation.

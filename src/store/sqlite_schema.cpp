@@ -153,12 +153,141 @@ constexpr std::string_view kV5 = R"sql(
 CREATE INDEX keys_previous_token ON keys (previous_token) WHERE previous_token <> '';
 )sql";
 
+// Version 6: the budget hierarchy above keys (hierarchy.hpp, docs/teams.md): budget objects,
+// teams, their members, internal users, end customers. Every level has the limit columns of
+// keys and a spend state (spend, budget_reset_at, model_spend); budget_id '' names no budget.
+// Membership is kept once, in team_members. Spend rows are found by team, key owner and end
+// user (partial indexes: rows without one cost no index entry).
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE budgets (
+  budget_id TEXT NOT NULL PRIMARY KEY,
+  max_budget REAL,
+  soft_budget REAL,
+  budget_duration TEXT NOT NULL DEFAULT '',
+  rpm_limit INTEGER,
+  tpm_limit INTEGER,
+  max_parallel_requests INTEGER,
+  model_max_budget TEXT NOT NULL DEFAULT '{}',
+  model_rpm_limit TEXT NOT NULL DEFAULT '{}',
+  model_tpm_limit TEXT NOT NULL DEFAULT '{}',
+  budget_reset_at INTEGER,
+  created_at INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL DEFAULT '',
+  updated_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX budgets_created_at ON budgets (created_at);
+
+CREATE TABLE teams (
+  team_id TEXT NOT NULL PRIMARY KEY,
+  team_alias TEXT NOT NULL DEFAULT '',
+  models TEXT NOT NULL DEFAULT '[]',
+  max_budget REAL,
+  soft_budget REAL,
+  budget_duration TEXT NOT NULL DEFAULT '',
+  rpm_limit INTEGER,
+  tpm_limit INTEGER,
+  max_parallel_requests INTEGER,
+  model_max_budget TEXT NOT NULL DEFAULT '{}',
+  model_rpm_limit TEXT NOT NULL DEFAULT '{}',
+  model_tpm_limit TEXT NOT NULL DEFAULT '{}',
+  budget_id TEXT NOT NULL DEFAULT '',
+  metadata TEXT NOT NULL DEFAULT '{}',
+  tags TEXT NOT NULL DEFAULT '[]',
+  blocked INTEGER NOT NULL DEFAULT 0,
+  model_aliases TEXT NOT NULL DEFAULT '{}',
+  team_member_budget REAL,
+  team_member_rpm_limit INTEGER,
+  team_member_tpm_limit INTEGER,
+  created_at INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL DEFAULT '',
+  updated_by TEXT NOT NULL DEFAULT '',
+  spend REAL NOT NULL DEFAULT 0,
+  budget_reset_at INTEGER,
+  model_spend TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX teams_team_alias ON teams (team_alias);
+CREATE INDEX teams_created_at ON teams (created_at);
+CREATE INDEX teams_budget_id ON teams (budget_id) WHERE budget_id <> '';
+
+CREATE TABLE team_members (
+  team_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  user_email TEXT NOT NULL DEFAULT '',
+  role TEXT NOT NULL DEFAULT 'user',
+  max_budget_in_team REAL,
+  budget_id TEXT NOT NULL DEFAULT '',
+  spend REAL NOT NULL DEFAULT 0,
+  budget_reset_at INTEGER,
+  model_spend TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (team_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX team_members_user_id ON team_members (user_id, team_id);
+CREATE INDEX team_members_budget_id ON team_members (budget_id) WHERE budget_id <> '';
+
+CREATE TABLE users (
+  user_id TEXT NOT NULL PRIMARY KEY,
+  user_alias TEXT NOT NULL DEFAULT '',
+  user_email TEXT NOT NULL DEFAULT '',
+  user_role TEXT NOT NULL DEFAULT 'internal_user',
+  models TEXT NOT NULL DEFAULT '[]',
+  max_budget REAL,
+  soft_budget REAL,
+  budget_duration TEXT NOT NULL DEFAULT '',
+  rpm_limit INTEGER,
+  tpm_limit INTEGER,
+  max_parallel_requests INTEGER,
+  model_max_budget TEXT NOT NULL DEFAULT '{}',
+  model_rpm_limit TEXT NOT NULL DEFAULT '{}',
+  model_tpm_limit TEXT NOT NULL DEFAULT '{}',
+  budget_id TEXT NOT NULL DEFAULT '',
+  metadata TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT NOT NULL DEFAULT '',
+  updated_by TEXT NOT NULL DEFAULT '',
+  spend REAL NOT NULL DEFAULT 0,
+  budget_reset_at INTEGER,
+  model_spend TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX users_created_at ON users (created_at);
+CREATE INDEX users_user_email ON users (lower(trim(user_email)));
+CREATE INDEX users_user_role ON users (user_role);
+CREATE INDEX users_budget_id ON users (budget_id) WHERE budget_id <> '';
+
+CREATE TABLE customers (
+  user_id TEXT NOT NULL PRIMARY KEY,
+  alias TEXT NOT NULL DEFAULT '',
+  blocked INTEGER NOT NULL DEFAULT 0,
+  allowed_model_region TEXT NOT NULL DEFAULT '',
+  default_model TEXT NOT NULL DEFAULT '',
+  max_budget REAL,
+  soft_budget REAL,
+  budget_duration TEXT NOT NULL DEFAULT '',
+  rpm_limit INTEGER,
+  tpm_limit INTEGER,
+  max_parallel_requests INTEGER,
+  model_max_budget TEXT NOT NULL DEFAULT '{}',
+  model_rpm_limit TEXT NOT NULL DEFAULT '{}',
+  model_tpm_limit TEXT NOT NULL DEFAULT '{}',
+  budget_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL DEFAULT 0,
+  spend REAL NOT NULL DEFAULT 0,
+  budget_reset_at INTEGER,
+  model_spend TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX customers_created_at ON customers (created_at);
+CREATE INDEX customers_budget_id ON customers (budget_id) WHERE budget_id <> '';
+
+CREATE INDEX spend_logs_team_id ON spend_logs (team_id, start_time) WHERE team_id <> '';
+CREATE INDEX spend_logs_user ON spend_logs ("user", start_time) WHERE "user" <> '';
+CREATE INDEX spend_logs_end_user ON spend_logs (end_user, start_time) WHERE end_user <> '';
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kV1},
-    {2, kV2},
-    {3, kV3},
-    {4, kV4},
-    {5, kV5},
+    {1, kV1}, {2, kV2}, {3, kV3}, {4, kV4}, {5, kV5}, {6, kV6},
 };
 
 constexpr std::string_view kCreateMigrations =

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,6 +25,10 @@
 #include "switchyard/api/error.hpp"
 #include "row_codec.hpp"
 #include "switchyard/store/records.hpp"
+
+namespace switchyard::store {
+class SqlEngine;  // hierarchy_store.hpp
+}  // namespace switchyard::store
 
 namespace switchyard::store::sqlite {
 
@@ -106,6 +111,33 @@ class Stmt {
   int rc_ = SQLITE_OK;
 };
 
+// BEGIN IMMEDIATE ... COMMIT; rolled back when it ends uncommitted.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) {}
+  ~Transaction() {
+    if (open_ && !sqlite3_get_autocommit(db_)) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  api::Result<void> begin() {
+    auto r = exec(db_, "BEGIN IMMEDIATE", "begin transaction");
+    open_ = r.has_value();
+    return r;
+  }
+  api::Result<void> commit() {
+    auto r = exec(db_, "COMMIT", "commit transaction");
+    if (r) open_ = false;
+    return r;
+  }
+
+ private:
+  sqlite3* db_;
+  bool open_ = false;
+};
+
 inline std::string colText(sqlite3_stmt* s, int i) {
   const unsigned char* p = sqlite3_column_text(s, i);
   return p != nullptr ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s, i))
@@ -163,5 +195,10 @@ api::Result<void> moveResponses(sqlite3* db, const Prepare& prepare, std::string
 inline constexpr int kPurgeChunk = 500;
 api::Result<std::size_t> purgeResponses(sqlite3* db, const Prepare& prepare,
                                         UnixMs created_before);
+
+// ---- the hierarchy (sqlite_hierarchy.cpp) ----
+
+// HierarchyStore's engine (hierarchy_store.hpp) on this connection and statement cache.
+std::unique_ptr<SqlEngine> hierarchyEngine(sqlite3* db, Prepare prepare);
 
 }  // namespace switchyard::store::sqlite

@@ -12,6 +12,7 @@
 #include <vector>
 #include <utility>
 
+#include "hierarchy_store.hpp"
 #include "pg_store.hpp"
 #include "row_codec.hpp"
 #include "sqlite_schema.hpp"
@@ -29,12 +30,21 @@ using sqlite::kKeyColumns;
 using sqlite::kSpendColumnCount;
 using sqlite::kSpendColumns;
 using sqlite::Stmt;
+using sqlite::Transaction;
 
 std::uint64_t u64(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
-class SqliteStore final : public Store {
+// " AND column = ?n" on a spend-log column with a partial index (rows with '' are not in it):
+// a value that is not '' says so, for the planner to use the index.
+std::string columnIs(std::string_view column, const std::string& value, int n) {
+  std::string out = " AND " + std::string(column) + " = ?" + std::to_string(n);
+  if (!value.empty()) out += " AND " + std::string(column) + " <> ''";
+  return out;
+}
+
+class SqliteStore final : public HierarchyStore {
  public:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  explicit SqliteStore(sqlite3* db) : db_(db) { setEngine(sqlite::hierarchyEngine(db_, prepare_)); }
   ~SqliteStore() override {
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
@@ -150,31 +160,6 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // BEGIN IMMEDIATE ... COMMIT; rolled back when it ends uncommitted.
-  class Transaction {
-   public:
-    explicit Transaction(sqlite3* db) : db_(db) {}
-    ~Transaction() {
-      if (open_ && !sqlite3_get_autocommit(db_)) {
-        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      }
-    }
-    api::Result<void> begin() {
-      auto r = sqlite::exec(db_, "BEGIN IMMEDIATE", "begin transaction");
-      open_ = r.has_value();
-      return r;
-    }
-    api::Result<void> commit() {
-      auto r = sqlite::exec(db_, "COMMIT", "commit transaction");
-      if (r) open_ = false;
-      return r;
-    }
-
-   private:
-    sqlite3* db_;
-    bool open_ = false;
-  };
-
   // The cached statement for `sql`, prepared on first use.
   api::Result<Stmt> prepare(std::string_view sql) {
     auto it = cache_.find(sql);
@@ -245,7 +230,7 @@ class SqliteStore final : public Store {
 
   api::Result<void> writeBatch(const WriteBatch& batch);
   api::Result<std::int64_t> keyRef(const std::string& token);
-  api::Result<void> applyDelta(const KeySpendDelta& d);
+  api::Result<void> applyDelta(const SpendDelta& d);
   api::Result<void> applyReset(const BudgetReset& r);
 
   sqlite3* db_;
@@ -338,38 +323,40 @@ api::Result<KeyPage> SqliteStore::listKeys(const KeyQuery& q) {
   return out;
 }
 
-api::Result<void> SqliteStore::applyDelta(const KeySpendDelta& d) {
+api::Result<void> SqliteStore::applyDelta(const SpendDelta& d) {
+  if (d.level != Level::kKey) return applyLevelDelta(d);
   if (d.model.empty()) {
     auto s = prepare("UPDATE keys SET spend = spend + ?2 WHERE token = ?1");
     if (!s) return s.error();
-    s->text(1, d.token);
+    s->text(1, d.id);
     s->real(2, d.spend);
     return run(*s, "add key spend");
   }
-  auto spend = modelSpend(d.token);
+  auto spend = modelSpend(d.id);
   if (!spend) return spend.error();
   if (!*spend) return {};  // the key was deleted
   (**spend)[d.model].spend += d.spend;
   auto s = prepare("UPDATE keys SET spend = spend + ?2, model_spend = ?3 WHERE token = ?1");
   if (!s) return s.error();
-  s->text(1, d.token);
+  s->text(1, d.id);
   s->real(2, d.spend);
   s->text(3, codec::encodeModelSpend(**spend));
   return run(*s, "add key spend");
 }
 
 api::Result<void> SqliteStore::applyReset(const BudgetReset& r) {
+  if (r.level != Level::kKey) return applyLevelReset(r);
   if (r.model.empty()) {
     // Only a reset that moves the window forward applies (as in the PostgreSQL store).
     auto s = prepare(
         "UPDATE keys SET spend = 0, budget_reset_at = ?2 WHERE token = ?1 AND "
         "(budget_reset_at IS NULL OR budget_reset_at < ?2)");
     if (!s) return s.error();
-    s->text(1, r.token);
+    s->text(1, r.id);
     s->integer(2, r.next_reset_at);
     return run(*s, "reset key budget");
   }
-  auto spend = modelSpend(r.token);
+  auto spend = modelSpend(r.id);
   if (!spend) return spend.error();
   if (!*spend) return {};  // the key was deleted
   ModelSpend& m = (**spend)[r.model];
@@ -377,7 +364,7 @@ api::Result<void> SqliteStore::applyReset(const BudgetReset& r) {
   m = ModelSpend{.spend = 0, .reset_at = r.next_reset_at};
   auto s = prepare("UPDATE keys SET model_spend = ?2 WHERE token = ?1");
   if (!s) return s.error();
-  s->text(1, r.token);
+  s->text(1, r.id);
   s->text(2, codec::encodeModelSpend(**spend));
   return run(*s, "reset model budget");
 }
@@ -422,7 +409,7 @@ api::Result<void> SqliteStore::writeBatch(const WriteBatch& batch) {
       s->rearm();
     }
   }
-  for (const KeySpendDelta& d : batch.deltas) {
+  for (const SpendDelta& d : batch.deltas) {
     if (auto r = applyDelta(d); !r) return r;
   }
   for (const BudgetReset& reset : batch.resets) {
@@ -449,6 +436,11 @@ api::Result<std::vector<SpendRow>> SqliteStore::spendLogs(const SpendQuery& q) {
   int n = 0;
   if (q.api_key) sql += " AND " + sqlite::keyRefIs(++n);
   if (q.request_id) sql += " AND s.request_id = ?" + std::to_string(++n);
+  const std::pair<const std::optional<std::string>*, const char*> by[] = {
+      {&q.team_id, "s.team_id"}, {&q.user, "s.\"user\""}, {&q.end_user, "s.end_user"}};
+  for (const auto& [value, column] : by) {
+    if (*value) sql += columnIs(column, **value, ++n);
+  }
   if (q.start) sql += " AND s.start_time >= ?" + std::to_string(++n);
   if (q.end) sql += " AND s.start_time < ?" + std::to_string(++n);
   sql += " ORDER BY s.start_time DESC, s.id DESC LIMIT ?" + std::to_string(++n);
@@ -457,6 +449,9 @@ api::Result<std::vector<SpendRow>> SqliteStore::spendLogs(const SpendQuery& q) {
   int i = 0;
   if (q.api_key) s->text(++i, *q.api_key);
   if (q.request_id) s->text(++i, *q.request_id);
+  for (const auto& [value, column] : by) {
+    if (*value) s->text(++i, **value);
+  }
   if (q.start) s->integer(++i, *q.start);
   if (q.end) s->integer(++i, *q.end);
   s->integer(++i, std::max<std::int64_t>(q.limit, 0));
@@ -495,6 +490,9 @@ api::Result<std::vector<SpendGroup>> SqliteStore::spendReport(const SpendReportQ
       case SpendGroupBy::kCustomer:
         columns += "s.end_user, ";
         break;
+      case SpendGroupBy::kUser:
+        columns += "s.\"user\", ";
+        break;
     }
   }
   const std::size_t n_groups = q.group_by.size();
@@ -510,7 +508,9 @@ api::Result<std::vector<SpendGroup>> SqliteStore::spendReport(const SpendReportQ
   if (q.start) sql += " AND s.start_time >= ?" + std::to_string(++n);
   if (q.end) sql += " AND s.start_time < ?" + std::to_string(++n);
   if (q.api_key) sql += " AND " + sqlite::keyRefIs(++n);
-  if (q.user) sql += " AND s.\"user\" = ?" + std::to_string(++n);
+  if (q.user) sql += columnIs("s.\"user\"", *q.user, ++n);
+  if (q.team_id) sql += columnIs("s.team_id", *q.team_id, ++n);
+  if (q.end_user) sql += columnIs("s.end_user", *q.end_user, ++n);
   sql += " GROUP BY ";
   for (std::size_t g = 1; g <= n_groups; ++g) sql += (g > 1 ? ", " : "") + std::to_string(g);
   sql += " ORDER BY " + std::to_string(n_groups + 3) + " DESC";
@@ -522,7 +522,9 @@ api::Result<std::vector<SpendGroup>> SqliteStore::spendReport(const SpendReportQ
   if (q.start) s->integer(++i, *q.start);
   if (q.end) s->integer(++i, *q.end);
   if (q.api_key) s->text(++i, *q.api_key);
-  if (q.user) s->text(++i, *q.user);
+  for (const std::optional<std::string>* value : {&q.user, &q.team_id, &q.end_user}) {
+    if (*value) s->text(++i, **value);
+  }
   s->integer(++i, q.limit < 0 ? -1 : q.limit);  // SQLite: a negative LIMIT has no upper bound
   std::vector<SpendGroup> out;
   int rc;

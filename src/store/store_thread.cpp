@@ -25,7 +25,7 @@ namespace switchyard::store {
 namespace {
 
 namespace asio = boost::asio;
-using Item = std::variant<SpendRow, KeySpendDelta, BudgetReset, AuditRow, StoredResponse>;
+using Item = std::variant<SpendRow, SpendDelta, BudgetReset, AuditRow, StoredResponse>;
 using Clock = std::chrono::steady_clock;
 
 // How often the thread purges expired responses (and once at start).
@@ -78,9 +78,12 @@ std::size_t takeBatch(std::deque<Item>& items, std::size_t max, std::size_t max_
                       WriteBatch& b, std::size_t& bytes) {
   std::size_t n = 0;
   bytes = 0;
-  std::unordered_map<std::string, std::size_t> delta_at;  // token + '\n' + model -> index
-  auto addDelta = [&](KeySpendDelta&& d) {
-    auto [it, fresh] = delta_at.try_emplace(d.token + '\n' + d.model, b.deltas.size());
+  // level, team, id and model -> index
+  std::unordered_map<std::string, std::size_t> delta_at;
+  auto addDelta = [&](SpendDelta&& d) {
+    auto [it, fresh] = delta_at.try_emplace(
+        std::string(1, char('0' + int(d.level))) + d.team_id + '\n' + d.id + '\n' + d.model,
+        b.deltas.size());
     if (fresh) {
       b.deltas.push_back(std::move(d));
     } else {
@@ -89,7 +92,7 @@ std::size_t takeBatch(std::deque<Item>& items, std::size_t max, std::size_t max_
   };
   while (!items.empty() && n < max) {
     Item& it = items.front();
-    if (std::holds_alternative<KeySpendDelta>(it) && !b.resets.empty()) break;
+    if (std::holds_alternative<SpendDelta>(it) && !b.resets.empty()) break;
     if (const auto* r = std::get_if<StoredResponse>(&it)) {
       const std::size_t size = bytesOf(*r);
       if (bytes > 0 && bytes + size > max_bytes) break;
@@ -99,7 +102,7 @@ std::size_t takeBatch(std::deque<Item>& items, std::size_t max, std::size_t max_
         [&b, &addDelta](auto&& v) {
           using T = std::decay_t<decltype(v)>;
           if constexpr (std::is_same_v<T, SpendRow>) b.rows.push_back(std::move(v));
-          if constexpr (std::is_same_v<T, KeySpendDelta>) addDelta(std::move(v));
+          if constexpr (std::is_same_v<T, SpendDelta>) addDelta(std::move(v));
           if constexpr (std::is_same_v<T, BudgetReset>) b.resets.push_back(std::move(v));
           if constexpr (std::is_same_v<T, AuditRow>) b.audit.push_back(std::move(v));
           if constexpr (std::is_same_v<T, StoredResponse>) b.responses.push_back(std::move(v));
@@ -325,7 +328,7 @@ StoreThread::StoreThread(std::unique_ptr<Store> store, StoreThreadOptions option
 StoreThread::~StoreThread() { stop(); }
 
 bool StoreThread::write(SpendRow row) { return impl_->push(std::move(row)); }
-bool StoreThread::write(KeySpendDelta delta) { return impl_->push(std::move(delta)); }
+bool StoreThread::write(SpendDelta delta) { return impl_->push(std::move(delta)); }
 bool StoreThread::write(BudgetReset reset) { return impl_->push(std::move(reset)); }
 bool StoreThread::write(AuditRow row) { return impl_->push(std::move(row)); }
 bool StoreThread::write(StoredResponse response) { return impl_->push(std::move(response)); }

@@ -77,6 +77,9 @@ struct Principal {
   std::shared_ptr<keys::KeyEntry> key;
   std::shared_ptr<const keys::KeySettings> key_row;
   std::string team;  // the virtual key's team_id, for the logs ("" for none)
+  // The end customer the request names (x-litellm-customer-id, x-litellm-end-user-id, or the
+  // body's `user`), once the key-limits filter resolved it ("" for none).
+  std::string end_user;
 };
 
 // The request-level controls of a proxied request, taken out of the JSON body once by the parse

@@ -153,6 +153,8 @@ struct WebhookSettings {
 };
 
 struct LitellmSettings {
+  // The budget of every end customer that has none of its own (docs/teams.md#customers).
+  std::optional<double> max_end_user_budget;
   bool cache = false;
   CacheParams cache_params;
   std::optional<int> num_retries;

@@ -11,11 +11,15 @@
 //                budget_duration windows reset spend to zero at their boundary
 //                (keys::nextBudgetReset), on the first request after it.
 //
+// The same class counts the levels above a key (team, team member, user, customer: their
+// KeySettings say which); admitAll() admits one request against several at once.
+//
 // Every method is thread-safe (one mutex per key, held for a few loads and stores, never across
 // I/O). These are the counters of one process; with Redis configured, SharedKeyCounters
 // (shared_counters.hpp) judges with every instance's counters by the same rules (judge()) and
 // this entry keeps this instance's share, the fallback while Redis is out of reach.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -23,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +71,7 @@ struct AdmitResult {
   std::optional<RateFigures> requests, tokens;  // where the key has rpm / tpm limits
   std::vector<store::BudgetReset> resets;       // budget windows that rolled over (to persist)
   double spend = 0;                             // the key's spend after any reset
+  std::size_t refused_by = 0;                   // admitAll: the index of the level that refused
 };
 
 class KeySettings;
@@ -105,16 +111,25 @@ class KeyEntry {
  public:
   // Settings and counters from the stored row (its spend, budget windows and model spend).
   explicit KeyEntry(const store::KeyRow& row);
+  // A level above a key: its settings and its stored spend state.
+  KeyEntry(std::shared_ptr<const KeySettings> settings, const store::SpendState& spend);
 
   std::shared_ptr<const KeySettings> row() const;
   // New settings; the live counters stay. `spend_set`: the row's spend replaces the live spend
   // (an admin set it), else the live spend and budget window are kept.
   void setRow(const store::KeyRow& row, bool spend_set);
+  // A level's new settings; `spend` (the stored state) replaces the live spend when given.
+  void setSettings(std::shared_ptr<const KeySettings> settings, const store::SpendState* spend);
 
   // Checks and takes: one request in this minute, one in flight, `reservation` of the budget.
   // Nothing is taken unless the verdict is kAdmitted. Each admitted request must be followed by
   // exactly one finish().
   AdmitResult admit(const AdmitRequest& r, SysClock::time_point now);
+  // The same against every level of `levels` at once (the key first, then the levels above it):
+  // each is checked in turn, and the request is taken on all of them or on none. A refusal names
+  // the level in refused_by; an admission carries the first level's figures (x-ratelimit-*).
+  friend AdmitResult admitAll(std::span<KeyEntry* const> levels, const AdmitRequest& r,
+                              SysClock::time_point now);
   // The request ended: frees its slot and reservation, adds `cost` to the spend (of the key and
   // of `model`) and `tokens` to this minute's tokens.
   void finish(std::string_view model, double reservation, double cost, std::uint64_t tokens,
@@ -161,6 +176,11 @@ class KeyEntry {
   };
   ModelCounters& modelCounters(std::string_view model);  // mu_ held
   void rollBudgets(SysClock::time_point now, AdmitResult& out);  // mu_ held
+  // mu_ held: rolls the windows, and returns the usage before `r` (mc: the model's counters,
+  // when the level limits the model); takeLocked counts `r` as admitted.
+  Usage usageLocked(const AdmitRequest& r, SysClock::time_point now, AdmitResult& resets,
+                    ModelCounters*& mc);
+  void takeLocked(const AdmitRequest& r, ModelCounters* mc);
 
   std::atomic<std::int64_t> loaded_at_{0};
   std::atomic<bool> refreshing_{false};
@@ -174,46 +194,48 @@ class KeyEntry {
   std::map<std::string, ModelCounters, std::less<>> models_;
 };
 
+AdmitResult admitAll(std::span<KeyEntry* const> levels, const AdmitRequest& r,
+                     SysClock::time_point now);
+
 class SharedKeyCounters;
 
-// The slot an admitted request holds; finish() settles it, and destruction without finish()
-// (the client left, an exception) releases the slot and the reservation with no cost. A lease
-// the shared counters granted (`shared`, `lease_id`) is settled in Redis too, in the background.
+// The slot an admitted request holds on its key and on each level above it; finish() settles
+// them, and destruction without finish() (the client left, an exception) releases the slots and
+// the reservations with no cost. The levels the shared counters judged (`shared_mask`, a bit per
+// level, with `lease_id`) are settled in Redis too, in the background.
 class KeyLease {
  public:
+  static constexpr std::size_t kMaxLevels = 5;
+
   KeyLease() = default;
-  KeyLease(std::shared_ptr<KeyEntry> entry, std::string model, double reservation,
-           std::shared_ptr<SharedKeyCounters> shared = nullptr, std::string lease_id = {})
-      : entry_(std::move(entry)),
-        model_(std::move(model)),
-        reservation_(reservation),
-        shared_(std::move(shared)),
-        lease_id_(std::move(lease_id)) {}
-  KeyLease(KeyLease&& o) noexcept = default;
-  KeyLease& operator=(KeyLease&& o) noexcept {
-    if (this != &o) {
-      release();
-      entry_ = std::move(o.entry_);
-      model_ = std::move(o.model_);
-      reservation_ = o.reservation_;
-      shared_ = std::move(o.shared_);
-      lease_id_ = std::move(o.lease_id_);
-    }
-    return *this;
+  KeyLease(std::shared_ptr<KeyEntry> entry, std::string model, double reservation)
+      : model_(std::move(model)), reservation_(reservation), count_(1) {
+    entries_[0] = std::move(entry);
   }
+  // `levels`: at most kMaxLevels, the key first.
+  KeyLease(std::span<const std::shared_ptr<KeyEntry>> levels, std::string model, double reservation,
+           std::shared_ptr<SharedKeyCounters> shared = nullptr, std::string lease_id = {},
+           unsigned shared_mask = 0);
+  KeyLease(KeyLease&& o) noexcept { *this = std::move(o); }
+  KeyLease& operator=(KeyLease&& o) noexcept;
   ~KeyLease() { release(); }
 
   void finish(double cost, std::uint64_t tokens, SysClock::time_point now);
   void release() noexcept;
-  explicit operator bool() const noexcept { return entry_ != nullptr; }
-  KeyEntry* entry() const noexcept { return entry_.get(); }
+  explicit operator bool() const noexcept { return count_ != 0; }
+  KeyEntry* entry() const noexcept { return entries_[0].get(); }  // the first level's
+  std::span<const std::shared_ptr<KeyEntry>> levels() const noexcept {
+    return {entries_.data(), count_};
+  }
 
  private:
-  std::shared_ptr<KeyEntry> entry_;
+  void clear() noexcept;
+  std::array<std::shared_ptr<KeyEntry>, kMaxLevels> entries_{};
   std::string model_;
   double reservation_ = 0;
   std::shared_ptr<SharedKeyCounters> shared_;
   std::string lease_id_;
+  std::uint8_t count_ = 0, shared_mask_ = 0;
 };
 
 }  // namespace switchyard::keys

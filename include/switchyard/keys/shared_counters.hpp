@@ -1,13 +1,15 @@
 #pragma once
-// A virtual key's limits and budget counted across every gateway instance that shares one Redis
+// A virtual key's limits and budget, and those of the levels above it (team, team member, user,
+// customer: docs/teams.md), counted across every gateway instance that shares one Redis
 // (docs/multi-instance.md). One object per worker, on that worker's Redis client.
 //
-//   admit    one EVALSHA: a Lua script expires the leases of instances that died, reads the
-//            key's requests in flight, this minute's requests and tokens, spend and reservations
-//            (of its model too), checks them in the order of keys::firstBroken, and when they
-//            pass takes the slot, the request and the reservation, atomically. The reply is the
-//            usage before the request, so the message and x-ratelimit-* figures come from
-//            keys::judge like on one instance. The key's KeyEntry then counts this instance's
+//   admit    one EVALSHA for every level of the request that limits it: a Lua script expires
+//            the leases of instances that died, reads each level's requests in flight, this
+//            minute's requests and tokens, spend and reservations (of its model too), checks
+//            them in the order of keys::firstBroken, level after level, and when all pass takes
+//            the slot, the request and the reservation on every level, atomically. The reply is
+//            the usage before the request, so the message and x-ratelimit-* figures come from
+//            keys::judge like on one instance. Each level's KeyEntry then counts this instance's
 //            share (take) and adopts the shared spend.
 //   finish   one EVALSHA in the background: frees the slot and the reservation, adds the cost to
 //            the spend and the tokens to this minute, once (a lease no longer in flight is left
@@ -15,7 +17,9 @@
 //            (bounded) and sent again every half second until it is; so is a release of an
 //            admit Redis did not answer (a frozen Redis may run it when it wakes up).
 //
-// Redis keys, per key hash T (`{T}` keeps one key's counters on one cluster slot):
+// Redis keys, per key hash T (`{T}` keeps one key's counters on one cluster slot; the levels
+// above a key use sy:team:{id}, sy:member:{memberToken}, sy:user:{id}, sy:customer:{id} the same
+// way; one script touches several levels' keys, so a Redis Cluster must be avoided):
 //   sy:key:{T}:live                 zset of leases in flight, scored by their deadline (ms),
 //                                   renewed while in flight (see kDefaultLeaseTtl)
 //   sy:key:{T}:resv                 hash: reserved USD, "all" and "m:<model>"
@@ -33,6 +37,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -65,20 +70,22 @@ class SharedKeyCounters : public std::enable_shared_from_this<SharedKeyCounters>
                              std::chrono::milliseconds lease_ttl = kDefaultLeaseTtl);
   std::chrono::milliseconds leaseTtl() const noexcept { return lease_ttl_; }
 
-  // The shared verdict on `r` for `key`, and the lease to settle when admitted; nullopt when
-  // Redis is out of reach (judge locally). Budget windows that rolled over are in `resets`.
+  // The shared verdict on `r` for `levels` (the key first, then the levels above it; at most
+  // KeyLease::kMaxLevels; the caller keeps them alive until it resumes), and the lease to settle
+  // when admitted. Only the levels that limit the request are judged in Redis; the others are
+  // counted here. nullopt when Redis is out of reach or no level limits the request (judge
+  // locally, admitAll). Budget windows that rolled over are in `result.resets`.
   struct Admitted {
     AdmitResult result;
     KeyLease lease;  // set when admitted
   };
-  boost::asio::awaitable<std::optional<Admitted>> admit(std::shared_ptr<KeyEntry> key,
-                                                        AdmitRequest r,
-                                                        SysClock::time_point now);
+  boost::asio::awaitable<std::optional<Admitted>> admit(
+      std::span<const std::shared_ptr<KeyEntry>> levels, AdmitRequest r, SysClock::time_point now);
 
-  // Settles a lease in Redis in the background (KeyLease calls it).
+  // Settles a lease on the levels Redis judged, in the background (KeyLease calls it).
   // `lease_id` is the lease's member in Redis ("<id>|<reservation>|<model>").
-  void finish(const KeyEntry& key, std::string_view lease_id, std::string_view model,
-              double cost, std::uint64_t tokens, SysClock::time_point now);
+  void finish(std::span<const KeyEntry* const> levels, std::string_view lease_id,
+              std::string_view model, double cost, std::uint64_t tokens, SysClock::time_point now);
 
   const SharedCounterStats& stats() const noexcept { return stats_; }
   bool reachable() const noexcept { return reachable_; }
@@ -93,9 +100,9 @@ class SharedKeyCounters : public std::enable_shared_from_this<SharedKeyCounters>
   boost::asio::awaitable<std::optional<redis::Value>> eval(bool admit,
                                                            std::vector<std::string>& args,
                                                            bool* maybe_ran = nullptr);
-  std::vector<std::string> finishArgs(const KeyEntry& key, std::string_view lease_id,
-                                      std::string_view model, double cost, std::uint64_t tokens,
-                                      SysClock::time_point now);
+  std::vector<std::string> finishArgs(std::span<const KeyEntry* const> levels,
+                                      std::string_view lease_id, std::string_view model,
+                                      double cost, std::uint64_t tokens, SysClock::time_point now);
   void queueRetry(std::vector<std::string> args);  // bounded; sent every 500 ms until taken
   static boost::asio::awaitable<void> sendFinish(std::shared_ptr<SharedKeyCounters> self,
                                                  std::vector<std::string> args);
@@ -106,8 +113,8 @@ class SharedKeyCounters : public std::enable_shared_from_this<SharedKeyCounters>
 
   std::shared_ptr<redis::Client> client_;
   const std::chrono::milliseconds lease_ttl_;
-  // Leases in flight granted here: member -> the key's live zset (renewed by renewLoop).
-  std::unordered_map<std::string, std::string> live_;
+  // Leases in flight granted here: member -> its levels' live zsets (renewed by renewLoop).
+  std::unordered_map<std::string, std::vector<std::string>> live_;
   bool renewing_ = false;
   std::string lease_prefix_;
   std::uint64_t next_lease_ = 0;

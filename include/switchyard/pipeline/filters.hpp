@@ -54,6 +54,10 @@ std::unique_ptr<Filter> makeProviderCallFilter(Services& services);
 // A virtual key may use alias `model`: its `models` is empty, names it, names everything ("*",
 // "all-proxy-models"), matches it as a pattern ("openai/*"), or names an access group
 // (model_info.access_groups) of a deployment serving it.
+// Whether a model list (a key's, a team's, a user's: empty = every model; "*" and
+// "all-proxy-models" = every model; "openai/*" patterns; access group names) allows `model`.
+bool modelsAllow(const std::vector<std::string>& models, std::string_view model,
+                 const router::Router& router);
 bool keyAllowsModel(const keys::KeySettings& row, std::string_view model,
                     const router::Router& router);
 // After parse: a virtual key's models, limits and budget; the cost of every request (key_limits.cpp).

@@ -28,6 +28,7 @@ class RequestSink;
 namespace switchyard::keys {
 class KeyRegistry;
 class SharedKeyCounters;
+class Hierarchy;
 }
 namespace switchyard::store {
 class StoreThread;
@@ -52,6 +53,8 @@ struct Services {
   cache::ResponseCache* cache = nullptr;  // the response cache, shared by workers (null: off)
   // Key limits and budgets counted in Redis with every instance (null: this process only).
   keys::SharedKeyCounters* counters = nullptr;
+  // Teams, members, users, customers and budget objects (null: keys only).
+  keys::Hierarchy* hierarchy = nullptr;
 };
 
 }  // namespace switchyard::pipeline

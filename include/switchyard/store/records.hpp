@@ -156,6 +156,7 @@ struct KeyPage {
 struct SpendQuery {
   std::optional<std::string> api_key;  // hash
   std::optional<std::string> request_id;
+  std::optional<std::string> team_id, user, end_user;  // rows of this team / key owner / customer
   std::optional<UnixMs> start, end;  // start_time within [start, end)
   std::int64_t limit = 1000;
 };
@@ -171,12 +172,14 @@ enum class SpendGroupBy : std::uint8_t {
   kTeam,      // team_id of the key
   kDay,       // the UTC day of start_time, "YYYY-MM-DD"
   kCustomer,  // end_user (the request's `user` field)
+  kUser,      // user (the key's user_id)
 };
 struct SpendReportQuery {
   std::vector<SpendGroupBy> group_by = {SpendGroupBy::kKey};  // at least one
   std::optional<UnixMs> start, end;                           // start_time within [start, end)
   std::optional<std::string> api_key;                         // only this key's rows (hash)
   std::optional<std::string> user;  // only rows of keys owned by this user_id
+  std::optional<std::string> team_id, end_user;  // only rows of this team / customer
   std::int64_t limit = 1000;        // most groups returned; negative: no limit
 };
 struct SpendGroup {
@@ -187,16 +190,26 @@ struct SpendGroup {
   std::uint64_t requests = 0, prompt_tokens = 0, completion_tokens = 0, total_tokens = 0;
 };
 
-// What one batched write carries, applied in one transaction in this order.
-struct KeySpendDelta {
-  std::string token;
+// The levels a request is admitted against (docs/teams.md), in the order they are checked.
+enum class Level : std::uint8_t { kKey, kTeam, kTeamMember, kUser, kCustomer };
+
+// What one batched write carries, applied in one transaction in this order. `id` names the
+// level's row: a key's hash, a team, user or customer id; a team member is (team_id, id = the
+// user id). A customer's delta creates its row when there is none (LiteLLM counts the spend of
+// every end user, created or not).
+struct SpendDelta {
+  std::string id;
   double spend = 0;
   std::string model;  // the model alias, for model_spend ("" when not tracked)
+  Level level = Level::kKey;
+  std::string team_id;  // kTeamMember
 };
 struct BudgetReset {
-  std::string token;
-  std::string model;  // "" : the key's budget; else that model's model_max_budget
+  std::string id;
+  std::string model;  // "" : the level's budget; else that model's model_max_budget
   UnixMs next_reset_at = 0;
+  Level level = Level::kKey;
+  std::string team_id;  // kTeamMember
 };
 
 }  // namespace switchyard::store

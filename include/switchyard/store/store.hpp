@@ -18,17 +18,19 @@
 #include <vector>
 
 #include "switchyard/api/error.hpp"
+#include "switchyard/store/hierarchy.hpp"
 #include "switchyard/store/records.hpp"
 
 namespace switchyard::store {
 
-// One transaction's worth of background writes, applied in the order: spend rows, key spend
-// deltas (spend += delta, and model_spend[model] += delta), budget resets (spend = 0 or
+// One transaction's worth of background writes, applied in the order: spend rows, spend deltas
+// of every level (spend += delta, and model_spend[model] += delta; a delta for a row that does
+// not exist is dropped, but a customer's creates the row), budget resets (spend = 0 or
 // model_spend[model].spend = 0, and the next reset time), audit rows, responses (each replacing
 // a stored response of the same id).
 struct WriteBatch {
   std::vector<SpendRow> rows;
-  std::vector<KeySpendDelta> deltas;
+  std::vector<SpendDelta> deltas;
   std::vector<BudgetReset> resets;
   std::vector<AuditRow> audit;
   std::vector<StoredResponse> responses{};  // {} : WriteBatch{rows, deltas, resets, audit} stays
@@ -67,6 +69,56 @@ class Store {
   virtual api::Result<std::size_t> deleteKeys(const std::vector<std::string>& tokens) = 0;
   virtual api::Result<KeyPage> listKeys(const KeyQuery& q) = 0;
   virtual api::Result<std::int64_t> countKeys() = 0;
+
+  // The hierarchy above keys (hierarchy.hpp, docs/teams.md). Inserts fail with "duplicate"
+  // (kInvalidRequest) when the id exists; updates replace every field but the spend state and
+  // the memberships, and return false when the row does not exist. Reads return the spend
+  // state as stored (what spend deltas and budget resets wrote).
+  //
+  // Teams. A team's members come with it (TeamRow::members). Deleting teams deletes their
+  // memberships and every key whose team_id is one of them (LiteLLM's rule), in one
+  // transaction; Deleted::key_tokens lists those keys.
+  virtual api::Result<void> forEachTeam(const std::function<void(TeamRow&&)>& each) = 0;
+  virtual api::Result<std::optional<TeamRow>> findTeam(std::string_view team_id) = 0;
+  virtual api::Result<void> insertTeam(const TeamRow& row) = 0;
+  virtual api::Result<bool> updateTeam(const TeamRow& row) = 0;
+  virtual api::Result<Deleted> deleteTeams(const std::vector<std::string>& team_ids) = 0;
+  // Sorted by sort_by (team_id | team_alias | created_at | spend), then team_id.
+  virtual api::Result<Page<TeamRow>> listTeams(const ListQuery& q) = 0;
+  // Memberships: putMember inserts or replaces (team_id, user_id) (its spend state is kept when
+  // it exists); deleteMember returns false when there was none.
+  virtual api::Result<void> putMember(const TeamMember& member) = 0;
+  virtual api::Result<bool> deleteMember(std::string_view team_id, std::string_view user_id) = 0;
+  virtual api::Result<void> forEachMember(const std::function<void(TeamMember&&)>& each) = 0;
+
+  // Internal users. Deleting users deletes their memberships and every key whose user_id is one
+  // of them (LiteLLM's rule), in one transaction.
+  virtual api::Result<void> forEachUser(const std::function<void(UserRow&&)>& each) = 0;
+  virtual api::Result<std::optional<UserRow>> findUser(std::string_view user_id) = 0;
+  // Email compared trimmed and case-insensitively; every match (LiteLLM allows duplicates).
+  virtual api::Result<std::vector<UserRow>> findUsersByEmail(std::string_view email) = 0;
+  virtual api::Result<void> insertUser(const UserRow& row) = 0;
+  virtual api::Result<bool> updateUser(const UserRow& row) = 0;
+  virtual api::Result<Deleted> deleteUsers(const std::vector<std::string>& user_ids) = 0;
+  // Sorted by sort_by (user_id | user_email | user_alias | user_role | spend | created_at).
+  virtual api::Result<Page<UserRow>> listUsers(const ListQuery& q) = 0;
+
+  // End customers. A customer's row also appears with its first spend delta (SpendDelta).
+  virtual api::Result<std::optional<CustomerRow>> findCustomer(std::string_view user_id) = 0;
+  virtual api::Result<void> insertCustomer(const CustomerRow& row) = 0;
+  virtual api::Result<bool> updateCustomer(const CustomerRow& row) = 0;
+  virtual api::Result<Deleted> deleteCustomers(const std::vector<std::string>& user_ids) = 0;
+  // Sorted by sort_by (user_id | alias | spend | created_at).
+  virtual api::Result<Page<CustomerRow>> listCustomers(const ListQuery& q) = 0;
+
+  // Budget objects. Deleting a budget clears budget_id wherever it is named (teams, users,
+  // customers, memberships) in the same transaction.
+  virtual api::Result<void> forEachBudget(const std::function<void(BudgetRow&&)>& each) = 0;
+  virtual api::Result<std::optional<BudgetRow>> findBudget(std::string_view budget_id) = 0;
+  virtual api::Result<void> insertBudget(const BudgetRow& row) = 0;
+  virtual api::Result<bool> updateBudget(const BudgetRow& row) = 0;
+  virtual api::Result<bool> deleteBudget(std::string_view budget_id) = 0;
+  virtual api::Result<Page<BudgetRow>> listBudgets(const ListQuery& q) = 0;
 
   // Background writes, in one transaction (all or nothing).
   virtual api::Result<void> write(const WriteBatch& batch) = 0;

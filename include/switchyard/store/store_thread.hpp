@@ -71,7 +71,7 @@ class StoreThread {
   // Background writes. Never block beyond a short mutex; false when dropped (buffer full or
   // stopped).
   bool write(SpendRow row);
-  bool write(KeySpendDelta delta);
+  bool write(SpendDelta delta);
   bool write(BudgetReset reset);
   bool write(AuditRow row);
   bool write(StoredResponse response);  // one item, whatever its size

@@ -43,7 +43,7 @@ class SharedCountersTest : public ::testing::Test {
 
   std::optional<SharedKeyCounters::Admitted> admit(double reservation) {
     AdmitRequest r{"m", 0, reservation};
-    return test::runToEnd(io_, counters_->admit(key_, r, SysClock::now()));
+    return test::runToEnd(io_, counters_->admit(std::span(&key_, 1), r, SysClock::now()));
   }
   // Runs the io_context for `d` (background finishes and retries).
   void runFor(std::chrono::milliseconds d) {

@@ -68,7 +68,7 @@ TEST(PostgresStore, ConcurrentSpendFromTwoInstancesIsCountedOnce) {
   auto writer = [](Store* s, int n) {
     for (int i = 0; i < n; ++i) {
       WriteBatch batch{.rows = {SpendRow{.request_id = "r", .api_key = "tok", .spend = 0.25}},
-                       .deltas = {{.token = "tok", .spend = 0.25, .model = "m"}},
+                       .deltas = {{.id = "tok", .spend = 0.25, .model = "m"}},
                        .resets = {},
                        .audit = {}};
       for (int attempt = 0; attempt < 20; ++attempt) {  // a deadlock or conflict is retried

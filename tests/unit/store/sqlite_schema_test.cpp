@@ -193,7 +193,7 @@ TEST(SqliteSchema, DataSurvivesClosingAndReopening) {
     ASSERT_TRUE(store->insertKey(key).has_value());
     WriteBatch batch;
     batch.rows.push_back({.request_id = "req-1", .api_key = "tok-1", .spend = 0.5});
-    batch.deltas.push_back({.token = "tok-1", .spend = 0.5, .model = "gpt-4o"});
+    batch.deltas.push_back({.id = "tok-1", .spend = 0.5, .model = "gpt-4o"});
     batch.audit.push_back({.at = 7, .actor = "master", .action = "key.generate"});
     ASSERT_TRUE(store->write(batch).has_value());
   }

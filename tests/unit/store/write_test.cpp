@@ -174,10 +174,10 @@ TEST_P(StoreWrite, EmptyBatchIsANoOp) { mustWrite({}); }
 
 TEST_P(StoreWrite, DeltasAddToSpendAndModelSpend) {
   ASSERT_TRUE(store_->insertKey(fullKey("hash-1", "a")).has_value());  // spend 3.75
-  mustWrite({.deltas = {{.token = "hash-1", .spend = 1.0, .model = ""},
-                        {.token = "hash-1", .spend = 0.25, .model = "gpt-4o"},
-                        {.token = "hash-1", .spend = 0.5, .model = "new-model"},
-                        {.token = "hash-1", .spend = 0.5, .model = "new-model"}}});
+  mustWrite({.deltas = {{.id = "hash-1", .spend = 1.0, .model = ""},
+                        {.id = "hash-1", .spend = 0.25, .model = "gpt-4o"},
+                        {.id = "hash-1", .spend = 0.5, .model = "new-model"},
+                        {.id = "hash-1", .spend = 0.5, .model = "new-model"}}});
   KeyRow k = mustFind("hash-1");
   EXPECT_DOUBLE_EQ(k.spend, 3.75 + 2.25);
   EXPECT_DOUBLE_EQ(k.model_spend["gpt-4o"].spend, 0.75);
@@ -191,21 +191,21 @@ TEST_P(StoreWrite, DeltasAddToSpendAndModelSpend) {
 TEST_P(StoreWrite, ResetsZeroTheBudgetAfterDeltas) {
   ASSERT_TRUE(store_->insertKey(fullKey("hash-1", "a")).has_value());
   // In one batch deltas apply before resets: the reset wins.
-  mustWrite({.deltas = {{.token = "hash-1", .spend = 2.0, .model = ""}},
-             .resets = {{.token = "hash-1", .model = "", .next_reset_at = kJan1 + kDay}}});
+  mustWrite({.deltas = {{.id = "hash-1", .spend = 2.0, .model = ""}},
+             .resets = {{.id = "hash-1", .model = "", .next_reset_at = kJan1 + kDay}}});
   KeyRow k = mustFind("hash-1");
   EXPECT_DOUBLE_EQ(k.spend, 0);
   EXPECT_EQ(k.budget_reset_at, kJan1 + kDay);
   EXPECT_DOUBLE_EQ(k.model_spend["gpt-4o"].spend, 0.5);  // a key reset leaves model spend alone
 
-  mustWrite({.deltas = {{.token = "hash-1", .spend = 0.5, .model = ""}}});
+  mustWrite({.deltas = {{.id = "hash-1", .spend = 0.5, .model = ""}}});
   EXPECT_DOUBLE_EQ(mustFind("hash-1").spend, 0.5);
 }
 
 TEST_P(StoreWrite, ModelResetsTouchOnlyThatModel) {
   ASSERT_TRUE(store_->insertKey(fullKey("hash-1", "a")).has_value());
-  mustWrite({.resets = {{.token = "hash-1", .model = "gpt-4o", .next_reset_at = 1'800'000'000'000},
-                        {.token = "hash-1", .model = "never-used", .next_reset_at = 43}}});
+  mustWrite({.resets = {{.id = "hash-1", .model = "gpt-4o", .next_reset_at = 1'800'000'000'000},
+                        {.id = "hash-1", .model = "never-used", .next_reset_at = 43}}});
   KeyRow k = mustFind("hash-1");
   EXPECT_DOUBLE_EQ(k.spend, 3.75);
   EXPECT_EQ(k.budget_reset_at, 1'700'000'000'123);
@@ -222,10 +222,10 @@ TEST_P(StoreWrite, ModelResetsTouchOnlyThatModel) {
 TEST_P(StoreWrite, AResetAppliesOncePerWindow) {
   ASSERT_TRUE(store_->insertKey(fullKey("hash-1", "a")).has_value());
   const UnixMs next = 1'800'000'000'000;
-  BudgetReset key_reset{.token = "hash-1", .model = "", .next_reset_at = next};
-  BudgetReset model_reset{.token = "hash-1", .model = "gpt-4o", .next_reset_at = next};
+  BudgetReset key_reset{.id = "hash-1", .model = "", .next_reset_at = next};
+  BudgetReset model_reset{.id = "hash-1", .model = "gpt-4o", .next_reset_at = next};
   mustWrite({.resets = {key_reset, model_reset}});
-  mustWrite({.deltas = {{.token = "hash-1", .spend = 0.75, .model = "gpt-4o"}}});
+  mustWrite({.deltas = {{.id = "hash-1", .spend = 0.75, .model = "gpt-4o"}}});
   mustWrite({.resets = {key_reset, model_reset}});  // the other instance's, later
   KeyRow k = mustFind("hash-1");
   EXPECT_DOUBLE_EQ(k.spend, 0.75);
@@ -233,8 +233,8 @@ TEST_P(StoreWrite, AResetAppliesOncePerWindow) {
   EXPECT_DOUBLE_EQ(k.model_spend["gpt-4o"].spend, 0.75);
   EXPECT_EQ(k.model_spend["gpt-4o"].reset_at, next);
   // The next window's reset applies.
-  mustWrite({.resets = {{.token = "hash-1", .model = "", .next_reset_at = next + kDay},
-                        {.token = "hash-1", .model = "gpt-4o", .next_reset_at = next + kDay}}});
+  mustWrite({.resets = {{.id = "hash-1", .model = "", .next_reset_at = next + kDay},
+                        {.id = "hash-1", .model = "gpt-4o", .next_reset_at = next + kDay}}});
   k = mustFind("hash-1");
   EXPECT_DOUBLE_EQ(k.spend, 0);
   EXPECT_DOUBLE_EQ(k.model_spend["gpt-4o"].spend, 0);
@@ -243,11 +243,11 @@ TEST_P(StoreWrite, AResetAppliesOncePerWindow) {
 TEST_P(StoreWrite, DeltasAndResetsForDeletedKeysAreSkipped) {
   ASSERT_TRUE(store_->insertKey(plainKey("alive")).has_value());
   mustWrite({.rows = {spendAt("r1", "gone", "m", "", kJan1, 1.0)},
-             .deltas = {{.token = "gone", .spend = 1.0, .model = ""},
-                        {.token = "gone", .spend = 1.0, .model = "m"},
-                        {.token = "alive", .spend = 1.0, .model = "m"}},
-             .resets = {{.token = "gone", .model = "", .next_reset_at = 1},
-                        {.token = "gone", .model = "m", .next_reset_at = 1}},
+             .deltas = {{.id = "gone", .spend = 1.0, .model = ""},
+                        {.id = "gone", .spend = 1.0, .model = "m"},
+                        {.id = "alive", .spend = 1.0, .model = "m"}},
+             .resets = {{.id = "gone", .model = "", .next_reset_at = 1},
+                        {.id = "gone", .model = "m", .next_reset_at = 1}},
              .audit = {{.at = 1, .actor = "master", .action = "key.delete", .object_id = "gone"}}});
   EXPECT_FALSE(store_->findKey("gone").value().has_value());
   EXPECT_DOUBLE_EQ(mustFind("alive").spend, 1.0);
@@ -258,7 +258,7 @@ TEST_P(StoreWrite, DeltasAndResetsForDeletedKeysAreSkipped) {
 TEST_P(StoreWrite, CorruptModelSpendStartsOverInsteadOfBlockingWrites) {
   ASSERT_TRUE(store_->insertKey(fullKey("hash-1", "a")).has_value());
   ASSERT_TRUE(db_.exec("UPDATE keys SET model_spend = 'garbage' WHERE token = 'hash-1'"));
-  mustWrite({.deltas = {{.token = "hash-1", .spend = 0.5, .model = "gpt-4o"}}});
+  mustWrite({.deltas = {{.id = "hash-1", .spend = 0.5, .model = "gpt-4o"}}});
   KeyRow k = mustFind("hash-1");
   EXPECT_DOUBLE_EQ(k.spend, 4.25);
   ASSERT_EQ(k.model_spend.size(), 1u);
@@ -273,8 +273,8 @@ TEST_P(StoreWrite, ABatchIsAllOrNothing) {
   WriteBatch batch{
       .rows = {spendAt("r1", "hash-1", "gpt4", "t", kJan1, 1.0),
                spendAt("r2", "hash-1", "gpt4", "t", kJan1 + 1, 2.0)},
-      .deltas = {{.token = "hash-1", .spend = 3.0, .model = "gpt-4o"}},
-      .resets = {{.token = "hash-1", .model = "claude-3", .next_reset_at = 99}},
+      .deltas = {{.id = "hash-1", .spend = 3.0, .model = "gpt-4o"}},
+      .resets = {{.id = "hash-1", .model = "claude-3", .next_reset_at = 99}},
       .audit = {{.at = 5, .actor = "master", .action = "key.update", .object_id = "hash-1"}}};
   auto failed = store_->write(batch);
   ASSERT_FALSE(failed.has_value());
