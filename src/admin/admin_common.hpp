@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "switchyard/admin/routes.hpp"
 #include "switchyard/api/error.hpp"
 #include "switchyard/api/exchange.hpp"
 #include "switchyard/api/json_guard.hpp"
@@ -45,6 +46,12 @@ inline api::Result<nlohmann::json> bodyOf(const api::Exchange& ex) {
 inline std::string actorOf(const api::Exchange& ex) {
   return ex.principal.is_master ? std::string("master") : ex.principal.key_alias;
 }
+
+// Tells the other instances that a team (its members included), user or customer changed in the
+// store (`spend_set`: its stored spend replaces their live one), or a budget object.
+void tellLevel(const AdminContext& c, store::Level level, std::string_view id,
+               bool spend_set = false);
+void tellBudget(const AdminContext& c, std::string_view budget_id);
 
 inline api::Reply ok(const nlohmann::json& body) {
   return api::Reply::json(200, api::dumpJson(body));

@@ -350,6 +350,54 @@ void Hierarchy::eraseBudget(std::string_view budget_id) {
   }
 }
 
+void Hierarchy::refresh(char op, std::string_view id_view, store::StoreThread& store) {
+  std::string id(id_view);
+  const bool spend_set = op >= 'A' && op <= 'Z';
+  const char kind = spend_set ? static_cast<char>(op - 'A' + 'a') : op;
+  // The store thread stops before the hierarchy goes (worker.hpp): `this` outlives the job.
+  store.submit([this, kind, id, spend_set](store::Store& s) {
+    switch (kind) {
+      case 't':
+        if (auto row = s.findTeam(id); row && *row) {
+          putTeam(**row, spend_set);
+        } else if (row) {
+          eraseTeam(id);
+        }
+        break;
+      case 'u':
+        if (auto row = s.findUser(id); row && *row) {
+          putUser(**row, spend_set);
+        } else if (row) {
+          eraseUser(id);
+        }
+        break;
+      case 'c':
+        if (auto row = s.findCustomer(id); row && *row) {
+          if (customer(id)) putCustomer(**row, spend_set);
+        } else if (row) {
+          eraseCustomer(id);
+        }
+        break;
+      case 'b':
+        if (auto row = s.findBudget(id); row && *row) {
+          putBudget(**row);
+        } else if (row) {
+          eraseBudget(id);
+        }
+        break;
+      case '*': {
+        // Settings only: the live spend of this instance stays.
+        (void)s.forEachBudget([&](store::BudgetRow&& b) { putBudget(b); });
+        (void)s.forEachTeam([&](store::TeamRow&& t) { putTeam(t, false); });
+        (void)s.forEachUser([&](store::UserRow&& u) { putUser(u, false); });
+        break;
+      }
+      default:
+        break;
+    }
+  });
+}
+
 void Hierarchy::forEachTeam(const std::function<void(const TeamView&)>& fn) const {
   std::shared_lock lock(impl_->mu);
   for (const auto& [id, t] : impl_->teams) fn(t);

@@ -70,6 +70,19 @@ struct KeyEvents::State : std::enable_shared_from_this<State> {
   };
   std::mutex mu;
   std::deque<Message> queue;  // mu
+  KeyEvents::LevelHandler on_level;  // set before start()
+
+  void push(std::string text) {
+    {
+      std::lock_guard lock(mu);
+      if (queue.size() >= opts.max_queued) {
+        dropped.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      queue.push_back({std::move(text), Clock::now()});
+    }
+    asio::post(ex, [st = shared_from_this()] { st->pub_timer.cancel(); });
+  }
 
   void onMessage(const redis::Value& v) {
     if (v.elements.size() < 3) return;
@@ -80,7 +93,12 @@ struct KeyEvents::State : std::enable_shared_from_this<State> {
     if (std::string_view(text).substr(0, a) == id) return;  // our own
     received.fetch_add(1, std::memory_order_relaxed);
     const std::string_view op = std::string_view(text).substr(a + 1, b - a - 1);
-    loader.refresh(std::string_view(text).substr(b + 1), op == "s");
+    const std::string_view arg = std::string_view(text).substr(b + 1);
+    if (op == "k" || op == "s") {
+      loader.refresh(arg, op == "s");
+    } else if (op.size() == 1 && on_level) {
+      on_level(op[0], arg);
+    }
   }
 
   asio::awaitable<void> pause(std::chrono::milliseconds d) {
@@ -108,6 +126,7 @@ struct KeyEvents::State : std::enable_shared_from_this<State> {
           resubscribed.fetch_add(1, std::memory_order_relaxed);
           subscribed = true;
           loader.markAllStale();  // what was published while we were away is lost
+          if (on_level) on_level('*', "");
           loader.setChannelUp(true);
           spdlog::info("key events: subscribed to {} on redis {}", opts.channel,
                        redis::describe(settings));
@@ -203,17 +222,21 @@ void KeyEvents::stop() {
 }
 
 void KeyEvents::publish(std::string_view token_hex, bool spend_set) {
-  State& s = *state_;
-  {
-    std::lock_guard lock(s.mu);
-    if (s.queue.size() >= s.opts.max_queued) {
-      s.dropped.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    s.queue.push_back({s.id + (spend_set ? " s " : " k ") + std::string(token_hex), Clock::now()});
-  }
-  asio::post(s.ex, [st = state_] { st->pub_timer.cancel(); });
+  state_->push(state_->id + (spend_set ? " s " : " k ") + std::string(token_hex));
 }
+
+void KeyEvents::publishLevel(store::Level level, std::string_view id, bool spend_set) {
+  char op = level == store::Level::kTeam ? 't' : level == store::Level::kUser ? 'u' : 'c';
+  if (level == store::Level::kKey) return publish(id, spend_set);
+  if (spend_set) op = static_cast<char>(op - 'a' + 'A');
+  state_->push(state_->id + " " + op + " " + std::string(id));
+}
+
+void KeyEvents::publishBudget(std::string_view budget_id) {
+  state_->push(state_->id + " b " + std::string(budget_id));
+}
+
+void KeyEvents::onLevel(LevelHandler handler) { state_->on_level = std::move(handler); }
 
 KeyEventStats KeyEvents::stats() const {
   return {state_->published.load(), state_->received.load(), state_->dropped.load(),

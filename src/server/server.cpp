@@ -180,6 +180,10 @@ void Server::Impl::startKeyEvents() {
   if (!wanted || !*wanted) return;  // no Redis (or a malformed one, reported by the workers)
   shared.key_events =
       std::make_unique<keys::KeyEvents>(main_ctx.get_executor(), **wanted, *shared.key_loader);
+  if (shared.hierarchy) {
+    shared.key_events->onLevel([h = shared.hierarchy.get(), st = shared.store.get()](
+                                   char op, std::string_view id) { h->refresh(op, id, *st); });
+  }
   shared.key_events->start();
   spdlog::info("key events: key changes shared over redis {}", redis::describe(**wanted));
 }

@@ -57,8 +57,8 @@ RouteDeps routeDeps(Generation& g, SharedState& shared) {
                    return healthAnswer(g.shared_from_this(), shared.health, ex);
                  },
                  std::nullopt};
-  deps.admin.emplace(
-      admin::AdminContext{shared.keys, shared.store.get(), shared.key_events.get()});
+  deps.admin.emplace(admin::AdminContext{shared.keys, shared.store.get(), shared.key_events.get(),
+                                         shared.hierarchy.get()});
   if (shared.metrics) {
     deps.metrics = [registry = shared.metrics.get()] { return registry->scrape(); };
     const config::Config& c = g.snapshot->config;

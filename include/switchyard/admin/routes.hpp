@@ -11,6 +11,7 @@
 namespace switchyard::keys {
 class KeyRegistry;
 class KeyEvents;
+class Hierarchy;
 }
 namespace switchyard::store {
 class StoreThread;
@@ -23,6 +24,8 @@ struct AdminContext {
   store::StoreThread* store = nullptr;  // null: no database (every admin route answers 503)
   // Other instances are told of each key changed here (null: none to tell).
   keys::KeyEvents* events = nullptr;
+  // Teams, members, users, customers, budget objects in memory (null: no database).
+  keys::Hierarchy* hierarchy = nullptr;
 };
 
 using Reply = boost::asio::awaitable<api::Reply>;

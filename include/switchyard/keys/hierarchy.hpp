@@ -92,6 +92,11 @@ class Hierarchy {
   void putBudget(const store::BudgetRow& row);
   void eraseBudget(std::string_view budget_id);
 
+  // Another instance changed a level (key_events.hpp: op 't', 'u', 'c', 'b', upper case with
+  // the spend set; '*': messages may have been lost, reread every team, member, user and
+  // budget): reread from the store in the background.
+  void refresh(char op, std::string_view id, store::StoreThread& store);
+
   // GET /metrics, /team/info: each level with its counters, under the read lock (`fn` must be
   // quick and must not call back into the hierarchy).
   void forEachTeam(const std::function<void(const TeamView&)>& fn) const;

@@ -17,16 +17,21 @@
 //                retry_every until it is, or dropped after max_age (counted).
 //
 // Messages: "<instance id> <op> <token hash>", op "k" (reread the key) or "s" (reread it, and
-// its stored spend replaces the live one: an admin set the spend). An instance ignores its own.
+// its stored spend replaces the live one: an admin set the spend). The levels above keys
+// (docs/teams.md) travel the same way: op "t" / "u" / "c" / "b" with a team, user, customer or
+// budget id (upper case: the stored spend replaces the live one); the handler set by
+// onLevel() rereads them. An instance ignores its own messages.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "switchyard/redis/settings.hpp"
+#include "switchyard/store/records.hpp"
 
 namespace switchyard::keys {
 
@@ -58,6 +63,13 @@ class KeyEvents {
 
   // Tells the other instances that the key `token_hex` changed in the store.
   void publish(std::string_view token_hex, bool spend_set = false);
+  // The same for a team (its members included), a user or a customer; and a budget object.
+  void publishLevel(store::Level level, std::string_view id, bool spend_set = false);
+  void publishBudget(std::string_view budget_id);
+  // What to do with a level's message: (op, id) with op 't', 'u', 'c', 'b' (upper case: spend
+  // set). Set before start(); called on the executor.
+  using LevelHandler = std::function<void(char op, std::string_view id)>;
+  void onLevel(LevelHandler handler);
 
   KeyEventStats stats() const;
 
