@@ -4,10 +4,12 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "admin_common.hpp"
+#include "roles.hpp"
 #include "switchyard/admin/key_request.hpp"
 #include "switchyard/admin/routes.hpp"
 #include "switchyard/api/query.hpp"
 #include "switchyard/auth/key_hash.hpp"
+#include "switchyard/keys/hierarchy.hpp"
 #include "switchyard/keys/key_entry.hpp"
 #include "switchyard/keys/key_events.hpp"
 #include "switchyard/keys/key_registry.hpp"
@@ -73,10 +75,41 @@ std::optional<api::Error> rewriteKey(store::Store& s, const std::string& token,
   return std::nullopt;
 }
 
+// Who may change a key owned by `user_id` in `team_id` (docs/teams.md#who-may-do-what): a proxy
+// admin any; an internal user its own keys and every key of a team it administers.
+std::optional<api::Error> mayChangeKey(const api::Exchange& ex, const AdminContext& c,
+                                       const Caller& caller, const std::string& user_id,
+                                       const std::string& team_id) {
+  if (caller.admin()) return std::nullopt;
+  if (caller.mayChange()) {
+    if (!team_id.empty() && c.hierarchy) {
+      if (auto team = c.hierarchy->team(team_id); team && isTeamAdmin(caller, *team->row)) {
+        return std::nullopt;
+      }
+    }
+    if (team_id.empty() && !caller.user_id.empty() && user_id == caller.user_id) {
+      return std::nullopt;
+    }
+  }
+  return notAllowed(ex, caller);
+}
+
+// The key `row` as it stands and as changed must both be the caller's to change.
+KeyChange guarded(const api::Exchange& ex, const AdminContext& c, const Caller& caller,
+                  KeyChange change) {
+  return
+      [&ex, &c, caller, change = std::move(change)](store::KeyRow& r) -> std::optional<api::Error> {
+        if (auto e = mayChangeKey(ex, c, caller, r.user_id, r.team_id)) return e;
+        if (auto e = change(r)) return e;
+        return mayChangeKey(ex, c, caller, r.user_id, r.team_id);
+      };
+}
+
 }  // namespace
 
 Reply generateKey(api::Exchange& ex, const AdminContext& c) {
-  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  const Caller caller = callerOf(ex, c.hierarchy);
+  if (!caller.mayChange()) co_return fail(ex, notAllowed(ex, caller));
   if (!c.store) co_return fail(ex, noDatabase());
   auto body = bodyOf(ex);
   if (!body) co_return fail(ex, body.error());
@@ -84,6 +117,11 @@ Reply generateKey(api::Exchange& ex, const AdminContext& c) {
   store::KeyRow row;
   if (auto r = applyKeyFields(*body, KeyBodyMode::kGenerate, now, row); !r) {
     co_return fail(ex, r.error());
+  }
+  // An internal user's own key (no team) belongs to it.
+  if (!caller.admin() && row.team_id.empty() && row.user_id.empty()) row.user_id = caller.user_id;
+  if (auto e = mayChangeKey(ex, c, caller, row.user_id, row.team_id)) {
+    co_return fail(ex, std::move(*e));
   }
   auto custom = customKey(*body);
   if (!custom) co_return fail(ex, custom.error());
@@ -144,7 +182,7 @@ Reply keyInfo(api::Exchange& ex, const AdminContext& c) {
 }
 
 Reply updateKey(api::Exchange& ex, const AdminContext& c) {
-  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  const Caller caller = callerOf(ex, c.hierarchy);
   if (!c.store) co_return fail(ex, noDatabase());
   auto body = bodyOf(ex);
   if (!body) co_return fail(ex, body.error());
@@ -163,6 +201,7 @@ Reply updateKey(api::Exchange& ex, const AdminContext& c) {
     r.updated_by = actor;
     return std::nullopt;
   };
+  change = guarded(ex, c, caller, std::move(change));
   store::AuditRow trail = audit(ex, "key.update", token, fieldsOf(*body));
   StoreJob job = [&](store::Store& s) { return rewriteKey(s, token, change, trail, row); };
   if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
@@ -174,7 +213,7 @@ Reply updateKey(api::Exchange& ex, const AdminContext& c) {
 }
 
 Reply deleteKeys(api::Exchange& ex, const AdminContext& c) {
-  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  const Caller caller = callerOf(ex, c.hierarchy);
   if (!c.store) co_return fail(ex, noDatabase());
   auto body = bodyOf(ex);
   if (!body) co_return fail(ex, body.error());
@@ -200,6 +239,14 @@ Reply deleteKeys(api::Exchange& ex, const AdminContext& c) {
       if (!found) return found.error();
       if (*found) tokens.push_back((*found)->token);
     }
+    if (!caller.admin()) {  // each key must be the caller's to change; else nothing is deleted
+      for (const std::string& t : tokens) {
+        auto found = s.findKey(t);
+        if (!found) return found.error();
+        if (!*found) continue;
+        if (auto e = mayChangeKey(ex, c, caller, (*found)->user_id, (*found)->team_id)) return e;
+      }
+    }
     auto n = s.deleteKeys(tokens);
     if (!n) return n.error();
     deleted = *n;
@@ -222,7 +269,7 @@ Reply deleteKeys(api::Exchange& ex, const AdminContext& c) {
 }
 
 Reply listKeys(api::Exchange& ex, const AdminContext& c) {
-  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  const Caller caller = callerOf(ex, c.hierarchy);
   if (!c.store) co_return fail(ex, noDatabase());
   store::KeyQuery q;
   auto text = [&](const char* name) -> std::optional<std::string> {
@@ -253,6 +300,19 @@ Reply listKeys(api::Exchange& ex, const AdminContext& c) {
   q.key_alias = text("key_alias");
   q.user_id = text("user_id");
   q.team_id = text("team_id");
+  // A user that does not read everything sees its own keys (LiteLLM's rule), and the keys of a
+  // team it administers when it asks for that team.
+  if (!caller.readsAll()) {
+    bool team_admin = false;
+    if (q.team_id && c.hierarchy) {
+      auto team = c.hierarchy->team(*q.team_id);
+      team_admin = team && isTeamAdmin(caller, *team->row);
+    }
+    if (!team_admin) {
+      if (caller.user_id.empty()) co_return fail(ex, notAllowed(ex, caller));
+      q.user_id = caller.user_id;
+    }
+  }
   if (auto s = text("sort_by")) {
     static constexpr std::string_view kSortable[] = {"created_at", "updated_at", "spend",
                                                      "key_alias", "expires"};
@@ -297,7 +357,7 @@ Reply listKeys(api::Exchange& ex, const AdminContext& c) {
 }
 
 Reply regenerateKey(api::Exchange& ex, const AdminContext& c) {
-  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  const Caller caller = callerOf(ex, c.hierarchy);
   if (!c.store) co_return fail(ex, noDatabase());
   auto body = bodyOf(ex);
   if (!body) co_return fail(ex, body.error());
@@ -337,6 +397,7 @@ Reply regenerateKey(api::Exchange& ex, const AdminContext& c) {
     return std::nullopt;
   };
   store::AuditRow trail = audit(ex, "key.regenerate", old_token, fieldsOf(*body));
+  change = guarded(ex, c, caller, std::move(change));
   StoreJob job = [&](store::Store& s) { return rewriteKey(s, old_token, change, trail, row); };
   if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   c.keys.rekey(old_token, row);
@@ -348,7 +409,7 @@ Reply regenerateKey(api::Exchange& ex, const AdminContext& c) {
 namespace {
 
 Reply setBlocked(api::Exchange& ex, const AdminContext& c, bool blocked) {
-  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  const Caller caller = callerOf(ex, c.hierarchy);
   if (!c.store) co_return fail(ex, noDatabase());
   auto body = bodyOf(ex);
   if (!body) co_return fail(ex, body.error());
@@ -365,6 +426,7 @@ Reply setBlocked(api::Exchange& ex, const AdminContext& c, bool blocked) {
     return std::nullopt;
   };
   store::AuditRow trail = audit(ex, blocked ? "key.block" : "key.unblock", token, json::object());
+  change = guarded(ex, c, caller, std::move(change));
   StoreJob job = [&](store::Store& s) { return rewriteKey(s, token, change, trail, row); };
   if (auto e = co_await onStore(c, std::move(job))) co_return fail(ex, std::move(*e));
   c.keys.put(row, false);

@@ -2,6 +2,7 @@
 
 #include "switchyard/keys/key_entry.hpp"
 
+#include <spdlog/spdlog.h>
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -115,6 +116,21 @@ void levelRefusal(const KeySettings& row, const std::string& model, const Usage&
       break;
     }
   }
+}
+
+std::array<std::atomic<std::uint64_t>, 5> soft_crossings{};
+
+// A level's spend reached its soft budget: logged (never the key: its alias or abbreviation) and
+// counted; requests go on.
+void softBudgetCrossed(const KeySettings& row, double spend) {
+  static constexpr const char* kLevels[] = {"key", "team", "team member", "user", "customer"};
+  const int level = static_cast<int>(row.level);
+  soft_crossings[static_cast<std::size_t>(level)].fetch_add(1, std::memory_order_relaxed);
+  std::string who = row.level == store::Level::kKey          ? row.displayName()
+                    : row.level == store::Level::kTeamMember ? row.teamId() + "/" + row.userId()
+                                                             : row.token;
+  spdlog::warn("soft budget crossed: {} {} spent {} (soft_budget {}); requests go on",
+               kLevels[level], who, money(spend), money(*row.soft_budget));
 }
 
 }  // namespace
@@ -406,11 +422,23 @@ void KeyEntry::spendOverwritten() {
   spend_overwrite_ = false;
 }
 
+std::uint64_t softBudgetCrossings(store::Level level) noexcept {
+  return soft_crossings[static_cast<std::size_t>(level)].load(std::memory_order_relaxed);
+}
+
 void KeyEntry::finish(std::string_view model, double reservation, double cost,
                       std::uint64_t tokens, SysClock::time_point now) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
+  const double before = spend_;
   // Spend first, then the reservation: spend + reserved never dips below the truth meanwhile.
   spend_ += cost;
+  if (row_->soft_budget && before < *row_->soft_budget && spend_ >= *row_->soft_budget) {
+    std::shared_ptr<const KeySettings> row = row_;
+    const double after = spend_;
+    lock.unlock();
+    softBudgetCrossed(*row, after);
+    lock.lock();
+  }
   reserved_ = std::max(0.0, reserved_ - reservation);
   in_flight_ = std::max(0, in_flight_ - 1);
   std::int64_t minute = minuteOf(now);

@@ -11,6 +11,7 @@ KeySettings::KeySettings(const store::KeyRow& row)
       key_name(row.key_name),
       key_alias(row.key_alias),
       max_budget(row.max_budget),
+      soft_budget(row.soft_budget),
       rpm_limit(row.rpm_limit),
       tpm_limit(row.tpm_limit),
       max_parallel_requests(row.max_parallel_requests),
@@ -33,6 +34,7 @@ KeySettings::KeySettings(store::Level lvl, const std::string& id, const store::L
       token(lvl == store::Level::kTeamMember ? memberToken(team_id, id) : id),
       key_name(id),
       max_budget(limits.max_budget),
+      soft_budget(limits.soft_budget),
       rpm_limit(limits.rpm_limit),
       tpm_limit(limits.tpm_limit),
       max_parallel_requests(limits.max_parallel_requests) {

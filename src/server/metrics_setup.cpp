@@ -287,16 +287,6 @@ void writeKeyGauges(Exposition& out, const keys::KeyRegistry& registry,
     out.sample("litellm_api_key_budget_remaining_hours_metric", keyLabels(*b.row),
                static_cast<double>(*b.reset_at - now_ms) / 3.6e6);
   }
-  // Teams are not built yet: the families are there, with no series.
-  out.family("litellm_remaining_team_budget_metric",
-             "Remaining budget of the team in USD (teams are not built yet: no series).",
-             MetricType::kGauge);
-  out.family("litellm_team_max_budget_metric",
-             "max_budget of the team in USD (teams are not built yet: no series).",
-             MetricType::kGauge);
-  out.family("litellm_team_budget_remaining_hours_metric",
-             "Hours until the team's budget window resets (teams are not built yet: no series).",
-             MetricType::kGauge);
   auto rateSamples = [&](const char* name, std::optional<std::int64_t> Rate::*field) {
     for (const Rate& r : rates) {
       if (!(r.*field)) continue;
@@ -344,6 +334,7 @@ void addCollectors(SharedState& shared, const std::vector<std::unique_ptr<Worker
     writeKeyCache(out, shared);
     writeRedis(out, workers);
     writeKeyGauges(out, shared.keys, keys::SysClock::now());
+    writeLevelGauges(out, shared.hierarchy.get(), keys::SysClock::now());
     telemetry::writeProcessMetrics(out);
   });
 }

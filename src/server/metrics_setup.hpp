@@ -28,4 +28,10 @@ void addCollectors(SharedState& shared, const std::vector<std::unique_ptr<Worker
 void writeKeyGauges(telemetry::Exposition& out, const keys::KeyRegistry& keys,
                     keys::SysClock::time_point now, std::size_t max_series = kMaxKeySeries);
 
+// The team and user budget gauges (LiteLLM's litellm_remaining_team_budget_metric{team,
+// team_alias}, litellm_remaining_user_budget_metric{user}, ...; at most `max_series` rows each)
+// and switchyard_soft_budget_crossed_total{level} (level_metrics.cpp).
+void writeLevelGauges(telemetry::Exposition& out, const keys::Hierarchy* hierarchy,
+                      keys::SysClock::time_point now, std::size_t max_series = kMaxKeySeries);
+
 }  // namespace switchyard::server

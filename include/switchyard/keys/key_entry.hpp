@@ -197,6 +197,10 @@ class KeyEntry {
 AdmitResult admitAll(std::span<KeyEntry* const> levels, const AdmitRequest& r,
                      SysClock::time_point now);
 
+// How many times a level's settled spend crossed its soft_budget (each crossing is also logged),
+// per store::Level. GET /metrics.
+std::uint64_t softBudgetCrossings(store::Level level) noexcept;
+
 class SharedKeyCounters;
 
 // The slot an admitted request holds on its key and on each level above it; finish() settles

@@ -37,7 +37,7 @@ class KeySettings {
   store::Level level = store::Level::kKey;
   std::string token;  // SHA-256 hex of the key; a level's id (memberToken for a team member)
   std::string key_name, key_alias;
-  std::optional<double> max_budget;
+  std::optional<double> max_budget, soft_budget;
   std::optional<std::int64_t> rpm_limit, tpm_limit, max_parallel_requests;
   std::optional<store::UnixMs> expires;
   bool blocked = false;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "server/metrics_setup.hpp"
+#include "switchyard/keys/hierarchy.hpp"
 #include "switchyard/keys/key_entry.hpp"
 #include "switchyard/keys/key_registry.hpp"
 
@@ -108,7 +109,6 @@ TEST(KeyGauges, BudgetsAndRateLimitsAsTheNextRequestWouldFindThem) {
   EXPECT_EQ(sample(text, tok, keyLabels('d') + ",model=\"claude\""), 50);
   EXPECT_EQ(text.find(token('e')), std::string::npos);
   EXPECT_EQ(text.find(token('9')), std::string::npos) << "the alias is not a second key";
-  EXPECT_NE(text.find("# TYPE litellm_remaining_team_budget_metric gauge"), std::string::npos);
   EXPECT_EQ(sample(text, "switchyard_metrics_series_omitted", "group=\"keys\""), 0);
 
   // A minute later the windows are empty.
@@ -131,6 +131,50 @@ TEST(KeyGauges, PastTheCapTheKeysClosestToTheirLimitsAreKeptAndTheRestCounted) {
   EXPECT_EQ(sample(text, "litellm_remaining_api_key_budget_metric", keyLabels('4')), 7);
   EXPECT_EQ(text.find(token('1')), std::string::npos);
   EXPECT_EQ(sample(text, "switchyard_metrics_series_omitted", "group=\"keys\""), 3);
+}
+
+}  // namespace
+}  // namespace switchyard::server
+
+namespace switchyard::server {
+namespace {
+
+// Teams and users with a max_budget get LiteLLM's budget gauges from their live counters; those
+// without are not listed; the soft-budget counter has a series per level.
+TEST(LevelGauges, TeamsAndUsersWithABudget) {
+  keys::Hierarchy h;
+  store::TeamRow team;
+  team.team_id = "eng";
+  team.team_alias = "Engineering";
+  team.limits.max_budget = 10;
+  team.limits.budget_duration = "1h";
+  team.spend.spend = 2.5;
+  h.putTeam(team, true);
+  store::TeamRow open;
+  open.team_id = "ops";
+  h.putTeam(open, true);
+  store::UserRow ann;
+  ann.user_id = "ann";
+  ann.limits.max_budget = 4;
+  ann.spend.spend = 1;
+  h.putUser(ann, true);
+  const auto now = keys::SysClock::now();
+  telemetry::Exposition out;
+  writeLevelGauges(out, &h, now);
+  const std::string text = out.take();
+  EXPECT_EQ(sample(text, "litellm_remaining_team_budget_metric",
+                   "team=\"eng\",team_alias=\"Engineering\""),
+            7.5);
+  EXPECT_EQ(
+      sample(text, "litellm_team_max_budget_metric", "team=\"eng\",team_alias=\"Engineering\""),
+      10);
+  double hours = sample(text, "litellm_team_budget_remaining_hours_metric",
+                        "team=\"eng\",team_alias=\"Engineering\"");
+  EXPECT_GT(hours, 0);
+  EXPECT_LE(hours, 1);
+  EXPECT_EQ(text.find("team=\"ops\""), std::string::npos);
+  EXPECT_EQ(sample(text, "litellm_remaining_user_budget_metric", "user=\"ann\""), 3);
+  EXPECT_FALSE(std::isnan(sample(text, "switchyard_soft_budget_crossed_total", "level=\"team\"")));
 }
 
 }  // namespace
