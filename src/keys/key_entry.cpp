@@ -173,7 +173,9 @@ void KeyEntry::setSettings(std::shared_ptr<const KeySettings> settings,
       c.reset_at = ms.reset_at;
     }
   } else if (window_changed) {
-    reset_at_.reset();  // the new window starts at the next request
+    // A new budget_duration: the window ends at its next boundary; the spend so far stays
+    // (LiteLLM's rule), and nothing is reset in the store.
+    reset_at_ = nextReset(settings->budgetDuration(), SysClock::now());
   }
   row_ = std::move(settings);
 }
@@ -210,8 +212,10 @@ void KeyEntry::rollBudgets(SysClock::time_point now, AdmitResult& out) {
   if (!row.budgetDuration().empty() && (!reset_at_ || now_ms >= *reset_at_)) {
     bool had_window = reset_at_.has_value();
     reset_at_ = nextReset(row.budgetDuration(), now);
+    // Only a window that ended resets the stored spend: a first window (no end known yet, the
+    // spend so far counts in it) changes nothing in the store.
     if (had_window) spend_ = 0;
-    if (reset_at_) out.resets.push_back(row.budgetReset("", *reset_at_));
+    if (had_window && reset_at_) out.resets.push_back(row.budgetReset("", *reset_at_));
   }
   for (const auto& [model, budget] : row.modelMaxBudget()) {
     if (budget.time_period.empty()) continue;
@@ -220,7 +224,7 @@ void KeyEntry::rollBudgets(SysClock::time_point now, AdmitResult& out) {
     bool had_window = c.reset_at.has_value();
     c.reset_at = nextReset(budget.time_period, now);
     if (had_window) c.spend = 0;
-    if (c.reset_at) out.resets.push_back(row.budgetReset(model, *c.reset_at));
+    if (had_window && c.reset_at) out.resets.push_back(row.budgetReset(model, *c.reset_at));
   }
 }
 

@@ -156,6 +156,38 @@ RouteTable buildRoutes(pipeline::Pipeline& p, RouteDeps deps) {
     t.add("GET",   "/global/spend/report",   openai, {&p.auth(), &adminRoute("spend_report", admin::spendReport)});
     t.add("GET",   "/global/spend/keys",     openai, {&p.auth(), &adminRoute("spend_keys", admin::spendKeys)});
     t.add("GET",   "/global/spend/models",   openai, {&p.auth(), &adminRoute("spend_models", admin::spendModels)});
+    t.add("POST",  "/team/new",              openai, {&p.auth(), &adminRoute("team_new", admin::newTeam)});
+    t.add("GET",   "/team/info",             openai, {&p.auth(), &adminRoute("team_info", admin::teamInfo)});
+    t.add("POST",  "/team/update",           openai, {&p.auth(), &adminRoute("team_update", admin::updateTeam)});
+    t.add("POST",  "/team/delete",           openai, {&p.auth(), &adminRoute("team_delete", admin::deleteTeams)});
+    t.add("GET",   "/team/list",             openai, {&p.auth(), &adminRoute("team_list", admin::listTeams)});
+    t.add("GET",   "/v2/team/list",          openai, {&p.auth(), &adminRoute("team_list_v2", admin::listTeamsV2)});
+    t.add("POST",  "/team/member_add",       openai, {&p.auth(), &adminRoute("team_member_add", admin::addTeamMember)});
+    t.add("POST",  "/team/member_delete",    openai, {&p.auth(), &adminRoute("team_member_delete", admin::deleteTeamMember)});
+    t.add("POST",  "/team/block",            openai, {&p.auth(), &adminRoute("team_block", admin::blockTeam)});
+    t.add("POST",  "/team/unblock",          openai, {&p.auth(), &adminRoute("team_unblock", admin::unblockTeam)});
+    t.add("POST",  "/team/model/add",        openai, {&p.auth(), &adminRoute("team_model_add", admin::addTeamModels)});
+    t.add("POST",  "/team/model/delete",     openai, {&p.auth(), &adminRoute("team_model_delete", admin::deleteTeamModels)});
+    t.add("POST",  "/budget/new",            openai, {&p.auth(), &adminRoute("budget_new", admin::newBudget)});
+    t.add("POST",  "/budget/update",         openai, {&p.auth(), &adminRoute("budget_update", admin::updateBudget)});
+    t.add("POST",  "/budget/info",           openai, {&p.auth(), &adminRoute("budget_info", admin::budgetInfo)});
+    t.add("GET",   "/budget/list",           openai, {&p.auth(), &adminRoute("budget_list", admin::listBudgets)});
+    t.add("POST",  "/budget/delete",         openai, {&p.auth(), &adminRoute("budget_delete", admin::deleteBudget)});
+    t.add("POST",  "/user/new",              openai, {&p.auth(), &adminRoute("user_new", admin::newUser)});
+    t.add("GET",   "/user/info",             openai, {&p.auth(), &adminRoute("user_info", admin::userInfo)});
+    t.add("POST",  "/user/update",           openai, {&p.auth(), &adminRoute("user_update", admin::updateUser)});
+    t.add("POST",  "/user/delete",           openai, {&p.auth(), &adminRoute("user_delete", admin::deleteUsers)});
+    t.add("GET",   "/user/list",             openai, {&p.auth(), &adminRoute("user_list", admin::listUsers)});
+    // /end_user/* are LiteLLM's hidden aliases of /customer/*.
+    for (std::string_view base : {"/customer/", "/end_user/"}) {
+      t.add("POST", std::string(base) + "new", openai, {&p.auth(), &adminRoute("customer_new", admin::newCustomer)});
+      t.add("GET", std::string(base) + "info", openai, {&p.auth(), &adminRoute("customer_info", admin::customerInfo)});
+      t.add("POST", std::string(base) + "update", openai, {&p.auth(), &adminRoute("customer_update", admin::updateCustomer)});
+      t.add("POST", std::string(base) + "delete", openai, {&p.auth(), &adminRoute("customer_delete", admin::deleteCustomers)});
+      t.add("GET", std::string(base) + "list", openai, {&p.auth(), &adminRoute("customer_list", admin::listCustomers)});
+      t.add("POST", std::string(base) + "block", openai, {&p.auth(), &adminRoute("customer_block", admin::blockCustomers)});
+      t.add("POST", std::string(base) + "unblock", openai, {&p.auth(), &adminRoute("customer_unblock", admin::unblockCustomers)});
+    }
   }
   // clang-format on
   return t;

@@ -413,6 +413,18 @@ ListSql listSql(Table t, const ListQuery& q, const Dialect& d) {
                  param(q.team_id) + ")";
       }
       if (!q.role.empty()) where += " AND user_role = " + param(q.role);
+      if (!q.user_email.empty()) {
+        const std::string value = param(q.user_email);
+        where += d.postgres ? " AND strpos(lower(user_email), lower(" + value + ")) > 0"
+                            : " AND instr(lower(user_email), lower(" + value + ")) > 0";
+      }
+      if (!q.ids.empty()) {
+        param(codec::encodeList(q.ids));
+        const std::string list = "?" + std::to_string(out.values.size());
+        where += d.postgres ? " AND user_id IN (SELECT jsonb_array_elements_text(" + list +
+                                  "::text::jsonb))"
+                            : " AND user_id IN (SELECT value FROM json_each(" + list + "))";
+      }
       break;
     case Table::kCustomers:
       contains = "user_id";

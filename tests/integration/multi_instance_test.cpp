@@ -204,6 +204,61 @@ TEST_F(MultiInstanceTest, LimitsBudgetAndSpendHoldAcrossThreeInstances) {
             std::to_string(t.ok * kPrompt));
 }
 
+// docs/teams.md: 200 requests at once over 10 keys of one team whose budget pays for about 5,
+// sent to two instances: the team spends at most its budget plus one request, counted once in
+// PostgreSQL; a team blocked on one instance is refused on the other within a second.
+TEST_F(MultiInstanceTest, ATeamBudgetHoldsOverTenKeysAcrossTwoInstances) {
+  launch(2);
+  HttpClient a(port(0)), b(port(1));
+  HttpResponse made =
+      a.post("/team/new", {{"team_alias", "mi-team"}, {"max_budget", 5.5 * kCost}}, masterAuth());
+  ASSERT_EQ(made.status, 200u) << made.body;
+  const std::string team = made.json().value("team_id", "");
+  ASSERT_FALSE(team.empty());
+  std::vector<std::string> keys;
+  for (int i = 0; i < 10; ++i) {
+    keys.push_back(generateKey(i % 2 ? b : a, {{"team_id", team}}).value("key", ""));
+    ASSERT_FALSE(keys.back().empty());
+  }
+  const json body = chatBody("priced", "Say hello", {{"max_tokens", kCompletion}});
+  std::vector<std::vector<HttpResponse>> answers(10);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < 10; ++i) {
+    threads.emplace_back([&, i] {
+      answers[i] = burst(port(i % 2), 20, "/v1/chat/completions", body, bearer(keys[i]));
+    });
+  }
+  for (auto& t : threads) t.join();
+  Tally t;
+  for (const auto& list : answers) {
+    for (const HttpResponse& r : list) t.add(r);
+  }
+  EXPECT_EQ(t.other, 0) << t.sample_other;
+  EXPECT_EQ(t.ok + t.budget, 200);
+  EXPECT_GE(t.ok, 4);
+  EXPECT_LE(t.ok * kCost, 5.5 * kCost + kCost + 1e-12) << t.ok << " admitted";
+  EXPECT_EQ(fake_->requestCount(), static_cast<std::size_t>(t.ok));
+  std::string spend;
+  for (int i = 0; i < 100; ++i) {
+    spend = sql("SELECT spend FROM teams");
+    if (!spend.empty() && std::abs(std::stod(spend) - t.ok * kCost) < 1e-9) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(spend.empty());
+  EXPECT_NEAR(std::stod(spend), t.ok * kCost, 1e-9) << "team spend counted once";
+
+  // A change made on one instance reaches the other within a second (a team with no budget).
+  HttpResponse other = a.post("/team/new", {{"team_alias", "mi-open"}}, masterAuth());
+  ASSERT_EQ(other.status, 200u) << other.body;
+  const std::string open = other.json().value("team_id", "");
+  const std::string free_key = generateKey(a, {{"team_id", open}}).value("key", "");
+  ASSERT_EQ(chatWith(b, free_key, "free").status, 200u);
+  ASSERT_EQ(a.post("/team/block", {{"team_id", open}}, masterAuth()).status, 200u);
+  auto blocked = secondsUntil(1, free_key, 401);
+  ASSERT_TRUE(blocked.has_value()) << "a blocked team still serves on the other instance";
+  EXPECT_LT(*blocked, 1.0);
+}
+
 TEST_F(MultiInstanceTest, PostgresRestartedMidLoadCostsNoRequestAndLosesNoSpendRow) {
   launch(3);
   HttpClient a(port(0));

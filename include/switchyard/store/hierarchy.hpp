@@ -118,6 +118,8 @@ struct ListQuery {
   std::string sort_by;  // engine-neutral column name; "" : created_at
   bool descending = true;
   std::int64_t page = 1, size = 100;  // page >= 1, 1 <= size <= 1000
+  std::string user_email;             // user/list: user_email contains (case-insensitive)
+  std::vector<std::string> ids;       // user/list: exactly these user ids (empty: any)
 };
 template <class Row>
 struct Page {

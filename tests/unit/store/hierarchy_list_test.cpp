@@ -192,6 +192,40 @@ TEST_P(HierarchyList, UsersByFilterTeamAndRole) {
   EXPECT_EQ(total, 3);
 }
 
+TEST_P(HierarchyList, UsersByEmailAndByIdList) {
+  addUser("u1", "Ann.Lee@Example.com", "internal_user", 10);
+  addUser("u2", "bob@example.org", "internal_user", 20);
+  addUser("u3", "carol@EXAMPLE.com", "proxy_admin", 30);
+  addUser("u4", "", "internal_user", 40);
+  std::int64_t total = 0;
+  // user_email: a case-insensitive "contains".
+  EXPECT_EQ(users({.user_email = "example.COM"}, &total), (V{"u3", "u1"}));
+  EXPECT_EQ(total, 2);
+  EXPECT_EQ(users({.user_email = "ann.lee@example.com"}), V{"u1"});
+  EXPECT_EQ(users({.user_email = "nobody"}), V{});
+  // ids: exactly these, with the other filters.
+  EXPECT_EQ(users({.ids = {"u1", "u4", "missing"}}, &total), (V{"u4", "u1"}));
+  EXPECT_EQ(total, 2);
+  EXPECT_EQ(users({.ids = {"U1"}}), V{});  // exact, not "contains"
+  EXPECT_EQ(users({.role = "proxy_admin", .ids = {"u1", "u3"}}), V{"u3"});
+  EXPECT_EQ(users({.user_email = "example", .ids = {"u2", "u4"}}), V{"u2"});
+  EXPECT_EQ(users({.filter = "u", .user_email = "example.com", .ids = {"u1", "u2", "u3"}}),
+            (V{"u3", "u1"}));
+  EXPECT_EQ(users({.sort_by = "user_id",
+                   .descending = false,
+                   .page = 2,
+                   .size = 1,
+                   .ids = {"u1", "u2", "u3"}},
+                  &total),
+            V{"u2"});
+  EXPECT_EQ(total, 3);
+  // Never SQL.
+  EXPECT_EQ(users({.user_email = "' OR 1=1 --"}), V{});
+  EXPECT_EQ(users({.user_email = "%"}), V{});
+  EXPECT_EQ(users({.ids = {"u1') OR ('1'='1", "\"]"}}), V{});
+  EXPECT_EQ(users({}).size(), 4u);
+}
+
 TEST_P(HierarchyList, CustomersByFilterAndSort) {
   for (auto [id, alias, created, spend] :
        {std::tuple{"c-acme", "Acme", 1, 2.0}, std::tuple{"c-beta", "beta", 2, 7.0},
