@@ -163,3 +163,25 @@ describe('teams and customers via the OpenAI SDK', { timeout: 180000 }, () => {
     await openai(key).chat.completions.create({ model: 'other', messages: hello, user: 'e2e-blocked' });
   });
 });
+
+describe('litellm_settings.max_end_user_budget', { timeout: 60000 }, () => {
+  let gw;
+  before(async () => {
+    gw = await startGateway(`${config()}litellm_settings:\n  max_end_user_budget: 0.000001\n`);
+  });
+  after(async () => {
+    await gw?.stop();
+  });
+
+  test('caps every customer that has no budget of its own', T, async () => {
+    const client = new OpenAI({ baseURL: gw.baseURL, apiKey: MASTER_KEY, maxRetries: 0, timeout: 15000 });
+    const ask = (user) => client.chat.completions.create({ model: 'echo-priced', messages: hello, user });
+    await ask('e2e-new-customer'); // spend 0 < the default budget: admitted, then over it
+    await assert.rejects(ask('e2e-new-customer'), (err) =>
+      expectApiError(err, OpenAI.BadRequestError, 400) &&
+      /ExceededBudget: End User=e2e-new-customer over budget/.test(err.error.message),
+    );
+    await ask('e2e-another-customer'); // each customer has its own spend
+    await client.chat.completions.create({ model: 'echo-priced', messages: hello }); // no customer
+  });
+});
