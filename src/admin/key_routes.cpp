@@ -31,30 +31,11 @@ store::AuditRow audit(const api::Exchange& ex, std::string action, const std::st
   return {nowMs(), actorOf(ex), std::move(action), token, api::dumpJson(detail)};
 }
 
-// The audit detail of a body: the names of the fields it set (values may be sensitive).
-json fieldsOf(const json& body) {
-  json names = json::array();
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "key" && it.key() != "new_key") names.push_back(it.key());
-  }
-  return {{"fields", std::move(names)}};
-}
-
 std::string newKey(const std::optional<std::string>& custom) {
   return custom ? *custom : auth::generateKey();
 }
 
-using StoreJob = std::function<std::optional<api::Error>(store::Store&)>;
 using KeyChange = std::function<std::optional<api::Error>(store::KeyRow&)>;
-
-// Runs `job` on the store thread: the error it returned, or the store thread's.
-boost::asio::awaitable<std::optional<api::Error>> onStore(const AdminContext& c, StoreJob job) {
-  std::optional<api::Error> failed;
-  std::function<void(store::Store&)> run = [&](store::Store& s) { failed = job(s); };
-  auto ran = co_await c.store->run(std::move(run));
-  if (!ran) co_return ran.error();
-  co_return failed;
-}
 
 // On the store thread: reads the key `token` into `row`, lets `change` edit it and writes it
 // back (under its new token when `change` gave it one) with `trail` (about the written token)

@@ -21,33 +21,11 @@
 
 namespace switchyard::admin::hier {
 
-using StoreJob = std::function<std::optional<api::Error>(store::Store&)>;
-
-// Runs `job` on the store thread: the error it returned, or the store thread's.
-inline boost::asio::awaitable<std::optional<api::Error>> onStore(const AdminContext& c,
-                                                                 StoreJob job) {
-  std::optional<api::Error> failed;
-  std::function<void(store::Store&)> run = [&](store::Store& s) { failed = job(s); };
-  auto ran = co_await c.store->run(std::move(run));
-  if (!ran) co_return ran.error();
-  co_return failed;
-}
-
-// An audit row whose detail is the names of the fields `body` set (values may be sensitive).
-inline store::AuditRow auditOf(const api::Exchange& ex, std::string action, std::string object_id,
-                               const nlohmann::json& body) {
-  nlohmann::json names = nlohmann::json::array();
-  if (body.is_object()) {
-    for (auto it = body.begin(); it != body.end(); ++it) names.push_back(it.key());
-  }
-  return {nowMs(), actorOf(ex), std::move(action), std::move(object_id),
-          api::dumpJson({{"fields", std::move(names)}})};
-}
-
-// Appends audit rows (a failure to write them does not undo the change, as for keys).
-inline void writeAudit(store::Store& s, std::vector<store::AuditRow> rows) {
-  (void)s.write(store::WriteBatch{{}, {}, {}, std::move(rows)});
-}
+// The shared store-job and audit helpers (admin_common.hpp).
+using admin::auditOf;
+using admin::onStore;
+using admin::StoreJob;
+using admin::writeAudit;
 
 inline api::Error invalid(std::string param, std::string message) {
   return {api::ErrorKind::kInvalidRequest, std::move(message), "", 0, "", std::move(param)};

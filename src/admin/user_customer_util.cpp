@@ -10,32 +10,9 @@ namespace switchyard::admin::levels {
 
 using nlohmann::json;
 
-boost::asio::awaitable<std::optional<api::Error>> onStore(const AdminContext& c, StoreJob job) {
-  std::optional<api::Error> failed;
-  std::function<void(store::Store&)> run = [&](store::Store& s) { failed = job(s); };
-  auto ran = co_await c.store->run(std::move(run));
-  if (!ran) co_return ran.error();
-  co_return failed;
-}
-
 store::AuditRow auditRow(const api::Exchange& ex, std::string action, std::string object_id,
                          const json& detail) {
   return {nowMs(), actorOf(ex), std::move(action), std::move(object_id), api::dumpJson(detail)};
-}
-
-json fieldsOf(const json& body) {
-  json names = json::array();
-  if (body.is_object()) {
-    for (auto it = body.begin(); it != body.end(); ++it) names.push_back(it.key());
-  }
-  return {{"fields", std::move(names)}};
-}
-
-void writeAudit(store::Store& s, std::vector<store::AuditRow> rows) {
-  if (rows.empty()) return;
-  store::WriteBatch batch;
-  batch.audit = std::move(rows);
-  (void)s.write(batch);
 }
 
 void dropKeys(const AdminContext& c, const std::vector<std::string>& tokens) {

@@ -16,19 +16,15 @@
 
 namespace switchyard::admin::levels {
 
-using StoreJob = std::function<std::optional<api::Error>(store::Store&)>;
-
-// Runs `job` on the store thread: the error it returned, or the store thread's.
-boost::asio::awaitable<std::optional<api::Error>> onStore(const AdminContext& c, StoreJob job);
+// The shared store-job and audit helpers (admin_common.hpp).
+using admin::fieldsOf;
+using admin::onStore;
+using admin::StoreJob;
+using admin::writeAudit;
 
 // The audit row of a change to `object_id` by the caller; `detail` names fields, never values.
 store::AuditRow auditRow(const api::Exchange& ex, std::string action, std::string object_id,
                          const nlohmann::json& detail);
-// {"fields": [the names of the body's fields]}.
-nlohmann::json fieldsOf(const nlohmann::json& body);
-
-// Appends `rows` to the audit log (best effort: a change already made stays made).
-void writeAudit(store::Store& s, std::vector<store::AuditRow> rows);
 
 // After a store change: keys deleted with users dropped from this instance's registry, and the
 // other instances told of them.
