@@ -194,7 +194,8 @@ json byKeyJson(const std::vector<store::SpendGroup>& rows) {
 
 // group_by=team / customer: per day (oldest first), per team or customer (biggest spend first),
 // the spend per key and model (groups: day, team or customer, model, key).
-json byDayJson(const std::vector<store::SpendGroup>& rows, bool team) {
+json byDayJson(const std::vector<store::SpendGroup>& rows, store::SpendGroupBy by) {
+  const bool team = by == store::SpendGroupBy::kTeam;
   struct Entry {
     store::SpendGroup total;
     json metadata = json::array();
@@ -222,6 +223,8 @@ json byDayJson(const std::vector<store::SpendGroup>& rows, bool team) {
       if (team) {
         j["team_name"] = m->first.empty() ? "Unassigned Team" : m->first;
         j["team_id"] = nullIfEmpty(m->first);
+      } else if (by == store::SpendGroupBy::kUser) {
+        j["user"] = nullIfEmpty(m->first);
       } else {
         j["customer"] = m->first;
       }
@@ -230,8 +233,11 @@ json byDayJson(const std::vector<store::SpendGroup>& rows, bool team) {
       j["metadata"] = std::move(m->second.metadata);
       list.push_back(std::move(j));
     }
-    out.push_back(
-        {{"group_by_day", midnight(day)}, {team ? "teams" : "customers", std::move(list)}});
+    out.push_back({{"group_by_day", midnight(day)},
+                   {team                               ? "teams"
+                    : by == store::SpendGroupBy::kUser ? "users"
+                                                       : "customers",
+                    std::move(list)}});
   }
   return out;
 }
@@ -249,6 +255,8 @@ Reply report(api::Exchange& ex, const AdminContext& c, SpendGroupBy by) {
   if (auto e = readDate(ex, "end_date", true, q.end)) co_return fail(ex, std::move(*e));
   if (std::string k = api::queryParam(ex.target, "api_key"); !k.empty()) q.api_key = tokenOf(k);
   if (std::string u = api::queryParam(ex.target, "internal_user_id"); !u.empty()) q.user = u;
+  if (std::string t = api::queryParam(ex.target, "team_id"); !t.empty()) q.team_id = t;
+  if (std::string e = api::queryParam(ex.target, "customer_id"); !e.empty()) q.end_user = e;
   if (q.api_key || q.user) by = SpendGroupBy::kKey;
   switch (by) {
     case SpendGroupBy::kKey:
@@ -256,6 +264,7 @@ Reply report(api::Exchange& ex, const AdminContext& c, SpendGroupBy by) {
       break;
     case SpendGroupBy::kTeam:
     case SpendGroupBy::kCustomer:
+    case SpendGroupBy::kUser:
       q.group_by = {SpendGroupBy::kDay, by, SpendGroupBy::kModel, SpendGroupBy::kKey};
       break;
     case SpendGroupBy::kModel:
@@ -266,8 +275,8 @@ Reply report(api::Exchange& ex, const AdminContext& c, SpendGroupBy by) {
   Groups groups = co_await runReport(c, std::move(q));
   if (!groups) co_return fail(ex, groups.error());
   if (by == SpendGroupBy::kKey) co_return ok(byKeyJson(*groups));
-  if (by == SpendGroupBy::kTeam || by == SpendGroupBy::kCustomer) {
-    co_return ok(byDayJson(*groups, by == SpendGroupBy::kTeam));
+  if (by == SpendGroupBy::kTeam || by == SpendGroupBy::kCustomer || by == SpendGroupBy::kUser) {
+    co_return ok(byDayJson(*groups, by));
   }
   if (by == SpendGroupBy::kDay) {  // oldest first, as a time series
     std::sort(groups->begin(), groups->end(),
@@ -364,6 +373,11 @@ Reply spendLogs(api::Exchange& ex, const AdminContext& c) {
   store::SpendQuery q;
   if (std::string k = api::queryParam(ex.target, "api_key"); !k.empty()) q.api_key = tokenOf(k);
   if (std::string id = api::queryParam(ex.target, "request_id"); !id.empty()) q.request_id = id;
+  if (std::string t = api::queryParam(ex.target, "team_id"); !t.empty()) q.team_id = t;
+  if (std::string u = api::queryParam(ex.target, "user_id"); !u.empty()) q.user = u;
+  for (const char* name : {"end_user", "customer_id"}) {
+    if (std::string e = api::queryParam(ex.target, name); !e.empty()) q.end_user = e;
+  }
   if (auto e = readDate(ex, "start_date", false, q.start)) co_return fail(ex, std::move(*e));
   if (auto e = readDate(ex, "end_date", true, q.end)) co_return fail(ex, std::move(*e));
   if (auto e = readLimit(ex, q.limit)) co_return fail(ex, std::move(*e));
@@ -388,12 +402,13 @@ Reply spendReport(api::Exchange& ex, const AdminContext& c) {
   std::string by = api::queryParam(ex.target, "group_by");
   if (by.empty() || by == "team" || by == "team_id") return report(ex, c, SpendGroupBy::kTeam);
   if (by == "customer" || by == "end_user") return report(ex, c, SpendGroupBy::kCustomer);
+  if (by == "user" || by == "internal_user") return report(ex, c, SpendGroupBy::kUser);
   if (by == "api_key" || by == "key") return report(ex, c, SpendGroupBy::kKey);
   if (by == "model") return report(ex, c, SpendGroupBy::kModel);
   if (by == "day" || by == "date") return report(ex, c, SpendGroupBy::kDay);
-  return refuse(
-      ex, {api::ErrorKind::kInvalidRequest,
-           "group_by must be one of team, customer, api_key, model, day.", "", 0, "", "group_by"});
+  return refuse(ex, {api::ErrorKind::kInvalidRequest,
+                     "group_by must be one of team, customer, user, api_key, model, day.", "", 0,
+                     "", "group_by"});
 }
 
 Reply spendKeys(api::Exchange& ex, const AdminContext& c) {

@@ -150,6 +150,32 @@ describe('teams and customers via the OpenAI SDK', { timeout: 180000 }, () => {
     assert.ok(Math.abs(info.spend - 3 * cost) < 1e-9, `customer spend ${info.spend} = 3 requests`);
   });
 
+  test('spend logs and the spend report filter and group by team, user and customer', T, async () => {
+    const team = await admin('POST', '/team/new', { team_alias: 'e2e-report' });
+    const { key } = await admin('POST', '/key/generate', { team_id: team.team_id, user_id: 'e2e-ann' });
+    for (const user of ['e2e-c1', 'e2e-c1', 'e2e-c2']) {
+      await openai(key).chat.completions.create({ model: 'echo-priced', messages: hello, user });
+    }
+    await new Promise((r) => setTimeout(r, 300)); // the spend rows reach the store
+    const byTeam = await admin('GET', `/spend/logs?team_id=${encodeURIComponent(team.team_id)}`);
+    assert.equal(byTeam.length, 3, 'the team\'s three requests');
+    assert.ok(byTeam.every((r) => r.team_id === team.team_id && r.user === 'e2e-ann'));
+    const byCustomer = await admin('GET', '/spend/logs?end_user=e2e-c1');
+    assert.equal(byCustomer.length, 2);
+    const byUser = await admin('GET', '/spend/logs?user_id=e2e-ann');
+    assert.equal(byUser.length, 3);
+    const day = new Date().toISOString().slice(0, 10);
+    const next = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+    const report = await admin('GET', `/global/spend/report?group_by=user&start_date=${day}&end_date=${next}`);
+    const users = report.flatMap((d) => d.users);
+    const ann = users.find((u) => u.user === 'e2e-ann');
+    assert.ok(ann && ann.total_spend > 0 && ann.total_requests === 3, JSON.stringify(users));
+    const customers = (
+      await admin('GET', `/global/spend/report?group_by=customer&team_id=${team.team_id}&start_date=${day}&end_date=${next}`)
+    ).flatMap((d) => d.customers);
+    assert.deepEqual(customers.map((c) => c.customer).sort(), ['e2e-c1', 'e2e-c2']);
+  });
+
   test('a blocked customer is refused with 400, and served again once unblocked', T, async () => {
     const { key } = await admin('POST', '/key/generate', {});
     await admin('POST', '/customer/block', { user_ids: ['e2e-blocked'] });
