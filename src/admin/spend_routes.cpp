@@ -9,6 +9,7 @@
 #include <map>
 
 #include "admin_common.hpp"
+#include "roles.hpp"
 #include "switchyard/admin/key_request.hpp"
 #include "switchyard/admin/routes.hpp"
 #include "switchyard/api/query.hpp"
@@ -247,7 +248,7 @@ Reply refuse(api::Exchange& ex, api::Error e) { co_return fail(ex, std::move(e))
 // The report of /global/spend/report: LiteLLM's group_by (team, customer, api_key) and ours
 // (model, day), or one key's / one internal user's spend (api_key, internal_user_id).
 Reply report(api::Exchange& ex, const AdminContext& c, SpendGroupBy by) {
-  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  if (auto e = requireReader(ex, callerOf(ex, c.hierarchy))) co_return fail(ex, std::move(*e));
   if (!c.store) co_return fail(ex, noDatabase());
   store::SpendReportQuery q;
   q.limit = -1;
@@ -296,7 +297,7 @@ Reply report(api::Exchange& ex, const AdminContext& c, SpendGroupBy by) {
 // Last30dModelsBySpend views (the last 30 days, biggest spend first), plus our sums.
 Reply topSpenders(api::Exchange& ex, const AdminContext& c, SpendGroupBy by,
                   std::int64_t default_limit) {
-  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  if (auto e = requireReader(ex, callerOf(ex, c.hierarchy))) co_return fail(ex, std::move(*e));
   if (!c.store) co_return fail(ex, noDatabase());
   store::SpendReportQuery q;
   q.group_by = {by};
@@ -368,7 +369,7 @@ json summarize(const std::vector<store::SpendRow>& rows, std::optional<store::Un
 }  // namespace
 
 Reply spendLogs(api::Exchange& ex, const AdminContext& c) {
-  if (auto e = requireMaster(ex)) co_return fail(ex, std::move(*e));
+  if (auto e = requireReader(ex, callerOf(ex, c.hierarchy))) co_return fail(ex, std::move(*e));
   if (!c.store) co_return fail(ex, noDatabase());
   store::SpendQuery q;
   if (std::string k = api::queryParam(ex.target, "api_key"); !k.empty()) q.api_key = tokenOf(k);
