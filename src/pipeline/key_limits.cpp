@@ -186,10 +186,11 @@ class KeyLimitsFilter final : public Filter {
     RequestLevels levels;
     if (auto e = co_await gatherLevels(ex, s_, levels)) co_return e;
     if (levels.count == 0) co_return std::nullopt;
-    double reservation = levels.budgets(ex.model) ? reservationFor(ex) : 0;
+    const RequestLevels::Needs needs = levels.needs(ex.model);
+    double reservation = needs.budgets ? reservationFor(ex) : 0;
     keys::AdmitRequest request{ex.model, 0, reservation};
     bool judged = false;
-    if (s_.counters && levels.limits(ex.model)) {
+    if (s_.counters && needs.limits) {
       // Every instance's counters (Redis); this instance's alone when Redis is out of reach.
       auto shared = co_await s_.counters->admit(levels.all(), request, keys::SysClock::now());
       if (shared) {

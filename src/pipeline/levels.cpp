@@ -27,18 +27,14 @@ api::Error denied(std::string message, const char* type) {
 
 }  // namespace
 
-bool RequestLevels::budgets(std::string_view model) const {
+RequestLevels::Needs RequestLevels::needs(std::string_view model) const {
+  Needs n;
   for (std::size_t i = 0; i < count; ++i) {
-    if (entries[i]->row()->budgets(model)) return true;
+    std::shared_ptr<const keys::KeySettings> row = entries[i]->row();
+    n.budgets = n.budgets || row->budgets(model);
+    n.limits = n.limits || row->limits(model);
   }
-  return false;
-}
-
-bool RequestLevels::limits(std::string_view model) const {
-  for (std::size_t i = 0; i < count; ++i) {
-    if (entries[i]->row()->limits(model)) return true;
-  }
-  return false;
+  return n;
 }
 
 std::string endUserOf(const api::Exchange& ex) {

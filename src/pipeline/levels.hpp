@@ -31,8 +31,12 @@ struct RequestLevels {
     if (e && count < entries.size()) entries[count++] = std::move(e);
   }
   std::span<const std::shared_ptr<keys::KeyEntry>> all() const { return {entries.data(), count}; }
-  bool budgets(std::string_view model) const;  // some level budgets `model`
-  bool limits(std::string_view model) const;   // some level limits `model`
+  // Whether some level budgets `model`, and whether some level limits it (budget or rate):
+  // one pass, reading each level's settings once.
+  struct Needs {
+    bool budgets = false, limits = false;
+  };
+  Needs needs(std::string_view model) const;
 };
 
 // The end customer of the request: x-litellm-customer-id, then x-litellm-end-user-id, then the
