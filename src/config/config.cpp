@@ -217,6 +217,17 @@ CheckResult Loader::load(const std::string& yaml) {
   if (!database_url_set_) {
     if (auto url = envLookup("DATABASE_URL")) g.database_url = std::move(*url);
   }
+  if (alerting_webhook_ && budget_alert_types_) {
+    // LiteLLM's webhook alerting reads its address from WEBHOOK_URL.
+    std::optional<std::string> url = envLookup("WEBHOOK_URL");
+    if (url && !url->empty()) {
+      g.budget_alert_webhook = std::move(*url);
+    } else {
+      warn(
+          "general_settings.alerting: \"webhook\" needs the WEBHOOK_URL environment variable; "
+          "no budget alerts are sent");
+    }
+  }
   return finish();
 }
 

@@ -67,6 +67,8 @@ class Loader : public Reader {
   std::map<std::string, Credential> credentials_;
   bool master_key_set_ = false;
   bool database_url_set_ = false;
+  bool alerting_webhook_ = false;   // general_settings.alerting names "webhook"
+  bool budget_alert_types_ = true;  // general_settings.alert_types absent or has "budget_alerts"
   std::vector<int> id_lines_;  // per deployment: line of an explicit model_info.id, else 0
 };
 

@@ -10,7 +10,6 @@ namespace {
 
 // litellm_params LiteLLM reads and Switchyard does not act on.
 constexpr Ignored kIgnoredLitellmParams[] = {
-    {"region_name", "provider not implemented (Bedrock, SageMaker, Vertex)"},
     {"aws_region_name", "provider not implemented (Bedrock, SageMaker)"},
     {"aws_access_key_id", "provider not implemented (Bedrock, SageMaker)"},
     {"aws_secret_access_key", "provider not implemented (Bedrock, SageMaker)"},
@@ -224,6 +223,8 @@ void Loader::parseLitellmParams(const Value& v, Deployment& d) {
       d.mock_delay_s = duration(x, Bound::kNonNegative);
     } else if (k == "mock_chunk_delay") {
       d.mock_chunk_delay_s = duration(x, Bound::kNonNegative);
+    } else if (k == "region_name") {
+      if (auto r = str(x)) d.region_name = std::move(*r);
     } else if (k == "tags") {
       if (auto t = stringList(x)) d.tags = std::move(*t);
     } else if (k == "organization") {

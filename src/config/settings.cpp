@@ -89,10 +89,8 @@ constexpr Ignored kIgnoredGeneralSettings[] = {
     {"maximum_spend_logs_retention_period", kSpendLogs},
     {"maximum_spend_logs_retention_interval", kSpendLogs},
     {"proxy_batch_write_at", "not applicable (writes are batched off the request path)"},
-    {"alerting", kAlerting},
     {"alerting_threshold", kAlerting},
     {"alerting_args", kAlerting},
-    {"alert_types", kAlerting},
     {"alert_to_webhook_url", kAlerting},
     {"spend_report_frequency", kAlerting},
     {"store_model_in_db", "not implemented (models come from this file)"},
@@ -445,6 +443,18 @@ void Loader::parseGeneralSettings(const Value& v) {
       }
     } else if (k == "disable_spend_logs") {
       if (auto b = boolean(x)) g.disable_spend_logs = *b;
+    } else if (k == "alerting") {
+      if (auto list = stringList(x)) {
+        alerting_webhook_ = std::find(list->begin(), list->end(), "webhook") != list->end();
+        // Slack, email and the rest: listed like any LiteLLM key not acted on.
+        if (std::any_of(list->begin(), list->end(), [](const auto& a) { return a != "webhook"; })) {
+          ignore(e, std::string(kAlerting) + ": only \"webhook\" is, for budget alerts");
+        }
+      }
+    } else if (k == "alert_types") {
+      if (auto list = stringList(x)) {
+        budget_alert_types_ = std::find(list->begin(), list->end(), "budget_alerts") != list->end();
+      }
     } else if (k == "metrics_require_auth") {
       if (auto b = boolean(x)) g.metrics_require_auth = *b;
     } else if (k == "responses_retention") {

@@ -32,12 +32,23 @@ struct Member {
 // The counters of a level with `limits`: new, or the existing ones with new settings.
 std::shared_ptr<KeyEntry> counted(std::shared_ptr<KeyEntry> existing, Level level,
                                   const std::string& id, const Limits& limits,
-                                  const store::SpendState& spend, bool spend_set,
+                                  const store::SpendState& spend, KeyEntry::SpendUpdate update,
                                   const std::string& team_id = {}) {
   auto settings = std::make_shared<const KeySettings>(level, id, limits, team_id);
   if (!existing) return std::make_shared<KeyEntry>(std::move(settings), spend);
-  existing->setSettings(std::move(settings), spend_set ? &spend : nullptr);
+  existing->setSettings(std::move(settings), spend, update);
   return existing;
+}
+
+// How a row's stored spend state meets live counters: replaces them (spend_set), or only its
+// window end, which the store's update wrote when the row's own budget_duration changed.
+template <class Row>
+KeyEntry::SpendUpdate spendUpdate(const Row* before, const Row& row, bool spend_set) {
+  if (spend_set) return KeyEntry::SpendUpdate::kSpendSet;
+  const bool own_window_moved =
+      before != nullptr && before->limits.budget_duration != row.limits.budget_duration;
+  return own_window_moved ? KeyEntry::SpendUpdate::kWindowStored
+                          : KeyEntry::SpendUpdate::kKeepSpend;
 }
 
 }  // namespace
@@ -90,28 +101,34 @@ struct Hierarchy::Impl {
 
   void putMemberLocked(const store::TeamMember& m, bool spend_set) {
     Member& slot = members[memberToken(m.team_id, m.user_id)];
-    slot.counters = counted(std::move(slot.counters), Level::kTeamMember, m.user_id,
-                            memberLimits(m, teamRow(m.team_id)), m.spend, spend_set, m.team_id);
+    slot.counters =
+        counted(std::move(slot.counters), Level::kTeamMember, m.user_id,
+                memberLimits(m, teamRow(m.team_id)), m.spend,
+                spend_set ? KeyEntry::SpendUpdate::kSpendSet : KeyEntry::SpendUpdate::kKeepSpend,
+                m.team_id);
     slot.row = m;
   }
   void putTeamLocked(const store::TeamRow& row, bool spend_set) {
     TeamView& slot = teams[row.team_id];
     slot.counters = counted(std::move(slot.counters), Level::kTeam, row.team_id, teamLimits(row),
-                            row.spend, spend_set);
+                            row.spend, spendUpdate(slot.row.get(), row, spend_set));
     slot.row = std::make_shared<const store::TeamRow>(row);
   }
   void putUserLocked(const store::UserRow& row, bool spend_set) {
     UserView& slot = users[row.user_id];
     slot.counters = counted(std::move(slot.counters), Level::kUser, row.user_id, userLimits(row),
-                            row.spend, spend_set);
+                            row.spend, spendUpdate(slot.row.get(), row, spend_set));
     slot.row = std::make_shared<const store::UserRow>(row);
   }
   void putCustomerLocked(std::shared_ptr<const store::CustomerRow> row, const std::string& id,
                          const store::SpendState& spend, bool spend_set) {
     if (customers.size() >= opts.max_customers && !customers.contains(id)) customers.clear();
     CustomerView& slot = customers[id];
+    const auto update =
+        row ? spendUpdate(slot.row.get(), *row, spend_set)
+            : (spend_set ? KeyEntry::SpendUpdate::kSpendSet : KeyEntry::SpendUpdate::kKeepSpend);
     slot.counters = counted(std::move(slot.counters), Level::kCustomer, id,
-                            customerLimits(row.get()), spend, spend_set);
+                            customerLimits(row.get()), spend, update);
     slot.row = std::move(row);
   }
   // Every member of `team_id` with limits recomputed (the team or a budget changed).

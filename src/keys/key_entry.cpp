@@ -119,10 +119,15 @@ void levelRefusal(const KeySettings& row, const std::string& model, const Usage&
 }
 
 std::array<std::atomic<std::uint64_t>, 5> soft_crossings{};
+SoftBudgetListener& softListener() {
+  static SoftBudgetListener listener;
+  return listener;
+}
 
 // A level's spend reached its soft budget: logged (never the key: its alias or abbreviation) and
 // counted; requests go on.
-void softBudgetCrossed(const KeySettings& row, double spend) {
+void softBudgetCrossed(const std::shared_ptr<const KeySettings>& settings, double spend) {
+  const KeySettings& row = *settings;
   static constexpr const char* kLevels[] = {"key", "team", "team member", "user", "customer"};
   const int level = static_cast<int>(row.level);
   soft_crossings[static_cast<std::size_t>(level)].fetch_add(1, std::memory_order_relaxed);
@@ -131,6 +136,7 @@ void softBudgetCrossed(const KeySettings& row, double spend) {
                                                              : row.token;
   spdlog::warn("soft budget crossed: {} {} spent {} (soft_budget {}); requests go on",
                kLevels[level], who, money(spend), money(*row.soft_budget));
+  if (const SoftBudgetListener& listener = softListener()) listener({settings, spend});
 }
 
 }  // namespace
@@ -160,22 +166,25 @@ KeyEntry::KeyEntry(std::shared_ptr<const KeySettings> settings, const store::Spe
 }
 
 void KeyEntry::setSettings(std::shared_ptr<const KeySettings> settings,
-                           const store::SpendState* spend) {
+                           const store::SpendState& stored, SpendUpdate update) {
   loaded_at_.store(steadyMs(), std::memory_order_relaxed);
   std::lock_guard lock(mu_);
   bool window_changed = settings->budgetDuration() != row_->budgetDuration();
-  if (spend) {
-    spend_ = spend->spend, spend_overwrite_ = true;
-    reset_at_ = spend->budget_reset_at;
-    for (const auto& [model, ms] : spend->model_spend) {
+  if (update == SpendUpdate::kSpendSet) {
+    spend_ = stored.spend, spend_overwrite_ = true;
+    reset_at_ = stored.budget_reset_at;
+    for (const auto& [model, ms] : stored.model_spend) {
       ModelCounters& c = models_[model];
       c.spend = ms.spend;
       c.reset_at = ms.reset_at;
     }
   } else if (window_changed) {
-    // A new budget_duration: the window ends at its next boundary; the spend so far stays
-    // (LiteLLM's rule), and nothing is reset in the store.
-    reset_at_ = nextReset(settings->budgetDuration(), SysClock::now());
+    // A new budget_duration: the spend so far stays (LiteLLM's rule). The window ends where the
+    // stored row says when the update wrote it there (so that every instance agrees), else at
+    // the new duration's next boundary.
+    const bool stored_end = update == SpendUpdate::kWindowStored && stored.budget_reset_at;
+    reset_at_ = stored_end ? stored.budget_reset_at
+                           : nextReset(settings->budgetDuration(), SysClock::now());
   }
   row_ = std::move(settings);
 }
@@ -228,7 +237,8 @@ void KeyEntry::rollBudgets(SysClock::time_point now, AdmitResult& out) {
   }
 }
 
-Limit firstBroken(const KeySettings& row, std::string_view model, const Usage& u) {
+Limit firstBroken(const KeySettings& row, const AdmitRequest& r, const Usage& u) {
+  const std::string_view model = r.model;
   auto reached = [](const auto& limits, std::string_view m, std::int64_t used) {
     auto it = limits.find(m);
     return it != limits.end() && used >= it->second;
@@ -238,6 +248,7 @@ Limit firstBroken(const KeySettings& row, std::string_view model, const Usage& u
   if (row.tpm_limit && u.tokens >= *row.tpm_limit) return Limit::kTpm;
   if (reached(row.modelRpmLimit(), model, u.model_requests)) return Limit::kModelRpm;
   if (reached(row.modelTpmLimit(), model, u.model_tokens)) return Limit::kModelTpm;
+  if (!r.budgets) return Limit::kNone;
   if (row.max_budget && u.spend + u.reserved >= *row.max_budget) return Limit::kBudget;
   auto mb = row.modelMaxBudget().find(model);
   if (mb != row.modelMaxBudget().end() &&
@@ -369,7 +380,7 @@ AdmitResult admitAll(std::span<KeyEntry* const> levels, const AdmitRequest& r,
   for (std::size_t i = 0; i < n; ++i) {
     KeyEntry& e = *levels[i];
     Usage u = e.usageLocked(r, now, resets, mcs[i]);
-    AdmitResult out = judge(*e.row_, r.model, u, firstBroken(*e.row_, r.model, u), now);
+    AdmitResult out = judge(*e.row_, r.model, u, firstBroken(*e.row_, r, u), now);
     if (out.verdict != Verdict::kAdmitted) {
       out.refused_by = i;
       out.resets = std::move(resets.resets);
@@ -426,6 +437,8 @@ void KeyEntry::spendOverwritten() {
   spend_overwrite_ = false;
 }
 
+void setSoftBudgetListener(SoftBudgetListener listener) { softListener() = std::move(listener); }
+
 std::uint64_t softBudgetCrossings(store::Level level) noexcept {
   return soft_crossings[static_cast<std::size_t>(level)].load(std::memory_order_relaxed);
 }
@@ -440,7 +453,7 @@ void KeyEntry::finish(std::string_view model, double reservation, double cost,
     std::shared_ptr<const KeySettings> row = row_;
     const double after = spend_;
     lock.unlock();
-    softBudgetCrossed(*row, after);
+    softBudgetCrossed(row, after);
     lock.lock();
   }
   reserved_ = std::max(0.0, reserved_ - reservation);

@@ -232,8 +232,9 @@ std::vector<std::string> admitArgs(std::span<const SpendStart> levels, const Adm
     for (std::string a :
          {limitArg(row.max_parallel_requests), limitArg(row.rpm_limit), limitArg(row.tpm_limit),
           modelLimitArg(row.modelRpmLimit(), r.model), modelLimitArg(row.modelTpmLimit(), r.model),
-          row.max_budget ? number(*row.max_budget) : std::string(),
-          mb != row.modelMaxBudget().end() ? number(mb->second.budget_limit) : std::string(),
+          r.budgets && row.max_budget ? number(*row.max_budget) : std::string(),
+          r.budgets && mb != row.modelMaxBudget().end() ? number(mb->second.budget_limit)
+                                                        : std::string(),
           number(s.spend), s.model_spend ? number(*s.model_spend) : std::string(),
           spendTtl(s, now_ms), std::string(s.overwrite ? "1" : "0")}) {
       args.push_back(std::move(a));

@@ -187,8 +187,9 @@ class KeyLimitsFilter final : public Filter {
     if (auto e = co_await gatherLevels(ex, s_, levels)) co_return e;
     if (levels.count == 0) co_return std::nullopt;
     const RequestLevels::Needs needs = levels.needs(ex.model);
-    double reservation = needs.budgets ? reservationFor(ex) : 0;
-    keys::AdmitRequest request{ex.model, 0, reservation};
+    const bool budgets = needs.budgets && !zeroCost(ex.model);
+    double reservation = budgets ? reservationFor(ex) : 0;
+    keys::AdmitRequest request{ex.model, 0, reservation, budgets};
     bool judged = false;
     if (s_.counters && needs.limits) {
       // Every instance's counters (Redis); this instance's alone when Redis is out of reach.
@@ -223,6 +224,22 @@ class KeyLimitsFilter final : public Filter {
         co_return api::Error{api::ErrorKind::kBudgetExceeded, out.message};
     }
     co_return std::nullopt;
+  }
+
+  // LiteLLM's zero-cost models: every deployment of the alias prices input and output tokens at
+  // an explicit 0 (litellm_params or model_info). Remembered per alias of this config generation.
+  bool zeroCost(std::string_view model) {
+    std::string_view group = s_.router.groupOf(model);
+    if (group.empty()) return false;
+    const auto& deployments = s_.router.deployments(group);
+    if (deployments.empty()) return false;
+    auto [it, inserted] = zero_cost_.try_emplace(deployments.data(), false);
+    if (inserted) {
+      it->second = std::all_of(deployments.begin(), deployments.end(), [](const auto* d) {
+        return d->input_cost_per_token == 0.0 && d->output_cost_per_token == 0.0;
+      });
+    }
+    return it->second;
   }
 
   // The worst case over the deployments that may serve the request's alias.
@@ -272,6 +289,7 @@ class KeyLimitsFilter final : public Filter {
   Services& s_;
   std::unordered_map<const config::Deployment*, std::optional<spend::Prices>> prices_;
   std::optional<spend::Prices> scratch_;
+  std::unordered_map<const config::Deployment* const*, bool> zero_cost_;  // by alias
 };
 
 void StreamSettler::settle() {

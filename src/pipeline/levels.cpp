@@ -116,6 +116,7 @@ boost::asio::awaitable<std::optional<api::Error>> gatherLevels(api::Exchange& ex
             api::ErrorKind::kInvalidRequest,
             "User blocked from making LLM API Calls. User=" + ex.principal.end_user};
       }
+      if (customer->row) ex.options.allowed_model_region = customer->row->allowed_model_region;
       out.add(customer->counters);
     }
   }

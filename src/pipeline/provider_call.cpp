@@ -234,6 +234,7 @@ class ProviderCallFilter final : public Filter {
       if (last && retries_left <= 0) break;
       router::SelectInput in{ex.stream, prompt_tokens, &attempts, 1};
       in.tags = &ex.options.tags;
+      in.region = ex.options.allowed_model_region;
       router::Selection sel = router_.select(target, in, rng_);
       if (!sel && sel.reason == router::NoPick::kExhausted && last &&
           last_cls == FailureClass::kTransient) {
@@ -263,7 +264,7 @@ class ProviderCallFilter final : public Filter {
           failure = GroupFailure{*ex.untranslatable, FailureClass::kCredentials};
           co_return;
         }
-        failure = noPickFailure(sel, target, prompt_tokens, ex.options.tags);
+        failure = noPickFailure(sel, target, prompt_tokens, ex);
         co_return;
       }
       if (last) {
@@ -360,8 +361,8 @@ class ProviderCallFilter final : public Filter {
   }
 
   GroupFailure noPickFailure(const router::Selection& sel, std::string_view target,
-                             std::uint64_t prompt_tokens,
-                             const std::vector<std::string>& tags) const {
+                             std::uint64_t prompt_tokens, const api::Exchange& ex) const {
+    const std::vector<std::string>& tags = ex.options.tags;
     Error e;
     switch (sel.reason) {
       case router::NoPick::kTagMismatch: {
@@ -377,6 +378,18 @@ class ProviderCallFilter final : public Filter {
                   "tags"};
         return {std::move(e), FailureClass::kRequest};
       }
+      case router::NoPick::kRegionMismatch:
+        // LiteLLM's words when pre-call checks leave no deployment in the customer's region.
+        e = Error{
+            ErrorKind::kInvalidRequest,
+            "No deployments available for selected model. Passed model=" + std::string(target) +
+                ", allowed_model_region=" + ex.options.allowed_model_region +
+                ": no deployment of it has a region_name in that region",
+            "no deployment in the customer's allowed_model_region",
+            400,
+            "no_deployments_in_region",
+            "model"};
+        return {std::move(e), FailureClass::kRequest};
       case router::NoPick::kCoolingDown:
         e = Error{ErrorKind::kRateLimited,
                   "No deployment of `" + std::string(target) +

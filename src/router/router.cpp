@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <limits>
 #include <type_traits>
 
@@ -228,6 +229,21 @@ Limits Router::limitsOf(const config::Deployment& d) noexcept {
   return Limits{d.rpm, d.tpm, d.max_parallel_requests};
 }
 
+bool inRegion(const config::Deployment& d, std::string_view region) {
+  std::string name = d.region_name;
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (name.empty()) return false;
+  if (name == region) return true;
+  auto has = [&](std::string_view part) { return name.find(part) != std::string::npos; };
+  if (region == "eu") {
+    return name.starts_with("eu-") || has("europe") || has("sweden") || has("switzerland") ||
+           has("france") || has("uk");
+  }
+  if (region == "us") return name.starts_with("us");
+  return false;
+}
+
 Selection Router::select(std::string_view target, const SelectInput& in,
                          std::mt19937_64& rng) const {
   Selection out;
@@ -268,6 +284,12 @@ Selection Router::select(std::string_view target, const SelectInput& in,
       scope = TagScope::kDefault;
     }
   }
+  if (!in.region.empty() && std::none_of(group.begin(), group.end(), [&](const Entry& e) {
+        return inRegion(*e.deployment, in.region);
+      })) {
+    out.reason = NoPick::kRegionMismatch;
+    return out;
+  }
   const Clock::time_point now = time_.now();
   // Why nothing could be picked, from the strongest reason seen.
   bool saw_cooling = false, saw_capacity = false, saw_too_large = false;
@@ -280,6 +302,7 @@ Selection Router::select(std::string_view target, const SelectInput& in,
     const config::Deployment& d = *e.deployment;
     if (scope == TagScope::kMatching && !matches(d)) continue;
     if (scope == TagScope::kDefault && !carries(d, "default")) continue;
+    if (!in.region.empty() && !inRegion(d, in.region)) continue;
     if (in.attempts) {
       int limit = d.max_retries ? std::min(in.max_attempts_each, 1 + std::max(*d.max_retries, 0))
                                 : in.max_attempts_each;

@@ -13,7 +13,17 @@ using telemetry::MetricType;
 using Pair = std::pair<std::string_view, std::string_view>;
 
 void startExports(SharedState& shared, unsigned workers) {
-  const config::LitellmSettings& s = shared.runtime.current()->config.litellm_settings;
+  const config::Config& cfg = shared.runtime.current()->config;
+  if (!cfg.general_settings.budget_alert_webhook.empty()) {
+    auto alerts =
+        std::make_unique<exports::BudgetAlerts>(cfg.general_settings.budget_alert_webhook);
+    if (alerts->valid()) {
+      keys::setSoftBudgetListener(
+          [a = alerts.get()](const keys::SoftBudgetCrossing& c) { a->push(c); });
+      shared.budget_alerts = std::move(alerts);
+    }
+  }
+  const config::LitellmSettings& s = cfg.litellm_settings;
   auto hub = std::make_unique<exports::ExportHub>(s, workers);
   if (!hub->enabled()) return;
   hub->start();
@@ -34,9 +44,10 @@ void addTelemetryCollectors(SharedState& shared) {
                MetricType::kCounter);
     out.sample("switchyard_log_lines_dropped_total",
                static_cast<double>(telemetry::droppedLogLines()));
-    if (!shared.exports) return;
-    const exports::ExportHub& hub = *shared.exports;
-    std::vector<exports::ExporterStats> stats = hub.stats();
+    std::vector<exports::ExporterStats> stats;
+    if (shared.exports) stats = shared.exports->stats();
+    if (shared.budget_alerts) stats.push_back(shared.budget_alerts->stats());
+    if (stats.empty()) return;
     auto each = [&](const char* name, const char* help, auto value) {
       out.family(name, help, MetricType::kCounter);
       for (const exports::ExporterStats& s : stats) {
@@ -52,6 +63,8 @@ void addTelemetryCollectors(SharedState& shared) {
          [](const exports::ExporterStats& s) { return s.dropped; });
     each("switchyard_export_post_failures_total", "Failed posts to the endpoint (retried or not).",
          [](const exports::ExporterStats& s) { return s.failures; });
+    if (!shared.exports) return;
+    const exports::ExportHub& hub = *shared.exports;
     out.family("switchyard_export_queue_dropped_total",
                "Finished requests dropped because the workers' export queues were full.",
                MetricType::kCounter);
@@ -63,6 +76,12 @@ void addTelemetryCollectors(SharedState& shared) {
 }
 
 void stopExports(SharedState& shared, std::chrono::milliseconds deadline) {
+  if (shared.budget_alerts) {
+    keys::setSoftBudgetListener(nullptr);  // the workers are stopped: nobody settles any more
+    shared.budget_alerts->stop(deadline);
+    exports::ExporterStats s = shared.budget_alerts->stats();
+    spdlog::info("budget alerts: {} sent, {} dropped", s.exported, s.dropped);
+  }
   if (!shared.exports) return;
   shared.exports->stop(deadline);
   for (const exports::ExporterStats& s : shared.exports->stats()) {

@@ -14,6 +14,7 @@
 #include "health_checks.hpp"
 #include "switchyard/cache/local_cache.hpp"
 #include "switchyard/cache/redis_cache.hpp"
+#include "switchyard/exports/budget_alerts.hpp"
 #include "switchyard/exports/hub.hpp"
 #include "switchyard/keys/hierarchy.hpp"
 #include "switchyard/keys/key_auth.hpp"
@@ -60,6 +61,7 @@ struct SharedState {
   pipeline::RequestFamilies request_families{};
   // Traces and webhooks (callbacks: otel, generic_api): null when the config names none.
   std::unique_ptr<exports::ExportHub> exports;
+  std::unique_ptr<exports::BudgetAlerts> budget_alerts;  // null: no budget-alert webhook
 };
 
 // The state of one config generation on one worker: its adapters, its pipeline (services and

@@ -220,6 +220,11 @@ void addSpendState(Values& v, const SpendState& s) {
   v.emplace_back(codec::encodeModelSpend(s.model_spend));
 }
 
+Values updateValues(Values v, const SpendState& s) {
+  v.push_back(opt(s.budget_reset_at));
+  return v;
+}
+
 api::Result<BudgetRow> readBudget(const Columns& c, std::string_view engine) {
   Reader r(c, engine);
   BudgetRow b;
@@ -332,6 +337,14 @@ TableSql tableSql(Table t, const Dialect& d) {
     std::string sets;
     for (std::size_t i = 1; i < cols.size(); ++i) {
       sets += (i > 1 ? ", " : "") + cols[i] + " = " + p(static_cast<int>(i) + 1);
+    }
+    if (table.spend_state) {
+      // The window end is the live counters' to move, except when the update changes the
+      // budget_duration: then the row's new window end (one more value, after the columns) is
+      // written, so that every instance reads the same one. SET reads the old row on both engines.
+      const auto dur = std::find(cols.begin(), cols.end(), "budget_duration") - cols.begin();
+      sets += ", budget_reset_at = CASE WHEN budget_duration = " + p(static_cast<int>(dur) + 1) +
+              " THEN budget_reset_at ELSE " + p(static_cast<int>(cols.size()) + 1) + " END";
     }
     out.update = d.sql("UPDATE " + name + " SET " + sets + " WHERE " + key_is);
   } else {

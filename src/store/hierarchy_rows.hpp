@@ -64,6 +64,8 @@ Values memberValues(const TeamMember& m);
 Values userValues(const UserRow& u);
 Values customerValues(const CustomerRow& c);
 void addSpendState(Values& v, const SpendState& s);
+// What a table's `update` binds: the values above, then the row's budget_reset_at.
+Values updateValues(Values v, const SpendState& s);
 
 // A row of the table's `select` -> the record (TeamRow::members and UserRow::teams stay empty);
 // kInternal, naming the column, when a JSON column does not decode.
@@ -80,6 +82,8 @@ struct TableSql {
   std::string find;        // select WHERE the key
   std::string insert;      // every column, spend state included
   std::string update;      // every column but the key and the spend state, WHERE the key;
+                           // teams, users, customers: then one more value, the new window end
+                           // (updateValues), written only where budget_duration changes;
                            // team_members: an upsert keeping the spend state
   std::string page_first;  // select ORDER BY the key LIMIT ?1
   std::string page_after;  // select WHERE the key > the parameters ORDER BY the key LIMIT ?(k+1)

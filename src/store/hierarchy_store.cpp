@@ -261,7 +261,8 @@ api::Result<void> HierarchyStore::insertTeam(const TeamRow& row) {
 }
 
 api::Result<bool> HierarchyStore::updateTeam(const TeamRow& row) {
-  auto r = engine_->run(table(Table::kTeams).update, rows::teamValues(row), "update team");
+  auto r = engine_->run(table(Table::kTeams).update,
+                        rows::updateValues(rows::teamValues(row), row.spend), "update team");
   if (!r) return r.error();
   return *r > 0;
 }
@@ -366,7 +367,8 @@ api::Result<void> HierarchyStore::insertUser(const UserRow& row) {
 }
 
 api::Result<bool> HierarchyStore::updateUser(const UserRow& row) {
-  auto r = engine_->run(table(Table::kUsers).update, rows::userValues(row), "update user");
+  auto r = engine_->run(table(Table::kUsers).update,
+                        rows::updateValues(rows::userValues(row), row.spend), "update user");
   if (!r) return r.error();
   return *r > 0;
 }
@@ -412,7 +414,8 @@ api::Result<void> HierarchyStore::insertCustomer(const CustomerRow& row) {
 
 api::Result<bool> HierarchyStore::updateCustomer(const CustomerRow& row) {
   auto r =
-      engine_->run(table(Table::kCustomers).update, rows::customerValues(row), "update customer");
+      engine_->run(table(Table::kCustomers).update,
+                   rows::updateValues(rows::customerValues(row), row.spend), "update customer");
   if (!r) return r.error();
   return *r > 0;
 }

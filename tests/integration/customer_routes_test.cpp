@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 #include "support/http_client.hpp"
@@ -21,6 +22,12 @@ std::string customerConfig() {
               {"input_cost_per_token", "0.001"},
               {"output_cost_per_token", "0.002"}})
       .model("m2", "mock/m2", {}, {}, "dep-m2", {{"mock_response", "\"answer two\""}})
+      .model("free", "mock/free", {}, {}, "dep-free",
+             {{"mock_response", "\"free\""},
+              {"input_cost_per_token", "0"},
+              {"output_cost_per_token", "0"}})
+      .model("half-free", "mock/half-free", {}, {}, "dep-half-free",
+             {{"mock_response", "\"half\""}, {"input_cost_per_token", "0"}})
       .general("master_key", kMasterKey)
       .yaml();
 }
@@ -149,6 +156,29 @@ TEST(CustomerRoutesTest, SpendIsCountedLiveAndTheBudgetRefuses) {
   EXPECT_EQ(chatAs(c, "stranger").status, 200u);
 }
 
+// LiteLLM's zero-cost models: a model priced at an explicit 0 for input and output tokens is
+// served whatever the budgets of the key, its team and the customer say.
+TEST(CustomerRoutesTest, ZeroCostModelsSkipEveryBudget) {
+  SY_START_GATEWAY(gw, customerConfig());
+  HttpClient c(gw->port());
+  post200(c, "/customer/new", {{"user_id", "broke"}, {"max_budget", 0}});
+  post200(c, "/team/new", {{"team_id", "broke-team"}, {"max_budget", 0}});
+  const std::string key =
+      generateKey(c, {{"max_budget", 0}, {"team_id", "broke-team"}}).value("key", "");
+  ASSERT_FALSE(key.empty());
+  for (const std::string model : {"m1", "m2", "half-free"}) {
+    auto r = chatWith(c, key, model, {{"user", "broke"}});
+    EXPECT_EQ(r.status, 400u) << model << ": " << r.body;
+    EXPECT_EQ(errorType(r), "budget_exceeded") << model << ": " << r.body;
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto r = chatWith(c, key, "free", {{"user", "broke"}});
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.header("x-litellm-model-id"), "dep-free");
+  }
+  EXPECT_DOUBLE_EQ(customerInfo(c, "broke").value("spend", -1.0), 0.0);
+}
+
 TEST(CustomerRoutesTest, BlockAndUnblockTakeEffectAtOnce) {
   SY_START_GATEWAY(gw, customerConfig());
   HttpClient c(gw->port());
@@ -195,6 +225,53 @@ TEST(CustomerRoutesTest, BlockAndUnblockTakeEffectAtOnce) {
   r = c.post("/customer/unblock", {{"user_ids", "known"}}, masterAuth());
   EXPECT_EQ(r.status, 400u) << r.body;
   EXPECT_EQ(errorParam(r), "user_ids");
+}
+
+// allowed_model_region: the customer's requests go only to deployments whose region_name is in
+// the region; none there -> a 400 naming it; changed -> at once; other requests use every one.
+TEST(CustomerRoutesTest, AllowedModelRegionPicksOnlyDeploymentsThere) {
+  const std::string cfg =
+      ConfigBuilder{}
+          .model("geo", "mock/geo-eu", {}, {}, "dep-eu",
+                 {{"mock_response", "\"eu\""}, {"region_name", "westeurope"}})
+          .model("geo", "mock/geo-us", {}, {}, "dep-us",
+                 {{"mock_response", "\"us\""}, {"region_name", "us-east-1"}})
+          .model("plain", "mock/plain", {}, {}, "dep-plain", {{"mock_response", "\"plain\""}})
+          .general("master_key", kMasterKey)
+          .yaml();
+  SY_START_GATEWAY(gw, cfg);
+  HttpClient c(gw->port());
+  post200(c, "/customer/new", {{"user_id", "eu-co"}, {"allowed_model_region", "eu"}});
+  EXPECT_EQ(customerInfo(c, "eu-co").value("allowed_model_region", ""), "eu");
+  auto served = [&](const std::string& customer) {
+    std::set<std::string> ids;
+    for (int i = 0; i < 24; ++i) {
+      auto r = customer.empty() ? chatWith(c, kMasterKey, "geo") : chatAs(c, customer, "geo");
+      EXPECT_EQ(r.status, 200u) << r.body;
+      ids.insert(r.header("x-litellm-model-id"));
+    }
+    return ids;
+  };
+  EXPECT_EQ(served("eu-co"), (std::set<std::string>{"dep-eu"}));
+  EXPECT_EQ(served(""), (std::set<std::string>{"dep-eu", "dep-us"}));  // no customer: both
+
+  // No deployment of `plain` has a region: refused, with the region named.
+  auto r = chatAs(c, "eu-co", "plain");
+  EXPECT_EQ(r.status, 400u) << r.body;
+  EXPECT_EQ(errorType(r), "invalid_request_error") << r.body;
+  EXPECT_NE(errorMessage(r).find("allowed_model_region=eu"), std::string::npos) << r.body;
+  EXPECT_EQ(chatWith(c, kMasterKey, "plain").status, 200u);
+
+  // Changed: at once. Cleared (null): every deployment again.
+  post200(c, "/customer/update", {{"user_id", "eu-co"}, {"allowed_model_region", "us"}});
+  EXPECT_EQ(served("eu-co"), (std::set<std::string>{"dep-us"}));
+  post200(c, "/customer/update", {{"user_id", "eu-co"}, {"allowed_model_region", nullptr}});
+  EXPECT_EQ(served("eu-co"), (std::set<std::string>{"dep-eu", "dep-us"}));
+  EXPECT_EQ(chatAs(c, "eu-co", "plain").status, 200u);
+
+  // Only "eu" and "us" are regions.
+  r = c.post("/customer/new", {{"user_id", "x"}, {"allowed_model_region", "apac"}}, masterAuth());
+  EXPECT_EQ(r.status, 400u) << r.body;
 }
 
 TEST(CustomerRoutesTest, DeleteAndList) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <map>
 #include <thread>
 
 #include "support/collector.hpp"
@@ -194,6 +196,79 @@ TEST(WebhookTest, SuccessCallbackSendsOnlySuccessesAndABadEndpointIsAConfigError
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE((run.out + run.err).find("callback_settings.generic_api.endpoint"), std::string::npos)
       << run.out << run.err;
+}
+
+// Budget alerts (general_settings.alerting: ["webhook"], WEBHOOK_URL): a soft budget crossed by
+// a key and by its team each posts one LiteLLM WebhookEvent "soft_budget_crossed"; requests go on.
+TEST(WebhookTest, SoftBudgetsCrossedArePostedAsLiteLLMBudgetAlerts) {
+  FakeCollector hook;
+  ConfigBuilder c;
+  c.model("m", "mock/m", {}, {}, "dep-m",
+          {{"mock_response", "\"hello there\""},
+           {"input_cost_per_token", "0.001"},
+           {"output_cost_per_token", "0.002"}})
+      .general("master_key", kMasterKey)
+      .general("alerting", "[\"webhook\", \"slack\"]")
+      .general("alert_types", "[\"budget_alerts\"]");
+  const std::string yaml =
+      c.yaml() + "environment_variables:\n  WEBHOOK_URL: " + hook.url("/alerts?token=s3cret") +
+      "\n";
+  SY_START_GATEWAY(gw, yaml);
+  HttpClient client(gw->port());
+  ASSERT_EQ(
+      client.post("/team/new", {{"team_id", "eng"}, {"soft_budget", 0.0001}}, masterAuth()).status,
+      200u);
+  json key = generateKey(
+      client,
+      {{"key_alias", "alerted"}, {"team_id", "eng"}, {"soft_budget", 0.0001}, {"max_budget", 100}});
+  const std::string vk = key.value("key", "");
+  ASSERT_FALSE(vk.empty());
+  for (int i = 0; i < 3; ++i) {  // crossed by the first; the next two cross nothing again
+    auto r = chatWith(client, vk, "m");
+    ASSERT_EQ(r.status, 200u) << r.body;
+  }
+  for (int i = 0; i < 100 && hook.posts().size() < 2; ++i) std::this_thread::sleep_for(Millis(50));
+  std::this_thread::sleep_for(Millis(300));  // a third alert would have come by now
+  std::vector<RecordedRequest> posts = hook.posts();
+  ASSERT_EQ(posts.size(), 2u);
+  std::map<std::string, json> by_group;
+  for (const RecordedRequest& p : posts) {
+    EXPECT_EQ(p.target, "/alerts?token=s3cret");
+    EXPECT_EQ(p.header("content-type"), "application/json");
+    json e = p.json();
+    ASSERT_TRUE(e.is_object()) << p.body;
+    EXPECT_EQ(e["event"], "soft_budget_crossed") << p.body;
+    EXPECT_GT(e.value("spend", 0.0), 0.0001) << p.body;
+    EXPECT_DOUBLE_EQ(e.value("soft_budget", 0.0), 0.0001) << p.body;
+    EXPECT_NE(e.value("event_message", "").find("Soft Budget Crossed"), std::string::npos);
+    for (const char* k :
+         {"max_budget", "token", "customer_id", "user_id", "team_id", "team_alias", "user_email",
+          "key_alias", "projected_exceeded_date", "projected_spend"}) {
+      EXPECT_TRUE(e.contains(k)) << k << ": " << p.body;
+    }
+    EXPECT_EQ(p.body.find(vk), std::string::npos) << "the key itself was posted";
+    by_group[e.value("event_group", "")] = e;
+  }
+  ASSERT_TRUE(by_group.contains("key")) << posts[0].body;
+  ASSERT_TRUE(by_group.contains("team")) << posts[0].body;
+  EXPECT_EQ(by_group["key"]["key_alias"], "alerted");
+  EXPECT_EQ(by_group["key"]["team_id"], "eng");
+  EXPECT_DOUBLE_EQ(by_group["key"].value("max_budget", 0.0), 100.0);
+  EXPECT_TRUE(by_group["key"]["token"].is_string());
+  EXPECT_EQ(by_group["team"]["team_id"], "eng");
+  EXPECT_TRUE(by_group["team"]["token"].is_null());
+
+  // Counted on /metrics, and the address's token never reaches the log.
+  HttpResponse m = client.get("/metrics");
+  EXPECT_NE(
+      m.body.find("switchyard_export_records_total{exporter=\"alert\",name=\"budget_alerts\"} 2"),
+      std::string::npos)
+      << m.body.substr(0, 400);
+  ASSERT_TRUE(gw->sendSignal(SIGTERM));
+  ASSERT_TRUE(gw->waitExit(Millis(10000)).has_value());
+  EXPECT_EQ(gw->logText().find("s3cret"), std::string::npos);
+  EXPECT_NE(gw->logText().find("general_settings.alerting (line"), std::string::npos)
+      << gw->logText();
 }
 
 }  // namespace

@@ -104,6 +104,9 @@ struct RequestOptions {
   // object gets `cost`, the gateway's cost of the request in USD (key_limits, docs/keys.md#cost),
   // and a stream gets its usage chunk even without stream_options.include_usage.
   bool usage_include = false;
+  // The end customer's allowed_model_region ("eu" | "us"; set by the key-limits filter from the
+  // customer's row): only deployments in that region serve the request (router::inRegion).
+  std::string allowed_model_region;
 };
 
 // A streamed response body. The session calls next() until it yields nullopt (clean end) or an

@@ -36,6 +36,9 @@ struct Deployment {
   // request from the model it resolves to.
   bool infer_provider = false;
   std::vector<std::string> tags;  // litellm_params.tags (tag filtering)
+  // litellm_params.region_name as written ("eu", "us", "westeurope", "us-east-1"...): where the
+  // deployment runs, for customers with an allowed_model_region (router::inRegion).
+  std::string region_name;
   int model_line = 0;             // the YAML line of litellm_params.model (messages)
   std::string id;                 // model_info.id, else a stable hash of the entry
   std::string api_key;            // secret: never logged
@@ -182,6 +185,10 @@ struct GeneralSettings {
   double max_request_size_mb = 10;
   bool disable_spend_logs = false;
   bool metrics_require_auth = false;  // GET /metrics needs the master key (Switchyard's name)
+  // general_settings.alerting with "webhook" (and alert_types absent or naming "budget_alerts"):
+  // LiteLLM's budget alerts are POSTed to the environment's WEBHOOK_URL (secret: never logged).
+  // Empty: no alerts. docs/teams.md#soft-budgets
+  std::string budget_alert_webhook;
   // Requests are not counted into the request metrics (GET /metrics keeps the deployment,
   // store and process figures). Switchyard's; for a gateway scraped by nothing.
   bool disable_metrics = false;

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,9 @@ struct AdmitRequest {
   std::string_view model;            // the alias the request is for (key aliases applied)
   std::uint64_t tokens = 0;          // estimated tokens (prompt + expected output) for tpm
   double reservation = 0;            // worst-case cost in USD
+  // False for a zero-cost model (LiteLLM's rule: every deployment prices input and output tokens
+  // at an explicit 0): no budget of any level applies; rate and parallel limits still do.
+  bool budgets = true;
 };
 
 enum class Verdict : std::uint8_t { kAdmitted, kRateLimited, kBudgetExceeded };
@@ -89,8 +93,9 @@ struct KeyFigures {
   std::vector<Model> models;  // the models the key rate-limits (model_rpm/tpm_limit)
 };
 
-// The first limit of `row` that a request to `model` would break with `u` used (kNone: none).
-Limit firstBroken(const KeySettings& row, std::string_view model, const Usage& u);
+// The first limit of `row` that request `r` would break with `u` used (kNone: none); budgets
+// only when r.budgets.
+Limit firstBroken(const KeySettings& row, const AdmitRequest& r, const Usage& u);
 // The answer to a request to `model` with `u` used before it and `broken` (firstBroken's): the
 // verdict, the client's message and the x-ratelimit-* figures (after the request when admitted).
 AdmitResult judge(const KeySettings& row, std::string_view model, const Usage& u, Limit broken,
@@ -118,8 +123,14 @@ class KeyEntry {
   // New settings; the live counters stay. `spend_set`: the row's spend replaces the live spend
   // (an admin set it), else the live spend and budget window are kept.
   void setRow(const store::KeyRow& row, bool spend_set);
-  // A level's new settings; `spend` (the stored state) replaces the live spend when given.
-  void setSettings(std::shared_ptr<const KeySettings> settings, const store::SpendState* spend);
+  // A level's new settings and its stored spend state. kSpendSet: the stored state replaces the
+  // live one (an admin set it). Else the live spend stays, and so does the window unless the
+  // budget_duration changed: then it ends at the stored window end where the update wrote one
+  // (kWindowStored: the row's own budget_duration changed), else at the new duration's next
+  // boundary (kKeepSpend: the duration came from a team or budget object).
+  enum class SpendUpdate : std::uint8_t { kKeepSpend, kWindowStored, kSpendSet };
+  void setSettings(std::shared_ptr<const KeySettings> settings, const store::SpendState& stored,
+                   SpendUpdate update);
 
   // Checks and takes: one request in this minute, one in flight, `reservation` of the budget.
   // Nothing is taken unless the verdict is kAdmitted. Each admitted request must be followed by
@@ -200,6 +211,17 @@ AdmitResult admitAll(std::span<KeyEntry* const> levels, const AdmitRequest& r,
 // How many times a level's settled spend crossed its soft_budget (each crossing is also logged),
 // per store::Level. GET /metrics.
 std::uint64_t softBudgetCrossings(store::Level level) noexcept;
+
+// Who hears of each soft-budget crossing besides the log and the counter (the budget-alert
+// webhook). Called on the thread that settled the request, outside every lock: it must not
+// block. Set at start-up before the first request and cleared after the last (not concurrently
+// with requests); nullptr: nobody.
+struct SoftBudgetCrossing {
+  std::shared_ptr<const KeySettings> row;  // the level whose soft_budget was crossed
+  double spend = 0;                        // its spend after the request
+};
+using SoftBudgetListener = std::function<void(const SoftBudgetCrossing&)>;
+void setSoftBudgetListener(SoftBudgetListener listener);
 
 class SharedKeyCounters;
 

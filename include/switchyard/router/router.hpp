@@ -48,16 +48,25 @@ struct SelectInput {
   // only the deployments carrying one of them (every one: tag_filtering_match_any false) serve,
   // else those tagged "default", else none; without, those tagged "default" if any, else all.
   const std::vector<std::string>* tags = nullptr;
+  // The customer's allowed_model_region ("eu" | "us"; empty: any): only deployments in it serve
+  // (inRegion), whatever enable_pre_call_checks says.
+  std::string_view region;
 };
 
+// Whether deployment `d` runs in `region` ("eu" | "us"), by its region_name: that name itself,
+// else inferred as LiteLLM does (a name containing europe, sweden, switzerland, france or uk, or
+// starting "eu-", is in the EU; one starting "us" is in the US). No region_name: in none.
+bool inRegion(const config::Deployment& d, std::string_view region);
+
 enum class NoPick : std::uint8_t {
-  kUnknownTarget,  // no alias or deployment id of that name
-  kCoolingDown,    // every candidate is cooling down (retry_after: the soonest end)
-  kAtCapacity,     // every candidate is at a limit (retry_after: 1 s for max_parallel_requests,
-                   // until the clock minute rolls for rpm/tpm; the soonest of those)
-  kTooLarge,       // pre-call checks: the prompt exceeds every deployment's max_input_tokens
-  kExhausted,      // every candidate was already attempted by this request
-  kTagMismatch,    // tag filtering: no deployment carries the request's tags, none is "default"
+  kUnknownTarget,   // no alias or deployment id of that name
+  kCoolingDown,     // every candidate is cooling down (retry_after: the soonest end)
+  kAtCapacity,      // every candidate is at a limit (retry_after: 1 s for max_parallel_requests,
+                    // until the clock minute rolls for rpm/tpm; the soonest of those)
+  kTooLarge,        // pre-call checks: the prompt exceeds every deployment's max_input_tokens
+  kExhausted,       // every candidate was already attempted by this request
+  kTagMismatch,     // tag filtering: no deployment carries the request's tags, none is "default"
+  kRegionMismatch,  // no deployment runs in the customer's allowed_model_region
 };
 
 struct Selection {

@@ -72,8 +72,9 @@ class Store {
 
   // The hierarchy above keys (hierarchy.hpp, docs/teams.md). Inserts fail with "duplicate"
   // (kInvalidRequest) when the id exists; updates replace every field but the spend state and
-  // the memberships, and return false when the row does not exist. Reads return the spend
-  // state as stored (what spend deltas and budget resets wrote).
+  // the memberships, and return false when the row does not exist; an update that changes the
+  // budget_duration also writes the row's budget_reset_at (the new window's end). Reads return
+  // the spend state as stored (what spend deltas and budget resets wrote).
   //
   // Teams. A team's members come with it (TeamRow::members). Deleting teams deletes their
   // memberships and every key whose team_id is one of them (LiteLLM's rule), in one

@@ -291,3 +291,37 @@ TEST(ConfigRouterTest, RoutingStrategyArgsErrorsNameThePath) {
 
 }  // namespace
 }  // namespace switchyard::config
+
+namespace switchyard::config {
+namespace {
+
+// general_settings.alerting: ["webhook"] sends budget alerts to WEBHOOK_URL (LiteLLM's variable),
+// here from the config's environment_variables; alert_types can turn them off.
+TEST(ConfigAlertingTest, WebhookAlertingReadsWebhookUrl) {
+  const std::string env = "environment_variables:\n  WEBHOOK_URL: http://127.0.0.1:9/hook\n";
+  LoadResult on = testing::loadOk(env + "general_settings:\n  alerting: [\"webhook\"]\n");
+  EXPECT_EQ(on.config.general_settings.budget_alert_webhook, "http://127.0.0.1:9/hook");
+  EXPECT_TRUE(on.ignored.empty());
+
+  LoadResult typed = testing::loadOk(
+      env + "general_settings:\n  alerting: [webhook, slack]\n  alert_types: [budget_alerts]\n");
+  EXPECT_EQ(typed.config.general_settings.budget_alert_webhook, "http://127.0.0.1:9/hook");
+  ASSERT_EQ(typed.ignored.size(), 1u);  // slack: listed as not acted on
+  EXPECT_EQ(typed.ignored[0].path, "general_settings.alerting");
+
+  LoadResult other_types = testing::loadOk(
+      env + "general_settings:\n  alerting: [webhook]\n  alert_types: [llm_exceptions]\n");
+  EXPECT_TRUE(other_types.config.general_settings.budget_alert_webhook.empty());
+
+  LoadResult no_webhook = testing::loadOk(env + "general_settings:\n  alerting: [slack]\n");
+  EXPECT_TRUE(no_webhook.config.general_settings.budget_alert_webhook.empty());
+
+  ::unsetenv("WEBHOOK_URL");  // this test's process alone (ctest runs each test by itself)
+  LoadResult no_url = testing::loadOk("general_settings:\n  alerting: [webhook]\n");
+  EXPECT_TRUE(no_url.config.general_settings.budget_alert_webhook.empty());
+  ASSERT_EQ(no_url.warnings.size(), 1u);
+  EXPECT_NE(no_url.warnings[0].find("WEBHOOK_URL"), std::string::npos) << no_url.warnings[0];
+}
+
+}  // namespace
+}  // namespace switchyard::config

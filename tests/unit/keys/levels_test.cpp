@@ -173,6 +173,60 @@ TEST(Levels, HierarchyGivesMembersTheTeamsPerMemberBudget) {
   EXPECT_FALSE(h.team("eng")->counters->row()->max_budget.has_value());
 }
 
+// A new budget_duration moves a level's window to the end its stored row gives (the update
+// wrote it there, so that every instance agrees); the spend so far stays.
+TEST(Levels, ANewDurationTakesTheStoredWindowEnd) {
+  Hierarchy h;
+  const store::UnixMs now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SysClock::now().time_since_epoch())
+          .count();
+  store::TeamRow t;
+  t.team_id = "eng";
+  t.limits.max_budget = 10;
+  t.limits.budget_duration = "30d";
+  t.spend.spend = 2.5;
+  t.spend.budget_reset_at = now_ms + 20LL * 86'400'000;
+  h.putTeam(t);
+  auto counters = h.team("eng")->counters;
+  EXPECT_EQ(counters->figures(SysClock::now()).budget_reset_at, t.spend.budget_reset_at);
+
+  t.limits.budget_duration = "1d";
+  t.spend.budget_reset_at = now_ms + 3'600'000;  // what the update computed and stored
+  h.putTeam(t);
+  EXPECT_EQ(h.team("eng")->counters, counters);  // the same live counters
+  KeyFigures f = counters->figures(SysClock::now());
+  EXPECT_EQ(f.budget_reset_at, now_ms + 3'600'000);
+  EXPECT_DOUBLE_EQ(f.spend, 2.5);
+
+  // The same duration: the stored window end is not taken (the counters own it).
+  t.spend.budget_reset_at = now_ms + 7'200'000;
+  h.putTeam(t);
+  EXPECT_EQ(counters->figures(SysClock::now()).budget_reset_at, now_ms + 3'600'000);
+
+  // A stored end already past: the window rolls over at once, to the new duration's boundary.
+  t.limits.budget_duration = "7d";
+  t.spend.budget_reset_at = now_ms - 1000;
+  h.putTeam(t);
+  f = counters->figures(SysClock::now());
+  ASSERT_TRUE(f.budget_reset_at.has_value());
+  EXPECT_GT(*f.budget_reset_at, now_ms);
+
+  // A duration from a budget object: no row wrote a window end; the new duration's boundary.
+  store::BudgetRow tier{.budget_id = "tier"};
+  tier.limits.budget_duration = "2h";
+  h.putBudget(tier);
+  store::UserRow u;
+  u.user_id = "ann";
+  u.budget_id = "tier";
+  u.spend.budget_reset_at = now_ms + 90LL * 86'400'000;
+  h.putUser(u);
+  tier.limits.budget_duration = "1h";
+  h.putBudget(tier);
+  f = h.user("ann")->counters->figures(SysClock::now());
+  ASSERT_TRUE(f.budget_reset_at.has_value());
+  EXPECT_LE(*f.budget_reset_at, now_ms + 3'600'000 + 60'000);
+}
+
 // Two "instances" (two SharedKeyCounters with their own KeyEntry objects) on one Redis: the
 // team's budget holds across both, and a refusal takes nothing from the key in Redis.
 TEST(Levels, SharedCountersJudgeTheTeamAcrossInstances) {
@@ -211,6 +265,20 @@ TEST(Levels, SharedCountersJudgeTheTeamAcrossInstances) {
   io.restart();
   for (int i = 0; i < 50; ++i) io.run_one_for(10ms);
   EXPECT_EQ(test::bulkOf(redis.ask({"GET", "sy:team:{eng}:spend:0"})), "1");
+
+  // A zero-cost model (AdmitRequest::budgets false) passes the spent budget, on both paths.
+  auto over = test::runToEnd(io, a->admit(on_a, {"m", 0, 0.3}, SysClock::now()));
+  ASSERT_TRUE(over.has_value());
+  EXPECT_EQ(over->result.verdict, Verdict::kBudgetExceeded);
+  auto free_shared =
+      test::runToEnd(io, a->admit(on_a, {"free", 0, 0, /*budgets=*/false}, SysClock::now()));
+  ASSERT_TRUE(free_shared.has_value());
+  EXPECT_EQ(free_shared->result.verdict, Verdict::kAdmitted) << free_shared->result.message;
+  free_shared->lease.finish(0, 0, SysClock::now());
+  auto spent = level(Level::kTeam, "eng", budget(1.0), 1.0);  // without Redis
+  std::array<KeyEntry*, 1> team_b{spent.get()};
+  EXPECT_EQ(admitAll(team_b, {"m", 0, 0.1}, SysClock::now()).verdict, Verdict::kBudgetExceeded);
+  EXPECT_EQ(admitAll(team_b, {"free", 0, 0, false}, SysClock::now()).verdict, Verdict::kAdmitted);
 }
 
 }  // namespace

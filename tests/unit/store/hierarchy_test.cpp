@@ -102,6 +102,8 @@ TEST_P(Hierarchy, DuplicateIdsAreRejected) {
   EXPECT_TRUE(store_->insertTeam(fullTeam("T")).has_value());
 }
 
+// The spend and per-model spend are the live counters' alone; the window end too, unless the
+// update changes the budget_duration: then the row's new window end is written.
 TEST_P(Hierarchy, UpdatesReplaceEverythingButTheSpendState) {
   ASSERT_TRUE(store_->insertTeam(fullTeam("t")).has_value());
   ASSERT_TRUE(store_->insertUser(fullUser("u")).has_value());
@@ -109,10 +111,14 @@ TEST_P(Hierarchy, UpdatesReplaceEverythingButTheSpendState) {
   ASSERT_TRUE(store_->insertBudget(fullBudget("b")).has_value());
   mustPut(member("t", "u"));
 
+  SpendState moved = test::fullSpendState();  // what the update writes of the spend state
+  moved.budget_reset_at = 1'800'000'000'000;
+
   TeamRow team;  // every field back to its default, spend state included
   team.team_id = "t";
   team.team_alias = "renamed";
   team.spend.spend = 999;
+  team.spend.budget_reset_at = moved.budget_reset_at;  // written: "30d" -> no duration
   ASSERT_TRUE(store_->updateTeam(team).value());
   TeamRow got = mustTeam("t");
   EXPECT_EQ(got.team_alias, "renamed");
@@ -121,32 +127,48 @@ TEST_P(Hierarchy, UpdatesReplaceEverythingButTheSpendState) {
   EXPECT_FALSE(got.blocked);
   EXPECT_TRUE(got.budget_id.empty());
   EXPECT_EQ(got.created_at, 0);
-  test::expectSameSpend(got.spend, test::fullSpendState());  // kept
-  ASSERT_EQ(got.members.size(), 1u);                         // kept
+  test::expectSameSpend(got.spend, moved);  // spend and model spend kept
+  ASSERT_EQ(got.members.size(), 1u);        // kept
+
+  // The same duration again: the window end stays what the counters made it.
+  team.team_alias = "again";
+  team.spend.budget_reset_at = 5;
+  ASSERT_TRUE(store_->updateTeam(team).value());
+  got = mustTeam("t");
+  EXPECT_EQ(got.team_alias, "again");
+  test::expectSameSpend(got.spend, moved);
 
   UserRow user = fullUser("u", "new@example.com");
   user.user_role = "internal_user_viewer";
-  user.limits = Limits{};
-  user.spend = SpendState{};
+  user.spend = SpendState{};  // the same limits: the stored window end stays
   ASSERT_TRUE(store_->updateUser(user).value());
   UserRow got_user = mustUser("u");
   EXPECT_EQ(got_user.user_email, "new@example.com");
   EXPECT_EQ(got_user.user_role, "internal_user_viewer");
-  EXPECT_TRUE(got_user.limits.empty());
   test::expectSameSpend(got_user.spend, test::fullSpendState());
+  user.limits = Limits{};  // no duration now: the row's (none) is written
+  ASSERT_TRUE(store_->updateUser(user).value());
+  got_user = mustUser("u");
+  EXPECT_TRUE(got_user.limits.empty());
+  SpendState unwindowed = test::fullSpendState();
+  unwindowed.budget_reset_at.reset();
+  test::expectSameSpend(got_user.spend, unwindowed);
   EXPECT_EQ(got_user.teams, V{"t"});
 
   CustomerRow customer;
   customer.user_id = "c";
   customer.alias = "Acme 2";
   customer.limits.max_budget = 7;
+  customer.limits.budget_duration = "1d";
+  customer.spend.budget_reset_at = moved.budget_reset_at;
   ASSERT_TRUE(store_->updateCustomer(customer).value());
   CustomerRow got_customer = mustCustomer("c");
   EXPECT_EQ(got_customer.alias, "Acme 2");
   EXPECT_FALSE(got_customer.blocked);
   EXPECT_EQ(got_customer.limits.max_budget, 7);
+  EXPECT_EQ(got_customer.limits.budget_duration, "1d");
   EXPECT_TRUE(got_customer.limits.model_tpm_limit.empty());
-  test::expectSameSpend(got_customer.spend, test::fullSpendState());
+  test::expectSameSpend(got_customer.spend, moved);
 
   BudgetRow budget = fullBudget("b");
   budget.limits = Limits{};
