@@ -6,8 +6,8 @@
 #   FUZZ_RUNS=10000000 scripts/fuzz.sh all 1800   each until 10 million executions or 30 minutes
 # Each target starts from its committed seeds (fuzz/corpus/<target>) and regressions
 # (fuzz/regressions/<target>), with fuzz/dict/<target>.dict when there is one, and grows a working
-# corpus in build-fuzz/corpus/<target> (kept between runs; fuzz/corpus is never written). An input
-# that crashes, trips a sanitizer, runs over 10 s or 2 GB is saved in build-fuzz/crashes/<target>/:
+# corpus in build-asan/corpus/<target> (kept between runs; fuzz/corpus is never written). An input
+# that crashes, trips a sanitizer, runs over 10 s or 2 GB is saved in build-asan/crashes/<target>/:
 # copy it into fuzz/regressions/<target>/ once fixed, and ctest replays it on every build.
 # Prints per target the executions and whether it found anything; ends with "N passed, N failed".
 set -uo pipefail
@@ -16,7 +16,7 @@ cd "$root"
 want=${1:-all}
 seconds=${2:-30}
 "$root/scripts/install-deps.sh" >/dev/null || exit 1
-JOBS=${JOBS:-$(nproc)} scripts/build.sh fuzz fuzz_all >/tmp/switchyard-fuzz-build.log 2>&1 || {
+JOBS=${JOBS:-$(nproc)} scripts/build.sh asan fuzz_all >/tmp/switchyard-fuzz-build.log 2>&1 || {
   tail -40 /tmp/switchyard-fuzz-build.log; echo "fuzz build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 targets=()
@@ -28,12 +28,12 @@ done
 
 passed=0 failed=0
 for t in "${targets[@]}"; do
-  work="build-fuzz/corpus/$t" crashes="build-fuzz/crashes/$t"
+  work="build-asan/corpus/$t" crashes="build-asan/crashes/$t"
   mkdir -p "$work" "$crashes" "fuzz/regressions/$t"
   dict=(); [ -f "fuzz/dict/$t.dict" ] && dict=(-dict="fuzz/dict/$t.dict")
-  log="build-fuzz/fuzz-$t.log"
+  log="build-asan/fuzz-$t.log"
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    "build-fuzz/fuzz/fuzz_$t" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    "build-asan/fuzz/fuzz_$t" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$crashes/" "${dict[@]}" \
     "$work" "fuzz/corpus/$t" "fuzz/regressions/$t" >"$log" 2>&1
   rc=$?

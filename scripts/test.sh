@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, command 2: installs what is missing, builds, and runs every test:
 #   1. unit + integration tests (ctest) on the RelWithDebInfo build
-#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer (clang; the build also holds
+#      the libFuzzer targets of step 5)
 #   3. the same under ThreadSanitizer (`build-tsan/`, `SKIP_TSAN=1` skips it)
 #   4. end-to-end tests with the official `openai` npm SDK against the built binary
 #   5. every libFuzzer target of fuzz/ for 15 s (scripts/fuzz.sh; FUZZ_SECONDS, SKIP_FUZZ=1)
@@ -49,7 +50,7 @@ else
 fi
 
 if [ "${SKIP_ASAN:-0}" != 1 ]; then
-  stage "build (ASan+UBSan)"
+  stage "build (ASan+UBSan, fuzz)"
   if scripts/build.sh asan >"$logdir/build-asan.log" 2>&1; then
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

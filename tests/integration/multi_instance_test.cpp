@@ -13,18 +13,16 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "support/fake_openai.hpp"
 #include "support/fixed_usage_upstream.hpp"
-#include "support/gateway_process.hpp"
+#include "multi_instance_fixture.hpp"
 #include "support/http_client.hpp"
 #include "support/key_helpers.hpp"
-#include "support/postgres_server.hpp"
-#include "support/redis_server.hpp"
-#include "support/test_env.hpp"
 
 namespace switchyard::test {
 namespace {
@@ -37,61 +35,30 @@ constexpr int kCompletion = 50;
 constexpr double kInput = 0.0001, kOutput = 0.0002;
 constexpr double kCost = kPrompt * kInput + kCompletion * kOutput;  // == the reservation
 
-class MultiInstanceTest : public ::testing::Test {
+class MultiInstanceTest : public SharedStoreInstancesTest {
  protected:
-  static void SetUpTestSuite() { pg_ = new PostgresServer(); }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_TRUE(pg_->started()) << pg_->startError();
-    db_ = "mi" + std::to_string(::getpid()) + "_" + std::to_string(++counter_);
-    ASSERT_TRUE(pg_->createDatabase(db_));
-    redis_ = std::make_unique<RedisServer>(RedisServer::Options{.password = "mipw"});
-    ASSERT_TRUE(redis_->started()) << redis_->startError();
+    SharedStoreInstancesTest::SetUp();
+    if (HasFatalFailure()) return;
     FakeOpenAI::Options o;
     o.dialect = std::make_shared<FixedUsageDialect>(FixedUsage{kPrompt, kCompletion, 0, 0});
     fake_ = std::make_unique<FakeOpenAI>(o);
   }
-  void TearDown() override {
-    gw_.clear();
-    if (pg_->started()) pg_->execute("DROP DATABASE IF EXISTS " + db_ + " WITH (FORCE)");
-  }
 
-  std::string yaml() const {
-    return ConfigBuilder{}
-        .model("priced", "openai/fixed-usage", fake_->baseUrl(), kUpstreamKey, "dep-priced",
-               {{"input_cost_per_token", "0.0001"}, {"output_cost_per_token", "0.0002"}})
+  std::string yaml() const override {
+    ConfigBuilder c;
+    c.model("priced", "openai/fixed-usage", fake_->baseUrl(), kUpstreamKey, "dep-priced",
+            {{"input_cost_per_token", "0.0001"}, {"output_cost_per_token", "0.0002"}})
         .model("free", "mock/free", {}, {}, "dep-free", {{"mock_response", "\"free\""}})
         .model("slow", "mock/slow", {}, {}, "dep-slow",
                {{"mock_response", "\"slow\""}, {"mock_delay", "30"}})
-        .router("num_retries", "0")
-        .router("redis_host", "127.0.0.1")
-        .router("redis_port", std::to_string(redis_->port()))
-        .router("redis_password", "mipw")
+        .router("num_retries", "0");
+    return redisSettings(c)
         .litellm("cache_params", exactCountRedisTimeout())
         .general("master_key", kMasterKey)
         .general("instance_lease_ttl", "2")
         .yaml();
   }
-
-  // Starts n instances on the test's database and Redis.
-  void launch(int n) {
-    for (int i = 0; i < n; ++i) {
-      GatewayOptions o;
-      o.binary = switchyardBinary();
-      o.workers = 2;
-      o.env["DATABASE_URL"] = pg_->urlForDatabase(db_);
-      auto gw = std::make_unique<GatewayProcess>(yaml(), o);
-      ASSERT_TRUE(gw->started()) << gw->startError();
-      // Subscribed to the key channel before the test relies on it.
-      ASSERT_TRUE(gw->waitForLog("key events: subscribed", 5s)) << gw->logText();
-      gw_.push_back(std::move(gw));
-    }
-  }
-  std::uint16_t port(std::size_t i) const { return gw_[i]->port(); }
 
   // Polls `key` on instance i until it answers `status`; how long that took (or nullopt).
   std::optional<double> secondsUntil(std::size_t i, const std::string& key, unsigned status,
@@ -107,14 +74,7 @@ class MultiInstanceTest : public ::testing::Test {
     return std::nullopt;
   }
 
-  std::string sql(const std::string& query) const { return pg_->query(query, db_); }
-
-  static inline PostgresServer* pg_ = nullptr;
-  static inline int counter_ = 0;
-  std::string db_;
-  std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<FakeOpenAI> fake_;
-  std::vector<std::unique_ptr<GatewayProcess>> gw_;
 };
 
 TEST_F(MultiInstanceTest, AKeyMadeOnOneInstanceWorksOnEveryOther) {

@@ -12,9 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "support/gateway_process.hpp"
-#include "support/postgres_server.hpp"
-#include "support/redis_server.hpp"
+#include "multi_instance_fixture.hpp"
 #include "team_test_helpers.hpp"
 
 namespace switchyard::test {
@@ -23,50 +21,14 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-class TeamMultiInstanceTest : public ::testing::Test {
+class TeamMultiInstanceTest : public SharedStoreInstancesTest {
  protected:
-  static void SetUpTestSuite() { pg_ = new PostgresServer(); }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
+  std::string yaml() const override {
+    ConfigBuilder c;
+    c.model("m1", "mock/m1", {}, {}, "dep-m1", {{"mock_response", "\"one\""}})
+        .model("m2", "mock/m2", {}, {}, "dep-m2", {{"mock_response", "\"two\""}});
+    return redisSettings(c).general("master_key", kMasterKey).yaml();
   }
-
-  void SetUp() override {
-    ASSERT_TRUE(pg_->started()) << pg_->startError();
-    db_ = "tmi" + std::to_string(::getpid()) + "_" + std::to_string(++counter_);
-    ASSERT_TRUE(pg_->createDatabase(db_));
-    redis_ = std::make_unique<RedisServer>(RedisServer::Options{.password = "tmipw"});
-    ASSERT_TRUE(redis_->started()) << redis_->startError();
-  }
-  void TearDown() override {
-    gw_.clear();
-    if (pg_->started()) pg_->execute("DROP DATABASE IF EXISTS " + db_ + " WITH (FORCE)");
-  }
-
-  std::string yaml() const {
-    return ConfigBuilder{}
-        .model("m1", "mock/m1", {}, {}, "dep-m1", {{"mock_response", "\"one\""}})
-        .model("m2", "mock/m2", {}, {}, "dep-m2", {{"mock_response", "\"two\""}})
-        .router("redis_host", "127.0.0.1")
-        .router("redis_port", std::to_string(redis_->port()))
-        .router("redis_password", "tmipw")
-        .general("master_key", kMasterKey)
-        .yaml();
-  }
-
-  void launch(int n) {
-    for (int i = 0; i < n; ++i) {
-      GatewayOptions o;
-      o.binary = switchyardBinary();
-      o.workers = 2;
-      o.env["DATABASE_URL"] = pg_->urlForDatabase(db_);
-      auto gw = std::make_unique<GatewayProcess>(yaml(), o);
-      ASSERT_TRUE(gw->started()) << gw->startError();
-      ASSERT_TRUE(gw->waitForLog("key events: subscribed", 5s)) << gw->logText();
-      gw_.push_back(std::move(gw));
-    }
-  }
-  std::uint16_t port(std::size_t i) const { return gw_[i]->port(); }
 
   // Polls a chat with `key` to `model` on instance i until it answers `status`; how long that
   // took (or nullopt after 3 s).
@@ -89,11 +51,6 @@ class TeamMultiInstanceTest : public ::testing::Test {
     EXPECT_LT(*took, 1.0) << what;
   }
 
-  static inline PostgresServer* pg_ = nullptr;
-  static inline int counter_ = 0;
-  std::string db_;
-  std::unique_ptr<RedisServer> redis_;
-  std::vector<std::unique_ptr<GatewayProcess>> gw_;
 };
 
 TEST_F(TeamMultiInstanceTest, TeamChangesOnOneInstanceHoldOnTheOther) {
