@@ -17,6 +17,8 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # Paths relative to the checkout, so that a fresh clone elsewhere (CI) hits the same cache.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+# Precompiled headers (SWITCHYARD_PCH) are cached too: ccache needs these to hash them.
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
 case "$kind" in
   release) dir="$root/build"; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG") ;;
   asan|fuzz) dir="$root/build-asan"; flags=(-DCMAKE_BUILD_TYPE=Debug -DSWITCHYARD_FUZZ=ON "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1"
