@@ -12,6 +12,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/fake_openai.hpp"
 #include "support/fixed_usage_upstream.hpp"
@@ -108,6 +110,46 @@ TEST_F(KeysBudgetRaceTest, TwoHundredConcurrentRequestsAdmitExactlyTheBudget) {
   // The budget is spent: one more is refused.
   auto r = chatWith(c, key, "priced", {{"max_tokens", kMaxTokens}});
   EXPECT_EQ(r.status, 400u) << r.body;
+}
+
+// docs/teams.md, on one instance (no Redis: the levels are locked together in this process):
+// 200 requests at once over 10 keys of one team whose budget pays for 5.5 requests admit 6 (the
+// sixth while 5 are reserved, below 5.5; never a seventh: the team overshoots by at most one
+// reservation), and the team's spend is exactly theirs.
+TEST_F(KeysBudgetRaceTest, TwoHundredRequestsOverTenKeysHoldTheTeamBudget) {
+  ASSERT_NO_FATAL_FAILURE(start({kPromptEstimate, kMaxTokens, 0, 0}));
+  const double cost = kPromptEstimate * kInput + kMaxTokens * kOutput;
+  HttpClient c(gw_->port());
+  HttpResponse made =
+      c.post("/team/new", {{"team_id", "race-team"}, {"max_budget", 5.5 * cost}}, masterAuth());
+  ASSERT_EQ(made.status, 200u) << made.body;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 10; ++i) {
+    keys.push_back(generateKey(c, {{"team_id", "race-team"}}).value("key", ""));
+    ASSERT_FALSE(keys.back().empty());
+  }
+  const json body = chatBody("priced", "Say hello", {{"max_tokens", kMaxTokens}});
+  std::vector<std::vector<HttpResponse>> answers(keys.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    threads.emplace_back([&, i] {
+      answers[i] = burst(gw_->port(), 20, "/v1/chat/completions", body, bearer(keys[i]));
+    });
+  }
+  for (auto& th : threads) th.join();
+  Tally t;
+  for (const auto& list : answers) {
+    Tally k = tally(list);
+    t.ok += k.ok, t.budget += k.budget, t.rate += k.rate, t.other += k.other;
+    if (t.sample_other.empty()) t.sample_other = k.sample_other;
+  }
+  EXPECT_EQ(t.other, 0) << t.sample_other;
+  EXPECT_EQ(t.ok, 6) << "admitted " << t.ok << " on a team budget of 5.5 requests";
+  EXPECT_EQ(t.budget, 200 - t.ok);
+  EXPECT_EQ(fake_->requestCount(), static_cast<std::size_t>(t.ok));
+  HttpResponse info = c.get("/team/info?team_id=race-team", masterAuth());
+  ASSERT_EQ(info.status, 200u) << info.body;
+  EXPECT_NEAR(info.json()["team_info"].value("spend", -1.0), t.ok * cost, 1e-9) << info.body;
 }
 
 TEST_F(KeysBudgetRaceTest, CheaperAnswersStillStayWithinOneReservation) {
