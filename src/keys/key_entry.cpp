@@ -8,6 +8,7 @@
 #include <ctime>
 #include <utility>
 
+#include "clock.hpp"
 #include "switchyard/keys/budget_window.hpp"
 #include "switchyard/keys/shared_counters.hpp"
 
@@ -16,9 +17,6 @@ namespace {
 
 std::int64_t minuteOf(SysClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::minutes>(t.time_since_epoch()).count();
-}
-store::UnixMs msOf(SysClock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 unsigned secondsToNextMinute(SysClock::time_point t) {
   auto s = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -29,11 +27,6 @@ std::optional<store::UnixMs> nextReset(const std::string& duration, SysClock::ti
   auto at = nextBudgetReset(duration, std::chrono::floor<std::chrono::seconds>(now));
   if (!at) return std::nullopt;
   return static_cast<store::UnixMs>(at->time_since_epoch().count()) * 1000;
-}
-std::int64_t steadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 std::string money(double v) {
   char buf[48];

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "clock.hpp"
 #include "switchyard/keys/key_entry.hpp"
 #include "switchyard/store/store_thread.hpp"
 
@@ -23,12 +24,6 @@ namespace switchyard::keys {
 namespace {
 
 namespace asio = boost::asio;
-
-std::int64_t steadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string hexOf(const TokenHash& t) {
   static constexpr char kDigits[] = "0123456789abcdef";

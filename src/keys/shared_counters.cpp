@@ -15,6 +15,7 @@
 #include <random>
 #include <span>
 
+#include "clock.hpp"
 #include "switchyard/keys/key_settings.hpp"
 #include "switchyard/redis/client.hpp"
 
@@ -182,9 +183,6 @@ template <class Map>
 std::string modelLimitArg(const Map& limits, std::string_view model) {
   auto it = limits.find(model);
   return it == limits.end() ? std::string() : std::to_string(it->second);
-}
-std::int64_t msOf(SysClock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
 // The prefix of one level's Redis keys: `{…}` keeps a level's counters on one cluster slot.

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common.hpp"
 #include "switchyard/api/error.hpp"
 
 namespace switchyard::ingress::responses::request_detail {
@@ -55,12 +56,7 @@ inline std::string at(const std::string& base, std::size_t i) {
   return base + "[" + std::to_string(i) + "]";
 }
 
-// obj[key] unless absent or null (obj may be any JSON value).
-inline const json* field(const json& obj, std::string_view key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() || it->is_null() ? nullptr : &*it;
-}
+using detail::field;  // obj[key] unless absent or null (obj may be any JSON value)
 
 inline std::string typeName(const json& v) {
   if (v.is_null()) return "null";
