@@ -38,4 +38,18 @@ std::int64_t intOf(const nlohmann::json& j, std::string_view key, std::int64_t f
   return m.is_number_integer() ? m.get<std::int64_t>() : fallback;
 }
 
+std::uint64_t countOf(const nlohmann::json& j, std::string_view key) noexcept {
+  const nlohmann::json& m = memberOf(j, key);
+  if (m.is_number_unsigned()) return m.get<std::uint64_t>();
+  if (m.is_number_integer()) return m.get<std::int64_t>() > 0 ? m.get<std::uint64_t>() : 0;
+  if (m.is_number_float()) {
+    const double d = m.get<double>();
+    if (!(d > 0)) return 0;  // negative, zero, NaN
+    // 2^64 is exactly representable; anything at or above it does not fit.
+    if (d >= 18446744073709551616.0) return UINT64_MAX;
+    return static_cast<std::uint64_t>(d);
+  }
+  return 0;
+}
+
 }  // namespace switchyard::api

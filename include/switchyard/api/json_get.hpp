@@ -21,5 +21,9 @@ std::string stringOf(const nlohmann::json& j, std::string_view key, std::string_
 bool boolOf(const nlohmann::json& j, std::string_view key, bool fallback) noexcept;
 // The member `key` when it is an integer that fits; `fallback` otherwise.
 std::int64_t intOf(const nlohmann::json& j, std::string_view key, std::int64_t fallback) noexcept;
+// The member `key` as a count (token counts from a provider): an integer or a float, negative and
+// NaN as 0, a float beyond 2^64 as UINT64_MAX (never an out-of-range conversion), a fraction
+// truncated; 0 when absent or of another type.
+std::uint64_t countOf(const nlohmann::json& j, std::string_view key) noexcept;
 
 }  // namespace switchyard::api

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "switchyard/api/json_get.hpp"
+
 namespace switchyard::ingress::anthropic {
 
 Result<json> ok(json j) { return Result<json>(boost::system::in_place_value, std::move(j)); }
@@ -42,15 +44,7 @@ std::string compactId() {
   return id;
 }
 
-std::uint64_t uintAt(const json& obj, std::string_view key) {
-  if (!obj.is_object()) return 0;
-  auto it = obj.find(key);
-  if (it == obj.end()) return 0;
-  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
-  if (it->is_number_integer()) return std::max<std::int64_t>(0, it->get<std::int64_t>());
-  if (it->is_number_float()) return static_cast<std::uint64_t>(std::max(0.0, it->get<double>()));
-  return 0;
-}
+std::uint64_t uintAt(const json& obj, std::string_view key) { return api::countOf(obj, key); }
 
 // OpenAI usage -> Anthropic usage. Anthropic's input_tokens excludes cache reads and writes;
 // OpenAI's prompt_tokens includes them.

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "switchyard/api/error.hpp"
+#include "switchyard/api/json_get.hpp"
 #include "switchyard/ingress/responses/reply.hpp"
 
 namespace switchyard::ingress::responses::detail {
@@ -29,13 +30,7 @@ inline std::string stringAt(const json& obj, std::string_view key) {
 }
 
 inline std::uint64_t uintAt(const json& obj, std::string_view key) {
-  const json* v = field(obj, key);
-  if (!v) return 0;
-  if (v->is_number_unsigned()) return v->get<std::uint64_t>();
-  if (v->is_number_integer()) return v->get<std::int64_t>() > 0 ? v->get<std::uint64_t>() : 0;
-  if (v->is_number_float())
-    return v->get<double>() > 0 ? static_cast<std::uint64_t>(v->get<double>()) : 0;
-  return 0;
+  return api::countOf(obj, key);
 }
 
 // A chat message's or delta's reasoning text: reasoning_content (DeepSeek, vLLM, LiteLLM), else
