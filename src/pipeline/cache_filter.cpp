@@ -16,6 +16,7 @@
 //             so a stream may be answered from a whole answer and the reverse.
 // Answers of the Anthropic ingress pass through uncached.
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "cache_stream.hpp"
@@ -190,7 +191,11 @@ class CacheFilter final : public Filter {
     }
     ex.outcome.cache_miss = controls->read;
     api::Reply reply = co_await next(ex);
-    const double ttl_s = controls->ttl_s.value_or(params.ttl_s.value_or(kDefaultTtlS));
+    // A client's ttl is any number >= 0: at most ten years, so that the conversion to
+    // milliseconds stays in range (1e300 would be undefined behaviour).
+    constexpr double kMaxTtlS = 10.0 * 365 * 86400;
+    const double ttl_s =
+        std::min(controls->ttl_s.value_or(params.ttl_s.value_or(kDefaultTtlS)), kMaxTtlS);
     const auto ttl = std::chrono::milliseconds(static_cast<std::int64_t>(ttl_s * 1000));
     if (reply.status == 200 && controls->write && ttl.count() > 0 &&
         reply.format == api::WireFormat::kOpenAI) {

@@ -82,7 +82,7 @@ std::optional<ByModel<ModelSpend>> decodeModelSpend(const std::string& text) {
         s.spend = v;
       } else {
         if (auto it = v.find("spend"); it != v.end() && it->is_number()) s.spend = *it;
-        if (auto it = v.find("reset_at"); it != v.end() && it->is_number()) {
+        if (auto it = v.find("reset_at"); it != v.end() && it->is_number_integer()) {
           s.reset_at = it->get<UnixMs>();
         }
       }

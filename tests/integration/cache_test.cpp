@@ -107,6 +107,10 @@ TEST(CacheTest, ControlsNoCacheNoStoreTtlNamespaceAndHeaders) {
   EXPECT_EQ(ask(c, chatBody("gpt-test", "a", {{"cache", {{"namespace", "team-b"}}}}))
                 .header("x-cache"),
             "MISS");
+  // An absurd ttl (1e300 s) is stored for the longest ttl there is (ten years), not converted out
+  // of range (undefined behaviour; the sanitizer builds would stop the gateway).
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "long", {{"cache", {{"ttl", 1e300}}}})).status, 200u);
+  EXPECT_EQ(ask(c, chatBody("gpt-test", "long")).header("x-cache"), "HIT");
   // A malformed control is a 400 naming it.
   auto bad = ask(c, chatBody("gpt-test", "a", {{"cache", {{"ttl", "soon"}}}}));
   EXPECT_EQ(bad.status, 400u);
@@ -169,11 +173,16 @@ TEST(CacheTest, AStreamIsStoredWhenCompleteAndReplayedEitherWay) {
   const std::string text = first.content();
   ASSERT_FALSE(text.empty());
   // A stream hit: the same text, a valid stream, no provider call.
+  // The stream is stored once it completed, just after the client got its end: on a loaded
+  // machine the first ask may come before that and miss (one more provider call, counted below).
   const auto deadline = std::chrono::steady_clock::now() + 2s;
   StreamResult again;
-  do {
+  std::size_t early_misses = 0;
+  for (;;) {
     again = streamAsk(gw->port(), "s");
-  } while (again.header("x-cache") != "HIT" && std::chrono::steady_clock::now() < deadline);
+    if (again.header("x-cache") == "HIT" || std::chrono::steady_clock::now() >= deadline) break;
+    ++early_misses;
+  }
   EXPECT_EQ(again.header("x-cache"), "HIT");
   EXPECT_TRUE(again.sawDone());
   EXPECT_EQ(again.content(), text);
@@ -198,7 +207,7 @@ TEST(CacheTest, AStreamIsStoredWhenCompleteAndReplayedEitherWay) {
     if (e.is_object() && e.contains("usage") && e["usage"].is_object()) usage_seen = true;
   }
   EXPECT_TRUE(usage_seen) << replay.raw_body;
-  EXPECT_EQ(fake.requestCount(), 2u);
+  EXPECT_EQ(fake.requestCount(), 2u + early_misses);
 }
 
 TEST(CacheTest, ABrokenStreamIsNotStored) {
