@@ -236,6 +236,12 @@ std::optional<double> Reader::duration(const Value& v, Bound bound) {
     return std::nullopt;
   }
   if (!checkBound(v, *x, bound)) return std::nullopt;
+  // Durations become milliseconds, microseconds and nanoseconds in 64-bit counts: beyond 1e9 s
+  // (31 years) they would not fit (and parseYamlNumber takes ".inf" and 1e300).
+  if (!(*x <= 1e9)) {
+    fail(v, "must be at most 1e9 seconds");
+    return std::nullopt;
+  }
   return x;
 }
 

@@ -325,3 +325,22 @@ TEST(ConfigAlertingTest, WebhookAlertingReadsWebhookUrl) {
 
 }  // namespace
 }  // namespace switchyard::config
+
+namespace switchyard::config {
+namespace {
+
+// A duration beyond 1e9 s (or infinite) is refused: it would not fit in 64-bit milliseconds or
+// nanoseconds where the gateway converts it (undefined behaviour).
+TEST(ConfigDurationTest, AbsurdDurationsAreRefused) {
+  EXPECT_FALSE(testing::loadError("litellm_settings:\n  request_timeout: .inf\n").empty());
+  for (const char* v : {"1e300", "1000000001"}) {
+    std::string err =
+        testing::loadError(std::string("litellm_settings:\n  request_timeout: ") + v + "\n");
+    EXPECT_NE(err.find("at most 1e9 seconds"), std::string::npos) << v << ": " << err;
+  }
+  LoadResult ok = testing::loadOk("litellm_settings:\n  request_timeout: 1e9\n");
+  EXPECT_TRUE(ok.warnings.empty());
+}
+
+}  // namespace
+}  // namespace switchyard::config
