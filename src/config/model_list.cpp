@@ -1,6 +1,7 @@
 // model_list and credential_list (docs/configuration.md, docs/litellm-compatibility.md).
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "loader.hpp"
@@ -72,6 +73,19 @@ bool isRequestDefault(std::string_view key) {
 }
 
 }  // namespace
+
+std::string_view regionOf(std::string_view region_name) {
+  std::string name(region_name);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  auto has = [&](std::string_view part) { return name.find(part) != std::string::npos; };
+  if (name == "eu" || name.starts_with("eu-") || has("europe") || has("sweden") ||
+      has("switzerland") || has("france") || has("uk")) {
+    return "eu";
+  }
+  if (name.starts_with("us")) return "us";
+  return {};
+}
 
 // credential_list: [{credential_name, credential_values: {api_key, api_base, api_version},
 // credential_info}]. A deployment naming one with litellm_credential_name takes the values it does
@@ -224,7 +238,10 @@ void Loader::parseLitellmParams(const Value& v, Deployment& d) {
     } else if (k == "mock_chunk_delay") {
       d.mock_chunk_delay_s = duration(x, Bound::kNonNegative);
     } else if (k == "region_name") {
-      if (auto r = str(x)) d.region_name = std::move(*r);
+      if (auto r = str(x)) {
+        d.region_name = std::move(*r);
+        d.region = regionOf(d.region_name);
+      }
     } else if (k == "tags") {
       if (auto t = stringList(x)) d.tags = std::move(*t);
     } else if (k == "organization") {

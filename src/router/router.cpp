@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <limits>
 #include <type_traits>
 
@@ -230,18 +229,7 @@ Limits Router::limitsOf(const config::Deployment& d) noexcept {
 }
 
 bool inRegion(const config::Deployment& d, std::string_view region) {
-  std::string name = d.region_name;
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (name.empty()) return false;
-  if (name == region) return true;
-  auto has = [&](std::string_view part) { return name.find(part) != std::string::npos; };
-  if (region == "eu") {
-    return name.starts_with("eu-") || has("europe") || has("sweden") || has("switzerland") ||
-           has("france") || has("uk");
-  }
-  if (region == "us") return name.starts_with("us");
-  return false;
+  return !d.region.empty() && d.region == region;
 }
 
 Selection Router::select(std::string_view target, const SelectInput& in,

@@ -36,9 +36,10 @@ struct Deployment {
   // request from the model it resolves to.
   bool infer_provider = false;
   std::vector<std::string> tags;  // litellm_params.tags (tag filtering)
-  // litellm_params.region_name as written ("eu", "us", "westeurope", "us-east-1"...): where the
-  // deployment runs, for customers with an allowed_model_region (router::inRegion).
+  // litellm_params.region_name as written ("eu", "us", "westeurope", "us-east-1"...), and the
+  // region it is in (regionOf: "eu", "us" or ""), for customers with an allowed_model_region.
   std::string region_name;
+  std::string_view region;
   int model_line = 0;             // the YAML line of litellm_params.model (messages)
   std::string id;                 // model_info.id, else a stable hash of the entry
   std::string api_key;            // secret: never logged
@@ -74,6 +75,11 @@ struct Deployment {
   // client did not set them. Null when there are none.
   std::shared_ptr<const nlohmann::json> request_defaults;
 };
+
+// The region a deployment's region_name is in, as LiteLLM infers it: "eu" and "us" name
+// themselves; a name containing europe, sweden, switzerland, france or uk, or starting "eu-", is
+// "eu"; one starting "us" is "us" (any case); anything else, or none, is "" (no region).
+std::string_view regionOf(std::string_view region_name);
 
 // fallbacks: [{"gpt-4o": ["claude", "gemini"]}] -> {alias, [aliases...]}
 struct FallbackRule {

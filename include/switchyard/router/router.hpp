@@ -53,9 +53,8 @@ struct SelectInput {
   std::string_view region;
 };
 
-// Whether deployment `d` runs in `region` ("eu" | "us"), by its region_name: that name itself,
-// else inferred as LiteLLM does (a name containing europe, sweden, switzerland, france or uk, or
-// starting "eu-", is in the EU; one starting "us" is in the US). No region_name: in none.
+// Whether deployment `d` runs in `region` ("eu" | "us"): its region_name's region, read once
+// at load (config::regionOf). No region_name: in none.
 bool inRegion(const config::Deployment& d, std::string_view region);
 
 enum class NoPick : std::uint8_t {

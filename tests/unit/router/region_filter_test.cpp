@@ -56,24 +56,23 @@ TEST(RegionFilterTest, NoDeploymentInTheRegionIsAMismatchNotACooldown) {
 }
 
 TEST(RegionFilterTest, RegionNamesAreReadAsLiteLLMInfersThem) {
-  auto d = [](std::string region) {
-    config::Deployment dep;
-    dep.region_name = std::move(region);
-    return dep;
-  };
+  using config::regionOf;
   for (const char* eu : {"eu", "EU", "eu-west-1", "westeurope", "swedencentral", "switzerlandnorth",
                          "francecentral", "uksouth", "europe-west4"}) {
-    EXPECT_TRUE(inRegion(d(eu), "eu")) << eu;
-    EXPECT_FALSE(inRegion(d(eu), "us")) << eu;
+    EXPECT_EQ(regionOf(eu), "eu") << eu;
   }
   for (const char* us : {"us", "us-east-1", "useast", "us-central1"}) {
-    EXPECT_TRUE(inRegion(d(us), "us")) << us;
-    EXPECT_FALSE(inRegion(d(us), "eu")) << us;
+    EXPECT_EQ(regionOf(us), "us") << us;
   }
-  EXPECT_FALSE(inRegion(d(""), "eu"));
-  EXPECT_FALSE(inRegion(d("asia-east1"), "eu"));
-  EXPECT_FALSE(inRegion(d("asia-east1"), "us"));
-  EXPECT_FALSE(inRegion(d("eu"), "apac"));  // only eu and us are regions
+  EXPECT_EQ(regionOf(""), "");
+  EXPECT_EQ(regionOf("asia-east1"), "");
+  // Read once at load: a deployment in the EU is not in the US, and only eu and us are regions.
+  Env env(regions({{"eu1", "EU"}}));
+  const config::Deployment& d = env.byId("eu1");
+  EXPECT_TRUE(inRegion(d, "eu"));
+  EXPECT_FALSE(inRegion(d, "us"));
+  EXPECT_FALSE(inRegion(d, "apac"));
+  EXPECT_FALSE(inRegion(config::Deployment{}, "eu"));
 }
 
 }  // namespace
